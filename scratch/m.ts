@@ -1,0 +1,12 @@
+import { openPglite } from '../src/store/pglite.js';
+import { openPostgres } from '../src/store/postgres.js';
+import { migrate } from '../src/store/migrate.js';
+const p = await openPglite({ dataDir: undefined });
+console.log(await migrate(p)); console.log(await migrate(p));
+console.log(await p.query(`select now() as n, auth.uid() as u`));
+await p.close();
+const g = await openPostgres({ url: 'postgres://postgres@127.0.0.1:5432/test', poolSize: 2 });
+await g.execScript('drop schema if exists auth cascade; drop schema if exists foyer cascade;');
+console.log(await Promise.all([migrate(g), migrate(g)]));
+console.log(await g.query(`select now() as n, now()::timestamp as t, auth.uid() as u, 5::int8 as b`));
+await g.close();

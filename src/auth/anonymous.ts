@@ -1,0 +1,52 @@
+/** Anonymous sign-in: a real user with is_anonymous = true, and a session, in one round trip. */
+import { randomUUID } from 'node:crypto';
+import { FoyerError } from '../errors.js';
+import { newRefreshToken } from '../security/crypto.js';
+import { insertAnonymousUserWithSession } from '../store/users.js';
+import type { AuthDeps, RequestMeta } from './deps.js';
+import { sessionResponse, type SessionResponse } from './tokens.js';
+import { metadataJson } from './validate.js';
+
+export interface AnonymousSignInInput {
+  readonly data?: Record<string, unknown>;
+}
+
+/** The checks that come before the rate limiter in GoTrue's order (CAPTCHA runs earlier, in http). */
+export function assertAnonymousEnabled(deps: AuthDeps): void {
+  if (!deps.config.anonymousUsersEnabled) {
+    throw new FoyerError(
+      'anonymous_provider_disabled',
+      'Anonymous sign-ins are disabled (set GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED=true to enable them)',
+    );
+  }
+}
+
+/** The checks that come after the rate limiter. */
+export function assertSignupAllowed(deps: AuthDeps): void {
+  if (deps.config.disableSignup) {
+    throw new FoyerError('signup_disabled', 'Signups not allowed for this instance');
+  }
+}
+
+export async function signInAnonymously(deps: AuthDeps, input: AnonymousSignInInput, meta: RequestMeta): Promise<SessionResponse> {
+  const sessionId = randomUUID();
+  const refreshToken = newRefreshToken();
+  const user = await insertAnonymousUserWithSession(deps.db, {
+    userId: randomUUID(),
+    sessionId,
+    refreshToken,
+    aud: deps.config.jwtAud,
+    role: deps.config.jwtDefaultGroupName,
+    userMetadataJson: metadataJson(input.data),
+    userAgent: meta.userAgent,
+    ip: meta.ip,
+  });
+  const issuedAt = Math.floor(Date.now() / 1000);
+  return sessionResponse(deps, {
+    user,
+    sessionId,
+    aal: 'aal1',
+    amr: [{ method: 'anonymous', timestamp: issuedAt }],
+    refreshToken,
+  });
+}

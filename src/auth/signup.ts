@@ -1,0 +1,88 @@
+/** Sign-up with email or phone and a password (the non-anonymous branch of POST /signup). */
+import { randomUUID } from 'node:crypto';
+import { FoyerError } from '../errors.js';
+import { newRefreshToken } from '../security/crypto.js';
+import { hashPassword } from '../security/password.js';
+import { startSession } from '../store/sessions.js';
+import { emailTaken, findUserById, insertUser, phoneTaken, upsertIdentity } from '../store/users.js';
+import type { AuthDeps, RequestMeta } from './deps.js';
+import { sessionResponse, type SessionResponse } from './tokens.js';
+import { toPublicUser, type PublicUser } from './user-view.js';
+import { checkPasswordStrength, metadataJson, normalizeEmail, normalizePhone } from './validate.js';
+
+export interface PasswordSignUpInput {
+  readonly email?: string;
+  readonly phone?: string;
+  readonly password?: string;
+  readonly data?: Record<string, unknown>;
+}
+
+/** A session when the address is confirmed at once (autoconfirm), otherwise the bare user. */
+export async function signUpWithPassword(
+  deps: AuthDeps,
+  input: PasswordSignUpInput,
+  meta: RequestMeta,
+): Promise<SessionResponse | PublicUser> {
+  const { config } = deps;
+  const byEmail = Boolean(input.email);
+  if (byEmail && !config.emailEnabled) throw new FoyerError('email_provider_disabled', 'Email signups are disabled');
+  if (!byEmail && !config.phoneEnabled) throw new FoyerError('phone_provider_disabled', 'Phone signups are disabled');
+  if (config.disableSignup) throw new FoyerError('signup_disabled', 'Signups not allowed for this instance');
+  const email = byEmail ? normalizeEmail(input.email as string) : null;
+  const phone = byEmail ? null : normalizePhone(input.phone as string);
+  if (!input.password) throw new FoyerError('validation_failed', 'Signup requires a valid password');
+  checkPasswordStrength(input.password, config.passwordMinLength);
+  const provider = byEmail ? 'email' : 'phone';
+  const confirmed = byEmail ? config.mailerAutoconfirm : config.smsAutoconfirm;
+  const encryptedPassword = await hashPassword(input.password);
+  const userId = randomUUID();
+
+  const session = await deps.db.transaction(async (tx) => {
+    const taken = email ? await emailTaken(tx, email, config.jwtAud, null) : await phoneTaken(tx, phone as string, config.jwtAud, null);
+    if (taken) throw new FoyerError('user_already_exists', 'User already registered');
+    await insertUser(tx, {
+      id: userId,
+      aud: config.jwtAud,
+      role: config.jwtDefaultGroupName,
+      email,
+      phone,
+      encryptedPassword,
+      appMetadataJson: JSON.stringify({ provider, providers: [provider] }),
+      userMetadataJson: metadataJson(input.data),
+      emailConfirmed: byEmail && confirmed,
+      phoneConfirmed: !byEmail && confirmed,
+      isAnonymous: false,
+    });
+    await upsertIdentity(tx, {
+      userId,
+      provider,
+      providerId: userId,
+      identityDataJson: JSON.stringify(
+        email
+          ? { sub: userId, email, email_verified: confirmed, phone_verified: false }
+          : { sub: userId, phone, email_verified: false, phone_verified: confirmed },
+      ),
+    });
+    if (!confirmed) return undefined;
+    const sessionId = randomUUID();
+    const refreshToken = newRefreshToken();
+    const user = await startSession(tx, { userId, sessionId, refreshToken, authenticationMethod: 'password', ...meta });
+    return { user: user!, sessionId, refreshToken };
+  }).catch((error: unknown) => {
+    // Two sign-ups of one address at once: the unique index decides, the loser hears what GoTrue says.
+    if ((error as { code?: string }).code === '23505') throw new FoyerError('user_already_exists', 'User already registered');
+    throw error;
+  });
+
+  if (!session) {
+    const user = await findUserById(deps.db, userId);
+    return toPublicUser(user!);
+  }
+  return sessionResponse(deps, {
+    user: session.user,
+    sessionId: session.sessionId,
+    aal: 'aal1',
+    amr: [{ method: 'password', timestamp: Math.floor(Date.now() / 1000) }],
+    refreshToken: session.refreshToken,
+  });
+}

@@ -1,0 +1,113 @@
+/** GET/PUT /user for the caller, and POST /logout. */
+import { FoyerError } from '../errors.js';
+import { hashPassword, verifyPassword } from '../security/password.js';
+import { deleteSessions, type LogoutScope } from '../store/sessions.js';
+import {
+  emailTaken,
+  findUserById,
+  lockUser,
+  mergeUserMetadata,
+  phoneTaken,
+  setPassword,
+  upsertIdentity,
+} from '../store/users.js';
+import type { Caller } from './authenticate.js';
+import type { AuthDeps, RequestMeta } from './deps.js';
+import { promoteToPermanent } from './promotion.js';
+import { toPublicUser, type PublicUser } from './user-view.js';
+import { checkPasswordStrength, normalizeEmail, normalizePhone } from './validate.js';
+
+export interface UpdateUserInput {
+  readonly email?: string;
+  readonly phone?: string;
+  readonly password?: string;
+  readonly data?: Record<string, unknown>;
+  readonly app_metadata?: Record<string, unknown>;
+}
+
+export async function updateUser(deps: AuthDeps, caller: Caller, input: UpdateUserInput, meta: RequestMeta): Promise<PublicUser> {
+  const { config } = deps;
+  const current = caller.user;
+  if (input.app_metadata !== undefined) {
+    throw new FoyerError('not_admin', 'Updating app_metadata requires admin privileges');
+  }
+  const email = input.email ? normalizeEmail(input.email) : undefined;
+  const phone = input.phone ? normalizePhone(input.phone) : undefined;
+  const password = input.password || undefined;
+  if (password !== undefined) {
+    if (current.is_anonymous && !email && !phone) {
+      throw new FoyerError('validation_failed', 'Updating password of an anonymous user without an email or phone is not allowed');
+    }
+    checkPasswordStrength(password, config.passwordMinLength);
+  }
+  if (email !== undefined && email !== current.email) {
+    if (!current.is_anonymous || !config.mailerAutoconfirm) {
+      throw new FoyerError('validation_failed', 'Changing the email address needs mail delivery, which is not configured');
+    }
+  }
+  if (phone !== undefined && phone !== current.phone) {
+    if (!current.is_anonymous || !config.smsAutoconfirm) {
+      throw new FoyerError('validation_failed', 'Changing the phone number needs SMS delivery, which is not configured');
+    }
+  }
+  const encryptedPassword = password === undefined ? undefined : await hashPassword(password);
+
+  await deps.db.transaction(async (tx) => {
+    const user = await lockUser(tx, current.id);
+    if (!user) throw new FoyerError('user_not_found', 'User not found');
+    if (input.data !== undefined) await mergeUserMetadata(tx, user.id, JSON.stringify(input.data));
+    if (encryptedPassword !== undefined) {
+      const { encrypted_password } = (await tx.query<{ encrypted_password: string | null }>(
+        'select encrypted_password from auth.users where id = $1',
+        [user.id],
+      ))[0];
+      if (await verifyPassword(password as string, encrypted_password)) {
+        throw new FoyerError('same_password', 'New password should be different from the old password.');
+      }
+      await setPassword(tx, user.id, encryptedPassword);
+      // A new password ends every other session, as in GoTrue.
+      await deleteSessions(tx, user.id, caller.sessionId, 'others');
+    }
+    if (email !== undefined && email !== user.email) {
+      if (await emailTaken(tx, email, user.aud ?? config.jwtAud, user.id)) {
+        throw new FoyerError('email_exists', 'A user with this email address has already been registered');
+      }
+      await tx.query(
+        `update auth.users set email = $2, email_confirmed_at = now(), updated_at = now() where id = $1`,
+        [user.id, email],
+      );
+      await upsertIdentity(tx, {
+        userId: user.id,
+        provider: 'email',
+        providerId: user.id,
+        identityDataJson: JSON.stringify({ sub: user.id, email, email_verified: true, phone_verified: false }),
+      });
+      await promoteToPermanent(tx, user.id, 'email', meta.ip);
+    }
+    if (phone !== undefined && phone !== user.phone) {
+      if (await phoneTaken(tx, phone, user.aud ?? config.jwtAud, user.id)) {
+        throw new FoyerError('phone_exists', 'A user with this phone number has already been registered');
+      }
+      await tx.query(`update auth.users set phone = $2, phone_confirmed_at = now(), updated_at = now() where id = $1`, [user.id, phone]);
+      await upsertIdentity(tx, {
+        userId: user.id,
+        provider: 'phone',
+        providerId: user.id,
+        identityDataJson: JSON.stringify({ sub: user.id, phone, email_verified: false, phone_verified: true }),
+      });
+      await promoteToPermanent(tx, user.id, 'phone', meta.ip);
+    }
+  }).catch((error: unknown) => {
+    const code = (error as { code?: string }).code;
+    if (code === '23505') throw new FoyerError('email_exists', 'A user with this email address has already been registered');
+    throw error;
+  });
+
+  const updated = await findUserById(deps.db, current.id);
+  if (!updated) throw new FoyerError('user_not_found', 'User not found');
+  return toPublicUser(updated);
+}
+
+export async function logout(deps: AuthDeps, caller: Caller, scope: LogoutScope): Promise<void> {
+  await deleteSessions(deps.db, caller.user.id, caller.sessionId, scope);
+}

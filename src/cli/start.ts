@@ -1,0 +1,50 @@
+/** `foyer start`: open the project, serve it, print where and with which keys, stop gracefully. */
+import { resolve } from 'node:path';
+import { buildApp } from '../app.js';
+import type { Config } from '../config/load.js';
+import { openProject, type Project } from '../runtime.js';
+import { embeddedDbDir } from '../store/open.js';
+import { redact } from '../store/postgres.js';
+
+function banner(project: Project, listenUrl: string): string {
+  const { config } = project.deps;
+  const base = listenUrl.replace(/\/$/, '');
+  const lines = [
+    '',
+    `  Foyer is running`,
+    `  API URL (createClient):   ${base}`,
+    `  Auth API:                 ${base}/auth/v1   (also at ${base}/ for gateways)`,
+    `  anon key:                 ${project.apiKeys.anonKey}`,
+    `  service_role key:         ${project.apiKeys.serviceRoleKey}`,
+    `  Database:                 ${config.databaseUrl ? redact(config.databaseUrl) : `embedded (PGlite) in ${embeddedDbDir(config.dataDir)}`}`,
+    `  Anonymous sign-ins:       ${config.anonymousUsersEnabled ? 'on' : 'off (GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED=true to enable)'}`,
+  ];
+  if (project.generatedSecret) lines.push(`  JWT secret:               generated, kept in ${resolve(config.dataDir, 'jwt-secret')}`);
+  if (project.migrations.applied.length) lines.push(`  Migrations applied:       ${project.migrations.applied.join(', ')}`);
+  lines.push('');
+  return lines.join('\n');
+}
+
+export async function start(config: Config): Promise<void> {
+  const project = await openProject(config);
+  const app = await buildApp({ deps: project.deps, logger: { level: config.logLevel } });
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
+    try {
+      await app.close();
+    } finally {
+      await project.deps.db.close();
+      app.log.info('stopped');
+    }
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  process.stdout.write(`${banner(project, `http://${host}:${port}`)}\n`);
+}

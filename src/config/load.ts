@@ -1,0 +1,69 @@
+/** Loads, validates and freezes the configuration from the environment (and `.env` files). */
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseDotenv } from 'dotenv';
+import { ConfigError } from './parse.js';
+import { settingsSchema, type SettingKey, type SettingValues } from './settings.js';
+
+export { ConfigError } from './parse.js';
+
+export interface Config extends SettingValues {
+  /** True when no DATABASE_URL is given: Foyer runs on PGlite in `dataDir`. */
+  readonly embedded: boolean;
+  readonly apiExternalUrl: string;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Merge `.env` files under the real environment (the real environment wins, as GoTrue does). */
+export function readEnv(processEnv: Env, envFiles: readonly string[] = ['.env']): Env {
+  const merged: Record<string, string | undefined> = {};
+  for (const file of envFiles) {
+    if (!existsSync(file)) continue;
+    Object.assign(merged, parseDotenv(readFileSync(file)));
+  }
+  return { ...merged, ...processEnv };
+}
+
+function rawValue(env: Env, names: readonly string[]): { raw: string | undefined; variable: string } {
+  for (const name of names) {
+    const raw = env[name];
+    if (raw !== undefined) return { raw, variable: name };
+  }
+  return { raw: undefined, variable: names[0] };
+}
+
+/** Throws one ConfigError listing every bad variable, each with what it accepts. */
+export function loadConfig(env: Env): Config {
+  const embedded = !rawValue(env, settingsSchema.databaseUrl.env).raw?.trim();
+  const values: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const key of Object.keys(settingsSchema) as SettingKey[]) {
+    const definition = settingsSchema[key];
+    const { raw, variable } = rawValue(env, definition.env);
+    try {
+      values[key] = definition.read(raw, variable, { embedded });
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(error.message);
+    }
+  }
+  if (!embedded && !values.jwtSecret && !values.jwtKeys) {
+    problems.push(
+      'GOTRUE_JWT_SECRET is required when DATABASE_URL is set (or give GOTRUE_JWT_KEYS); use the same secret as your PostgREST and API keys, at least 32 characters',
+    );
+  }
+  if (typeof values.jwtSecret === 'string' && values.jwtSecret.length < 32) {
+    problems.push('GOTRUE_JWT_SECRET must be at least 32 characters long; generate one with `openssl rand -base64 48`');
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+  const port = values.port as number;
+  const apiExternalUrl = (values.apiExternalUrl as string | undefined) ?? `http://localhost:${port}/auth/v1`;
+  return Object.freeze({ ...(values as unknown as SettingValues), embedded, apiExternalUrl }) as Config;
+}
+
+/** A copy of `config` with some values replaced (tests, per-project overrides); still frozen. */
+export function withOverrides(config: Config, overrides: Partial<Config>): Config {
+  return Object.freeze({ ...config, ...overrides });
+}

@@ -1,0 +1,66 @@
+/**
+ * The one registry of error codes Foyer answers with. Codes and statuses are GoTrue's (snake_case),
+ * so supabase-js maps them exactly as it does for Supabase Auth. Domain code throws FoyerError;
+ * the HTTP layer renders it in GoTrue's wire shape.
+ */
+export const errorStatus = {
+  anonymous_provider_disabled: 422,
+  bad_code_verifier: 400,
+  bad_json: 400,
+  bad_jwt: 403,
+  bad_oauth_state: 400,
+  captcha_failed: 400,
+  conflict: 409,
+  email_exists: 422,
+  email_not_confirmed: 400,
+  email_provider_disabled: 422,
+  flow_state_expired: 422,
+  flow_state_not_found: 404,
+  identity_already_exists: 422,
+  identity_not_found: 422,
+  invalid_credentials: 400,
+  manual_linking_disabled: 404,
+  no_authorization: 401,
+  not_admin: 403,
+  not_found: 404,
+  otp_expired: 403,
+  over_email_send_rate_limit: 429,
+  over_request_rate_limit: 429,
+  phone_exists: 422,
+  phone_not_confirmed: 400,
+  phone_provider_disabled: 422,
+  refresh_token_already_used: 400,
+  refresh_token_not_found: 400,
+  request_too_large: 413,
+  same_password: 422,
+  session_expired: 400,
+  session_not_found: 403,
+  signup_disabled: 422,
+  single_identity_not_deletable: 422,
+  unexpected_audience: 403,
+  unexpected_failure: 500,
+  user_already_exists: 422,
+  user_banned: 403,
+  user_not_found: 404,
+  validation_failed: 400,
+  weak_password: 422,
+} as const;
+
+export type ErrorCode = keyof typeof errorStatus;
+
+export class FoyerError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  /** Extra top-level fields GoTrue adds to some errors (e.g. `weak_password: {reasons}`). */
+  readonly extra: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { status?: number; extra?: Record<string, unknown> } = {}) {
+    super(message);
+    this.name = 'FoyerError';
+    this.code = code;
+    this.status = options.status ?? errorStatus[code];
+    this.extra = options.extra;
+  }
+}
+
+export const isFoyerError = (value: unknown): value is FoyerError => value instanceof FoyerError;

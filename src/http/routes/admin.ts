@@ -1,0 +1,123 @@
+/** The admin users API: a JWT whose role is in GOTRUE_JWT_ADMIN_ROLES (the service_role key). */
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { adminCreateUser, adminDeleteUser, adminGetUser, adminListUsers, adminUpdateUser, type AdminUserInput } from '../../auth/admin.js';
+import { authenticateAdmin } from '../../auth/authenticate.js';
+import type { AuthDeps } from '../../auth/deps.js';
+import { FoyerError } from '../../errors.js';
+import { requireBody, requireJsonBody } from '../body.js';
+import { JsonObject, Maybe, userResponse } from '../schemas.js';
+
+const ListQuery = Type.Object({
+  page: Type.Optional(Type.String()),
+  per_page: Type.Optional(Type.String()),
+  filter: Type.Optional(Type.String()),
+  is_anonymous: Type.Optional(Type.String()),
+});
+
+const AdminUserBody = Type.Object({
+  email: Maybe(Type.String()),
+  phone: Maybe(Type.String()),
+  password: Maybe(Type.String()),
+  email_confirm: Maybe(Type.Boolean()),
+  phone_confirm: Maybe(Type.Boolean()),
+  user_metadata: Maybe(JsonObject),
+  app_metadata: Maybe(JsonObject),
+  role: Maybe(Type.String()),
+  ban_duration: Maybe(Type.String()),
+});
+type AdminUserBody = Static<typeof AdminUserBody>;
+
+const IdParams = Type.Object({ id: Type.String() });
+
+const listResponse = {
+  type: 'object',
+  properties: { users: { type: 'array', items: userResponse }, aud: { type: 'string' } },
+} as const;
+
+function positiveInt(raw: string | undefined, name: string, fallback: number, max: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new FoyerError('validation_failed', `${name} must be a positive integer`);
+  return Math.min(Number(raw), max);
+}
+
+const adminInput = (body: AdminUserBody): AdminUserInput =>
+  Object.fromEntries(Object.entries(body).filter(([, value]) => value !== null && value !== undefined)) as AdminUserInput;
+
+export function adminRoutes(app: FastifyInstance, deps: AuthDeps): void {
+  const requireAdmin = async (request: FastifyRequest) => {
+    authenticateAdmin(deps, request.headers.authorization);
+  };
+
+  app.get<{ Querystring: Static<typeof ListQuery> }>(
+    '/admin/users',
+    { onRequest: requireAdmin, schema: { querystring: ListQuery, response: { 200: listResponse } } },
+    async (request, reply) => {
+      const page = positiveInt(request.query.page, 'page', 1, Number.MAX_SAFE_INTEGER);
+      const perPage = positiveInt(request.query.per_page, 'per_page', 50, 1000);
+      const anon = request.query.is_anonymous;
+      if (anon !== undefined && anon !== 'true' && anon !== 'false') {
+        throw new FoyerError('validation_failed', 'is_anonymous must be true or false');
+      }
+      const { users, total } = await adminListUsers(deps, {
+        page,
+        perPage,
+        filter: request.query.filter,
+        isAnonymous: anon === undefined ? undefined : anon === 'true',
+      });
+      const lastPage = Math.max(1, Math.ceil(total / perPage));
+      // supabase-js reads the page number right after the first `=`, so `page=` comes first and rel is quoted.
+      const extra = new URLSearchParams();
+      if (request.query.filter) extra.set('filter', request.query.filter);
+      if (anon !== undefined) extra.set('is_anonymous', anon);
+      const suffix = extra.size ? `&${extra.toString()}` : '';
+      const link = (p: number, rel: string) => `</admin/users?page=${p}&per_page=${perPage}${suffix}>; rel="${rel}"`;
+      const links = [];
+      if (page < lastPage) links.push(link(page + 1, 'next'));
+      links.push(link(lastPage, 'last'));
+      reply.header('x-total-count', String(total)).header('link', links.join(', '));
+      return { users, aud: deps.config.jwtAud };
+    },
+  );
+
+  app.post<{ Body: AdminUserBody }>(
+    '/admin/users',
+    { onRequest: requireAdmin, preValidation: requireJsonBody, schema: { body: AdminUserBody, response: { 200: userResponse } } },
+    async (request) => {
+      return adminCreateUser(deps, adminInput(request.body));
+    },
+  );
+
+  app.get<{ Params: Static<typeof IdParams> }>(
+    '/admin/users/:id',
+    { onRequest: requireAdmin, schema: { params: IdParams, response: { 200: userResponse } } },
+    async (request) => adminGetUser(deps, request.params.id),
+  );
+
+  app.put<{ Params: Static<typeof IdParams>; Body: AdminUserBody }>(
+    '/admin/users/:id',
+    { onRequest: requireAdmin, preValidation: requireJsonBody, schema: { params: IdParams, body: AdminUserBody, response: { 200: userResponse } } },
+    async (request) => {
+      return adminUpdateUser(deps, request.params.id, adminInput(request.body));
+    },
+  );
+
+  // The body is optional here (older clients send none); when present it must be an object.
+  app.delete<{ Params: Static<typeof IdParams>; Body: unknown }>(
+    '/admin/users/:id',
+    { onRequest: requireAdmin, schema: { params: IdParams } },
+    async (request) => {
+      let softDelete = false;
+      if (request.body !== undefined) {
+        requireBody(request.body);
+        const flag = (request.body as { should_soft_delete?: unknown }).should_soft_delete;
+        if (flag !== undefined && flag !== null && typeof flag !== 'boolean') {
+          throw new FoyerError('validation_failed', 'should_soft_delete must be a boolean');
+        }
+        softDelete = flag === true;
+      }
+      await adminDeleteUser(deps, request.params.id, softDelete);
+      return {};
+    },
+  );
+}

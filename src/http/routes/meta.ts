@@ -1,0 +1,53 @@
+/** GET /settings, GET /health, GET /.well-known/jwks.json. */
+import type { FastifyInstance } from 'fastify';
+import type { AuthDeps } from '../../auth/deps.js';
+import { FOYER_VERSION } from '../../version.js';
+
+export function metaRoutes(app: FastifyInstance, deps: AuthDeps): void {
+  const { config } = deps;
+  app.get('/settings', async () => ({
+    external: {
+      anonymous_users: config.anonymousUsersEnabled,
+      email: config.emailEnabled,
+      phone: config.phoneEnabled,
+      apple: false,
+      azure: false,
+      bitbucket: false,
+      discord: false,
+      facebook: false,
+      figma: false,
+      fly: false,
+      github: false,
+      gitlab: false,
+      google: false,
+      keycloak: false,
+      kakao: false,
+      linkedin: false,
+      linkedin_oidc: false,
+      notion: false,
+      slack: false,
+      slack_oidc: false,
+      spotify: false,
+      twitch: false,
+      twitter: false,
+      workos: false,
+      zoom: false,
+    },
+    disable_signup: config.disableSignup,
+    mailer_autoconfirm: config.mailerAutoconfirm,
+    phone_autoconfirm: config.smsAutoconfirm,
+    sms_provider: '',
+    saml_enabled: false,
+  }));
+
+  app.get('/health', async () => ({
+    version: FOYER_VERSION,
+    name: 'GoTrue',
+    description: 'Foyer is a GoTrue-compatible auth server with anonymous users',
+  }));
+
+  app.get('/.well-known/jwks.json', async (_request, reply) => {
+    reply.header('cache-control', 'public, max-age=600');
+    return { keys: deps.keyring.publicJwks };
+  });
+}

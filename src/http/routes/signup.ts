@@ -1,0 +1,44 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { assertAnonymousEnabled, assertSignupAllowed, signInAnonymously } from '../../auth/anonymous.js';
+import type { AuthDeps } from '../../auth/deps.js';
+import { signUpWithPassword } from '../../auth/signup.js';
+import { requireJsonBody } from '../body.js';
+import { requestMeta } from '../request-meta.js';
+import { JsonObject, Maybe, MetaSecurity, sessionOrUserResponse } from '../schemas.js';
+
+const SignupBody = Type.Object({
+  email: Maybe(Type.String()),
+  phone: Maybe(Type.String()),
+  password: Maybe(Type.String()),
+  data: Maybe(JsonObject),
+  channel: Maybe(Type.String()),
+  code_challenge: Maybe(Type.String()),
+  code_challenge_method: Maybe(Type.String()),
+  gotrue_meta_security: MetaSecurity,
+});
+type SignupBody = Static<typeof SignupBody>;
+
+export function signupRoutes(app: FastifyInstance, deps: AuthDeps): void {
+  app.post<{ Body: SignupBody }>(
+    '/signup',
+    {
+      preValidation: requireJsonBody,
+      schema: { body: SignupBody, response: { 200: sessionOrUserResponse } },
+    },
+    async (request) => {
+      const body = request.body;
+      const meta = requestMeta(request);
+      if (!body.email && !body.phone) {
+        assertAnonymousEnabled(deps);
+        assertSignupAllowed(deps);
+        return signInAnonymously(deps, { data: body.data ?? undefined }, meta);
+      }
+      return signUpWithPassword(
+        deps,
+        { email: body.email ?? undefined, phone: body.phone ?? undefined, password: body.password ?? undefined, data: body.data ?? undefined },
+        meta,
+      );
+    },
+  );
+}

@@ -1,0 +1,67 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { authenticateUser, type Caller } from '../../auth/authenticate.js';
+import type { AuthDeps } from '../../auth/deps.js';
+import { toPublicUser } from '../../auth/user-view.js';
+import { logout, updateUser } from '../../auth/users.js';
+import { requireJsonBody } from '../body.js';
+import { requestMeta } from '../request-meta.js';
+import { JsonObject, Maybe, userResponse } from '../schemas.js';
+
+const UpdateUserBody = Type.Object({
+  email: Maybe(Type.String()),
+  phone: Maybe(Type.String()),
+  password: Maybe(Type.String()),
+  current_password: Maybe(Type.String()),
+  nonce: Maybe(Type.String()),
+  data: Maybe(JsonObject),
+  app_metadata: Maybe(JsonObject),
+  channel: Maybe(Type.String()),
+  code_challenge: Maybe(Type.String()),
+  code_challenge_method: Maybe(Type.String()),
+});
+type UpdateUserBody = Static<typeof UpdateUserBody>;
+
+const LogoutQuery = Type.Object({ scope: Type.Optional(Type.Union([Type.Literal('global'), Type.Literal('local'), Type.Literal('others')])) });
+
+export function userRoutes(app: FastifyInstance, deps: AuthDeps): void {
+  // Authentication runs before the body is looked at, as in GoTrue's middleware chain.
+  const callers = new WeakMap<FastifyRequest, Caller>();
+  const authenticate = async (request: FastifyRequest) => {
+    callers.set(request, await authenticateUser(deps, request.headers.authorization));
+  };
+  const callerOf = (request: FastifyRequest): Caller => callers.get(request) as Caller;
+
+  app.get('/user', { preValidation: authenticate, schema: { response: { 200: userResponse } } }, async (request) =>
+    toPublicUser(callerOf(request).user),
+  );
+
+  app.put<{ Body: UpdateUserBody }>(
+    '/user',
+    { preValidation: [authenticate, requireJsonBody], schema: { body: UpdateUserBody, response: { 200: userResponse } } },
+    async (request) => {
+      const body = request.body;
+      return updateUser(
+        deps,
+        callerOf(request),
+        {
+          email: body.email ?? undefined,
+          phone: body.phone ?? undefined,
+          password: body.password ?? undefined,
+          data: body.data ?? undefined,
+          app_metadata: body.app_metadata ?? undefined,
+        },
+        requestMeta(request),
+      );
+    },
+  );
+
+  app.post<{ Querystring: Static<typeof LogoutQuery> }>(
+    '/logout',
+    { preValidation: authenticate, schema: { querystring: LogoutQuery } },
+    async (request, reply) => {
+    await logout(deps, callerOf(request), request.query.scope ?? 'global');
+    return reply.code(204).send();
+    },
+  );
+}

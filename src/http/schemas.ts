@@ -1,0 +1,76 @@
+/** Request and response schemas. Response schemas are the allow-list of what reaches the wire. */
+import { Type, type TSchema } from '@sinclair/typebox';
+
+/** A field clients may send, leave out, or send as null (supabase-js sends explicit nulls). */
+export const Maybe = <T extends TSchema>(schema: T) => Type.Optional(Type.Union([schema, Type.Null()]));
+
+export const JsonObject = Type.Object({}, { additionalProperties: true });
+
+export const MetaSecurity = Maybe(Type.Object({ captcha_token: Maybe(Type.String()) }));
+
+const timestamp = { type: 'string' } as const;
+
+export const identityResponse = {
+  type: 'object',
+  properties: {
+    identity_id: { type: 'string' },
+    id: { type: 'string' },
+    user_id: { type: 'string' },
+    identity_data: { type: 'object', additionalProperties: true },
+    provider: { type: 'string' },
+    last_sign_in_at: timestamp,
+    created_at: timestamp,
+    updated_at: timestamp,
+    email: { type: 'string' },
+  },
+} as const;
+
+export const userResponse = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    aud: { type: 'string' },
+    role: { type: 'string' },
+    email: { type: 'string' },
+    email_confirmed_at: timestamp,
+    invited_at: timestamp,
+    phone: { type: 'string' },
+    phone_confirmed_at: timestamp,
+    confirmation_sent_at: timestamp,
+    confirmed_at: timestamp,
+    recovery_sent_at: timestamp,
+    new_email: { type: 'string' },
+    email_change_sent_at: timestamp,
+    new_phone: { type: 'string' },
+    phone_change_sent_at: timestamp,
+    reauthentication_sent_at: timestamp,
+    last_sign_in_at: timestamp,
+    app_metadata: { type: 'object', additionalProperties: true },
+    user_metadata: { type: 'object', additionalProperties: true },
+    identities: { type: 'array', items: identityResponse },
+    created_at: timestamp,
+    updated_at: timestamp,
+    banned_until: timestamp,
+    deleted_at: timestamp,
+    is_anonymous: { type: 'boolean' },
+  },
+} as const;
+
+export const sessionResponse = {
+  type: 'object',
+  properties: {
+    access_token: { type: 'string' },
+    token_type: { type: 'string' },
+    expires_in: { type: 'integer' },
+    expires_at: { type: 'integer' },
+    refresh_token: { type: 'string' },
+    user: userResponse,
+    weak_password: { type: 'object', additionalProperties: true },
+  },
+} as const;
+
+/** A /signup answer is a session, or a bare user when confirmation is pending. */
+export const sessionOrUserResponse = {
+  type: 'object',
+  properties: { ...sessionResponse.properties, ...userResponse.properties },
+} as const;

@@ -1,0 +1,96 @@
+/** SQL for auth.sessions, auth.refresh_tokens and auth.mfa_amr_claims. */
+import type { Queryable } from './db.js';
+import { NIL_UUID, USER_COLUMNS, type UserRow } from './users.js';
+
+export interface AmrEntry {
+  method: string;
+  timestamp: number;
+}
+
+export interface NewSession {
+  userId: string;
+  sessionId: string;
+  refreshToken: string;
+  authenticationMethod: string;
+  userAgent: string | null;
+  ip: string | null;
+}
+
+/**
+ * Starts a session for an existing user in one statement (session, refresh token, AMR claim,
+ * last_sign_in_at) and returns the user as it now is.
+ */
+export async function startSession(db: Queryable, input: NewSession): Promise<UserRow | undefined> {
+  const rows = await db.query<UserRow>(
+    `with s as (
+       insert into auth.sessions (id, user_id, aal, created_at, updated_at, user_agent, ip)
+       values ($2, $1, 'aal1', now(), now(), $5, $6::inet)
+     ), r as (
+       insert into auth.refresh_tokens (instance_id, token, user_id, revoked, created_at, updated_at, parent, session_id)
+       values ('${NIL_UUID}', $3, $1, false, now(), now(), null, $2)
+     ), a as (
+       insert into auth.mfa_amr_claims (id, session_id, created_at, updated_at, authentication_method)
+       values (gen_random_uuid(), $2, now(), now(), $4)
+     ), u as (
+       update auth.users set last_sign_in_at = now(), updated_at = now() where id = $1 returning *
+     )
+     select ${USER_COLUMNS} from u`,
+    [input.userId, input.sessionId, input.refreshToken, input.authenticationMethod, input.userAgent, input.ip],
+  );
+  return rows[0];
+}
+
+export type RefreshOutcome =
+  | 'rotated'
+  | 'reissued'
+  | 'refresh_token_not_found'
+  | 'session_not_found'
+  | 'session_expired'
+  | 'user_banned'
+  | 'refresh_token_already_used';
+
+export interface RefreshRow extends UserRow {
+  outcome: RefreshOutcome;
+  refresh_token: string | null;
+  session_id: string | null;
+  aal: string | null;
+  amr: AmrEntry[] | null;
+}
+
+export interface RefreshInput {
+  token: string;
+  newToken: string;
+  reuseIntervalSeconds: number;
+  rotationEnabled: boolean;
+  timeboxSeconds: number;
+  inactivitySeconds: number;
+  userAgent: string | null;
+  ip: string | null;
+}
+
+/** Rotation, reuse detection and the session's user in one round trip (see migration 0003). */
+export async function rotateRefreshToken(db: Queryable, input: RefreshInput): Promise<RefreshRow> {
+  const rows = await db.query<RefreshRow>(
+    `select r.outcome, r.refresh_token, r.session_id, r.aal, r.amr, ${USER_COLUMNS}
+       from foyer.refresh_token_grant($1, $2, $3, $4, $5, $6, $7, $8) r
+       left join auth.users u on u.id = r.user_id`,
+    [
+      input.token, input.newToken, input.reuseIntervalSeconds, input.rotationEnabled, input.timeboxSeconds,
+      input.inactivitySeconds, input.userAgent, input.ip,
+    ],
+  );
+  return rows[0];
+}
+
+export type LogoutScope = 'global' | 'local' | 'others';
+
+/** Deletes sessions (refresh tokens and AMR claims cascade). */
+export async function deleteSessions(db: Queryable, userId: string, sessionId: string | null, scope: LogoutScope): Promise<number> {
+  const condition =
+    scope === 'global' ? 'true' : scope === 'local' ? 'id = $2::uuid' : '($2::uuid is null or id <> $2::uuid)';
+  const rows = await db.query<{ id: string }>(
+    `delete from auth.sessions where user_id = $1 and ${condition} returning id`,
+    [userId, sessionId],
+  );
+  return rows.length;
+}

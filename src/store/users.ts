@@ -1,0 +1,242 @@
+/** SQL for auth.users and auth.identities. Rows come back in the shape `UserRow`; never with secrets. */
+import type { Queryable, SqlParam } from './db.js';
+
+export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+
+export interface IdentityRow {
+  identity_id: string;
+  id: string;
+  user_id: string;
+  identity_data: Record<string, unknown>;
+  provider: string;
+  last_sign_in_at: string | null;
+  created_at: string | null;
+  updated_at: string | null;
+  email: string | null;
+}
+
+export interface UserRow {
+  id: string;
+  aud: string | null;
+  role: string | null;
+  email: string | null;
+  email_confirmed_at: string | null;
+  invited_at: string | null;
+  phone: string | null;
+  phone_confirmed_at: string | null;
+  confirmation_sent_at: string | null;
+  confirmed_at: string | null;
+  recovery_sent_at: string | null;
+  new_email: string | null;
+  email_change_sent_at: string | null;
+  new_phone: string | null;
+  phone_change_sent_at: string | null;
+  reauthentication_sent_at: string | null;
+  last_sign_in_at: string | null;
+  app_metadata: Record<string, unknown> | null;
+  user_metadata: Record<string, unknown> | null;
+  created_at: string | null;
+  updated_at: string | null;
+  banned_until: string | null;
+  deleted_at: string | null;
+  is_anonymous: boolean;
+  /** json_agg of the user's identities (timestamps in JSON form); [] when none or not loaded. */
+  identities: IdentityRow[];
+}
+
+/** Public columns of `auth.users u`; never encrypted_password or token hashes. */
+const USER_FIELDS = `
+  u.id, u.aud, u.role, u.email, u.email_confirmed_at, u.invited_at, u.phone, u.phone_confirmed_at,
+  u.confirmation_sent_at, u.confirmed_at, u.recovery_sent_at, nullif(u.email_change, '') as new_email,
+  u.email_change_sent_at, nullif(u.phone_change, '') as new_phone, u.phone_change_sent_at,
+  u.reauthentication_sent_at, u.last_sign_in_at, u.raw_app_meta_data as app_metadata,
+  u.raw_user_meta_data as user_metadata, u.created_at, u.updated_at, u.banned_until, u.deleted_at,
+  u.is_anonymous`;
+
+/** USER_FIELDS plus the user's identities. */
+export const USER_COLUMNS = `${USER_FIELDS},
+  coalesce((select json_agg(json_build_object(
+      'identity_id', i.id, 'id', i.provider_id, 'user_id', i.user_id, 'identity_data', i.identity_data,
+      'provider', i.provider, 'last_sign_in_at', i.last_sign_in_at, 'created_at', i.created_at,
+      'updated_at', i.updated_at, 'email', i.email) order by i.created_at)
+    from auth.identities i where i.user_id = u.id), '[]'::json) as identities`;
+
+export interface NewAnonymousSession {
+  userId: string;
+  sessionId: string;
+  refreshToken: string;
+  aud: string;
+  role: string;
+  userMetadataJson: string;
+  userAgent: string | null;
+  ip: string | null;
+}
+
+/**
+ * An anonymous sign-in in one statement: user, session, refresh token and AMR claim, so the hot path
+ * costs one round trip. Foreign keys are checked at the end of the statement, after all four inserts.
+ */
+export async function insertAnonymousUserWithSession(db: Queryable, input: NewAnonymousSession): Promise<UserRow> {
+  const rows = await db.query<UserRow>(
+    `with u as (
+       insert into auth.users (instance_id, id, aud, role, email, phone, encrypted_password, raw_app_meta_data,
+                               raw_user_meta_data, is_anonymous, is_sso_user, last_sign_in_at, created_at, updated_at)
+       values ('${NIL_UUID}', $1, $2, $3, null, null, '', '{}'::jsonb, $4::jsonb, true, false, now(), now(), now())
+       returning *
+     ), s as (
+       insert into auth.sessions (id, user_id, aal, created_at, updated_at, user_agent, ip)
+       values ($5, $1, 'aal1', now(), now(), $6, $7::inet)
+     ), r as (
+       insert into auth.refresh_tokens (instance_id, token, user_id, revoked, created_at, updated_at, parent, session_id)
+       values ('${NIL_UUID}', $8, $1, false, now(), now(), null, $5)
+     ), a as (
+       insert into auth.mfa_amr_claims (id, session_id, created_at, updated_at, authentication_method)
+       values (gen_random_uuid(), $5, now(), now(), 'anonymous')
+     )
+     select ${USER_FIELDS}, '[]'::json as identities from u`,
+    [input.userId, input.aud, input.role, input.userMetadataJson, input.sessionId, input.userAgent, input.ip, input.refreshToken],
+  );
+  return rows[0];
+}
+
+export async function findUserById(db: Queryable, userId: string): Promise<UserRow | undefined> {
+  const rows = await db.query<UserRow>(`select ${USER_COLUMNS} from auth.users u where u.id = $1`, [userId]);
+  return rows[0];
+}
+
+export interface UserWithSession extends UserRow {
+  session_exists: boolean;
+}
+
+/** The user of an access token and whether its session still exists, in one round trip. */
+export async function findUserAndSession(db: Queryable, userId: string, sessionId: string | null): Promise<UserWithSession | undefined> {
+  const rows = await db.query<UserWithSession>(
+    `select ${USER_COLUMNS},
+            ($2::uuid is null or exists (select 1 from auth.sessions s where s.id = $2::uuid)) as session_exists
+       from auth.users u where u.id = $1`,
+    [userId, sessionId],
+  );
+  return rows[0];
+}
+
+export interface PasswordUserRow extends UserRow {
+  encrypted_password: string | null;
+}
+
+export async function findUserForPasswordLogin(
+  db: Queryable,
+  by: { email: string } | { phone: string },
+  aud: string,
+): Promise<PasswordUserRow | undefined> {
+  const [column, value] = 'email' in by ? ['lower(u.email)', by.email] : ['u.phone', by.phone];
+  const rows = await db.query<PasswordUserRow>(
+    `select ${USER_COLUMNS}, u.encrypted_password
+       from auth.users u where ${column} = $1 and u.aud = $2 and u.is_sso_user = false
+      order by u.created_at limit 1`,
+    [value, aud],
+  );
+  return rows[0];
+}
+
+/** Whether another user in `aud` owns `email`, as a user's email or an identity's (GoTrue's duplicate check). */
+export async function emailTaken(db: Queryable, email: string, aud: string, exceptUserId: string | null): Promise<boolean> {
+  const rows = await db.query<{ taken: boolean }>(
+    `select exists (
+       select 1 from auth.users u where lower(u.email) = $1 and u.aud = $2 and u.is_sso_user = false and u.id is distinct from $3::uuid
+       union all
+       select 1 from auth.identities i join auth.users u on u.id = i.user_id
+        where i.email = $1 and u.aud = $2 and u.id is distinct from $3::uuid
+     ) as taken`,
+    [email, aud, exceptUserId],
+  );
+  return rows[0].taken;
+}
+
+export async function phoneTaken(db: Queryable, phone: string, aud: string, exceptUserId: string | null): Promise<boolean> {
+  const rows = await db.query<{ taken: boolean }>(
+    `select exists (select 1 from auth.users u where u.phone = $1 and u.aud = $2 and u.id is distinct from $3::uuid) as taken`,
+    [phone, aud, exceptUserId],
+  );
+  return rows[0].taken;
+}
+
+export interface NewUser {
+  id: string;
+  aud: string;
+  role: string;
+  email: string | null;
+  phone: string | null;
+  encryptedPassword: string;
+  appMetadataJson: string;
+  userMetadataJson: string;
+  emailConfirmed: boolean;
+  phoneConfirmed: boolean;
+  isAnonymous: boolean;
+}
+
+export async function insertUser(db: Queryable, user: NewUser): Promise<void> {
+  await db.query(
+    `insert into auth.users (instance_id, id, aud, role, email, phone, encrypted_password, raw_app_meta_data,
+                             raw_user_meta_data, email_confirmed_at, phone_confirmed_at, is_anonymous, is_sso_user,
+                             created_at, updated_at)
+     values ('${NIL_UUID}', $1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb,
+             case when $9::boolean then now() end, case when $10::boolean then now() end, $11, false, now(), now())`,
+    [
+      user.id, user.aud, user.role, user.email, user.phone, user.encryptedPassword, user.appMetadataJson,
+      user.userMetadataJson, user.emailConfirmed, user.phoneConfirmed, user.isAnonymous,
+    ] satisfies SqlParam[],
+  );
+}
+
+/** Creates (or refreshes) the identity of `provider` for a user; `provider_id` is the subject. */
+export async function upsertIdentity(
+  db: Queryable,
+  identity: { userId: string; provider: string; providerId: string; identityDataJson: string },
+): Promise<void> {
+  await db.query(
+    `insert into auth.identities (id, provider_id, user_id, identity_data, provider, last_sign_in_at, created_at, updated_at)
+     values (gen_random_uuid(), $1, $2, $3::jsonb, $4, now(), now(), now())
+     on conflict (provider_id, provider) do update
+       set identity_data = excluded.identity_data, updated_at = now()
+       where auth.identities.user_id = excluded.user_id`,
+    [identity.providerId, identity.userId, identity.identityDataJson, identity.provider],
+  );
+}
+
+/** Merges `patchJson` into user metadata; keys whose value is null are removed (GoTrue's rule). */
+export async function mergeUserMetadata(db: Queryable, userId: string, patchJson: string): Promise<void> {
+  await db.query(
+    `update auth.users u
+        set raw_user_meta_data = (coalesce(u.raw_user_meta_data, '{}'::jsonb) || $2::jsonb)
+                                 - array(select key from jsonb_each($2::jsonb) where value = 'null'::jsonb),
+            updated_at = now()
+      where u.id = $1`,
+    [userId, patchJson],
+  );
+}
+
+export async function mergeAppMetadata(db: Queryable, userId: string, patchJson: string): Promise<void> {
+  await db.query(
+    `update auth.users u
+        set raw_app_meta_data = (coalesce(u.raw_app_meta_data, '{}'::jsonb) || $2::jsonb)
+                                - array(select key from jsonb_each($2::jsonb) where value = 'null'::jsonb),
+            updated_at = now()
+      where u.id = $1`,
+    [userId, patchJson],
+  );
+}
+
+export async function setPassword(db: Queryable, userId: string, encryptedPassword: string): Promise<void> {
+  await db.query(`update auth.users set encrypted_password = $2, updated_at = now() where id = $1`, [userId, encryptedPassword]);
+}
+
+export async function deleteUser(db: Queryable, userId: string): Promise<boolean> {
+  const rows = await db.query<{ id: string }>(`delete from auth.users where id = $1 returning id`, [userId]);
+  return rows.length > 0;
+}
+
+/** Locks the user row for the rest of the transaction (conversions, admin updates). */
+export async function lockUser(db: Queryable, userId: string): Promise<UserRow | undefined> {
+  const rows = await db.query<UserRow>(`select ${USER_COLUMNS} from auth.users u where u.id = $1 for update of u`, [userId]);
+  return rows[0];
+}
