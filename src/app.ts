@@ -5,8 +5,17 @@ import type { AuthDeps } from './auth/deps.js';
 import { FoyerError } from './errors.js';
 import { BODY_LIMIT_BYTES, registerJsonParser } from './http/body.js';
 import { API_VERSION, errorHandler, sendError, wantsVersionedErrors } from './http/errors.js';
+import { registerClientIp } from './http/plugins/client.js';
+import { protectionStatusRoutes } from './http/plugins/protection-status.js';
 import { adminRoutes } from './http/routes/admin.js';
+import { identityRoutes } from './http/routes/identities.js';
+import { mergeRoutes } from './http/routes/merge.js';
+import { registerOps } from './http/routes/ops.js';
+import { opsAdminRoutes } from './http/routes/ops-admin.js';
 import { metaRoutes } from './http/routes/meta.js';
+import { oauthRoutes } from './http/routes/oauth.js';
+import { otpRoutes } from './http/routes/otp.js';
+import { verifyRoutes } from './http/routes/verify.js';
 import { signupRoutes } from './http/routes/signup.js';
 import { tokenRoutes } from './http/routes/token.js';
 import { userRoutes } from './http/routes/user.js';
@@ -28,8 +37,15 @@ function authApi(deps: AuthDeps) {
     signupRoutes(api, deps);
     tokenRoutes(api, deps);
     userRoutes(api, deps);
+    identityRoutes(api, deps);
+    oauthRoutes(api, deps);
     metaRoutes(api, deps);
     adminRoutes(api, deps);
+    protectionStatusRoutes(api, deps);
+    verifyRoutes(api, deps);
+    otpRoutes(api, deps);
+    mergeRoutes(api, deps);
+    opsAdminRoutes(api, deps);
   };
 }
 
@@ -45,6 +61,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     forceCloseConnections: 'idle',
   });
   registerJsonParser(app);
+  // request.clientIp: the client behind FOYER_TRUSTED_PROXIES (request.ip stays the socket address).
+  registerClientIp(app, options.deps);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => sendError(request, reply, new FoyerError('not_found', 'Not Found')));
   app.addHook('onRequest', async (request, reply) => {
@@ -58,6 +76,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
     maxAge: 86400,
   });
+  // GET /metrics and the request timing hook, on the root so the hook sees every route.
+  registerOps(app, options.deps);
   // Served under /auth/v1 (what supabase-js calls) and at the root (drop-in for the gotrue container).
   await app.register(authApi(options.deps), { prefix: '/auth/v1' });
   await app.register(authApi(options.deps));

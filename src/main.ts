@@ -31,9 +31,10 @@ export async function main(argv: readonly string[]): Promise<void> {
   program
     .command('config')
     .description('list every setting: variable, default and meaning')
-    .action(async () => {
+    .option('--markdown', 'print the table of docs/configuration.md')
+    .action(async (options: { markdown?: boolean }) => {
       const { printSettings } = await import('./cli/settings-help.js');
-      printSettings();
+      printSettings(options.markdown ? 'markdown' : 'text');
     });
 
   try {

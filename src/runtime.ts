@@ -3,9 +3,13 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join, resolve } from 'node:path';
 import type { AuthDeps } from './auth/deps.js';
 import { withOverrides, type Config } from './config/load.js';
+import { createMailer } from './mail/mailer.js';
 import { deriveApiKeys, type ApiKeys } from './security/api-keys.js';
+import { createCaptchaVerifier } from './security/captcha/verifier.js';
+import { createClientIpResolver } from './security/client-ip.js';
 import { randomSecret } from './security/crypto.js';
 import { createKeyring } from './security/jwt.js';
+import { createRateLimits } from './security/rate-limit.js';
 import type { Db } from './store/db.js';
 import { migrate, type MigrationResult } from './store/migrate.js';
 import { openDb } from './store/open.js';
@@ -49,7 +53,12 @@ export async function openProject(baseConfig: Config, options: { db?: Db } = {})
   try {
     const migrations = await migrate(db);
     const apiKeys = await deriveApiKeys(keyring);
-    return { deps: { db, config, keyring }, apiKeys, migrations, generatedSecret };
+    const mailer = createMailer(config);
+    // Counters need the migrated database (postgres store) or a live Redis; close() releases Redis.
+    const rateLimits = await createRateLimits(config, db);
+    const captcha = createCaptchaVerifier(config);
+    const clientIp = createClientIpResolver(config);
+    return { deps: { db, config, keyring, mailer, captcha, rateLimits, clientIp }, apiKeys, migrations, generatedSecret };
   } catch (error) {
     if (!options.db) await db.close();
     throw error;

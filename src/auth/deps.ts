@@ -1,5 +1,9 @@
 import type { Config } from '../config/load.js';
+import type { Mailer } from '../mail/mailer.js';
+import type { CaptchaVerifier } from '../security/captcha/verifier.js';
+import type { ClientIpResolver } from '../security/client-ip.js';
 import type { Keyring } from '../security/jwt.js';
+import type { RateLimits } from '../security/rate-limit.js';
 import type { Db } from '../store/db.js';
 
 /** What the domain layer needs from the outside world; built once per project by the app. */
@@ -7,6 +11,11 @@ export interface AuthDeps {
   readonly db: Db;
   readonly config: Config;
   readonly keyring: Keyring;
+  /** Abuse protection (docs/abuse-protection.md): CAPTCHA, rate limits and who the client is. */
+  readonly captcha: CaptchaVerifier;
+  readonly rateLimits: RateLimits;
+  readonly clientIp: ClientIpResolver;
+  readonly mailer: Mailer;
 }
 
 /** Facts about the caller that sessions record. */

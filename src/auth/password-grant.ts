@@ -36,10 +36,10 @@ export async function passwordGrant(deps: AuthDeps, input: PasswordGrantInput, m
   }
   if (!(await verifyPassword(password, user.encrypted_password))) throw invalidCredentials();
   if (user.banned_until && Date.parse(user.banned_until) > Date.now()) throw new FoyerError('user_banned', 'User is banned', { status: 400 });
-  if ('email' in by && !user.email_confirmed_at && !config.mailerAutoconfirm) {
+  if ('email' in by && !user.email_confirmed_at) {
     throw new FoyerError('email_not_confirmed', 'Email not confirmed');
   }
-  if ('phone' in by && !user.phone_confirmed_at && !config.smsAutoconfirm) {
+  if ('phone' in by && !user.phone_confirmed_at) {
     throw new FoyerError('phone_not_confirmed', 'Phone not confirmed');
   }
   const sessionId = randomUUID();

@@ -1,4 +1,5 @@
 /** POST /token?grant_type=refresh_token: rotation, lost-response recovery and reuse detection. */
+import { createHash } from 'node:crypto';
 import { FoyerError } from '../errors.js';
 import { newRefreshToken } from '../security/crypto.js';
 import { rotateRefreshToken, type RefreshOutcome } from '../store/sessions.js';
@@ -13,11 +14,30 @@ const failures: Partial<Record<RefreshOutcome, () => FoyerError>> = {
   refresh_token_already_used: () => new FoyerError('refresh_token_already_used', 'Invalid Refresh Token: Already Used'),
 };
 
-/** GoTrue's shape check for v1 tokens: shorter than 12, or 12 that are not [a-z0-9], is malformed. */
+/**
+ * Whether a longer token has the structure of a v2 token (GoTrue's crypto.ParseRefreshToken):
+ * unpadded base64url of 0x00 | session uuid (16) | uvarint counter | signature (16) | sha256 checksum (4).
+ */
+function looksLikeV2RefreshToken(token: string): boolean {
+  if (!/^[A-Za-z0-9_-]+$/.test(token) || token.length % 4 === 1) return false;
+  const bytes = Buffer.from(token, 'base64url');
+  if (bytes.length < 1 + 16 + 1 + 16 + 4 || bytes[0] !== 0) return false;
+  const body = bytes.subarray(0, bytes.length - 4);
+  if (!createHash('sha256').update(body).digest().subarray(0, 4).equals(bytes.subarray(bytes.length - 4))) return false;
+  let end = 17;
+  while (end < body.length && end - 17 < 10 && (body[end] & 0x80) !== 0) end += 1;
+  // No terminator within the token or within 10 bytes, or a 10th byte above 1: Go's Uvarint fails.
+  if (end >= body.length || end - 17 >= 10 || (end - 17 === 9 && body[end] > 1)) return false;
+  return body.length - (end + 1) === 16;
+}
+
+/**
+ * GoTrue's shape check: shorter than 12, exactly 12 and not [a-z0-9], or longer and not shaped like
+ * a v2 token is malformed (400 validation_failed), before any lookup.
+ */
 export function assertRefreshTokenShape(token: string): void {
-  if (token.length < 12 || (token.length === 12 && !/^[a-z0-9]{12}$/.test(token))) {
-    throw new FoyerError('validation_failed', 'Refresh token is not valid');
-  }
+  const valid = token.length === 12 ? /^[a-z0-9]{12}$/.test(token) : token.length > 12 && looksLikeV2RefreshToken(token);
+  if (!valid) throw new FoyerError('validation_failed', 'Refresh token is not valid');
 }
 
 export async function refreshTokenGrant(deps: AuthDeps, token: string, meta: RequestMeta): Promise<SessionResponse> {

@@ -3,9 +3,13 @@ import { randomUUID } from 'node:crypto';
 import { FoyerError } from '../errors.js';
 import { newRefreshToken } from '../security/crypto.js';
 import { hashPassword } from '../security/password.js';
+import type { Queryable } from '../store/db.js';
+import { saveOneTimeToken } from '../store/one-time-tokens.js';
 import { startSession } from '../store/sessions.js';
 import { emailTaken, findUserById, insertUser, phoneTaken, upsertIdentity } from '../store/users.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
+import { newOtp, sendTokenMail, tokenHash } from './mail-links.js';
+import { resolveRedirect } from './redirect.js';
 import { sessionResponse, type SessionResponse } from './tokens.js';
 import { toPublicUser, type PublicUser } from './user-view.js';
 import { checkPasswordStrength, metadataJson, normalizeEmail, normalizePhone } from './validate.js';
@@ -15,6 +19,7 @@ export interface PasswordSignUpInput {
   readonly phone?: string;
   readonly password?: string;
   readonly data?: Record<string, unknown>;
+  readonly redirectTo?: string;
 }
 
 /** A session when the address is confirmed at once (autoconfirm), otherwise the bare user. */
@@ -25,8 +30,9 @@ export async function signUpWithPassword(
 ): Promise<SessionResponse | PublicUser> {
   const { config } = deps;
   const byEmail = Boolean(input.email);
-  if (byEmail && !config.emailEnabled) throw new FoyerError('email_provider_disabled', 'Email signups are disabled');
-  if (!byEmail && !config.phoneEnabled) throw new FoyerError('phone_provider_disabled', 'Phone signups are disabled');
+  // GoTrue answers 400 here (422 only for the password grant).
+  if (byEmail && !config.emailEnabled) throw new FoyerError('email_provider_disabled', 'Email signups are disabled', { status: 400 });
+  if (!byEmail && !config.phoneEnabled) throw new FoyerError('phone_provider_disabled', 'Phone signups are disabled', { status: 400 });
   if (config.disableSignup) throw new FoyerError('signup_disabled', 'Signups not allowed for this instance');
   const email = byEmail ? normalizeEmail(input.email as string) : null;
   const phone = byEmail ? null : normalizePhone(input.phone as string);
@@ -63,7 +69,10 @@ export async function signUpWithPassword(
           : { sub: userId, phone, email_verified: false, phone_verified: confirmed },
       ),
     });
-    if (!confirmed) return undefined;
+    if (!confirmed) {
+      if (email) await sendConfirmation(deps, tx, userId, email, resolveRedirect(config, input.redirectTo));
+      return undefined;
+    }
     const sessionId = randomUUID();
     const refreshToken = newRefreshToken();
     const user = await startSession(tx, { userId, sessionId, refreshToken, authenticationMethod: 'password', ...meta });
@@ -85,4 +94,13 @@ export async function signUpWithPassword(
     amr: [{ method: 'password', timestamp: Math.floor(Date.now() / 1000) }],
     refreshToken: session.refreshToken,
   });
+}
+
+/** Mails a sign-up confirmation link and code to `email` (also used by /otp, /resend and invites). */
+export async function sendConfirmation(deps: AuthDeps, tx: Queryable, userId: string, email: string, redirectTo: string): Promise<void> {
+  const otp = newOtp();
+  const hash = tokenHash(email, otp);
+  await saveOneTimeToken(tx, { userId, type: 'confirmation_token', hash, relatesTo: email });
+  await tx.query('update auth.users set confirmation_sent_at = now() where id = $1', [userId]);
+  await sendTokenMail(deps, tx, { kind: 'confirmation', to: email, type: 'signup', hash, otp, redirectTo });
 }

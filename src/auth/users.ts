@@ -13,7 +13,9 @@ import {
 } from '../store/users.js';
 import type { Caller } from './authenticate.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
+import { requestEmailChange } from './email-change.js';
 import { promoteToPermanent } from './promotion.js';
+import { resolveRedirect } from './redirect.js';
 import { toPublicUser, type PublicUser } from './user-view.js';
 import { checkPasswordStrength, normalizeEmail, normalizePhone } from './validate.js';
 
@@ -23,6 +25,8 @@ export interface UpdateUserInput {
   readonly password?: string;
   readonly data?: Record<string, unknown>;
   readonly app_metadata?: Record<string, unknown>;
+  /** Where the confirmation link leads after verification (checked against the allow-list). */
+  readonly redirectTo?: string;
 }
 
 export async function updateUser(deps: AuthDeps, caller: Caller, input: UpdateUserInput, meta: RequestMeta): Promise<PublicUser> {
@@ -36,15 +40,15 @@ export async function updateUser(deps: AuthDeps, caller: Caller, input: UpdateUs
   const password = input.password || undefined;
   if (password !== undefined) {
     if (current.is_anonymous && !email && !phone) {
-      throw new FoyerError('validation_failed', 'Updating password of an anonymous user without an email or phone is not allowed');
+      throw new FoyerError('validation_failed', 'Updating password of an anonymous user without an email or phone is not allowed', {
+        status: 422,
+      });
     }
     checkPasswordStrength(password, config.passwordMinLength);
   }
-  if (email !== undefined && email !== current.email) {
-    if (!current.is_anonymous || !config.mailerAutoconfirm) {
-      throw new FoyerError('validation_failed', 'Changing the email address needs mail delivery, which is not configured');
-    }
-  }
+  // GoTrue applies an anonymous user's new address at once under autoconfirm; everyone else confirms by mail.
+  const emailNow = email !== undefined && email !== current.email && current.is_anonymous && config.mailerAutoconfirm;
+  const emailByMail = email !== undefined && email !== current.email && !emailNow;
   if (phone !== undefined && phone !== current.phone) {
     if (!current.is_anonymous || !config.smsAutoconfirm) {
       throw new FoyerError('validation_failed', 'Changing the phone number needs SMS delivery, which is not configured');
@@ -68,13 +72,16 @@ export async function updateUser(deps: AuthDeps, caller: Caller, input: UpdateUs
       // A new password ends every other session, as in GoTrue.
       await deleteSessions(tx, user.id, caller.sessionId, 'others');
     }
-    if (email !== undefined && email !== user.email) {
+    if (emailByMail) {
+      await requestEmailChange(deps, tx, user, email as string, resolveRedirect(config, input.redirectTo));
+    }
+    if (emailNow) {
       if (await emailTaken(tx, email, user.aud ?? config.jwtAud, user.id)) {
         throw new FoyerError('email_exists', 'A user with this email address has already been registered');
       }
       await tx.query(
         `update auth.users set email = $2, email_confirmed_at = now(), updated_at = now() where id = $1`,
-        [user.id, email],
+        [user.id, email as string],
       );
       await upsertIdentity(tx, {
         userId: user.id,

@@ -1,8 +1,10 @@
 /** `foyer start`: open the project, serve it, print where and with which keys, stop gracefully. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import { buildApp } from '../app.js';
 import type { Config } from '../config/load.js';
 import { openProject, type Project } from '../runtime.js';
+import { protectionBannerLines } from '../security/protection-status.js';
 import { embeddedDbDir } from '../store/open.js';
 import { redact } from '../store/postgres.js';
 
@@ -19,6 +21,12 @@ function banner(project: Project, listenUrl: string): string {
     `  Database:                 ${config.databaseUrl ? redact(config.databaseUrl) : `embedded (PGlite) in ${embeddedDbDir(config.dataDir)}`}`,
     `  Anonymous sign-ins:       ${config.anonymousUsersEnabled ? 'on' : 'off (GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED=true to enable)'}`,
   ];
+  lines.push(
+    config.smtpHost
+      ? `  Mail:                     SMTP ${config.smtpHost}:${config.smtpPort}`
+      : `  Mail:                     no GOTRUE_SMTP_HOST: kept in the outbox, GET ${base}/auth/v1/admin/mail/outbox (service_role key)`,
+  );
+  lines.push(...protectionBannerLines(project.deps, project.deps.rateLimits.store));
   if (project.generatedSecret) lines.push(`  JWT secret:               generated, kept in ${resolve(config.dataDir, 'jwt-secret')}`);
   if (project.migrations.applied.length) lines.push(`  Migrations applied:       ${project.migrations.applied.join(', ')}`);
   lines.push('');
@@ -28,6 +36,13 @@ function banner(project: Project, listenUrl: string): string {
 export async function start(config: Config): Promise<void> {
   const project = await openProject(config);
   const app = await buildApp({ deps: project.deps, logger: { level: config.logLevel } });
+  // Responses still being worked on at shutdown say `Connection: close`: otherwise their keep-alive
+  // sockets outlive them and hold the process open for keepAliveTimeout (72 s) after SIGTERM.
+  const inFlight = new Set<ServerResponse>();
+  app.server.on('request', (_request: IncomingMessage, response: ServerResponse) => {
+    inFlight.add(response);
+    response.once('close', () => inFlight.delete(response));
+  });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -36,6 +51,7 @@ export async function start(config: Config): Promise<void> {
     try {
       await app.close();
     } finally {
+      await project.deps.rateLimits.close();
       await project.deps.db.close();
       app.log.info('stopped');
     }

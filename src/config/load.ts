@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
 import { ConfigError } from './parse.js';
+import { protectionProblems } from './parse-protection.js';
 import { settingsSchema, type SettingKey, type SettingValues } from './settings.js';
 
 export { ConfigError } from './parse.js';
@@ -55,6 +56,7 @@ export function loadConfig(env: Env): Config {
   if (typeof values.jwtSecret === 'string' && values.jwtSecret.length < 32) {
     problems.push('GOTRUE_JWT_SECRET must be at least 32 characters long; generate one with `openssl rand -base64 48`');
   }
+  problems.push(...protectionProblems(values));
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }

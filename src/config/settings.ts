@@ -11,6 +11,17 @@ import {
   parseList,
   parseUrl,
 } from './parse.js';
+import {
+  isBlank,
+  parseHeaderName,
+  parseKeyPrefix,
+  parseRate,
+  parseRedisUrl,
+  parseTrustedProxies,
+  type RateSetting,
+} from './parse-protection.js';
+import { oauthSettings } from './oauth-settings.js';
+import { opsSettings } from './ops-settings.js';
 
 /** What a default may depend on: whether Foyer runs on its embedded database. */
 export interface DefaultsContext {
@@ -31,6 +42,10 @@ const bool = (env: string[], fallback: boolean, doc: string) =>
 
 const optionalString = (env: string[], doc: string) =>
   setting<string | undefined>({ env, doc, defaultText: '(unset)', read: (raw) => (raw?.trim() ? raw.trim() : undefined) });
+
+/** A mail link path, resolved against API_EXTERNAL_URL as GoTrue does (`/verify` drops its path). */
+const urlPath = (env: string[], doc: string) =>
+  setting({ env, doc, defaultText: '/verify', read: (raw) => raw?.trim() || '/verify' });
 
 export const settingsSchema = {
   // Server
@@ -131,6 +146,12 @@ export const settingsSchema = {
     read: (raw, name) => (raw === undefined ? 6 : Math.max(6, parseInteger(name, raw, 0))),
   }),
 
+  // OAuth and OpenID Connect providers (src/config/oauth-settings.ts)
+  ...oauthSettings,
+
+  // Operations: anonymous-user cleanup, housekeeping, spike signal, /metrics (src/config/ops-settings.ts)
+  ...opsSettings,
+
   // JWT
   jwtSecret: optionalString(['GOTRUE_JWT_SECRET'], 'HS256 signing secret. Embedded mode generates one in FOYER_DATA_DIR.'),
   jwtExpSeconds: setting({
@@ -185,6 +206,180 @@ export const settingsSchema = {
     doc: 'Algorithms accepted on verification (default: those of the configured keys).',
     defaultText: '(the keys’ algorithms)',
     read: (raw) => (raw?.trim() ? parseList(raw) : undefined),
+  }),
+
+  // Mail
+  smtpHost: optionalString(['GOTRUE_SMTP_HOST'], 'SMTP server; unset keeps mail in the outbox (admin API /admin/mail/outbox).'),
+  smtpPort: setting({
+    env: ['GOTRUE_SMTP_PORT'],
+    doc: 'SMTP port (465 uses TLS from the start, others STARTTLS when offered).',
+    defaultText: '587',
+    read: (raw, name) => (raw === undefined ? 587 : parseInteger(name, raw, 1)),
+  }),
+  smtpUser: optionalString(['GOTRUE_SMTP_USER'], 'SMTP user name.'),
+  smtpPass: optionalString(['GOTRUE_SMTP_PASS'], 'SMTP password (never logged).'),
+  smtpAdminEmail: setting({
+    env: ['GOTRUE_SMTP_ADMIN_EMAIL'],
+    doc: 'Sender address of every mail.',
+    defaultText: 'foyer@localhost',
+    read: (raw) => raw?.trim() || 'foyer@localhost',
+  }),
+  smtpSenderName: optionalString(['GOTRUE_SMTP_SENDER_NAME'], 'Sender display name.'),
+  smtpMaxFrequencySeconds: setting({
+    env: ['GOTRUE_SMTP_MAX_FREQUENCY'],
+    doc: 'Shortest time between two mails to one user (Go duration or seconds).',
+    defaultText: '1m',
+    read: (raw, name) => (raw === undefined ? 60 : parseDurationSeconds(name, raw)),
+  }),
+  mailerSecureEmailChangeEnabled: bool(
+    ['GOTRUE_MAILER_SECURE_EMAIL_CHANGE_ENABLED'],
+    true,
+    'Email changes of users who already have an address need confirming from both addresses.',
+  ),
+  mailerOtpExpSeconds: setting({
+    env: ['GOTRUE_MAILER_OTP_EXP'],
+    doc: 'Lifetime of mailed links and codes, in seconds.',
+    defaultText: '86400',
+    read: (raw, name) => (raw === undefined ? 86400 : parseInteger(name, raw, 1)),
+  }),
+  mailerUrlPathConfirmation: urlPath(['GOTRUE_MAILER_URLPATHS_CONFIRMATION'], 'Path of sign-up confirmation links.'),
+  mailerUrlPathInvite: urlPath(['GOTRUE_MAILER_URLPATHS_INVITE'], 'Path of invitation links.'),
+  mailerUrlPathRecovery: urlPath(['GOTRUE_MAILER_URLPATHS_RECOVERY'], 'Path of recovery and magic links.'),
+  mailerUrlPathEmailChange: urlPath(['GOTRUE_MAILER_URLPATHS_EMAIL_CHANGE'], 'Path of email change links.'),
+
+  // Abuse protection: CAPTCHA (docs/abuse-protection.md). The bare SECURITY_CAPTCHA_* names are the
+  // seed guide's .env names, read too so that file works when Foyer reads it directly.
+  captchaEnabled: setting({
+    env: ['GOTRUE_SECURITY_CAPTCHA_ENABLED', 'SECURITY_CAPTCHA_ENABLED'],
+    doc: 'Require a CAPTCHA token (gotrue_meta_security.captcha_token) on sign-up, password sign-in and OTP/recovery endpoints.',
+    defaultText: 'false',
+    read: (raw, name) => (isBlank(raw) ? false : parseBool(name, raw)),
+  }),
+  captchaProvider: setting<'hcaptcha' | 'turnstile' | undefined>({
+    env: ['GOTRUE_SECURITY_CAPTCHA_PROVIDER', 'SECURITY_CAPTCHA_PROVIDER'],
+    doc: 'CAPTCHA provider: hcaptcha or turnstile (required when CAPTCHA is enabled).',
+    defaultText: '(unset)',
+    read: (raw, name) => (isBlank(raw) ? undefined : parseEnum(name, raw.toLowerCase(), ['hcaptcha', 'turnstile'] as const)),
+  }),
+  captchaSecret: setting<string | undefined>({
+    env: ['GOTRUE_SECURITY_CAPTCHA_SECRET', 'SECURITY_CAPTCHA_SECRET'],
+    doc: 'The provider secret key (required when CAPTCHA is enabled; never logged).',
+    defaultText: '(unset)',
+    read: (raw) => (isBlank(raw) ? undefined : raw.trim()),
+  }),
+  captchaTimeoutSeconds: setting({
+    env: ['GOTRUE_SECURITY_CAPTCHA_TIMEOUT', 'SECURITY_CAPTCHA_TIMEOUT'],
+    doc: 'How long to wait for the provider (Go duration; 0 means 10s). A slower answer fails closed.',
+    defaultText: '10s',
+    read: (raw, name) => {
+      const seconds = isBlank(raw) ? 10 : parseDurationSeconds(name, raw);
+      return seconds === 0 ? 10 : seconds;
+    },
+  }),
+  captchaVerifyUrl: setting<string | undefined>({
+    env: ['FOYER_SECURITY_CAPTCHA_VERIFY_URL'],
+    doc: "Siteverify endpoint to call instead of the provider's (a self-hosted proxy, tests).",
+    defaultText: "(the provider's siteverify URL)",
+    read: (raw, name) => (isBlank(raw) ? undefined : parseUrl(name, raw)),
+  }),
+  captchaScope: setting({
+    env: ['FOYER_SECURITY_CAPTCHA_SCOPE'],
+    doc: "Where CAPTCHA applies: all (GoTrue's endpoints) or anonymous (anonymous sign-ins only).",
+    defaultText: 'all',
+    read: (raw, name) => (isBlank(raw) ? 'all' : parseEnum(name, raw.toLowerCase(), ['all', 'anonymous'] as const)),
+  }),
+
+  // Abuse protection: rate limits, on by default and keyed by client IP (IPv6 per /64).
+  rateLimitAnonymousUsers: setting<RateSetting>({
+    env: ['GOTRUE_RATE_LIMIT_ANONYMOUS_USERS'],
+    doc: 'Anonymous sign-ins per client IP per hour (or N/<duration>); 0 refuses all.',
+    defaultText: '30 (per hour)',
+    read: (raw, name) => (isBlank(raw) ? { limit: 30, windowSeconds: 3600 } : parseRate(name, raw, 3600)),
+  }),
+  rateLimitOtp: setting<RateSetting>({
+    env: ['GOTRUE_RATE_LIMIT_OTP'],
+    doc: 'Email/phone sign-ups, /otp, /recover, /resend, /magiclink per client IP per 5 minutes (or N/<duration>).',
+    defaultText: '30 (per 5 minutes)',
+    read: (raw, name) => (isBlank(raw) ? { limit: 30, windowSeconds: 300 } : parseRate(name, raw, 300)),
+  }),
+  rateLimitVerify: setting<RateSetting>({
+    env: ['GOTRUE_RATE_LIMIT_VERIFY'],
+    doc: '/verify requests per client IP per 5 minutes (or N/<duration>).',
+    defaultText: '30 (per 5 minutes)',
+    read: (raw, name) => (isBlank(raw) ? { limit: 30, windowSeconds: 300 } : parseRate(name, raw, 300)),
+  }),
+  rateLimitTokenRefresh: setting<RateSetting>({
+    env: ['GOTRUE_RATE_LIMIT_TOKEN_REFRESH'],
+    doc: 'POST /token requests (every grant, as GoTrue) per client IP per 5 minutes (or N/<duration>).',
+    defaultText: '150 (per 5 minutes)',
+    read: (raw, name) => (isBlank(raw) ? { limit: 150, windowSeconds: 300 } : parseRate(name, raw, 300)),
+  }),
+  rateLimitEmailSent: setting<RateSetting>({
+    env: ['GOTRUE_RATE_LIMIT_EMAIL_SENT'],
+    doc: 'Emails sent per hour by the whole instance (or N/<duration>).',
+    defaultText: '30 (per hour)',
+    read: (raw, name) => (isBlank(raw) ? { limit: 30, windowSeconds: 3600 } : parseRate(name, raw, 3600)),
+  }),
+  rateLimitHeader: setting<string | undefined>({
+    env: ['GOTRUE_RATE_LIMIT_HEADER'],
+    doc: 'Header holding the client IP (first value), believed only from FOYER_TRUSTED_PROXIES; ignored otherwise.',
+    defaultText: '(unset: socket address or X-Forwarded-For via trusted proxies)',
+    read: (raw, name) => (isBlank(raw) ? undefined : parseHeaderName(name, raw)),
+  }),
+  trustedProxies: setting<readonly string[]>({
+    env: ['FOYER_TRUSTED_PROXIES'],
+    doc: 'IPs/CIDRs (or loopback, linklocal, uniquelocal) of proxies whose X-Forwarded-For is believed.',
+    defaultText: '(none: the socket address is the client)',
+    read: (raw, name) => (isBlank(raw) ? [] : parseTrustedProxies(name, raw)),
+  }),
+  rateLimitStore: setting({
+    env: ['FOYER_RATE_LIMIT_STORE'],
+    doc: 'Where counters live: memory (this process), postgres (the project database, shared), redis (REDIS_URL).',
+    defaultText: 'postgres (DATABASE_URL set), memory (embedded)',
+    read: (raw, name, ctx) =>
+      isBlank(raw)
+        ? ctx.embedded
+          ? 'memory'
+          : 'postgres'
+        : parseEnum(name, raw.toLowerCase(), ['memory', 'postgres', 'redis'] as const),
+  }),
+  redisUrl: setting<string | undefined>({
+    env: ['REDIS_URL', 'FOYER_REDIS_URL'],
+    doc: 'Redis for rate-limit counters (with FOYER_RATE_LIMIT_STORE=redis).',
+    defaultText: '(unset)',
+    read: (raw, name) => (isBlank(raw) ? undefined : parseRedisUrl(name, raw)),
+  }),
+  rateLimitKeyPrefix: setting({
+    env: ['FOYER_RATE_LIMIT_KEY_PREFIX'],
+    doc: 'Prefix of counter keys (to keep several deployments apart in one Redis).',
+    defaultText: 'foyer',
+    read: (raw, name) => (isBlank(raw) ? 'foyer' : parseKeyPrefix(name, raw)),
+  }),
+
+  // Merging an anonymous user into an existing account (Foyer)
+  mergeEnabled: bool(
+    ['FOYER_MERGE_ANONYMOUS_ENABLED'],
+    false,
+    'Allow POST /user/merge: an anonymous user whose address is taken moves its rows to the account it signs in to.',
+  ),
+  mergeFunction: setting<string | undefined>({
+    env: ['FOYER_MERGE_FUNCTION'],
+    doc: 'SQL function (schema.name, args: from_user uuid, to_user uuid) that moves an anonymous user\'s rows; unset re-points every foreign key to auth.users.',
+    defaultText: '(unset: re-point foreign keys)',
+    read: (raw, name) => {
+      const value = raw?.trim();
+      if (!value) return undefined;
+      if (!/^[a-z_][a-z0-9_$]*\.[a-z_][a-z0-9_$]*$/i.test(value)) {
+        throw new ConfigError(`${name} must be a schema-qualified function name such as public.merge_anonymous_user, got ${JSON.stringify(raw)}`);
+      }
+      return value;
+    },
+  }),
+  mergeProofMaxAgeSeconds: setting({
+    env: ['FOYER_MERGE_SIGN_IN_MAX_AGE'],
+    doc: 'How recent the sign-in to the existing account must be for a merge (Go duration).',
+    defaultText: '10m',
+    read: (raw, name) => (raw === undefined ? 600 : parseDurationSeconds(name, raw)),
   }),
 
   // Sessions and refresh tokens

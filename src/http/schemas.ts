@@ -65,6 +65,8 @@ export const sessionResponse = {
     expires_at: { type: 'integer' },
     refresh_token: { type: 'string' },
     user: userResponse,
+    provider_token: { type: 'string' },
+    provider_refresh_token: { type: 'string' },
     weak_password: { type: 'object', additionalProperties: true },
   },
 } as const;

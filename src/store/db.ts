@@ -15,6 +15,8 @@ export interface ScriptRunner extends Queryable {
   execScript(script: string): Promise<void>;
 }
 
+export type AdvisoryLockResult<T> = { readonly acquired: true; readonly value: T } | { readonly acquired: false };
+
 export interface Db extends ScriptRunner {
   readonly engine: 'postgres' | 'pglite';
   /** Runs `work` in one transaction; commits when it resolves, rolls back when it throws. */
@@ -24,6 +26,11 @@ export interface Db extends ScriptRunner {
    * at a time does it (migrations, cleanup). `work` must use the connection it is given.
    */
   withAdvisoryLock<T>(lockKey: number, work: (locked: ScriptRunner) => Promise<T>): Promise<T>;
+  /**
+   * Like withAdvisoryLock, but does not wait: `{ acquired: false }` at once when another session holds
+   * the lock (a scheduled job that another process is already running).
+   */
+  tryWithAdvisoryLock<T>(lockKey: number, work: (locked: ScriptRunner) => Promise<T>): Promise<AdvisoryLockResult<T>>;
   close(): Promise<void>;
 }
 

@@ -43,6 +43,7 @@ export async function openPglite(options: PgliteOptions): Promise<Db> {
     execScript,
     // One process owns an embedded database, so there is nobody to exclude.
     withAdvisoryLock: (_lockKey, work) => work({ query: base.query, execScript }),
+    tryWithAdvisoryLock: async (_lockKey, work) => ({ acquired: true, value: await work({ query: base.query, execScript }) }),
     async close() {
       if (!pg.closed) await pg.close();
       release();

@@ -73,6 +73,26 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
         reserved.release();
       }
     },
+    async tryWithAdvisoryLock(lockKey, work) {
+      const reserved = await sql.reserve();
+      try {
+        const [{ locked }] = await reserved.unsafe<{ locked: boolean }[]>('select pg_try_advisory_lock($1) as locked', [lockKey]);
+        if (!locked) return { acquired: false };
+        try {
+          const value = await work({
+            ...asQueryable(reserved),
+            execScript: async (script) => {
+              await reserved.unsafe(script);
+            },
+          });
+          return { acquired: true, value };
+        } finally {
+          await reserved.unsafe('select pg_advisory_unlock($1)', [lockKey]);
+        }
+      } finally {
+        reserved.release();
+      }
+    },
     async close() {
       await sql.end({ timeout: 5 });
     },

@@ -86,8 +86,12 @@ export type LogoutScope = 'global' | 'local' | 'others';
 
 /** Deletes sessions (refresh tokens and AMR claims cascade). */
 export async function deleteSessions(db: Queryable, userId: string, sessionId: string | null, scope: LogoutScope): Promise<number> {
-  const condition =
-    scope === 'global' ? 'true' : scope === 'local' ? 'id = $2::uuid' : '($2::uuid is null or id <> $2::uuid)';
+  // Every statement sent must use each parameter it is given (a prepared statement refuses extras).
+  if (scope === 'global') {
+    const rows = await db.query<{ id: string }>('delete from auth.sessions where user_id = $1 returning id', [userId]);
+    return rows.length;
+  }
+  const condition = scope === 'local' ? 'id = $2::uuid' : '($2::uuid is null or id <> $2::uuid)';
   const rows = await db.query<{ id: string }>(
     `delete from auth.sessions where user_id = $1 and ${condition} returning id`,
     [userId, sessionId],

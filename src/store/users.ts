@@ -112,7 +112,7 @@ export interface UserWithSession extends UserRow {
 export async function findUserAndSession(db: Queryable, userId: string, sessionId: string | null): Promise<UserWithSession | undefined> {
   const rows = await db.query<UserWithSession>(
     `select ${USER_COLUMNS},
-            ($2::uuid is null or exists (select 1 from auth.sessions s where s.id = $2::uuid)) as session_exists
+            ($2::uuid is null or exists (select 1 from auth.sessions s where s.id = $2::uuid and s.user_id = u.id)) as session_exists
        from auth.users u where u.id = $1`,
     [userId, sessionId],
   );
@@ -239,4 +239,19 @@ export async function deleteUser(db: Queryable, userId: string): Promise<boolean
 export async function lockUser(db: Queryable, userId: string): Promise<UserRow | undefined> {
   const rows = await db.query<UserRow>(`select ${USER_COLUMNS} from auth.users u where u.id = $1 for update of u`, [userId]);
   return rows[0];
+}
+
+/** app_metadata.provider/providers from the user's identities (provider kept if already set). */
+export async function recomputeProviders(db: Queryable, userId: string): Promise<void> {
+  await db.query(
+    `update auth.users u
+        set raw_app_meta_data = coalesce(u.raw_app_meta_data, '{}'::jsonb)
+              || jsonb_build_object('provider', coalesce(u.raw_app_meta_data ->> 'provider', p.providers ->> 0),
+                                    'providers', p.providers),
+            updated_at = now()
+       from (select coalesce(jsonb_agg(provider order by first_at), '[]'::jsonb) as providers
+               from (select provider, min(created_at) as first_at from auth.identities where user_id = $1 group by provider) i) p
+      where u.id = $1 and jsonb_array_length(p.providers) > 0`,
+    [userId],
+  );
 }

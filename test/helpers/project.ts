@@ -24,6 +24,9 @@ export async function createTestProject(engine: EngineName, env: Record<string, 
     const config = loadConfig({
       GOTRUE_JWT_SECRET: TEST_JWT_SECRET,
       GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED: 'true',
+      // Every inject() comes from 127.0.0.1, so API tests would share one anonymous-sign-in bucket
+      // (30/hour by default). Limits have their own tests (test/security/), which set them explicitly.
+      GOTRUE_RATE_LIMIT_ANONYMOUS_USERS: '100000',
       ...(database.url ? { DATABASE_URL: database.url } : {}),
       ...env,
     });

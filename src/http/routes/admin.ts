@@ -5,6 +5,7 @@ import { adminCreateUser, adminDeleteUser, adminGetUser, adminListUsers, adminUp
 import { authenticateAdmin } from '../../auth/authenticate.js';
 import type { AuthDeps } from '../../auth/deps.js';
 import { FoyerError } from '../../errors.js';
+import { listOutbox } from '../../store/outbox.js';
 import { requireBody, requireJsonBody } from '../body.js';
 import { JsonObject, Maybe, userResponse } from '../schemas.js';
 
@@ -78,6 +79,19 @@ export function adminRoutes(app: FastifyInstance, deps: AuthDeps): void {
       reply.header('x-total-count', String(total)).header('link', links.join(', '));
       return { users, aud: deps.config.jwtAud };
     },
+  );
+
+  // Foyer: mail kept in the database when no SMTP server is configured (the embedded quick start).
+  app.get<{ Querystring: { email?: string; limit?: string } }>(
+    '/admin/mail/outbox',
+    { onRequest: requireAdmin },
+    async (request) => ({
+      mode: deps.mailer.mode,
+      messages: await listOutbox(deps.db, {
+        recipient: request.query.email || undefined,
+        limit: positiveInt(request.query.limit, 'limit', 50, 500),
+      }),
+    }),
   );
 
   app.post<{ Body: AdminUserBody }>(

@@ -1,6 +1,7 @@
 /** GET /settings, GET /health, GET /.well-known/jwks.json. */
 import type { FastifyInstance } from 'fastify';
 import type { AuthDeps } from '../../auth/deps.js';
+import { publicProtectionStatus } from '../../security/protection-status.js';
 import { FOYER_VERSION } from '../../version.js';
 
 export function metaRoutes(app: FastifyInstance, deps: AuthDeps): void {
@@ -17,9 +18,9 @@ export function metaRoutes(app: FastifyInstance, deps: AuthDeps): void {
       facebook: false,
       figma: false,
       fly: false,
-      github: false,
+      github: config.externalGithubEnabled,
       gitlab: false,
-      google: false,
+      google: config.externalGoogleEnabled,
       keycloak: false,
       kakao: false,
       linkedin: false,
@@ -32,12 +33,16 @@ export function metaRoutes(app: FastifyInstance, deps: AuthDeps): void {
       twitter: false,
       workos: false,
       zoom: false,
+      // The generic OpenID Connect provider, under its configured name (FOYER_EXTERNAL_OIDC_NAME).
+      [config.externalOidcName]: config.externalOidcEnabled,
     },
     disable_signup: config.disableSignup,
     mailer_autoconfirm: config.mailerAutoconfirm,
     phone_autoconfirm: config.smsAutoconfirm,
     sms_provider: '',
     saml_enabled: false,
+    // Foyer's own field (GoTrue's above are unchanged): which abuse protections a client will meet.
+    foyer_protections: publicProtectionStatus({ config, captcha: deps.captcha }),
   }));
 
   app.get('/health', async () => ({

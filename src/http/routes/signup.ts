@@ -4,6 +4,8 @@ import { assertAnonymousEnabled, assertSignupAllowed, signInAnonymously } from '
 import type { AuthDeps } from '../../auth/deps.js';
 import { signUpWithPassword } from '../../auth/signup.js';
 import { requireJsonBody } from '../body.js';
+import { captchaGuard, isAnonymousSignUpBody } from '../plugins/captcha.js';
+import { enforceRateLimit } from '../plugins/rate-limit.js';
 import { requestMeta } from '../request-meta.js';
 import { JsonObject, Maybe, MetaSecurity, sessionOrUserResponse } from '../schemas.js';
 
@@ -20,23 +22,32 @@ const SignupBody = Type.Object({
 type SignupBody = Static<typeof SignupBody>;
 
 export function signupRoutes(app: FastifyInstance, deps: AuthDeps): void {
-  app.post<{ Body: SignupBody }>(
+  app.post<{ Body: SignupBody; Querystring: { redirect_to?: string } }>(
     '/signup',
     {
-      preValidation: requireJsonBody,
+      // GoTrue's order: CAPTCHA, then the body must be JSON.
+      preValidation: [captchaGuard(deps, { endpoint: 'POST /signup', isAnonymousSignIn: isAnonymousSignUpBody }), requireJsonBody],
       schema: { body: SignupBody, response: { 200: sessionOrUserResponse } },
     },
-    async (request) => {
+    async (request, reply) => {
       const body = request.body;
       const meta = requestMeta(request);
       if (!body.email && !body.phone) {
         assertAnonymousEnabled(deps);
+        await enforceRateLimit(deps, request, reply, 'anonymous_users', 'POST /signup');
         assertSignupAllowed(deps);
         return signInAnonymously(deps, { data: body.data ?? undefined }, meta);
       }
+      await enforceRateLimit(deps, request, reply, 'otp', 'POST /signup');
       return signUpWithPassword(
         deps,
-        { email: body.email ?? undefined, phone: body.phone ?? undefined, password: body.password ?? undefined, data: body.data ?? undefined },
+        {
+          email: body.email ?? undefined,
+          phone: body.phone ?? undefined,
+          password: body.password ?? undefined,
+          data: body.data ?? undefined,
+          redirectTo: request.query.redirect_to,
+        },
         meta,
       );
     },

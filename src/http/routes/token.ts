@@ -1,10 +1,14 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuthDeps } from '../../auth/deps.js';
+import { idTokenGrant } from '../../auth/oauth/id-token.js';
 import { passwordGrant } from '../../auth/password-grant.js';
+import { pkceGrant } from '../../auth/pkce-grant.js';
 import { refreshTokenGrant } from '../../auth/refresh.js';
 import { FoyerError } from '../../errors.js';
 import { requireJsonBody } from '../body.js';
+import { captchaGuard } from '../plugins/captcha.js';
+import { rateLimitGuard } from '../plugins/rate-limit.js';
 import { requestMeta } from '../request-meta.js';
 import { Maybe, MetaSecurity, sessionResponse } from '../schemas.js';
 
@@ -13,16 +17,42 @@ const TokenBody = Type.Object({
   email: Maybe(Type.String()),
   phone: Maybe(Type.String()),
   password: Maybe(Type.String()),
+  // grant_type=pkce
+  auth_code: Maybe(Type.String()),
+  code_verifier: Maybe(Type.String()),
+  // grant_type=id_token
+  provider: Maybe(Type.String()),
+  id_token: Maybe(Type.String()),
+  access_token: Maybe(Type.String()),
+  nonce: Maybe(Type.String()),
+  link_identity: Maybe(Type.Boolean()),
+  client_id: Maybe(Type.String()),
+  issuer: Maybe(Type.String()),
   gotrue_meta_security: MetaSecurity,
 });
 type TokenBody = Static<typeof TokenBody>;
 
 const TokenQuery = Type.Object({ grant_type: Type.Optional(Type.String()) });
 
+/** GoTrue skips CAPTCHA for these grants (their proof is a token, not a password). */
+const grantsWithoutCaptcha = new Set(['refresh_token', 'pkce', 'id_token']);
+const grantNeedsCaptcha = (request: FastifyRequest) => {
+  const grant = (request.query as { grant_type?: unknown }).grant_type;
+  return !(typeof grant === 'string' && grantsWithoutCaptcha.has(grant));
+};
+
 export function tokenRoutes(app: FastifyInstance, deps: AuthDeps): void {
   app.post<{ Body: TokenBody; Querystring: Static<typeof TokenQuery> }>(
     '/token',
-    { preValidation: requireJsonBody, schema: { querystring: TokenQuery, body: TokenBody, response: { 200: sessionResponse } } },
+    {
+      // GoTrue's order: the token limiter (every grant), CAPTCHA (password grant), then the body.
+      preValidation: [
+        rateLimitGuard(deps, 'token_refresh', 'POST /token'),
+        captchaGuard(deps, { endpoint: 'POST /token', appliesTo: grantNeedsCaptcha }),
+        requireJsonBody,
+      ],
+      schema: { querystring: TokenQuery, body: TokenBody, response: { 200: sessionResponse } },
+    },
     async (request) => {
       const body = request.body;
       const meta = requestMeta(request);
@@ -34,6 +64,23 @@ export function tokenRoutes(app: FastifyInstance, deps: AuthDeps): void {
           return passwordGrant(
             deps,
             { email: body.email ?? undefined, phone: body.phone ?? undefined, password: body.password ?? undefined },
+            meta,
+          );
+        case 'pkce':
+          return pkceGrant(deps, { authCode: body.auth_code ?? undefined, codeVerifier: body.code_verifier ?? undefined }, meta);
+        case 'id_token':
+          return idTokenGrant(
+            deps,
+            {
+              provider: body.provider ?? undefined,
+              idToken: body.id_token ?? undefined,
+              accessToken: body.access_token ?? undefined,
+              nonce: body.nonce ?? undefined,
+              linkIdentity: body.link_identity ?? false,
+              clientId: body.client_id ?? undefined,
+              issuer: body.issuer ?? undefined,
+            },
+            request.headers.authorization,
             meta,
           );
         default:

@@ -36,7 +36,7 @@ export function userRoutes(app: FastifyInstance, deps: AuthDeps): void {
     toPublicUser(callerOf(request).user),
   );
 
-  app.put<{ Body: UpdateUserBody }>(
+  app.put<{ Body: UpdateUserBody; Querystring: { redirect_to?: string } }>(
     '/user',
     { preValidation: [authenticate, requireJsonBody], schema: { body: UpdateUserBody, response: { 200: userResponse } } },
     async (request) => {
@@ -50,6 +50,7 @@ export function userRoutes(app: FastifyInstance, deps: AuthDeps): void {
           password: body.password ?? undefined,
           data: body.data ?? undefined,
           app_metadata: body.app_metadata ?? undefined,
+          redirectTo: request.query.redirect_to,
         },
         requestMeta(request),
       );

@@ -1,0 +1,56 @@
+/** The bench's own databases on the local PostgreSQL: created fresh, dropped at the end. */
+import pg from 'pg';
+
+/** Only databases with this prefix are ever created or dropped here (never `test` or anything else). */
+const PREFIX = 'foyer_bench';
+
+export function databaseUrl(serverUrl: string, name: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+function assertBenchName(name: string): void {
+  if (!/^[a-z0-9_]+$/.test(name) || !name.startsWith(PREFIX)) throw new Error(`refusing to touch database "${name}"`);
+}
+
+/** Drops (if left over from an interrupted run) and creates `name`; returns its URL. */
+export async function recreateDatabase(serverUrl: string, name: string): Promise<string> {
+  assertBenchName(name);
+  await withClient(databaseUrl(serverUrl, 'postgres'), async (client) => {
+    await client.query(`drop database if exists ${name} with (force)`);
+    await client.query(`create database ${name}`);
+  });
+  return databaseUrl(serverUrl, name);
+}
+
+export async function dropDatabase(serverUrl: string, name: string): Promise<void> {
+  assertBenchName(name);
+  await withClient(databaseUrl(serverUrl, 'postgres'), (client) => client.query(`drop database if exists ${name} with (force)`));
+}
+
+/** Writes dirty buffers out, so no checkpoint lands in the middle of the next measurement. */
+export async function checkpoint(serverUrl: string): Promise<void> {
+  await withClient(databaseUrl(serverUrl, 'postgres'), (client) => client.query('checkpoint'));
+}
+
+export async function serverVersion(serverUrl: string): Promise<string> {
+  return withClient(databaseUrl(serverUrl, 'postgres'), async (client) => {
+    const { rows } = await client.query<{ v: string }>(`select current_setting('server_version') as v`);
+    return rows[0].v;
+  });
+}
+
+export async function query(url: string, text: string): Promise<void> {
+  await withClient(url, (client) => client.query(text));
+}

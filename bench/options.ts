@@ -1,0 +1,101 @@
+/** Command-line flags of `npm run bench -- …`. */
+import { parseArgs } from 'node:util';
+import { LABELS, type MeasurementKey } from './report.js';
+
+export interface BenchOptions {
+  readonly seconds: number;
+  readonly connections: number;
+  /** Distinct client addresses (X-Forwarded-For via a trusted proxy); 0 = everything from 127.0.0.1. */
+  readonly clientIps: number;
+  readonly rounds: number;
+  /** Seconds of load before a contender's first measured round (JIT, pools, caches). */
+  readonly warmupSeconds: number;
+  readonly only: ReadonlySet<MeasurementKey>;
+  /** The local PostgreSQL server (no database part; the bench uses its own databases). */
+  readonly serverUrl: string;
+  /** Soak mode: seconds of sustained load against Foyer on PostgreSQL; undefined = the benchmark. */
+  readonly soakSeconds?: number;
+  /** Write a V8 CPU profile of Foyer (PostgreSQL) to bench/results/profiles. */
+  readonly profile: boolean;
+  /** Extra environment for the Foyer children (`--foyer-env NAME=VALUE`), e.g. to compare settings. */
+  readonly foyerEnv: Readonly<Record<string, string>>;
+}
+
+export const ALL_KEYS = Object.keys(LABELS) as MeasurementKey[];
+
+const USAGE = `npm run bench -- [--duration S] [--connections N] [--client-ips N] [--rounds N] [--warmup S] [--quick]
+                    [--only NAMES] [--profile] [--foyer-env NAME=VALUE]… [--pg URL] [--soak SECONDS]
+  --duration S      seconds per measurement (default 15)
+  --connections N   concurrent connections, for autocannon and pgbench alike (default 32)
+  --client-ips N    requests come from N client addresses, round robin, as X-Forwarded-For through a
+                    trusted proxy (default 1024); 0 = every request from 127.0.0.1 (one rate-limit bucket)
+  --rounds N        rounds; the table shows medians (min–max) (default 3)
+  --warmup S        load before each contender's first round (default 3)
+  --quick           smoke run: 3 s, 1 round, 1 s warm-up
+  --only NAMES      comma-separated measurements or groups (limit, foyer, peer, pglite):
+                    ${ALL_KEYS.join(', ')}
+  --profile         write a CPU profile of Foyer (PostgreSQL) to bench/results/profiles/ and summarise it
+  --foyer-env N=V   extra environment for Foyer (repeatable), e.g. FOYER_RATE_LIMIT_STORE=memory
+  --pg URL          PostgreSQL server (default postgres://postgres@127.0.0.1:5432)
+  --soak SECONDS    soak mode: sustained sign-ins and refreshes against Foyer, RSS and event-loop delay every 10 s`;
+
+function positive(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number, got "${raw}"\n${USAGE}`);
+  return value;
+}
+
+function selection(raw: string | undefined): Set<MeasurementKey> {
+  if (!raw) return new Set(ALL_KEYS);
+  const chosen = new Set<MeasurementKey>();
+  for (const name of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const matches = ALL_KEYS.filter((key) => key === name || key.startsWith(`${name}-`));
+    if (matches.length === 0) throw new Error(`--only: unknown measurement "${name}"\n${USAGE}`);
+    for (const key of matches) chosen.add(key);
+  }
+  return chosen;
+}
+
+function assignment(raw: string): [string, string] {
+  const at = raw.indexOf('=');
+  if (at <= 0) throw new Error(`--foyer-env expects NAME=VALUE, got "${raw}"\n${USAGE}`);
+  return [raw.slice(0, at), raw.slice(at + 1)];
+}
+
+export function parseOptions(argv: readonly string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      duration: { type: 'string' },
+      connections: { type: 'string' },
+      'client-ips': { type: 'string' },
+      rounds: { type: 'string' },
+      warmup: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      profile: { type: 'boolean', default: false },
+      pg: { type: 'string' },
+      soak: { type: 'string' },
+      'foyer-env': { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const quick = values.quick ?? false;
+  return {
+    seconds: positive('duration', values.duration, quick ? 3 : 15),
+    connections: Math.round(positive('connections', values.connections, 32)),
+    clientIps: values['client-ips'] === '0' ? 0 : Math.round(positive('client-ips', values['client-ips'], 1024)),
+    rounds: Math.round(positive('rounds', values.rounds, quick ? 1 : 3)),
+    warmupSeconds: values.warmup === '0' ? 0 : positive('warmup', values.warmup, quick ? 1 : 3),
+    only: selection(values.only),
+    serverUrl: values.pg ?? process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432',
+    soakSeconds: values.soak === undefined ? undefined : positive('soak', values.soak, 0),
+    profile: values.profile ?? false,
+    foyerEnv: Object.fromEntries((values['foyer-env'] ?? []).map(assignment)),
+  };
+}

@@ -1,0 +1,116 @@
+/** Child processes of the bench: started, awaited, and always stopped (normal end, error or Ctrl-C). */
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+export interface Child {
+  readonly name: string;
+  readonly process: ChildProcess;
+  /** Everything the child printed, for error messages. */
+  output(): string;
+  /** Resolves with the first line matching `pattern`, or rejects when the child exits or time runs out. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  stop(): Promise<void>;
+}
+
+const running = new Set<Child>();
+const cleanups: Array<() => Promise<void>> = [];
+
+export function startChild(name: string, command: string, args: readonly string[], options: SpawnOptions = {}): Child {
+  const proc = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  let output = '';
+  const listeners = new Set<() => void>();
+  const onData = (data: Buffer) => {
+    output += data.toString();
+    if (output.length > 200_000) output = output.slice(-100_000);
+    for (const listener of listeners) listener();
+  };
+  proc.stdout?.on('data', onData);
+  proc.stderr?.on('data', onData);
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  proc.once('exit', () => {
+    running.delete(child);
+    for (const listener of listeners) listener();
+  });
+
+  const child: Child = {
+    name,
+    process: proc,
+    output: () => output,
+    waitFor(pattern, timeoutMs = 60_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => finish(new Error(`${name}: no ${pattern} after ${timeoutMs} ms\n${output}`)), timeoutMs);
+        const check = () => {
+          const match = output.match(pattern);
+          if (match) finish(undefined, match);
+          else if (proc.exitCode !== null || proc.signalCode !== null) {
+            finish(new Error(`${name} exited (${proc.exitCode ?? proc.signalCode}) before printing ${pattern}:\n${output}`));
+          }
+        };
+        const finish = (error?: Error, match?: RegExpMatchArray) => {
+          clearTimeout(timer);
+          listeners.delete(check);
+          if (error) reject(error);
+          else resolve(match!);
+        };
+        listeners.add(check);
+        check();
+      });
+    },
+    async stop() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      proc.kill('SIGTERM');
+      const killer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(killer);
+    },
+  };
+  running.add(child);
+  return child;
+}
+
+/** Runs a command to completion; rejects with its output when it fails. */
+export async function runToEnd(name: string, command: string, args: readonly string[], options: SpawnOptions = {}): Promise<string> {
+  const child = startChild(name, command, args, options);
+  const code = await new Promise<number | null>((resolve) => child.process.once('exit', (c) => resolve(c)));
+  if (code !== 0) throw new Error(`${name} failed (exit ${code}):\n${child.output()}`);
+  return child.output();
+}
+
+/** Registers work to do at the end (after the children are stopped), e.g. dropping databases. */
+export function onCleanup(work: () => Promise<void>): void {
+  cleanups.push(work);
+}
+
+let cleaning: Promise<void> | undefined;
+
+/** Stops every child still running, then runs the cleanups in reverse order. Safe to call twice. */
+export function cleanupAll(): Promise<void> {
+  cleaning ??= (async () => {
+    await Promise.allSettled([...running].map((child) => child.stop()));
+    for (const work of cleanups.reverse()) {
+      await work().catch((error: unknown) => process.stderr.write(`cleanup: ${(error as Error).message}\n`));
+    }
+  })();
+  return cleaning;
+}
+
+/** A TCP port free on 127.0.0.1 right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resident set size of a process in bytes (VmRSS in /proc/<pid>/status). */
+export function rssBytes(pid: number): number {
+  const match = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+)\s+kB/m);
+  if (!match) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(match[1]) * 1024;
+}

@@ -1,0 +1,156 @@
+/** Medians over rounds, the ratios and targets of issue 8, the printed table and results JSON. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export type MeasurementKey =
+  | 'limit-signin' | 'limit-refresh'
+  | 'foyer-signin' | 'foyer-refresh' | 'foyer-user'
+  | 'peer-signin' | 'peer-session'
+  | 'pglite-signin';
+
+export interface Sample {
+  readonly rps: number;
+  readonly p50Ms?: number;
+  readonly p99Ms?: number;
+  /** Failed requests or transactions (non-2xx, connection errors, pgbench failures). */
+  readonly failed: number;
+  /** What the failures were (HTTP status codes, connection errors), when there were any. */
+  readonly failures?: Record<string, number>;
+}
+
+export interface Spread {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+export const LABELS: Record<MeasurementKey, string> = {
+  'limit-signin': 'limit  pgbench: sign-in writes, 1 statement',
+  'limit-refresh': 'limit  pgbench: refresh rotation, 1 statement',
+  'foyer-signin': 'Foyer  anonymous sign-in (PostgreSQL)',
+  'foyer-refresh': 'Foyer  refresh rotation (PostgreSQL)',
+  'foyer-user': 'Foyer  GET /user (PostgreSQL)',
+  'peer-signin': 'peer   Better Auth sign-in/anonymous',
+  'peer-session': 'peer   Better Auth get-session',
+  'pglite-signin': 'Foyer  anonymous sign-in (embedded PGlite)',
+};
+
+interface Ratio {
+  readonly label: string;
+  readonly over: MeasurementKey;
+  readonly under: MeasurementKey;
+  /** Issue 8's target (Foyer ≥ target × the other), or none (information only). */
+  readonly target?: number;
+}
+
+const RATIOS: Ratio[] = [
+  { label: 'sign-in     Foyer / limit', over: 'foyer-signin', under: 'limit-signin', target: 0.7 },
+  { label: 'sign-in     Foyer / peer', over: 'foyer-signin', under: 'peer-signin', target: 5 },
+  { label: 'refresh     Foyer / limit', over: 'foyer-refresh', under: 'limit-refresh', target: 0.7 },
+  { label: 'GET /user   Foyer / peer get-session', over: 'foyer-user', under: 'peer-session', target: 5 },
+  { label: 'sign-in     PGlite / PostgreSQL', over: 'pglite-signin', under: 'foyer-signin' },
+];
+const P99_TARGET_MS = 50;
+
+export function spread(values: readonly number[]): Spread {
+  const sorted = [...values].filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return { median: NaN, min: NaN, max: NaN };
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return { median, min: sorted[0], max: sorted[sorted.length - 1] };
+}
+
+export type Samples = Partial<Record<MeasurementKey, Sample[]>>;
+
+export interface Meta {
+  readonly startedAt: string;
+  readonly commit: string;
+  readonly node: string;
+  readonly postgres: string;
+  readonly betterAuth: string;
+  readonly cpus: number;
+  readonly connections: number;
+  readonly clientIps: number;
+  readonly seconds: number;
+  readonly rounds: number;
+  /** 1-minute load average when the run started and when it ended (other work on the machine skews figures). */
+  readonly loadAverage: { readonly start: number; readonly end: number };
+  /** Extra Foyer environment given with --foyer-env. */
+  readonly foyerEnv: Readonly<Record<string, string>>;
+}
+
+/** Ratios are taken within each round (same conditions), then summarised. */
+function ratioRounds(samples: Samples, ratio: Ratio): number[] {
+  const over = samples[ratio.over] ?? [];
+  const under = samples[ratio.under] ?? [];
+  return over.slice(0, under.length).map((sample, i) => sample.rps / under[i].rps);
+}
+
+export function buildResults(meta: Meta, samples: Samples) {
+  const measurements = Object.fromEntries(
+    (Object.keys(samples) as MeasurementKey[]).map((key) => {
+      const rounds = samples[key]!;
+      return [key, {
+        label: LABELS[key].replace(/\s+/g, ' '),
+        rounds,
+        rps: spread(rounds.map((s) => s.rps)),
+        p50Ms: rounds[0]?.p50Ms === undefined ? undefined : spread(rounds.map((s) => s.p50Ms!)),
+        p99Ms: rounds[0]?.p99Ms === undefined ? undefined : spread(rounds.map((s) => s.p99Ms!)),
+        failed: rounds.reduce((sum, s) => sum + s.failed, 0),
+      }];
+    }),
+  );
+  const ratios = RATIOS.flatMap((ratio) => {
+    const rounds = ratioRounds(samples, ratio);
+    if (rounds.length === 0) return [];
+    const value = spread(rounds);
+    const met = ratio.target === undefined ? undefined : value.median >= ratio.target;
+    return [{ label: ratio.label.replace(/\s+/g, ' '), over: ratio.over, under: ratio.under, rounds, ...value, target: ratio.target, met }];
+  });
+  const signinP99 = measurements['foyer-signin']?.p99Ms;
+  const p99 = signinP99 ? { ...signinP99, targetMs: P99_TARGET_MS, met: signinP99.median <= P99_TARGET_MS } : undefined;
+  return { meta, measurements, ratios, signinP99: p99 };
+}
+
+export type Results = ReturnType<typeof buildResults>;
+
+const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US').replace(/,/g, ' ') : '–');
+const ms = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? '–' : n < 10 ? n.toFixed(1) : String(Math.round(n)));
+const times = (n: number) => (Number.isFinite(n) ? `${n < 10 ? n.toFixed(2) : n.toFixed(1)}×` : '–');
+const verdict = (met: boolean | undefined) => (met === undefined ? '' : met ? 'met' : 'MISSED');
+
+export function formatTable(results: Results): string {
+  const { meta } = results;
+  const rows: string[][] = [['', 'per second: median (min–max)', 'p50 ms', 'p99 ms (max)', 'target', '']];
+  for (const [key, m] of Object.entries(results.measurements)) {
+    const flag = m.failed > 0 ? ` [${m.failed} failed]` : '';
+    rows.push([
+      LABELS[key as MeasurementKey],
+      `${int(m.rps.median)} (${int(m.rps.min)}–${int(m.rps.max)})${flag}`,
+      ms(m.p50Ms?.median),
+      m.p99Ms ? `${ms(m.p99Ms.median)} (${ms(m.p99Ms.max)})` : '–',
+      key === 'foyer-signin' && results.signinP99 ? `p99 ≤ ${P99_TARGET_MS} ms` : '',
+      key === 'foyer-signin' ? verdict(results.signinP99?.met) : '',
+    ]);
+  }
+  rows.push([]);
+  for (const r of results.ratios) {
+    rows.push([`ratio  ${r.label}`, `${times(r.median)} (${times(r.min)}–${times(r.max)})`, '', '', r.target ? `≥ ${r.target}×` : '(info)', verdict(r.met)]);
+  }
+  const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => (row[col] ?? '').length)));
+  const line = (row: string[]) => (row.length === 0 ? '' : row.map((cell, col) => (col === 0 ? cell.padEnd(widths[col]) : cell.padStart(widths[col]))).join('   ').trimEnd());
+  const rule = '─'.repeat(widths.reduce((sum, w) => sum + w + 3, -3));
+  const title =
+    `Foyer bench · ${meta.startedAt.slice(0, 16).replace('T', ' ')} · ${meta.commit} · Node ${meta.node} · PostgreSQL ${meta.postgres}` +
+    ` · Better Auth ${meta.betterAuth} · ${meta.cpus} CPUs · ${meta.connections} connections, ${meta.clientIps || 1} client IPs · ${meta.seconds} s × ${meta.rounds} rounds`;
+  const notes = [`load average ${meta.loadAverage.start.toFixed(1)} at start, ${meta.loadAverage.end.toFixed(1)} at end`];
+  if (Math.max(meta.loadAverage.start, 0) > 1) notes.push('WARNING: the machine was busy before the run started; figures are skewed');
+  const env = Object.entries(meta.foyerEnv);
+  if (env.length) notes.push(`Foyer env: ${env.map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  return [title, rule, line(rows[0]), rule, ...rows.slice(1).map(line), rule, ...notes].join('\n');
+}
+
+export function writeResults(file: string, results: Results): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+}

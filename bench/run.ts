@@ -1,0 +1,165 @@
+/**
+ * `npm run bench`: Foyer side by side with the database limit (pgbench) and the peer (Better Auth), in one
+ * run on the local PostgreSQL; `--soak N` for the soak mode. Everything measured runs as a child process;
+ * the load generator runs here. See bench/README.md.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkpoint, dropDatabase, recreateDatabase, serverVersion } from './databases.js';
+import { migrateFoyer, ROOT, startFoyer } from './foyer.js';
+import { stopAllLoad } from './load.js';
+import { parseOptions, type BenchOptions } from './options.js';
+import { betterAuthVersion, startPeer } from './peer.js';
+import { seedRefreshChains, writeScripts } from './pgbench.js';
+import { cleanupAll, onCleanup } from './processes.js';
+import { summariseProfiles } from './profile.js';
+import { buildResults, formatTable, writeResults, type MeasurementKey, type Samples } from './report.js';
+import { runSoak } from './soak.js';
+import { foyerSessionMeasurements, foyerSignIn, peerSession, peerSignIn, pgbenchMeasurement, type Measurement } from './workloads.js';
+
+const DB = 'foyer_bench';
+const PEER_DB = 'foyer_bench_peer';
+/** The order measurements run in, within each round. */
+const ORDER: MeasurementKey[] = [
+  'limit-signin', 'foyer-signin', 'peer-signin', 'pglite-signin',
+  'limit-refresh', 'foyer-refresh', 'foyer-user', 'peer-session',
+];
+export const RESULTS_DIR = join(ROOT, 'bench', 'results');
+
+const log = (message: string) => process.stderr.write(`${message}\n`);
+let interrupted = false;
+
+function commit(): string {
+  try {
+    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    return dirty ? `${sha}+dirty` : sha;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** A temp dir for pgbench scripts and PGlite data, removed at the end. */
+function scratchDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'foyer-bench-'));
+  onCleanup(async () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function benchDatabase(serverUrl: string, name: string): Promise<string> {
+  const url = await recreateDatabase(serverUrl, name);
+  onCleanup(() => dropDatabase(serverUrl, name));
+  return url;
+}
+
+/** Starts what the selected measurements need and prepares their workloads. */
+async function prepare(options: BenchOptions, dir: string): Promise<Measurement[]> {
+  const want = (...keys: MeasurementKey[]) => keys.some((key) => options.only.has(key));
+  const { connections } = options;
+  const shape = { connections, clientIps: options.clientIps };
+  const measurements: Measurement[] = [];
+  if (want('limit-signin', 'limit-refresh', 'foyer-signin', 'foyer-refresh', 'foyer-user')) {
+    const url = await benchDatabase(options.serverUrl, DB);
+    log('migrating the bench database (foyer migrate)…');
+    await migrateFoyer({ databaseUrl: url, dataDir: dir, env: options.foyerEnv });
+    const scripts = writeScripts(dir);
+    if (want('limit-signin')) measurements.push(pgbenchMeasurement('limit-signin', url, scripts.signIn, connections));
+    if (want('limit-refresh')) {
+      await seedRefreshChains(url, connections);
+      measurements.push(pgbenchMeasurement('limit-refresh', url, scripts.refresh, connections));
+    }
+    if (want('foyer-signin', 'foyer-refresh', 'foyer-user')) {
+      const profiles = join(RESULTS_DIR, 'profiles');
+      if (options.profile) rmSync(profiles, { recursive: true, force: true });
+      const nodeArgs = options.profile ? ['--cpu-prof', '--cpu-prof-dir', profiles] : [];
+      const foyer = await startFoyer('Foyer (PostgreSQL)', { databaseUrl: url, dataDir: dir, nodeArgs, env: options.foyerEnv });
+      log(`Foyer (PostgreSQL) at ${foyer.url}`);
+      if (want('foyer-signin')) measurements.push(foyerSignIn('foyer-signin', foyer, shape));
+      if (want('foyer-refresh', 'foyer-user')) measurements.push(...(await foyerSessionMeasurements(foyer, shape)));
+    }
+  }
+  if (want('peer-signin', 'peer-session')) {
+    const peer = await startPeer(await benchDatabase(options.serverUrl, PEER_DB));
+    log(`Better Auth ${peer.version} at ${peer.url}`);
+    if (want('peer-signin')) measurements.push(peerSignIn(peer, shape));
+    if (want('peer-session')) measurements.push(await peerSession(peer, shape));
+  }
+  if (want('pglite-signin')) {
+    const embedded = await startFoyer('Foyer (PGlite)', { dataDir: join(dir, 'pglite'), env: options.foyerEnv });
+    log(`Foyer (PGlite) at ${embedded.url}`);
+    measurements.push(foyerSignIn('pglite-signin', embedded, shape));
+  }
+  return measurements
+    .filter((m) => options.only.has(m.key))
+    .sort((a, b) => ORDER.indexOf(a.key) - ORDER.indexOf(b.key));
+}
+
+async function bench(options: BenchOptions): Promise<void> {
+  const startedAt = new Date().toISOString();
+  const loadAtStart = loadavg()[0];
+  if (loadAtStart > 1) log(`warning: load average ${loadAtStart.toFixed(1)} before the run: something else is using the CPUs`);
+  const dir = scratchDir();
+  const measurements = await prepare(options, dir);
+  const samples: Samples = {};
+  for (let round = 1; round <= options.rounds; round++) {
+    for (const measurement of measurements) {
+      if (interrupted) return;
+      await checkpoint(options.serverUrl);
+      if (round === 1 && measurement.http && options.warmupSeconds > 0) await measurement.run(options.warmupSeconds);
+      const sample = await measurement.run(options.seconds);
+      if (interrupted) return;
+      (samples[measurement.key] ??= []).push(sample);
+      const latency = sample.p99Ms === undefined ? '' : `  p50 ${sample.p50Ms} ms  p99 ${sample.p99Ms} ms`;
+      const failed = sample.failed ? `  FAILED ${sample.failed} ${JSON.stringify(sample.failures ?? {})}` : '';
+      log(`round ${round}/${options.rounds}  ${measurement.key.padEnd(14)} ${Math.round(sample.rps).toString().padStart(6)}/s${latency}${failed}`);
+    }
+  }
+  const results = buildResults(
+    {
+      startedAt,
+      commit: commit(),
+      node: process.version,
+      postgres: await serverVersion(options.serverUrl),
+      betterAuth: betterAuthVersion(),
+      cpus: availableParallelism(),
+      connections: options.connections,
+      clientIps: options.clientIps,
+      seconds: options.seconds,
+      rounds: options.rounds,
+      loadAverage: { start: loadAtStart, end: loadavg()[0] },
+      foyerEnv: options.foyerEnv,
+    },
+    samples,
+  );
+  await cleanupAll();
+  process.stdout.write(`\n${formatTable(results)}\n`);
+  const file = join(RESULTS_DIR, 'latest.json');
+  writeResults(file, results);
+  log(`results written to ${file}`);
+  if (options.profile) process.stdout.write(`\n${summariseProfiles(join(RESULTS_DIR, 'profiles'))}\n`);
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const interrupt = (signal: string) => {
+    log(`\n${signal}: stopping load, children and databases…`);
+    interrupted = true;
+    stopAllLoad();
+    void cleanupAll().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', () => interrupt('SIGINT'));
+  process.once('SIGTERM', () => interrupt('SIGTERM'));
+  try {
+    if (options.soakSeconds !== undefined) await runSoak(options, { scratchDir, benchDatabase, resultsDir: RESULTS_DIR });
+    else await bench(options);
+  } finally {
+    await cleanupAll();
+  }
+}
+
+main().catch((error: unknown) => {
+  log(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  void cleanupAll().finally(() => process.exit(1));
+});

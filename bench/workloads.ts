@@ -1,0 +1,108 @@
+/** What each measurement sends, prepared once (token pools, cookies) and run once per round. */
+import type { FoyerServer } from './foyer.js';
+import { getWithPool, jsonPost, runLoad, times, TokenChains, type LoadResult, type LoadShape } from './load.js';
+import type { PeerServer } from './peer.js';
+import { runPgbench } from './pgbench.js';
+import type { MeasurementKey, Sample } from './report.js';
+
+export interface Measurement {
+  readonly key: MeasurementKey;
+  /** HTTP measurements get a warm-up before their first round. */
+  readonly http: boolean;
+  run(seconds: number): Promise<Sample>;
+}
+
+function sample(result: LoadResult): Sample {
+  const failed = result.non2xx + result.errors;
+  const failures = Object.fromEntries(Object.entries(result.statusCodes).filter(([code]) => !code.startsWith('2')));
+  if (result.errors) failures.errors = result.errors;
+  return { rps: result.rps, p50Ms: result.p50Ms, p99Ms: result.p99Ms, failed, ...(failed ? { failures } : {}) };
+}
+
+export function pgbenchMeasurement(key: MeasurementKey, url: string, script: string, connections: number): Measurement {
+  return {
+    key,
+    http: false,
+    async run(seconds) {
+      const result = await runPgbench(url, script, connections, seconds);
+      return { rps: result.tps, failed: result.failed };
+    },
+  };
+}
+
+async function postJson(url: string, body: unknown, headers: Record<string, string>): Promise<Response> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  if (!response.ok) throw new Error(`POST ${url}: ${response.status} ${await response.text()}`);
+  return response;
+}
+
+/** Foyer as supabase-js calls it: the anon key as apikey and as bearer token. */
+export const foyerHeaders = (server: FoyerServer): Record<string, string> => ({
+  apikey: server.anonKey,
+  authorization: `Bearer ${server.anonKey}`,
+});
+
+export const SIGNUP_PATH = '/auth/v1/signup';
+export const REFRESH_PATH = '/auth/v1/token?grant_type=refresh_token';
+export const refreshBody = (token: string) => JSON.stringify({ refresh_token: token });
+export const extractRefreshToken = (body: string) => /"refresh_token":"([^"]+)"/.exec(body)?.[1];
+
+export function foyerSignIn(key: MeasurementKey, server: FoyerServer, shape: LoadShape): Measurement {
+  const request = jsonPost(SIGNUP_PATH, '{"data":{}}', foyerHeaders(server));
+  return { key, http: true, run: async (seconds) => sample(await runLoad({ ...shape, url: server.url, seconds, requests: [request] })) };
+}
+
+/**
+ * Refresh rotations and GET /user need sessions first: `2 × connections` anonymous sign-ins. Each
+ * rotation presents the newest token of a chain, so no token is presented twice.
+ */
+export async function foyerSessionMeasurements(server: FoyerServer, shape: LoadShape): Promise<Measurement[]> {
+  const sessions = await times(shape.connections * 2, 8, async () => {
+    const response = await postJson(`${server.url}${SIGNUP_PATH}`, { data: {} }, foyerHeaders(server));
+    return (await response.json()) as { access_token: string; refresh_token: string };
+  });
+  const chains = new TokenChains(sessions.map((s) => s.refresh_token), extractRefreshToken);
+  const refresh = chains.request(REFRESH_PATH, refreshBody, foyerHeaders(server));
+  const users = sessions.map((s) => ({ apikey: server.anonKey, authorization: `Bearer ${s.access_token}` }));
+  const getUser = getWithPool('/auth/v1/user', users);
+  return [
+    {
+      key: 'foyer-refresh',
+      http: true,
+      async run(seconds) {
+        const result = await runLoad({ ...shape, url: server.url, seconds, requests: [refresh] });
+        chains.settle();
+        return sample(result);
+      },
+    },
+    { key: 'foyer-user', http: true, run: async (seconds) => sample(await runLoad({ ...shape, url: server.url, seconds, requests: [getUser] })) },
+  ];
+}
+
+export function peerSignIn(peer: PeerServer, shape: LoadShape): Measurement {
+  const request = jsonPost('/api/auth/sign-in/anonymous', '{}');
+  return { key: 'peer-signin', http: true, run: async (seconds) => sample(await runLoad({ ...shape, url: peer.url, seconds, requests: [request] })) };
+}
+
+/** get-session with the session cookie of one of `2 × connections` anonymous users. */
+export async function peerSession(peer: PeerServer, shape: LoadShape): Promise<Measurement> {
+  const cookies = await times(shape.connections * 2, 8, async () => {
+    const response = await postJson(`${peer.url}/api/auth/sign-in/anonymous`, {}, {});
+    const cookie = response.headers.getSetCookie().find((c) => c.startsWith('better-auth.session_token='));
+    if (!cookie) throw new Error('Better Auth sign-in set no session cookie');
+    await response.arrayBuffer();
+    return { cookie: cookie.split(';')[0] };
+  });
+  // get-session answers 200 with `null` for an unknown cookie: check that the cookies really work.
+  const check = await fetch(`${peer.url}/api/auth/get-session`, { headers: cookies[0] });
+  if (!((await check.json()) as { session?: unknown } | null)?.session) throw new Error('Better Auth get-session: the cookie gave no session');
+  const request = getWithPool('/api/auth/get-session', cookies);
+  return {
+    key: 'peer-session',
+    http: true,
+    async run(seconds) {
+      const result = await runLoad({ ...shape, url: peer.url, seconds, requests: [request] });
+      return sample(result);
+    },
+  };
+}

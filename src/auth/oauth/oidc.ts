@@ -1,0 +1,187 @@
+/**
+ * An OpenID Connect provider found by issuer discovery (Google, and the generic FOYER_EXTERNAL_OIDC_*
+ * one), through openid-client: authorization URL with state, PKCE (S256) and nonce; the code exchange
+ * checks all three and the ID token; the profile is the ID token's claims plus the userinfo endpoint's.
+ */
+import { createHash } from 'node:crypto';
+import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import * as client from 'openid-client';
+import { FoyerError } from '../../errors.js';
+import {
+  compact,
+  type AuthorizationRequest,
+  type CallbackChecks,
+  type OAuthProvider,
+  type ProviderProfile,
+  type ProviderTokens,
+  type VerifiedIdToken,
+} from './types.js';
+
+export interface OidcProviderSettings {
+  readonly name: string;
+  readonly issuer: string;
+  /** The first one is used for the code flow; all are accepted as ID token audiences. */
+  readonly clientIds: readonly string[];
+  readonly secret: string;
+  readonly redirectUri: string;
+  readonly scopes: readonly string[];
+  /** Other spellings of the issuer seen in ID tokens (Google also signs `accounts.google.com`). */
+  readonly issuerAliases?: readonly string[];
+}
+
+const DISCOVERY_TIMEOUT_SECONDS = 10;
+
+/** Why a provider call failed, without leaking tokens: openid-client errors carry an OAuth error code. */
+export function providerFailure(what: string, error: unknown): FoyerError {
+  const detail = error instanceof Error ? error.message : String(error);
+  const oauthError = (error as { error?: unknown }).error;
+  const description = (error as { error_description?: unknown }).error_description;
+  const reason = typeof oauthError === 'string' ? `${oauthError}${typeof description === 'string' ? `: ${description}` : ''}` : detail;
+  const failure = new FoyerError('unexpected_failure', `${what}: ${reason}`);
+  return Object.assign(failure, { cause: error });
+}
+
+const stringClaim = (claims: Record<string, unknown>, key: string): string | undefined =>
+  typeof claims[key] === 'string' && claims[key] !== '' ? (claims[key] as string) : undefined;
+
+/** GoTrue's identity_data for an OpenID Connect login (its provider.Claims with `omitempty`). */
+export function profileFromClaims(claims: Record<string, unknown>): ProviderProfile {
+  const subject = stringClaim(claims, 'sub');
+  if (!subject) throw new FoyerError('validation_failed', 'Missing sub claim in id_token');
+  const email = stringClaim(claims, 'email')?.toLowerCase() ?? null;
+  const verified = claims.email_verified === true || claims.email_verified === 'true';
+  const name = stringClaim(claims, 'name');
+  const picture = stringClaim(claims, 'picture');
+  const identityData = compact({
+    iss: stringClaim(claims, 'iss'),
+    sub: subject,
+    name,
+    given_name: stringClaim(claims, 'given_name'),
+    family_name: stringClaim(claims, 'family_name'),
+    nickname: stringClaim(claims, 'nickname'),
+    preferred_username: stringClaim(claims, 'preferred_username'),
+    picture,
+    email: email ?? undefined,
+    email_verified: Boolean(email) && verified,
+    phone: stringClaim(claims, 'phone_number'),
+    phone_verified: claims.phone_number_verified === true,
+    full_name: name,
+    avatar_url: picture,
+    provider_id: subject,
+  });
+  return { subject, email, emailVerified: Boolean(email) && verified, identityData };
+}
+
+/** OpenID Connect's at_hash: the left half of the access token's hash, with the ID token's hash size. */
+function accessTokenHash(accessToken: string, alg: string): string {
+  const bits = /512$|^EdDSA$|^Ed25519$/.test(alg) ? 512 : /384$/.test(alg) ? 384 : 256;
+  const digest = createHash(`sha${bits}`).update(accessToken).digest();
+  return digest.subarray(0, digest.length / 2).toString('base64url');
+}
+
+export class OidcProvider implements OAuthProvider {
+  readonly usesNonce = true;
+  private configuration: Promise<client.Configuration> | undefined;
+  private jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
+
+  constructor(private readonly settings: OidcProviderSettings) {}
+
+  get name(): string {
+    return this.settings.name;
+  }
+
+  /** Discovery once, at first use; a failure is not cached, so the next request tries again. */
+  private discover(): Promise<client.Configuration> {
+    if (!this.configuration) {
+      const { issuer, clientIds, secret } = this.settings;
+      const insecure = new URL(issuer).protocol === 'http:';
+      this.configuration = client
+        .discovery(new URL(issuer), clientIds[0], secret, client.ClientSecretPost(secret), {
+          execute: insecure ? [client.allowInsecureRequests] : [],
+          timeout: DISCOVERY_TIMEOUT_SECONDS,
+        })
+        .catch((error: unknown) => {
+          this.configuration = undefined;
+          throw providerFailure(`Could not read the OpenID configuration of ${issuer}`, error);
+        });
+    }
+    return this.configuration;
+  }
+
+  async authorizationUrl(request: AuthorizationRequest): Promise<string> {
+    const configuration = await this.discover();
+    const params: Record<string, string> = {
+      ...request.extraParams,
+      response_type: 'code',
+      redirect_uri: this.settings.redirectUri,
+      scope: [...new Set([...this.settings.scopes, ...request.scopes])].join(' '),
+      state: request.state,
+      code_challenge: request.codeChallenge,
+      code_challenge_method: 'S256',
+    };
+    if (request.nonce) params.nonce = request.nonce;
+    return client.buildAuthorizationUrl(configuration, params).href;
+  }
+
+  async exchange(callbackParams: URLSearchParams, checks: CallbackChecks): Promise<{ tokens: ProviderTokens; profile: ProviderProfile }> {
+    const configuration = await this.discover();
+    // The URL the provider redirected to, as registered: openid-client sends it again as redirect_uri.
+    const currentUrl = new URL(this.settings.redirectUri);
+    for (const [key, value] of callbackParams) currentUrl.searchParams.append(key, value);
+    let response: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
+    try {
+      response = await client.authorizationCodeGrant(configuration, currentUrl, {
+        pkceCodeVerifier: checks.codeVerifier,
+        expectedState: checks.state,
+        expectedNonce: checks.nonce ?? undefined,
+        idTokenExpected: true,
+      });
+    } catch (error) {
+      throw providerFailure('Unable to exchange external code', error);
+    }
+    const idClaims = (response.claims() ?? {}) as Record<string, unknown>;
+    let claims: Record<string, unknown> = { ...idClaims };
+    if (configuration.serverMetadata().userinfo_endpoint) {
+      try {
+        const userinfo = await client.fetchUserInfo(configuration, response.access_token, String(idClaims.sub));
+        // The ID token's issuer and subject stay authoritative; userinfo adds the profile claims.
+        claims = { ...userinfo, ...compact({ iss: idClaims.iss, sub: idClaims.sub }) };
+        for (const key of ['email', 'email_verified'] as const) {
+          if (userinfo[key] === undefined && idClaims[key] !== undefined) claims[key] = idClaims[key];
+        }
+      } catch (error) {
+        throw providerFailure('Error getting user profile from external provider', error);
+      }
+    }
+    return {
+      tokens: { accessToken: response.access_token, refreshToken: response.refresh_token ?? null },
+      profile: profileFromClaims(claims),
+    };
+  }
+
+  async verifyIdToken(idToken: string, options: { accessToken?: string }): Promise<VerifiedIdToken> {
+    const configuration = await this.discover();
+    const metadata = configuration.serverMetadata();
+    if (!metadata.jwks_uri) throw new FoyerError('unexpected_failure', `${this.name} publishes no jwks_uri`);
+    this.jwks ??= createRemoteJWKSet(new URL(metadata.jwks_uri), { timeoutDuration: DISCOVERY_TIMEOUT_SECONDS * 1000 });
+    let payload: JWTPayload;
+    let alg: string;
+    try {
+      const verified = await jwtVerify(idToken, this.jwks, {
+        issuer: [metadata.issuer, ...(this.settings.issuerAliases ?? [])],
+        audience: [...this.settings.clientIds],
+      });
+      payload = verified.payload;
+      alg = verified.protectedHeader.alg;
+    } catch (error) {
+      throw new FoyerError('validation_failed', `Bad ID token: ${(error as Error).message}`);
+    }
+    if (options.accessToken && typeof payload.at_hash === 'string' && payload.at_hash !== accessTokenHash(options.accessToken, alg)) {
+      throw new FoyerError('validation_failed', 'Bad ID token: access_token does not match at_hash');
+    }
+    return {
+      profile: profileFromClaims(payload as Record<string, unknown>),
+      nonce: typeof payload.nonce === 'string' && payload.nonce !== '' ? payload.nonce : undefined,
+    };
+  }
+}

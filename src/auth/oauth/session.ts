@@ -1,0 +1,65 @@
+/** What OAuth sign-in and linking share: the new session, the confirmation mail, the audit entry. */
+import { randomUUID } from 'node:crypto';
+import { FoyerError } from '../../errors.js';
+import { newRefreshToken } from '../../security/crypto.js';
+import { insertAuditEntry } from '../../store/audit.js';
+import type { Queryable } from '../../store/db.js';
+import { markConfirmationSent } from '../../store/oauth-users.js';
+import { saveOneTimeToken } from '../../store/one-time-tokens.js';
+import { startSession } from '../../store/sessions.js';
+import type { UserRow } from '../../store/users.js';
+import type { AuthDeps, RequestMeta } from '../deps.js';
+import { assertMailFrequency, newOtp, sendTokenMail, tokenHash } from '../mail-links.js';
+import { sessionResponse, type AccessTokenInput, type SessionResponse } from '../tokens.js';
+
+export interface ProviderTokenFields {
+  provider_token?: string;
+  provider_refresh_token?: string;
+}
+
+export type OAuthSessionResponse = SessionResponse & ProviderTokenFields;
+
+export interface StartedSession extends AccessTokenInput {
+  readonly refreshToken: string;
+}
+
+/** A session for `userId` inside the caller's transaction (signed afterwards, outside it). */
+export async function startUserSession(tx: Queryable, userId: string, method: string, meta: RequestMeta): Promise<StartedSession> {
+  const sessionId = randomUUID();
+  const refreshToken = newRefreshToken();
+  const user = await startSession(tx, { userId, sessionId, refreshToken, authenticationMethod: method, ...meta });
+  if (!user) throw new FoyerError('user_not_found', 'User not found');
+  return { user, sessionId, refreshToken, aal: 'aal1', amr: [{ method, timestamp: Math.floor(Date.now() / 1000) }] };
+}
+
+/** The session response, with the provider's tokens when there are some (GoTrue omits them otherwise). */
+export async function signSession(
+  deps: AuthDeps,
+  started: StartedSession,
+  provider: { accessToken: string | null; refreshToken: string | null } | null,
+): Promise<OAuthSessionResponse> {
+  const session: OAuthSessionResponse = await sessionResponse(deps, started);
+  if (provider?.accessToken) session.provider_token = provider.accessToken;
+  if (provider?.refreshToken) session.provider_refresh_token = provider.refreshToken;
+  return session;
+}
+
+/** GoTrue's sendConfirmation: a sign-up confirmation mail for the user's (unconfirmed) address. */
+export async function sendConfirmationMail(deps: AuthDeps, tx: Queryable, user: UserRow, email: string, redirectTo: string): Promise<void> {
+  assertMailFrequency(deps.config, user.confirmation_sent_at);
+  const otp = newOtp();
+  const hash = tokenHash(email, otp);
+  await saveOneTimeToken(tx, { userId: user.id, type: 'confirmation_token', hash, relatesTo: email });
+  await markConfirmationSent(tx, user.id);
+  await sendTokenMail(deps, tx, { kind: 'confirmation', to: email, type: 'signup', hash, otp, redirectTo });
+}
+
+export async function auditIdentityEvent(
+  tx: Queryable,
+  action: 'identity_linked' | 'identity_unlinked' | 'login' | 'user_signedup',
+  userId: string,
+  traits: Record<string, unknown>,
+  ip: string | null,
+): Promise<void> {
+  await insertAuditEntry(tx, { actorId: userId, action, logType: action === 'user_signedup' ? 'account' : 'user', traits, ip });
+}

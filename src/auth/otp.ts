@@ -1,0 +1,111 @@
+/** POST /otp (and /magiclink), /recover and /resend: the mail-sending entry points. */
+import { randomUUID } from 'node:crypto';
+import { FoyerError } from '../errors.js';
+import type { Queryable } from '../store/db.js';
+import { saveOneTimeToken } from '../store/one-time-tokens.js';
+import { findUserForPasswordLogin, insertUser, lockUser, upsertIdentity, type UserRow } from '../store/users.js';
+import type { AuthDeps } from './deps.js';
+import { assertMailFrequency, newOtp, sendTokenMail, tokenHash } from './mail-links.js';
+import { resolveRedirect } from './redirect.js';
+import { sendConfirmation } from './signup.js';
+import { metadataJson, normalizeEmail } from './validate.js';
+
+export interface OtpInput {
+  readonly email: string;
+  readonly createUser: boolean;
+  readonly data?: Record<string, unknown>;
+  readonly redirectTo?: string;
+}
+
+async function lockedUserByEmail(deps: AuthDeps, tx: Queryable, email: string): Promise<UserRow | undefined> {
+  const found = await findUserForPasswordLogin(tx, { email }, deps.config.jwtAud);
+  return found ? lockUser(tx, found.id) : undefined;
+}
+
+async function sendRecovery(deps: AuthDeps, tx: Queryable, user: UserRow, kind: 'recovery' | 'magiclink', redirectTo: string) {
+  assertMailFrequency(deps.config, user.recovery_sent_at);
+  const email = user.email as string;
+  const otp = newOtp();
+  const hash = tokenHash(email, otp);
+  await saveOneTimeToken(tx, { userId: user.id, type: 'recovery_token', hash, relatesTo: email });
+  await tx.query('update auth.users set recovery_sent_at = now() where id = $1', [user.id]);
+  await sendTokenMail(deps, tx, { kind, to: email, type: kind, hash, otp, redirectTo });
+}
+
+/** A magic link (or, for a new or unconfirmed address, a sign-up confirmation). */
+export async function sendMagicLink(deps: AuthDeps, input: OtpInput): Promise<void> {
+  const { config } = deps;
+  if (!config.emailEnabled) throw new FoyerError('email_provider_disabled', 'Email logins are disabled');
+  const email = normalizeEmail(input.email);
+  const redirectTo = resolveRedirect(config, input.redirectTo);
+  await deps.db.transaction(async (tx) => {
+    const user = await lockedUserByEmail(deps, tx, email);
+    if (!user) {
+      if (!input.createUser) throw new FoyerError('otp_disabled', 'Signups not allowed for otp');
+      if (config.disableSignup) throw new FoyerError('signup_disabled', 'Signups not allowed for this instance');
+      const id = randomUUID();
+      await insertUser(tx, {
+        id,
+        aud: config.jwtAud,
+        role: config.jwtDefaultGroupName,
+        email,
+        phone: null,
+        encryptedPassword: '',
+        appMetadataJson: JSON.stringify({ provider: 'email', providers: ['email'] }),
+        userMetadataJson: metadataJson(input.data),
+        emailConfirmed: false,
+        phoneConfirmed: false,
+        isAnonymous: false,
+      });
+      await upsertIdentity(tx, {
+        userId: id,
+        provider: 'email',
+        providerId: id,
+        identityDataJson: JSON.stringify({ sub: id, email, email_verified: false, phone_verified: false }),
+      });
+      await sendConfirmation(deps, tx, id, email, redirectTo);
+      return;
+    }
+    if (!user.email_confirmed_at) {
+      assertMailFrequency(config, user.confirmation_sent_at);
+      await sendConfirmation(deps, tx, user.id, email, redirectTo);
+      return;
+    }
+    await sendRecovery(deps, tx, user, 'magiclink', redirectTo);
+  });
+}
+
+/** Always succeeds for the caller, so it cannot be used to learn which addresses have accounts. */
+export async function sendPasswordRecovery(deps: AuthDeps, rawEmail: string, redirectTo?: string): Promise<void> {
+  const email = normalizeEmail(rawEmail);
+  await deps.db.transaction(async (tx) => {
+    const user = await lockedUserByEmail(deps, tx, email);
+    if (user) await sendRecovery(deps, tx, user, 'recovery', resolveRedirect(deps.config, redirectTo));
+  });
+}
+
+export async function resend(deps: AuthDeps, input: { type: 'signup' | 'email_change'; email: string; redirectTo?: string }): Promise<void> {
+  const email = normalizeEmail(input.email);
+  const redirectTo = resolveRedirect(deps.config, input.redirectTo);
+  await deps.db.transaction(async (tx) => {
+    if (input.type === 'signup') {
+      const user = await lockedUserByEmail(deps, tx, email);
+      if (!user || user.email_confirmed_at) return;
+      assertMailFrequency(deps.config, user.confirmation_sent_at);
+      await sendConfirmation(deps, tx, user.id, email, redirectTo);
+      return;
+    }
+    const pending = await tx.query<{ id: string }>(
+      `select id from auth.users where lower(email_change) = $1 and aud = $2 limit 1`,
+      [email, deps.config.jwtAud],
+    );
+    const user = pending[0] ? await lockUser(tx, pending[0].id) : undefined;
+    if (!user) return;
+    assertMailFrequency(deps.config, user.email_change_sent_at);
+    const otp = newOtp();
+    const hash = tokenHash(email, otp);
+    await saveOneTimeToken(tx, { userId: user.id, type: 'email_change_token_new', hash, relatesTo: email });
+    await tx.query('update auth.users set email_change_sent_at = now() where id = $1', [user.id]);
+    await sendTokenMail(deps, tx, { kind: 'email_change', to: email, type: 'email_change', hash, otp, redirectTo, newEmail: email });
+  });
+}

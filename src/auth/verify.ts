@@ -1,0 +1,143 @@
+/** POST/GET /verify: mailed links and codes (signup, invite, magic link, recovery, email change). */
+import { randomUUID } from 'node:crypto';
+import { FoyerError } from '../errors.js';
+import { newRefreshToken } from '../security/crypto.js';
+import { deleteOneTimeTokens, findOneTimeToken, type OneTimeTokenType } from '../store/one-time-tokens.js';
+import { startSession } from '../store/sessions.js';
+import { emailTaken, lockUser, recomputeProviders, upsertIdentity, type UserRow } from '../store/users.js';
+import type { Queryable } from '../store/db.js';
+import type { AuthDeps, RequestMeta } from './deps.js';
+import { tokenHash } from './mail-links.js';
+import { promoteToPermanent } from './promotion.js';
+import { sessionResponse, type SessionResponse } from './tokens.js';
+import { normalizeEmail } from './validate.js';
+
+export const verifyTypes = ['signup', 'invite', 'recovery', 'magiclink', 'email_change', 'email', 'sms', 'phone_change'] as const;
+export type VerifyRequestType = (typeof verifyTypes)[number];
+
+const tokenTypesFor: Record<VerifyRequestType, readonly OneTimeTokenType[]> = {
+  signup: ['confirmation_token'],
+  invite: ['confirmation_token'],
+  email: ['confirmation_token', 'recovery_token'],
+  magiclink: ['recovery_token', 'confirmation_token'],
+  recovery: ['recovery_token'],
+  email_change: ['email_change_token_new', 'email_change_token_current'],
+  // Foyer sends no SMS: no phone token can exist, so these always fail as an expired code would.
+  sms: [],
+  phone_change: [],
+};
+
+export interface VerifyInput {
+  readonly type: VerifyRequestType;
+  /** Link form: the token_hash (also what GET /verify carries as `token`). */
+  readonly tokenHash?: string;
+  /** Code form: the 6-digit code with the address it was sent to. */
+  readonly token?: string;
+  readonly email?: string;
+}
+
+export type VerifyResult =
+  | { readonly kind: 'session'; readonly session: SessionResponse }
+  /** The first half of a two-address email change: no session yet. */
+  | { readonly kind: 'message'; readonly message: string };
+
+const expired = () => new FoyerError('otp_expired', 'Email link is invalid or has expired');
+
+export async function verify(deps: AuthDeps, input: VerifyInput, meta: RequestMeta): Promise<VerifyResult> {
+  const hasHash = Boolean(input.tokenHash);
+  const hasCode = Boolean(input.token);
+  if (hasHash === hasCode) throw new FoyerError('validation_failed', 'Verify requires either a token or a token hash');
+  if (hasCode && !input.email) throw new FoyerError('validation_failed', 'Only an email address or phone number should be provided on verify');
+  const hash = hasHash ? (input.tokenHash as string).replace(/^pkce_/, '') : tokenHash(normalizeEmail(input.email as string), input.token as string);
+  const types = tokenTypesFor[input.type];
+
+  const outcome = await deps.db
+    .transaction(async (tx) => {
+      const found = types.length ? await findOneTimeToken(tx, hash, types) : undefined;
+      if (!found) throw expired();
+      if (found.age_seconds > deps.config.mailerOtpExpSeconds) {
+        await deleteOneTimeTokens(tx, found.user_id, [found.token_type]);
+        return { expired: true } as const;
+      }
+      const user = await lockUser(tx, found.user_id);
+      if (!user) throw expired();
+      if (found.token_type === 'email_change_token_new' || found.token_type === 'email_change_token_current') {
+        return confirmEmailChange(deps, tx, user, found.token_type, meta);
+      }
+      await deleteOneTimeTokens(tx, user.id, [found.token_type]);
+      await confirmEmail(tx, user);
+      return { session: await newSession(tx, user.id, input.type === 'recovery' ? 'recovery' : 'otp', meta) };
+    })
+    .catch((error: unknown) => {
+      // The address was taken by another user between request and verification: that user won.
+      if ((error as { code?: string }).code === '23505') {
+        throw new FoyerError('email_exists', 'A user with this email address has already been registered');
+      }
+      throw error;
+    });
+  if ('expired' in outcome) throw expired();
+  if ('message' in outcome) return { kind: 'message', message: outcome.message };
+  return { kind: 'session', session: await sessionResponse(deps, outcome.session) };
+}
+
+async function confirmEmail(tx: Queryable, user: UserRow): Promise<void> {
+  if (!user.email) return;
+  await tx.query(
+    `update auth.users set email_confirmed_at = coalesce(email_confirmed_at, now()),
+            raw_user_meta_data = coalesce(raw_user_meta_data, '{}'::jsonb) || '{"email_verified": true}'::jsonb,
+            updated_at = now() where id = $1`,
+    [user.id],
+  );
+  await tx.query(
+    `update auth.identities set identity_data = identity_data || '{"email_verified": true}'::jsonb, updated_at = now()
+      where user_id = $1 and provider = 'email'`,
+    [user.id],
+  );
+}
+
+async function confirmEmailChange(
+  deps: AuthDeps,
+  tx: Queryable,
+  user: UserRow,
+  tokenType: OneTimeTokenType,
+  meta: RequestMeta,
+): Promise<{ message: string } | { session: Awaited<ReturnType<typeof newSession>> }> {
+  const newEmail = user.new_email;
+  if (!newEmail) throw expired();
+  await deleteOneTimeTokens(tx, user.id, [tokenType]);
+  const pending = await tx.query<{ n: number }>(
+    `select count(*)::int as n from auth.one_time_tokens where user_id = $1 and token_type::text like 'email_change_token_%'`,
+    [user.id],
+  );
+  if (pending[0].n > 0) {
+    await tx.query('update auth.users set email_change_confirm_status = 1 where id = $1', [user.id]);
+    return { message: 'Confirmation link accepted. Please proceed to confirm link sent to the other email' };
+  }
+  if (await emailTaken(tx, newEmail, user.aud ?? deps.config.jwtAud, user.id)) {
+    throw new FoyerError('email_exists', 'A user with this email address has already been registered');
+  }
+  await tx.query(
+    `update auth.users set email = email_change, email_change = '', email_change_sent_at = null, email_change_confirm_status = 0,
+            email_confirmed_at = coalesce(email_confirmed_at, now()),
+            raw_user_meta_data = coalesce(raw_user_meta_data, '{}'::jsonb) || '{"email_verified": true}'::jsonb,
+            updated_at = now() where id = $1`,
+    [user.id],
+  );
+  await upsertIdentity(tx, {
+    userId: user.id,
+    provider: 'email',
+    providerId: user.id,
+    identityDataJson: JSON.stringify({ sub: user.id, email: newEmail, email_verified: true, phone_verified: false }),
+  });
+  await promoteToPermanent(tx, user.id, 'email', meta.ip);
+  await recomputeProviders(tx, user.id);
+  return { session: await newSession(tx, user.id, 'otp', meta) };
+}
+
+async function newSession(tx: Queryable, userId: string, method: string, meta: RequestMeta) {
+  const sessionId = randomUUID();
+  const refreshToken = newRefreshToken();
+  const user = await startSession(tx, { userId, sessionId, refreshToken, authenticationMethod: method, ...meta });
+  if (!user) throw expired();
+  return { user, sessionId, refreshToken, aal: 'aal1', amr: [{ method, timestamp: Math.floor(Date.now() / 1000) }] };
+}

@@ -1,0 +1,21 @@
+/** GET /admin/protection: which protections are active, their warnings and what they refused so far. */
+import type { FastifyInstance } from 'fastify';
+import { authenticateAdmin } from '../../auth/authenticate.js';
+import type { AuthDeps } from '../../auth/deps.js';
+import { getAbuseCounters } from '../../security/abuse-counters.js';
+import { adminProtectionStatus } from '../../security/protection-status.js';
+
+export function protectionStatusRoutes(app: FastifyInstance, deps: AuthDeps): void {
+  app.get(
+    '/admin/protection',
+    {
+      onRequest: async (request) => {
+        authenticateAdmin(deps, request.headers.authorization);
+      },
+    },
+    async () => ({
+      ...adminProtectionStatus({ config: deps.config, captcha: deps.captcha, clientIp: deps.clientIp, store: deps.rateLimits.store }),
+      counters: getAbuseCounters(),
+    }),
+  );
+}

@@ -1,0 +1,69 @@
+/**
+ * Who calls the Data API, as PostgREST (behind Supabase's gateway) decides it: the Bearer token of
+ * `Authorization`, else the `apikey` header (or `?apikey=`), verified with the project's keys. Its
+ * `role` claim is the database role (`anon` without one); a role that does not exist is PostgREST's
+ * 401 (22023), and superuser roles are never taken on.
+ */
+import type { AuthDeps } from '../../auth/deps.js';
+import { RestError } from '../../rest/errors.js';
+import type { SchemaCache, SchemaSnapshot } from '../../rest/schema-cache.js';
+import { JwtError, type Claims } from '../../security/jwt.js';
+
+export const ANON_ROLE = 'anon';
+
+export interface Caller {
+  readonly role: string;
+  readonly claims: Claims;
+  /** PostgREST answers 401 (not 403) to permission errors of unauthenticated callers. */
+  readonly anonymous: boolean;
+}
+
+function jwtError(error: JwtError): RestError {
+  const expired = error.failure === 'expired';
+  const message = expired ? 'JWT expired' : error.failure === 'malformed' ? 'JWSError (CompactDecodeError Invalid number of parts)' : 'JWSError JWSInvalidSignature';
+  return new RestError(401, expired ? 'PGRST303' : 'PGRST301', message, {
+    headers: { 'www-authenticate': `Bearer error="invalid_token", error_description="${message}"` },
+  });
+}
+
+function verify(deps: AuthDeps, token: string): Claims {
+  try {
+    const claims = deps.keyring.verify(token);
+    if (!claims || typeof claims !== 'object' || Array.isArray(claims)) throw new JwtError('malformed', 'claims are not an object');
+    return claims;
+  } catch (error) {
+    if (error instanceof JwtError) throw jwtError(error);
+    throw jwtError(new JwtError('malformed', 'token is malformed'));
+  }
+}
+
+export async function resolveCaller(
+  deps: AuthDeps,
+  cache: SchemaCache,
+  snapshot: SchemaSnapshot,
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+  queryApiKey: string | undefined,
+): Promise<Caller> {
+  const single = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+  const authorization = single(headers.authorization);
+  const bearer = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] : undefined;
+  const apikey = single(headers.apikey) ?? queryApiKey;
+  if (!bearer && !apikey) {
+    throw new RestError(401, 'PGRST302', 'No API key found in request', {
+      hint: 'No `apikey` request header or url param was found.',
+      headers: { 'www-authenticate': 'Bearer' },
+    });
+  }
+  const apikeyClaims = apikey ? verify(deps, apikey) : undefined;
+  const claims = bearer ? verify(deps, bearer) : (apikeyClaims as Claims);
+  const role = claims.role === undefined || claims.role === '' ? ANON_ROLE : claims.role;
+  if (typeof role !== 'string' || role.length > 63 || role.includes('\u0000')) {
+    throw new RestError(401, 'PGRST301', 'JWT claim "role" must be a role name', { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
+  }
+  const found = await cache.role(snapshot, role);
+  if (!found) {
+    throw new RestError(401, '22023', `role "${role}" does not exist`, { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
+  }
+  if (found.superuser) throw new RestError(403, '42501', `permission denied to set role "${role}"`);
+  return { role, claims, anonymous: role === ANON_ROLE };
+}

@@ -1,0 +1,69 @@
+/**
+ * GET /authorize?provider=… (sign in with a provider: always a 302 to it) and GET|POST /callback (the
+ * provider's answer; POST for providers that use response_mode=form_post). Callback outcomes are always
+ * redirects: GoTrue reports errors to the browser in the URL, never as a JSON body.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AuthDeps } from '../../auth/deps.js';
+import { oauthCallback, passThroughParams, startAuthorization } from '../../auth/oauth/flow.js';
+import { providerRegistry } from '../../auth/oauth/providers.js';
+import { requestMeta } from '../request-meta.js';
+
+interface AuthorizeQuery {
+  provider?: string;
+  redirect_to?: string;
+  scopes?: string;
+  code_challenge?: string;
+  code_challenge_method?: string;
+  [key: string]: unknown;
+}
+
+function callbackParams(request: FastifyRequest): URLSearchParams {
+  const params = new URLSearchParams();
+  const add = (source: unknown) => {
+    if (!source || typeof source !== 'object') return;
+    for (const [key, value] of Object.entries(source as Record<string, unknown>)) {
+      if (typeof value === 'string' && !params.has(key)) params.set(key, value);
+    }
+  };
+  // The form body wins over the query, as Go's FormValue reads them.
+  add(request.body);
+  add(request.query);
+  return params;
+}
+
+export function oauthRoutes(app: FastifyInstance, deps: AuthDeps): void {
+  // Built now, not at the first request: an enabled provider missing a setting stops the start, naming it.
+  providerRegistry(deps.config);
+  app.get<{ Querystring: AuthorizeQuery }>('/authorize', async (request, reply) => {
+    const query = request.query;
+    const url = await startAuthorization(deps, {
+      provider: query.provider,
+      redirectTo: query.redirect_to,
+      scopes: query.scopes,
+      codeChallenge: query.code_challenge,
+      codeChallengeMethod: query.code_challenge_method,
+      extraParams: passThroughParams(query),
+      linkingTargetId: null,
+    });
+    return reply.redirect(url, 302);
+  });
+
+  // Its own scope: form bodies are parsed here only (everything else in the API is JSON).
+  void app.register(async (scope) => {
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_request, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    });
+    const handle = async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
+      const result = await oauthCallback(deps, callbackParams(request), requestMeta(request));
+      if (result.failure) {
+        const level = result.failure.status >= 500 ? 'warn' : 'info';
+        request.log[level]({ code: result.failure.code, err: (result.failure as { cause?: unknown }).cause }, result.failure.message);
+      }
+      reply.header('cache-control', 'no-store');
+      return reply.redirect(result.location, result.status);
+    };
+    scope.get('/callback', handle);
+    scope.post('/callback', handle);
+  });
+}

@@ -1,0 +1,51 @@
+/**
+ * At the root of the server: GET /metrics (Prometheus) and the onResponse hook that times every
+ * request and counts sign-ins and refreshes. The hook reads a few fields and updates in-memory
+ * counters: no I/O on the request path.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { authenticateAdmin } from '../../auth/authenticate.js';
+import type { AuthDeps } from '../../auth/deps.js';
+import { createMetrics, type FoyerMetrics } from '../../metrics/registry.js';
+
+function countAuthEvents(metrics: FoyerMetrics, route: string, request: FastifyRequest, reply: FastifyReply): void {
+  if (request.method !== 'POST') return;
+  if (route.endsWith('/token')) {
+    const grant = (request.query as { grant_type?: unknown } | undefined)?.grant_type;
+    if (grant === 'refresh_token') {
+      const code = reply.getHeader('x-sb-error-code');
+      metrics.countRefresh(reply.statusCode === 200 ? 'success' : typeof code === 'string' ? code : String(reply.statusCode));
+    } else if (reply.statusCode === 200 && typeof grant === 'string') {
+      metrics.countSignIn(grant);
+    }
+  } else if (route.endsWith('/signup') && reply.statusCode === 200) {
+    const body = request.body as { email?: unknown; phone?: unknown } | undefined;
+    if (!body?.email && !body?.phone) metrics.countSignIn('anonymous');
+  }
+}
+
+/** Registers the hook and /metrics on the root instance (call before the API plugins). */
+export function registerOps(app: FastifyInstance, deps: AuthDeps): FoyerMetrics {
+  const metrics = createMetrics({ db: deps.db, spike: deps.config });
+
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.observeRequest({ method: request.method, route, statusCode: reply.statusCode, seconds: reply.elapsedTime / 1000 });
+    countAuthEvents(metrics, route, request, reply);
+    done();
+  });
+
+  app.get(
+    '/metrics',
+    {
+      onRequest: async (request) => {
+        if (deps.config.metricsAuth === 'service_role') authenticateAdmin(deps, request.headers.authorization);
+      },
+    },
+    async (_request, reply) => {
+      reply.header('content-type', metrics.contentType).header('cache-control', 'no-store');
+      return metrics.render();
+    },
+  );
+  return metrics;
+}

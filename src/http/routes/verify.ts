@@ -1,0 +1,80 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { AuthDeps } from '../../auth/deps.js';
+import { resolveRedirect } from '../../auth/redirect.js';
+import { verify, verifyTypes, type VerifyRequestType } from '../../auth/verify.js';
+import { FoyerError, isFoyerError } from '../../errors.js';
+import { requireJsonBody } from '../body.js';
+import { errorRedirect, fragmentRedirect } from '../redirect-errors.js';
+import { requestMeta } from '../request-meta.js';
+import { Maybe, MetaSecurity, sessionResponse } from '../schemas.js';
+
+const VerifyType = Type.Union(verifyTypes.map((type) => Type.Literal(type)));
+
+const VerifyBody = Type.Object({
+  type: VerifyType,
+  token: Maybe(Type.String({ maxLength: 512 })),
+  token_hash: Maybe(Type.String({ maxLength: 512 })),
+  email: Maybe(Type.String()),
+  phone: Maybe(Type.String()),
+  redirect_to: Maybe(Type.String()),
+  gotrue_meta_security: MetaSecurity,
+});
+
+const VerifyQuery = Type.Object({
+  token: Type.Optional(Type.String({ maxLength: 512 })),
+  type: Type.Optional(Type.String()),
+  redirect_to: Type.Optional(Type.String()),
+});
+
+/** POST answers a session, or `{msg}` for the first half of a two-address email change. */
+const verifyResponse = {
+  type: 'object',
+  properties: { ...sessionResponse.properties, msg: { type: 'string' } },
+} as const;
+
+export function verifyRoutes(app: FastifyInstance, deps: AuthDeps): void {
+  app.post<{ Body: Static<typeof VerifyBody> }>(
+    '/verify',
+    { preValidation: requireJsonBody, schema: { body: VerifyBody, response: { 200: verifyResponse } } },
+    async (request) => {
+      const body = request.body;
+      if (body.phone) throw new FoyerError('otp_expired', 'Token has expired or is invalid');
+      const result = await verify(
+        deps,
+        { type: body.type, tokenHash: body.token_hash ?? undefined, token: body.token ?? undefined, email: body.email ?? undefined },
+        requestMeta(request),
+      );
+      return result.kind === 'session' ? result.session : { msg: result.message };
+    },
+  );
+
+  // The link in the mail: always a 303 back to the app, with the session (or the error) in the URL.
+  app.get<{ Querystring: Static<typeof VerifyQuery> }>('/verify', { schema: { querystring: VerifyQuery } }, async (request, reply) => {
+    const target = resolveRedirect(deps.config, request.query.redirect_to);
+    const type = request.query.type as VerifyRequestType | undefined;
+    try {
+      if (!type || !(verifyTypes as readonly string[]).includes(type)) {
+        throw new FoyerError('validation_failed', 'Verify requires a verification type');
+      }
+      if (!request.query.token) throw new FoyerError('validation_failed', 'Verify requires a token or a token hash');
+      const result = await verify(deps, { type, tokenHash: request.query.token }, requestMeta(request));
+      if (result.kind === 'message') return reply.redirect(fragmentRedirect(target, { message: result.message }), 303);
+      const { session } = result;
+      return reply.redirect(
+        fragmentRedirect(target, {
+          access_token: session.access_token,
+          expires_at: session.expires_at,
+          expires_in: session.expires_in,
+          refresh_token: session.refresh_token,
+          token_type: 'bearer',
+          type,
+        }),
+        303,
+      );
+    } catch (error) {
+      if (!isFoyerError(error)) throw error;
+      return reply.redirect(errorRedirect(target, error), 303);
+    }
+  });
+}

@@ -1,0 +1,188 @@
+/**
+ * Prometheus metrics of one project (label project="default"), with prom-client.
+ *
+ * Two kinds, on purpose:
+ * - read from the database at scrape time (users by kind, anonymous sign-ups, conversions by method,
+ *   cleanup deletions and runs, the spike signal): the same on every process and across restarts;
+ *   one query per scrape, shared by the collectors of that scrape.
+ * - counted in this process (HTTP latency per route, sign-ins, token refreshes, CAPTCHA and
+ *   rate-limit refusals): cheap, reset on restart, summed over processes by Prometheus.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { getAbuseCounters } from '../security/abuse-counters.js';
+import type { Queryable } from '../store/db.js';
+import { readSpikeWindow, readTotals } from '../store/stats.js';
+import { PROJECT, spikeFrom, totalsFrom, type Spike, type SpikeSettings, type Totals } from '../stats/report.js';
+
+export interface RequestObservation {
+  readonly method: string;
+  readonly route: string;
+  readonly statusCode: number;
+  readonly seconds: number;
+}
+
+export interface FoyerMetrics {
+  readonly contentType: string;
+  observeRequest(observation: RequestObservation): void;
+  countSignIn(method: string): void;
+  countRefresh(outcome: string): void;
+  render(): Promise<string>;
+}
+
+interface DbSnapshot {
+  readonly totals: Totals;
+  readonly spike: Spike;
+}
+
+export interface MetricsOptions {
+  readonly db: Queryable;
+  readonly spike: SpikeSettings;
+  readonly project?: string;
+  /** Node process metrics (CPU, memory, event loop lag); on by default. */
+  readonly processMetrics?: boolean;
+}
+
+export function createMetrics(options: MetricsOptions): FoyerMetrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ project: options.project ?? PROJECT });
+  if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  // One database read per scrape: every collector of a scrape awaits the same promise (reset by render).
+  let snapshot: Promise<DbSnapshot | undefined> | undefined;
+  const readSnapshot = (): Promise<DbSnapshot | undefined> => {
+    snapshot ??= Promise.all([readTotals(options.db), readSpikeWindow(options.db, options.spike.spikeBaselineHours)])
+      .then(([totals, window]) => ({ totals: totalsFrom(totals), spike: spikeFrom(window, options.spike) }))
+      .catch(() => undefined);
+    return snapshot;
+  };
+
+  new Gauge({
+    name: 'foyer_database_up',
+    help: 'Whether the last scrape could read the database-backed metrics (1) or not (0).',
+    registers,
+    async collect() {
+      this.set((await readSnapshot()) ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'foyer_users',
+    help: 'Users in auth.users by kind (soft-deleted users excluded). From the database.',
+    labelNames: ['kind'],
+    registers,
+    async collect() {
+      const db = await readSnapshot();
+      this.reset();
+      if (!db) return;
+      this.set({ kind: 'anonymous' }, db.totals.users.anonymous);
+      this.set({ kind: 'permanent' }, db.totals.users.permanent);
+    },
+  });
+  dbCounter('foyer_anonymous_signups_total', 'Anonymous sign-ups: still anonymous + converted + merged + deleted while anonymous. From the database.', (db) => [
+    [{}, db.totals.anonymous_signups],
+  ]);
+  dbCounter('foyer_conversions_total', 'Anonymous users made permanent, by method (email, phone, oauth, id_token, admin, merge). From the audit log.', (db) =>
+    Object.entries(db.totals.conversions.by_method).map(([method, n]) => [{ method }, n]),
+    ['method'],
+  );
+  dbCounter('foyer_anonymous_cleanup_deleted_total', 'Stale anonymous users deleted by the cleanup. From foyer.cleanup_runs.', (db) => [
+    [{}, db.totals.cleanup.deleted],
+  ]);
+  dbCounter('foyer_anonymous_cleanup_runs_total', 'Cleanup runs by final status. From foyer.cleanup_runs.', (db) =>
+    Object.entries(db.totals.cleanup.runs).map(([status, n]) => [{ status }, n]),
+    ['status'],
+  );
+  dbGauge('foyer_anonymous_signups_last_hour', 'Anonymous sign-ups in the last hour. From the database.', (db) => db.spike.last_hour);
+  dbGauge('foyer_anonymous_signups_baseline_per_hour', 'Average hourly anonymous sign-ups over the baseline window before the last hour.', (db) => db.spike.baseline_per_hour);
+  dbGauge('foyer_anonymous_signup_spike', 'Spike signal: 1 when the last hour exceeds FOYER_ANONYMOUS_SPIKE_THRESHOLD × baseline (and the minimum).', (db) =>
+    db.spike.firing ? 1 : 0,
+  );
+
+  const signIns = new Counter({
+    name: 'foyer_sign_ins_total',
+    help: 'Sessions started by this process, by method (anonymous, password, pkce, id_token).',
+    labelNames: ['method'],
+    registers,
+  });
+  const refreshes = new Counter({
+    name: 'foyer_token_refreshes_total',
+    help: 'POST /token?grant_type=refresh_token answered by this process, by outcome (success or the error code).',
+    labelNames: ['outcome'],
+    registers,
+  });
+  new Counter({
+    name: 'foyer_captcha_rejections_total',
+    help: 'Requests refused by the CAPTCHA check in this process, by endpoint and reason (missing, rejected, unavailable).',
+    labelNames: ['endpoint', 'reason'],
+    registers,
+    collect() {
+      this.reset();
+      for (const [endpoint, reasons] of Object.entries(getAbuseCounters().captcha)) {
+        for (const [reason, n] of Object.entries(reasons)) this.inc({ endpoint, reason }, n ?? 0);
+      }
+    },
+  });
+  new Counter({
+    name: 'foyer_rate_limited_requests_total',
+    help: 'Requests refused with 429 by a rate limit in this process, by endpoint and limiter.',
+    labelNames: ['endpoint', 'limiter'],
+    registers,
+    collect() {
+      this.reset();
+      for (const [endpoint, limiters] of Object.entries(getAbuseCounters().rateLimited)) {
+        for (const [limiter, n] of Object.entries(limiters)) this.inc({ endpoint, limiter }, n);
+      }
+    },
+  });
+  const latency = new Histogram({
+    name: 'foyer_http_request_duration_seconds',
+    help: 'HTTP request duration by method, route pattern and status code (this process).',
+    labelNames: ['method', 'route', 'status_code'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers,
+  });
+
+  function dbCounter(
+    name: string,
+    help: string,
+    values: (db: DbSnapshot) => [Record<string, string>, number][],
+    labelNames: string[] = [],
+  ): void {
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers,
+      async collect() {
+        const db = await readSnapshot();
+        this.reset();
+        if (!db) return;
+        for (const [labels, n] of values(db)) this.inc(labels, n);
+      },
+    });
+  }
+
+  function dbGauge(name: string, help: string, value: (db: DbSnapshot) => number): void {
+    new Gauge({
+      name,
+      help,
+      registers,
+      async collect() {
+        const db = await readSnapshot();
+        this.reset();
+        if (db) this.set(value(db));
+      },
+    });
+  }
+
+  return {
+    contentType: registry.contentType,
+    observeRequest: ({ method, route, statusCode, seconds }) => latency.observe({ method, route, status_code: statusCode }, seconds),
+    countSignIn: (method) => signIns.inc({ method }),
+    countRefresh: (outcome) => refreshes.inc({ outcome }),
+    async render() {
+      snapshot = undefined;
+      return registry.metrics();
+    },
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * One Data API request = one transaction that first takes on the caller's identity exactly as
+ * PostgREST does — `request.jwt.claims` (and `request.jwt.claim.sub`/`.role`), `request.method`,
+ * `request.path`, `request.headers`, the search path, then the role — so that row-level security
+ * and `auth.uid()` / `auth.jwt()` decide. Everything is `set_config(…, true)`: local to the transaction.
+ */
+import type { Db, Queryable } from '../store/db.js';
+import { quoteIdent } from './ident.js';
+
+export interface CallerSettings {
+  readonly role: string;
+  readonly claims: Readonly<Record<string, unknown>>;
+  readonly method: string;
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly schema: string;
+  /** GET/HEAD and calls of stable/immutable functions run read-only, as in PostgREST. */
+  readonly readOnly: boolean;
+}
+
+/**
+ * Thrown inside a transaction to roll it back, then answer `value` (tx=rollback) or throw `error`
+ * (PGRST116 on writes: a single object was asked for and the change touched another number of rows).
+ */
+export class Rollback<T> extends Error {
+  constructor(
+    readonly value: T | undefined,
+    readonly error?: Error,
+  ) {
+    super('rollback');
+    this.name = 'Rollback';
+  }
+}
+
+const prelude = (readOnly: boolean) =>
+  `select set_config('search_path', $1, true), set_config('request.jwt.claims', $2, true),
+          set_config('request.jwt.claim.sub', $3, true), set_config('request.jwt.claim.role', $4, true),
+          set_config('request.method', $5, true), set_config('request.path', $6, true),
+          set_config('request.headers', $7, true)${readOnly ? `, set_config('transaction_read_only', 'on', true)` : ''},
+          set_config('role', $4, true)`;
+
+export async function runAsCaller<T>(db: Db, settings: CallerSettings, work: (tx: Queryable) => Promise<T>): Promise<T> {
+  const sub = settings.claims.sub;
+  const searchPath = [settings.schema, ...(settings.schema === 'public' ? [] : ['public'])].map(quoteIdent).join(', ');
+  try {
+    return await db.transaction(async (tx) => {
+      await tx.query(prelude(settings.readOnly), [
+        searchPath,
+        JSON.stringify(settings.claims),
+        typeof sub === 'string' ? sub : '',
+        settings.role,
+        settings.method,
+        settings.path,
+        JSON.stringify(settings.headers),
+      ]);
+      return work(tx);
+    });
+  } catch (error) {
+    if (error instanceof Rollback) {
+      if (error.error) throw error.error;
+      return error.value as T;
+    }
+    throw error;
+  }
+}

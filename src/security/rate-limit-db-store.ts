@@ -1,0 +1,87 @@
+/**
+ * A rate-limiter-flexible store on Foyer's own Db (PostgreSQL or PGlite): the library's store
+ * abstraction (blocking, insurance limiters, `RateLimiterRes`) with one atomic statement per consume.
+ *
+ * Exactness: `INSERT … ON CONFLICT (key) DO UPDATE` takes the row lock and evaluates the update
+ * against the newest committed row version, so N concurrent consumes — from any number of processes —
+ * add exactly N points. The window is measured with the database clock, never a process clock, so
+ * processes with skewed clocks agree on when it ends.
+ */
+import { createRequire } from 'node:module';
+import { RateLimiterRes, type RateLimiterStoreAbstract as StoreAbstractType } from 'rate-limiter-flexible';
+import type { Queryable } from '../store/db.js';
+
+// The library does not re-export its store base class from the package root; it is the documented way
+// to write a store (every bundled store extends it), so it is loaded from its file (the version is pinned).
+const require = createRequire(import.meta.url);
+const RateLimiterStoreAbstract = require('rate-limiter-flexible/lib/RateLimiterStoreAbstract') as typeof StoreAbstractType;
+
+interface CounterRow {
+  readonly points: number;
+  /** -1 when the key never expires. */
+  readonly ms_before_next: number;
+}
+
+const UPSERT_SQL = `
+insert into foyer.rate_limits as r (key, points, expires_at)
+values ($1, $2, case when $3::float8 > 0 then now() + $3::float8 * interval '1 millisecond' end)
+on conflict (key) do update set
+  points = case when $4::boolean or r.expires_at <= now() then excluded.points else r.points + excluded.points end,
+  expires_at = case when $4::boolean or r.expires_at <= now() then excluded.expires_at else r.expires_at end
+returning points::float8 as points,
+  case when expires_at is null then -1
+       else greatest(0, ceil(extract(epoch from (expires_at - now())) * 1000)) end::float8 as ms_before_next`;
+
+const GET_SQL = `
+select points::float8 as points,
+  case when expires_at is null then -1
+       else greatest(0, ceil(extract(epoch from (expires_at - now())) * 1000)) end::float8 as ms_before_next
+  from foyer.rate_limits where key = $1 and (expires_at is null or expires_at > now())`;
+
+/** Expired rows are removed now and then by whoever writes, in proportion to traffic. */
+const CLEANUP_EVERY = 500;
+const CLEANUP_SQL = `delete from foyer.rate_limits where expires_at < now() - interval '1 minute'`;
+
+export interface DbStoreOptions {
+  readonly db: Queryable;
+  readonly points: number;
+  readonly duration: number;
+  readonly keyPrefix: string;
+}
+
+export class RateLimiterDb extends RateLimiterStoreAbstract {
+  private readonly db: Queryable;
+  private writes = 0;
+
+  constructor(options: DbStoreOptions) {
+    super({ storeClient: options.db, points: options.points, duration: options.duration, keyPrefix: options.keyPrefix });
+    this.db = options.db;
+  }
+
+  /** Called by the library for consume, penalty, reward, block and set. */
+  async _upsert(rlKey: string, points: number, msDuration: number, forceExpire = false): Promise<CounterRow> {
+    if (!Number.isInteger(points)) throw new Error('rate limiter points must be whole numbers');
+    const [row] = await this.db.query<CounterRow>(UPSERT_SQL, [rlKey, points, msDuration, forceExpire]);
+    if (++this.writes % CLEANUP_EVERY === 0) {
+      this.db.query(CLEANUP_SQL).catch(() => {
+        // Best effort: the next writer tries again.
+      });
+    }
+    return row;
+  }
+
+  async _get(rlKey: string): Promise<CounterRow | null> {
+    const [row] = await this.db.query<CounterRow>(GET_SQL, [rlKey]);
+    return row ?? null;
+  }
+
+  async _delete(rlKey: string): Promise<boolean> {
+    const rows = await this.db.query('delete from foyer.rate_limits where key = $1 returning 1', [rlKey]);
+    return rows.length > 0;
+  }
+
+  _getRateLimiterRes(_rlKey: string, changedPoints: number, row: CounterRow): RateLimiterRes {
+    const consumed = Number(row.points);
+    return new RateLimiterRes(Math.max(this.points - consumed, 0), Number(row.ms_before_next), consumed, consumed === changedPoints);
+  }
+}

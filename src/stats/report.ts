@@ -1,0 +1,134 @@
+/**
+ * The stats the console, scripts (`foyer stats`, GET /admin/stats) and /metrics show: totals, hour/day
+ * series and the anonymous sign-up spike signal. Numbers come from the database (src/store/stats.ts).
+ */
+import type { Config } from '../config/load.js';
+import type { Queryable } from '../store/db.js';
+import { readActiveAnonymous, readSeries, readSpikeWindow, readTotals, type Bucket, type TotalsRow } from '../store/stats.js';
+
+export const PROJECT = 'default';
+
+export type SpikeSettings = Pick<Config, 'spikeThreshold' | 'spikeMinSignups' | 'spikeBaselineHours'>;
+
+export interface Totals {
+  readonly users: { readonly anonymous: number; readonly permanent: number };
+  /** Every anonymous sign-up the database still knows of (see src/store/stats.ts). */
+  readonly anonymous_signups: number;
+  readonly conversions: { readonly total: number; readonly by_method: Readonly<Record<string, number>> };
+  /** conversions / anonymous sign-ups; null before the first sign-up. */
+  readonly conversion_rate: number | null;
+  readonly cleanup: { readonly deleted: number; readonly runs: Readonly<Record<string, number>> };
+}
+
+export function totalsFrom(row: TotalsRow): Totals {
+  const conversions = row.converted + row.merged;
+  const signups = row.anonymous_users + row.converted + row.merged + row.deleted_anonymous;
+  const byMethod: Record<string, number> = { ...row.conversions_by_method };
+  if (row.merged > 0) byMethod.merge = row.merged;
+  return {
+    users: { anonymous: row.anonymous_users, permanent: row.permanent_users },
+    anonymous_signups: signups,
+    conversions: { total: conversions, by_method: byMethod },
+    conversion_rate: signups === 0 ? null : round(conversions / signups),
+    cleanup: { deleted: row.cleanup_deleted, runs: row.cleanup_runs_by_status },
+  };
+}
+
+export async function readTotalsReport(db: Queryable): Promise<Totals> {
+  return totalsFrom(await readTotals(db));
+}
+
+export interface Spike {
+  readonly firing: boolean;
+  readonly last_hour: number;
+  readonly baseline_hours: number;
+  readonly baseline_per_hour: number;
+  /** last_hour / baseline_per_hour; null when the baseline is 0. */
+  readonly ratio: number | null;
+  readonly threshold: number;
+  readonly min_signups: number;
+}
+
+/** Fires when the last hour has at least min_signups and more than threshold × the baseline hourly average. */
+export function spikeFrom(window: { last_hour: number; baseline: number }, settings: SpikeSettings): Spike {
+  const perHour = window.baseline / settings.spikeBaselineHours;
+  const firing = window.last_hour >= settings.spikeMinSignups && window.last_hour > settings.spikeThreshold * perHour;
+  return {
+    firing,
+    last_hour: window.last_hour,
+    baseline_hours: settings.spikeBaselineHours,
+    baseline_per_hour: round(perHour),
+    ratio: perHour === 0 ? null : round(window.last_hour / perHour),
+    threshold: settings.spikeThreshold,
+    min_signups: settings.spikeMinSignups,
+  };
+}
+
+export interface SpikeLogger {
+  warn(object: Record<string, unknown>, message: string): void;
+}
+
+export async function checkSpike(db: Queryable, settings: SpikeSettings, log?: SpikeLogger): Promise<Spike> {
+  const spike = spikeFrom(await readSpikeWindow(db, settings.spikeBaselineHours), settings);
+  if (spike.firing && log) {
+    log.warn(
+      { spike },
+      `anonymous sign-up spike: ${spike.last_hour} in the last hour, ${spike.baseline_per_hour}/hour over the ${spike.baseline_hours}h before ` +
+        `(threshold ${spike.threshold}×, at least ${spike.min_signups}). Check GET /admin/stats and the rate-limit/CAPTCHA metrics.`,
+    );
+  }
+  return spike;
+}
+
+export interface SeriesPoint {
+  readonly start: string;
+  readonly anonymous_signups: number;
+  readonly conversions: number;
+  /** Share of this bucket's anonymous sign-ups (still in auth.users) that are permanent now; null when none. */
+  readonly cohort_conversion_rate: number | null;
+  readonly cleaned_up: number;
+}
+
+export interface StatsReport {
+  readonly project: string;
+  readonly generated_at: string;
+  readonly totals: Totals;
+  readonly active_anonymous_users: { readonly last_hour: number; readonly last_day: number; readonly last_7_days: number; readonly last_30_days: number };
+  readonly series: { readonly bucket: Bucket; readonly points: readonly SeriesPoint[] };
+  readonly spike: Spike;
+}
+
+export const defaultBuckets: Record<Bucket, number> = { hour: 48, day: 30 };
+export const maxBuckets: Record<Bucket, number> = { hour: 24 * 31, day: 366 };
+
+export async function readStatsReport(
+  db: Queryable,
+  settings: SpikeSettings,
+  options: { bucket: Bucket; buckets: number; log?: SpikeLogger },
+): Promise<StatsReport> {
+  const [totals, active, series, spike] = await Promise.all([
+    readTotals(db),
+    readActiveAnonymous(db),
+    readSeries(db, options.bucket, options.buckets),
+    checkSpike(db, settings, options.log),
+  ]);
+  return {
+    project: PROJECT,
+    generated_at: new Date().toISOString(),
+    totals: totalsFrom(totals),
+    active_anonymous_users: active,
+    series: {
+      bucket: options.bucket,
+      points: series.map((point) => ({
+        start: point.start,
+        anonymous_signups: point.anonymous_signups,
+        conversions: point.conversions,
+        cohort_conversion_rate: point.anonymous_signups === 0 ? null : round(point.converted_since / point.anonymous_signups),
+        cleaned_up: point.cleaned_up,
+      })),
+    },
+    spike,
+  };
+}
+
+const round = (value: number) => Math.round(value * 10000) / 10000;

@@ -1,0 +1,40 @@
+/**
+ * What "active" means for an anonymous user, in SQL shared by the cleanup and the stats: the latest of
+ * its last sign-in (auth.users.last_sign_in_at) and the latest refresh of any of its sessions
+ * (auth.sessions.refreshed_at, a UTC timestamp without time zone, or updated_at). Creation time counts
+ * only when the user has no sign-in recorded at all. Users without created_at are never stale.
+ */
+
+/** The last activity of the user aliased `u`, as timestamptz. */
+export const lastActiveSql = (u: string): string =>
+  `greatest(coalesce(${u}.last_sign_in_at, ${u}.created_at),
+            (select max(greatest(s.refreshed_at at time zone 'UTC', s.updated_at, s.created_at))
+               from auth.sessions s where s.user_id = ${u}.id))`;
+
+/** True when the user aliased `u` is anonymous, not soft-deleted and inactive since `cutoff` (a timestamptz expression). */
+export const staleAnonymousSql = (u: string, cutoff: string): string =>
+  `(${u}.is_anonymous and ${u}.deleted_at is null
+    and coalesce(${u}.last_sign_in_at, ${u}.created_at) < ${cutoff}
+    and not exists (select 1 from auth.sessions s
+                     where s.user_id = ${u}.id
+                       and greatest(s.refreshed_at at time zone 'UTC', s.updated_at, s.created_at) >= ${cutoff}))`;
+
+/** auth.audit_log_entries actions Foyer reads back. */
+export const AUDIT_ACTIONS = {
+  converted: 'user_converted',
+  merged: 'user_merged',
+  deleted: 'user_deleted',
+} as const;
+
+/**
+ * True when the user aliased `u` was created anonymously: still anonymous, or converted since (the
+ * promotion writes a user_converted audit entry; index audit_log_entries_actor_id_idx).
+ */
+export const createdAnonymouslySql = (u: string): string =>
+  `(${u}.is_anonymous or exists (select 1 from auth.audit_log_entries ca
+                                   where (ca.payload ->> 'actor_id') = ${u}.id::text
+                                     and (ca.payload ->> 'action') = '${AUDIT_ACTIONS.converted}'))`;
+
+/** Audit entries of users deleted while anonymous (by the cleanup or an admin), aliased `a`. */
+export const deletedAnonymousSql = (a: string): string =>
+  `((${a}.payload ->> 'action') = '${AUDIT_ACTIONS.deleted}' and ((${a}.payload -> 'traits') ->> 'was_anonymous') = 'true')`;

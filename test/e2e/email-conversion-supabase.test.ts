@@ -1,0 +1,142 @@
+/**
+ * Issue acceptance, end to end with the real client and a real SMTP server: an anonymous visitor fills
+ * a cart under RLS, adds email + password, follows the mailed link, and keeps its id and its rows.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { SMTPServer } from 'smtp-server';
+import { engines } from '../helpers/engines.js';
+import { createTestProject, decodeJwt, type TestProject } from '../helpers/project.js';
+import { makeClient } from '../helpers/server.js';
+
+interface ReceivedMail {
+  to: string[];
+  raw: string;
+}
+
+async function startSmtpServer(): Promise<{ port: number; mails: ReceivedMail[]; close: () => Promise<void> }> {
+  const mails: ReceivedMail[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, session, callback) {
+      let raw = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => (raw += chunk));
+      stream.on('end', () => {
+        mails.push({ to: session.envelope.rcptTo.map((rcpt) => rcpt.address), raw });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return { port, mails, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/** The verification link of a received mail (quoted-printable soft breaks undone). */
+function verifyLinkOf(raw: string): URL {
+  const text = raw.replace(/=\r?\n/g, '').replace(/=3D/g, '=');
+  const match = /https?:\/\/[^\s"<>]+\/verify\?[^\s"<>]+/.exec(text);
+  assert.ok(match, 'the mail carries a verification link');
+  return new URL(match[0].replace(/&amp;/g, '&'));
+}
+
+const cartSql = `
+  create table public.cart_items (
+    id bigint generated always as identity primary key,
+    user_id uuid not null references auth.users (id),
+    product text not null
+  );
+  alter table public.cart_items enable row level security;
+  grant select, insert, update, delete on public.cart_items to authenticated;
+  create policy "Users can manage their cart" on cart_items for all to authenticated
+    using (user_id = auth.uid()) with check (user_id = auth.uid());`;
+
+for (const engine of engines) {
+  describe(`anonymous → permanent with supabase-js and real mail (${engine})`, () => {
+    let t: TestProject;
+    let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
+    let url: string;
+
+    before(async () => {
+      smtp = await startSmtpServer();
+      t = await createTestProject(engine, {
+        GOTRUE_SMTP_HOST: '127.0.0.1',
+        GOTRUE_SMTP_PORT: String(smtp.port),
+        GOTRUE_SMTP_ADMIN_EMAIL: 'auth@foyer.test',
+        GOTRUE_SMTP_SENDER_NAME: 'Foyer Test',
+        GOTRUE_URI_ALLOW_LIST: 'http://app.test/**',
+      });
+      await t.database.db.execScript(cartSql);
+      url = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    });
+    after(async () => {
+      await t.close();
+      await smtp.close();
+    });
+
+    /** Runs SQL as PostgREST would for the holder of `accessToken`: role authenticated, claims set. */
+    const asUser = <T>(accessToken: string, text: string, params: string[] = []) =>
+      t.database.db.transaction(async (tx) => {
+        await tx.query(`select set_config('request.jwt.claims', $1, true)`, [JSON.stringify(decodeJwt(accessToken))]);
+        await tx.query('set local role authenticated');
+        return tx.query<T>(text, params);
+      });
+
+    it('keeps the user id and the cart rows through email confirmation', async () => {
+      const supabase = makeClient(url, t.anonKey);
+      const { data: signedIn, error } = await supabase.auth.signInAnonymously({ options: { data: { source: 'e2e' } } });
+      assert.equal(error, null);
+      const anonymousId = signedIn.user?.id as string;
+      const firstToken = signedIn.session?.access_token as string;
+      assert.equal(signedIn.user?.is_anonymous, true);
+
+      await asUser(firstToken, `insert into cart_items (user_id, product) values (auth.uid(), 'tea'), (auth.uid(), 'cups')`);
+
+      const email = `visitor-${anonymousId.slice(0, 8)}@example.com`;
+      const updated = await supabase.auth.updateUser({ email, password: 'securepassword123' }, { emailRedirectTo: 'http://app.test/welcome' });
+      assert.equal(updated.error, null);
+      assert.equal(updated.data.user?.new_email, email);
+      assert.equal(updated.data.user?.is_anonymous, true);
+
+      assert.equal(smtp.mails.length, 1, 'exactly one mail');
+      assert.deepEqual(smtp.mails[0].to, [email]);
+      assert.match(smtp.mails[0].raw, /Subject: Confirm Email Change/);
+      assert.match(smtp.mails[0].raw, /From: "?Foyer Test"? <auth@foyer\.test>/);
+      const link = verifyLinkOf(smtp.mails[0].raw);
+
+      const followed = await fetch(`${url}/auth/v1/verify${link.search}`, { redirect: 'manual' });
+      assert.equal(followed.status, 303);
+      const landing = new URL(followed.headers.get('location') as string);
+      assert.equal(`${landing.origin}${landing.pathname}`, 'http://app.test/welcome');
+      const fragment = new URLSearchParams(landing.hash.slice(1));
+      const session = await supabase.auth.setSession({
+        access_token: fragment.get('access_token') as string,
+        refresh_token: fragment.get('refresh_token') as string,
+      });
+      assert.equal(session.error, null);
+
+      const { data: me } = await supabase.auth.getUser();
+      assert.equal(me.user?.id, anonymousId);
+      assert.equal(me.user?.is_anonymous, false);
+      assert.equal(me.user?.email, email);
+      assert.equal(me.user?.identities?.length, 1);
+      assert.equal(me.user?.identities?.[0].provider, 'email');
+
+      const refreshed = await supabase.auth.refreshSession();
+      assert.equal(refreshed.error, null);
+      assert.equal(decodeJwt(refreshed.data.session?.access_token as string).is_anonymous, false);
+
+      const passwordClient = makeClient(url, t.anonKey);
+      const login = await passwordClient.auth.signInWithPassword({ email, password: 'securepassword123' });
+      assert.equal(login.error, null);
+      assert.equal(login.data.user?.id, anonymousId);
+
+      const cart = await asUser<{ product: string }>(login.data.session?.access_token as string, 'select product from cart_items order by id');
+      assert.deepEqual(cart.map((row) => row.product), ['tea', 'cups']);
+    });
+  });
+}
