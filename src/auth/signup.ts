@@ -4,6 +4,7 @@ import { FoyerError } from '../errors.js';
 import { newRefreshToken } from '../security/crypto.js';
 import { hashPassword } from '../security/password.js';
 import type { Queryable } from '../store/db.js';
+import { insertAuditEntry } from '../store/audit.js';
 import { saveOneTimeToken } from '../store/one-time-tokens.js';
 import { startSession } from '../store/sessions.js';
 import { emailTaken, findUserById, insertUser, phoneTaken, upsertIdentity } from '../store/users.js';
@@ -45,7 +46,7 @@ export async function signUpWithPassword(
 
   const session = await deps.db.transaction(async (tx) => {
     const taken = email ? await emailTaken(tx, email, config.jwtAud, null) : await phoneTaken(tx, phone as string, config.jwtAud, null);
-    if (taken) throw new FoyerError('user_already_exists', 'User already registered');
+    if (taken) return 'taken' as const;
     await insertUser(tx, {
       id: userId,
       aud: config.jwtAud,
@@ -59,6 +60,7 @@ export async function signUpWithPassword(
       phoneConfirmed: !byEmail && confirmed,
       isAnonymous: false,
     });
+    await insertAuditEntry(tx, { actorId: userId, action: 'user_signedup', logType: 'team', traits: { provider }, ip: meta.ip });
     await upsertIdentity(tx, {
       userId,
       provider,
@@ -78,10 +80,17 @@ export async function signUpWithPassword(
     const user = await startSession(tx, { userId, sessionId, refreshToken, authenticationMethod: 'password', ...meta });
     return { user: user!, sessionId, refreshToken };
   }).catch((error: unknown) => {
-    // Two sign-ups of one address at once: the unique index decides, the loser hears what GoTrue says.
-    if ((error as { code?: string }).code === '23505') throw new FoyerError('user_already_exists', 'User already registered');
+    // Two sign-ups of one address at once: the unique index decides, the loser is told what a taken address gets.
+    if ((error as { code?: string }).code === '23505') return 'taken' as const;
     throw error;
   });
+
+  if (session === 'taken') {
+    // With autoconfirm the caller would get a session, so GoTrue says so; otherwise it answers as if a
+    // confirmation mail went out, so sign-up cannot be used to learn which addresses have accounts.
+    if (confirmed) throw new FoyerError('user_already_exists', 'User already registered');
+    return disguisedUser(config, email, phone, provider);
+  }
 
   if (!session) {
     const user = await findUserById(deps.db, userId);
@@ -103,4 +112,23 @@ export async function sendConfirmation(deps: AuthDeps, tx: Queryable, userId: st
   await saveOneTimeToken(tx, { userId, type: 'confirmation_token', hash, relatesTo: email });
   await tx.query('update auth.users set confirmation_sent_at = now() where id = $1', [userId]);
   await sendTokenMail(deps, tx, { kind: 'confirmation', to: email, type: 'signup', hash, otp, redirectTo });
+}
+
+/** What a sign-up of an address that already has an account answers when confirmation is required. */
+function disguisedUser(config: AuthDeps['config'], email: string | null, phone: string | null, provider: string): PublicUser {
+  const now = new Date().toISOString();
+  return {
+    id: randomUUID(),
+    aud: config.jwtAud,
+    role: config.jwtDefaultGroupName,
+    email: email ?? '',
+    phone: phone ?? '',
+    confirmation_sent_at: now,
+    app_metadata: { provider, providers: [provider] },
+    user_metadata: {},
+    identities: [],
+    created_at: now,
+    updated_at: now,
+    is_anonymous: false,
+  };
 }

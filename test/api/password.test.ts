@@ -172,6 +172,19 @@ for (const engine of engines) {
       assert.equal((await passwordGrant(t, { email: 'eve@example.com', password: 'eve-password' })).statusCode, 200);
     });
 
+    it('answers a sign-up of a registered address like a new one, so addresses cannot be enumerated', async () => {
+      const first = await signup(t, { email: 'taken@example.com', password: 'first-password' });
+      assert.equal(first.statusCode, 200, first.body);
+      const again = await signup(t, { email: 'taken@example.com', password: 'other-password' });
+      assert.equal(again.statusCode, 200, again.body);
+      const disguised = again.json();
+      assert.deepEqual(Object.keys(disguised).sort(), Object.keys(first.json()).sort());
+      assert.notEqual(disguised.id, first.json().id);
+      assert.equal(await usersWithEmail(t, 'taken@example.com'), 1);
+      const stored = await t.database.db.query<{ id: string }>('select id from auth.users where email = $1', ['taken@example.com']);
+      assert.equal(stored[0].id, first.json().id, 'the existing account is untouched');
+    });
+
     it('refuses a banned user with 400 user_banned', async () => {
       const user = (await signup(t, { email: 'mallory@example.com', password: 'mallory-password' })).json();
       await t.database.db.query(`update auth.users set email_confirmed_at = now(), banned_until = now() + interval '1 hour' where id = $1`, [user.id]);
