@@ -48,6 +48,7 @@ export async function start(config: Config): Promise<void> {
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
+    for (const response of inFlight) if (!response.headersSent) response.setHeader('connection', 'close');
     try {
       await app.close();
     } finally {

@@ -38,15 +38,19 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-const children = new Set<ChildProcess>();
+/** Running children and their working directories. */
+const children = new Map<ChildProcess, string>();
 process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
+  for (const [child, cwd] of children) {
+    child.kill('SIGKILL');
+    rmSync(cwd, { recursive: true, force: true });
+  }
 });
 
 /** SIGKILLs every server still running (for after() hooks, whatever state a failed test left). */
 export async function killAllServers(): Promise<void> {
   await Promise.all(
-    [...children].map(
+    [...children.keys()].map(
       (child) =>
         new Promise<void>((done) => {
           if (child.exitCode !== null || child.signalCode !== null) return done();
@@ -72,7 +76,7 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
   // An empty working directory: no stray .env file is read.
   const cwd = mkdtempSync(join(tmpdir(), 'foyer-cwd-'));
   const child = spawn(process.execPath, [FOYER_BIN, 'start'], { cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
+  children.set(child, cwd);
   let output = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));

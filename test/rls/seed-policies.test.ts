@@ -48,7 +48,7 @@ const schemaSql = `
 // Copied verbatim from the seed document ("Writing RLS Policies for Anonymous Users").
 const seedPoliciesSql = `
   create policy "All users can view products" on products for select to authenticated using (true);
-  create policy "Only permanent users can create reviews" on reviews for insert to authenticated with check ( true );
+  create policy "Only permanent users can create reviews" on reviews for insert to authenticated with check ( (auth.jwt()->>'is_anonymous')::boolean is false );
   create policy "Users can manage their cart" on cart_items for all to authenticated using (user_id = auth.uid()) with check (user_id = auth.uid());
   create policy "Only permanent users can comment" on comments for insert to authenticated with check ( (auth.jwt()->>'is_anonymous')::boolean is false );
   create policy "Block anonymous from publishing" on articles as restrictive for insert to authenticated with check ( (auth.jwt()->>'is_anonymous')::boolean is false );
