@@ -17,6 +17,8 @@ export interface BenchOptions {
   readonly soakSeconds?: number;
   /** Write a V8 CPU profile of Foyer (PostgreSQL) to bench/results/profiles. */
   readonly profile: boolean;
+  /** Wait up to this many seconds for idle CPUs before starting (0: start at once). */
+  readonly waitQuietSeconds: number;
   /** Extra environment for the Foyer children (`--foyer-env NAME=VALUE`), e.g. to compare settings. */
   readonly foyerEnv: Readonly<Record<string, string>>;
 }
@@ -24,7 +26,7 @@ export interface BenchOptions {
 export const ALL_KEYS = Object.keys(LABELS) as MeasurementKey[];
 
 const USAGE = `npm run bench -- [--duration S] [--connections N] [--client-ips N] [--rounds N] [--warmup S] [--quick]
-                    [--only NAMES] [--profile] [--foyer-env NAME=VALUE]… [--pg URL] [--soak SECONDS]
+                    [--only NAMES] [--wait-quiet S] [--profile] [--foyer-env NAME=VALUE]… [--pg URL] [--soak SECONDS]
   --duration S      seconds per measurement (default 15)
   --connections N   concurrent connections, for autocannon and pgbench alike (default 32)
   --client-ips N    requests come from N client addresses, round robin, as X-Forwarded-For through a
@@ -34,6 +36,7 @@ const USAGE = `npm run bench -- [--duration S] [--connections N] [--client-ips N
   --quick           smoke run: 3 s, 1 round, 1 s warm-up
   --only NAMES      comma-separated measurements or groups (limit, foyer, peer, pglite):
                     ${ALL_KEYS.join(', ')}
+  --wait-quiet S    wait up to S seconds for idle CPUs before starting (others' work skews figures)
   --profile         write a CPU profile of Foyer (PostgreSQL) to bench/results/profiles/ and summarise it
   --foyer-env N=V   extra environment for Foyer (repeatable), e.g. FOYER_RATE_LIMIT_STORE=memory
   --pg URL          PostgreSQL server (default postgres://postgres@127.0.0.1:5432)
@@ -75,6 +78,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       quick: { type: 'boolean', default: false },
       only: { type: 'string' },
       profile: { type: 'boolean', default: false },
+      'wait-quiet': { type: 'string' },
       pg: { type: 'string' },
       soak: { type: 'string' },
       'foyer-env': { type: 'string', multiple: true },
@@ -96,6 +100,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     serverUrl: values.pg ?? process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432',
     soakSeconds: values.soak === undefined ? undefined : positive('soak', values.soak, 0),
     profile: values.profile ?? false,
+    waitQuietSeconds: values['wait-quiet'] === undefined ? 0 : positive('wait-quiet', values['wait-quiet'], 0),
     foyerEnv: Object.fromEntries((values['foyer-env'] ?? []).map(assignment)),
   };
 }

@@ -91,6 +91,7 @@ export async function seedRefreshChains(url: string, clients: number): Promise<v
 
 export interface PgbenchResult {
   readonly tps: number;
+  readonly transactions: number;
   readonly latencyAvgMs: number;
   readonly failed: number;
 }
@@ -108,5 +109,6 @@ export async function runPgbench(url: string, script: string, clients: number, s
   if (!tps) throw new Error(`pgbench printed no tps:\n${output}`);
   const latency = output.match(/^latency average = ([\d.]+) ms/m);
   const failed = output.match(/^number of failed transactions: (\d+)/m);
-  return { tps: Number(tps[1]), latencyAvgMs: latency ? Number(latency[1]) : NaN, failed: failed ? Number(failed[1]) : 0 };
+  const transactions = output.match(/^number of transactions actually processed: (\d+)/m);
+  return { tps: Number(tps[1]), transactions: transactions ? Number(transactions[1]) : NaN, latencyAvgMs: latency ? Number(latency[1]) : NaN, failed: failed ? Number(failed[1]) : 0 };
 }

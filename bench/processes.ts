@@ -114,3 +114,12 @@ export function rssBytes(pid: number): number {
   if (!match) throw new Error(`no VmRSS for pid ${pid}`);
   return Number(match[1]) * 1024;
 }
+
+/** CPU time (user + system, all threads) a process has used so far, in seconds (/proc/<pid>/stat). */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may contain spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const CLOCK_TICKS = 100; // getconf CLK_TCK on Linux
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}

@@ -10,12 +10,18 @@ export type MeasurementKey =
 
 export interface Sample {
   readonly rps: number;
+  /** Successful requests (2xx) or transactions. */
+  readonly count: number;
+  /** CPU time of the server process per successful request (HTTP contenders): efficiency, less skewed by others. */
+  readonly cpuMsPerRequest?: number;
   readonly p50Ms?: number;
   readonly p99Ms?: number;
   /** Failed requests or transactions (non-2xx, connection errors, pgbench failures). */
   readonly failed: number;
   /** What the failures were (HTTP status codes, connection errors), when there were any. */
   readonly failures?: Record<string, number>;
+  /** Share of the CPUs busy in the second before the measurement, when everything measured was idle. */
+  readonly busyBefore?: number;
 }
 
 export interface Spread {
@@ -39,6 +45,8 @@ interface Ratio {
   readonly label: string;
   readonly over: MeasurementKey;
   readonly under: MeasurementKey;
+  /** rps: over's rate / under's rate; cpu: under's CPU per request / over's (how many times leaner). */
+  readonly metric?: 'cpu';
   /** Issue 8's target (Foyer ≥ target × the other), or none (information only). */
   readonly target?: number;
 }
@@ -49,8 +57,12 @@ const RATIOS: Ratio[] = [
   { label: 'refresh     Foyer / limit', over: 'foyer-refresh', under: 'limit-refresh', target: 0.7 },
   { label: 'GET /user   Foyer / peer get-session', over: 'foyer-user', under: 'peer-session', target: 5 },
   { label: 'sign-in     PGlite / PostgreSQL', over: 'pglite-signin', under: 'foyer-signin' },
+  { label: 'sign-in     server CPU per request, peer / Foyer', over: 'foyer-signin', under: 'peer-signin', metric: 'cpu' },
+  { label: 'session     server CPU per request, peer / Foyer', over: 'foyer-user', under: 'peer-session', metric: 'cpu' },
 ];
 const P99_TARGET_MS = 50;
+/** CPUs busier than this while everything measured is idle means someone else is using the machine. */
+export const BUSY = 0.15;
 
 export function spread(values: readonly number[]): Spread {
   const sorted = [...values].filter(Number.isFinite).sort((a, b) => a - b);
@@ -83,7 +95,9 @@ export interface Meta {
 function ratioRounds(samples: Samples, ratio: Ratio): number[] {
   const over = samples[ratio.over] ?? [];
   const under = samples[ratio.under] ?? [];
-  return over.slice(0, under.length).map((sample, i) => sample.rps / under[i].rps);
+  return over.slice(0, under.length).map((sample, i) =>
+    ratio.metric === 'cpu' ? (under[i].cpuMsPerRequest ?? NaN) / (sample.cpuMsPerRequest ?? NaN) : sample.rps / under[i].rps,
+  );
 }
 
 export function buildResults(meta: Meta, samples: Samples) {
@@ -96,6 +110,7 @@ export function buildResults(meta: Meta, samples: Samples) {
         rps: spread(rounds.map((s) => s.rps)),
         p50Ms: rounds[0]?.p50Ms === undefined ? undefined : spread(rounds.map((s) => s.p50Ms!)),
         p99Ms: rounds[0]?.p99Ms === undefined ? undefined : spread(rounds.map((s) => s.p99Ms!)),
+        cpuMsPerRequest: rounds[0]?.cpuMsPerRequest === undefined ? undefined : spread(rounds.map((s) => s.cpuMsPerRequest!)),
         failed: rounds.reduce((sum, s) => sum + s.failed, 0),
       }];
     }),
@@ -105,7 +120,7 @@ export function buildResults(meta: Meta, samples: Samples) {
     if (rounds.length === 0) return [];
     const value = spread(rounds);
     const met = ratio.target === undefined ? undefined : value.median >= ratio.target;
-    return [{ label: ratio.label.replace(/\s+/g, ' '), over: ratio.over, under: ratio.under, rounds, ...value, target: ratio.target, met }];
+    return [{ label: ratio.label.replace(/\s+/g, ' '), metric: ratio.metric ?? 'rps', over: ratio.over, under: ratio.under, rounds, ...value, target: ratio.target, met }];
   });
   const signinP99 = measurements['foyer-signin']?.p99Ms;
   const p99 = signinP99 ? { ...signinP99, targetMs: P99_TARGET_MS, met: signinP99.median <= P99_TARGET_MS } : undefined;
@@ -121,7 +136,7 @@ const verdict = (met: boolean | undefined) => (met === undefined ? '' : met ? 'm
 
 export function formatTable(results: Results): string {
   const { meta } = results;
-  const rows: string[][] = [['', 'per second: median (min–max)', 'p50 ms', 'p99 ms (max)', 'target', '']];
+  const rows: string[][] = [['', 'per second: median (min–max)', 'p50 ms', 'p99 ms (max)', 'CPU ms/req', 'target', '']];
   for (const [key, m] of Object.entries(results.measurements)) {
     const flag = m.failed > 0 ? ` [${m.failed} failed]` : '';
     rows.push([
@@ -129,13 +144,14 @@ export function formatTable(results: Results): string {
       `${int(m.rps.median)} (${int(m.rps.min)}–${int(m.rps.max)})${flag}`,
       ms(m.p50Ms?.median),
       m.p99Ms ? `${ms(m.p99Ms.median)} (${ms(m.p99Ms.max)})` : '–',
+      m.cpuMsPerRequest ? m.cpuMsPerRequest.median.toFixed(2) : '–',
       key === 'foyer-signin' && results.signinP99 ? `p99 ≤ ${P99_TARGET_MS} ms` : '',
       key === 'foyer-signin' ? verdict(results.signinP99?.met) : '',
     ]);
   }
   rows.push([]);
   for (const r of results.ratios) {
-    rows.push([`ratio  ${r.label}`, `${times(r.median)} (${times(r.min)}–${times(r.max)})`, '', '', r.target ? `≥ ${r.target}×` : '(info)', verdict(r.met)]);
+    rows.push([`ratio  ${r.label}`, `${times(r.median)} (${times(r.min)}–${times(r.max)})`, '', '', '', r.target ? `≥ ${r.target}×` : '(info)', verdict(r.met)]);
   }
   const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => (row[col] ?? '').length)));
   const line = (row: string[]) => (row.length === 0 ? '' : row.map((cell, col) => (col === 0 ? cell.padEnd(widths[col]) : cell.padStart(widths[col]))).join('   ').trimEnd());
@@ -144,7 +160,11 @@ export function formatTable(results: Results): string {
     `Foyer bench · ${meta.startedAt.slice(0, 16).replace('T', ' ')} · ${meta.commit} · Node ${meta.node} · PostgreSQL ${meta.postgres}` +
     ` · Better Auth ${meta.betterAuth} · ${meta.cpus} CPUs · ${meta.connections} connections, ${meta.clientIps || 1} client IPs · ${meta.seconds} s × ${meta.rounds} rounds`;
   const notes = [`load average ${meta.loadAverage.start.toFixed(1)} at start, ${meta.loadAverage.end.toFixed(1)} at end`];
-  if (Math.max(meta.loadAverage.start, 0) > 1) notes.push('WARNING: the machine was busy before the run started; figures are skewed');
+  const all = Object.values(results.measurements).flatMap((m) => m.rounds);
+  const busy = all.filter((s) => (s.busyBefore ?? 0) > BUSY);
+  if (busy.length > 0) {
+    notes.push(`WARNING: ${busy.length} of ${all.length} measurements started while other work kept the CPUs >${BUSY * 100} % busy; figures are skewed`);
+  }
   const env = Object.entries(meta.foyerEnv);
   if (env.length) notes.push(`Foyer env: ${env.map(([k, v]) => `${k}=${v}`).join(' ')}`);
   return [title, rule, line(rows[0]), rule, ...rows.slice(1).map(line), rule, ...notes].join('\n');

@@ -9,13 +9,14 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkpoint, dropDatabase, recreateDatabase, serverVersion } from './databases.js';
 import { migrateFoyer, ROOT, startFoyer } from './foyer.js';
+import { busyFraction, waitQuiet } from './machine.js';
 import { stopAllLoad } from './load.js';
 import { parseOptions, type BenchOptions } from './options.js';
 import { betterAuthVersion, startPeer } from './peer.js';
 import { seedRefreshChains, writeScripts } from './pgbench.js';
-import { cleanupAll, onCleanup } from './processes.js';
+import { cleanupAll, cpuSeconds, onCleanup } from './processes.js';
 import { summariseProfiles } from './profile.js';
-import { buildResults, formatTable, writeResults, type MeasurementKey, type Samples } from './report.js';
+import { buildResults, BUSY, formatTable, writeResults, type MeasurementKey, type Sample, type Samples } from './report.js';
 import { runSoak } from './soak.js';
 import { foyerSessionMeasurements, foyerSignIn, peerSession, peerSignIn, pgbenchMeasurement, type Measurement } from './workloads.js';
 
@@ -96,24 +97,35 @@ async function prepare(options: BenchOptions, dir: string): Promise<Measurement[
     .sort((a, b) => ORDER.indexOf(a.key) - ORDER.indexOf(b.key));
 }
 
+/** One measurement of one round: checkpoint, warm-up (first round), a look at the CPUs, the load. */
+async function measure(measurement: Measurement, round: number, options: BenchOptions): Promise<Sample> {
+  await checkpoint(options.serverUrl);
+  if (round === 1 && measurement.http && options.warmupSeconds > 0) await measurement.run(options.warmupSeconds);
+  const busyBefore = await busyFraction(1_000);
+  const cpuBefore = measurement.pid ? cpuSeconds(measurement.pid) : 0;
+  const result = await measurement.run(options.seconds);
+  const cpuMsPerRequest = measurement.pid ? ((cpuSeconds(measurement.pid) - cpuBefore) * 1000) / result.count : undefined;
+  const sample: Sample = { ...result, busyBefore, ...(cpuMsPerRequest === undefined ? {} : { cpuMsPerRequest }) };
+  const latency = sample.p99Ms === undefined ? '' : `  p50 ${sample.p50Ms} ms  p99 ${sample.p99Ms} ms`;
+  const cpu = cpuMsPerRequest === undefined ? '' : `  server CPU ${cpuMsPerRequest.toFixed(2)} ms/req`;
+  const failed = sample.failed ? `  FAILED ${sample.failed} ${JSON.stringify(sample.failures ?? {})}` : '';
+  const busy = busyBefore > BUSY ? `  (machine ${(busyBefore * 100).toFixed(0)} % busy before)` : '';
+  const rps = Math.round(sample.rps).toString().padStart(6);
+  log(`round ${round}/${options.rounds}  ${measurement.key.padEnd(14)} ${rps}/s${latency}${cpu}${failed}${busy}`);
+  return sample;
+}
+
 async function bench(options: BenchOptions): Promise<void> {
   const startedAt = new Date().toISOString();
   const loadAtStart = loadavg()[0];
-  if (loadAtStart > 1) log(`warning: load average ${loadAtStart.toFixed(1)} before the run: something else is using the CPUs`);
-  const dir = scratchDir();
-  const measurements = await prepare(options, dir);
+  const measurements = await prepare(options, scratchDir());
   const samples: Samples = {};
   for (let round = 1; round <= options.rounds; round++) {
     for (const measurement of measurements) {
       if (interrupted) return;
-      await checkpoint(options.serverUrl);
-      if (round === 1 && measurement.http && options.warmupSeconds > 0) await measurement.run(options.warmupSeconds);
-      const sample = await measurement.run(options.seconds);
+      const sample = await measure(measurement, round, options);
       if (interrupted) return;
       (samples[measurement.key] ??= []).push(sample);
-      const latency = sample.p99Ms === undefined ? '' : `  p50 ${sample.p50Ms} ms  p99 ${sample.p99Ms} ms`;
-      const failed = sample.failed ? `  FAILED ${sample.failed} ${JSON.stringify(sample.failures ?? {})}` : '';
-      log(`round ${round}/${options.rounds}  ${measurement.key.padEnd(14)} ${Math.round(sample.rps).toString().padStart(6)}/s${latency}${failed}`);
     }
   }
   const results = buildResults(
@@ -152,6 +164,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => interrupt('SIGINT'));
   process.once('SIGTERM', () => interrupt('SIGTERM'));
   try {
+    if (options.waitQuietSeconds > 0) await waitQuiet(options.waitQuietSeconds, log);
     if (options.soakSeconds !== undefined) await runSoak(options, { scratchDir, benchDatabase, resultsDir: RESULTS_DIR });
     else await bench(options);
   } finally {

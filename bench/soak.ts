@@ -107,6 +107,7 @@ export async function runSoak(options: BenchOptions, context: SoakContext): Prom
     },
   };
 
+  await loopDelay(foyer.child); // resets the histogram: start-up (module loading, migrations) is not the soak
   const samples: SoakSample[] = [];
   const started = Date.now();
   const requests = [signIn, refresh, refresh].map((request) => fromClients(request, options.clientIps));

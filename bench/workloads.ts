@@ -7,6 +7,8 @@ import type { MeasurementKey, Sample } from './report.js';
 
 export interface Measurement {
   readonly key: MeasurementKey;
+  /** The server process, whose CPU time per request is measured (HTTP contenders). */
+  readonly pid?: number;
   /** HTTP measurements get a warm-up before their first round. */
   readonly http: boolean;
   run(seconds: number): Promise<Sample>;
@@ -16,7 +18,7 @@ function sample(result: LoadResult): Sample {
   const failed = result.non2xx + result.errors;
   const failures = Object.fromEntries(Object.entries(result.statusCodes).filter(([code]) => !code.startsWith('2')));
   if (result.errors) failures.errors = result.errors;
-  return { rps: result.rps, p50Ms: result.p50Ms, p99Ms: result.p99Ms, failed, ...(failed ? { failures } : {}) };
+  return { rps: result.rps, count: result.ok, p50Ms: result.p50Ms, p99Ms: result.p99Ms, failed, ...(failed ? { failures } : {}) };
 }
 
 export function pgbenchMeasurement(key: MeasurementKey, url: string, script: string, connections: number): Measurement {
@@ -25,7 +27,7 @@ export function pgbenchMeasurement(key: MeasurementKey, url: string, script: str
     http: false,
     async run(seconds) {
       const result = await runPgbench(url, script, connections, seconds);
-      return { rps: result.tps, failed: result.failed };
+      return { rps: result.tps, count: result.transactions, failed: result.failed };
     },
   };
 }
@@ -49,7 +51,8 @@ export const extractRefreshToken = (body: string) => /"refresh_token":"([^"]+)"/
 
 export function foyerSignIn(key: MeasurementKey, server: FoyerServer, shape: LoadShape): Measurement {
   const request = jsonPost(SIGNUP_PATH, '{"data":{}}', foyerHeaders(server));
-  return { key, http: true, run: async (seconds) => sample(await runLoad({ ...shape, url: server.url, seconds, requests: [request] })) };
+  const pid = server.child.process.pid;
+  return { key, pid, http: true, run: async (seconds) => sample(await runLoad({ ...shape, url: server.url, seconds, requests: [request] })) };
 }
 
 /**
@@ -65,9 +68,11 @@ export async function foyerSessionMeasurements(server: FoyerServer, shape: LoadS
   const refresh = chains.request(REFRESH_PATH, refreshBody, foyerHeaders(server));
   const users = sessions.map((s) => ({ apikey: server.anonKey, authorization: `Bearer ${s.access_token}` }));
   const getUser = getWithPool('/auth/v1/user', users);
+  const pid = server.child.process.pid;
   return [
     {
       key: 'foyer-refresh',
+      pid,
       http: true,
       async run(seconds) {
         const result = await runLoad({ ...shape, url: server.url, seconds, requests: [refresh] });
@@ -75,13 +80,13 @@ export async function foyerSessionMeasurements(server: FoyerServer, shape: LoadS
         return sample(result);
       },
     },
-    { key: 'foyer-user', http: true, run: async (seconds) => sample(await runLoad({ ...shape, url: server.url, seconds, requests: [getUser] })) },
+    { key: 'foyer-user', pid, http: true, run: async (seconds) => sample(await runLoad({ ...shape, url: server.url, seconds, requests: [getUser] })) },
   ];
 }
 
 export function peerSignIn(peer: PeerServer, shape: LoadShape): Measurement {
   const request = jsonPost('/api/auth/sign-in/anonymous', '{}');
-  return { key: 'peer-signin', http: true, run: async (seconds) => sample(await runLoad({ ...shape, url: peer.url, seconds, requests: [request] })) };
+  return { key: 'peer-signin', pid: peer.child.process.pid, http: true, run: async (seconds) => sample(await runLoad({ ...shape, url: peer.url, seconds, requests: [request] })) };
 }
 
 /** get-session with the session cookie of one of `2 × connections` anonymous users. */
@@ -99,6 +104,7 @@ export async function peerSession(peer: PeerServer, shape: LoadShape): Promise<M
   const request = getWithPool('/api/auth/get-session', cookies);
   return {
     key: 'peer-session',
+    pid: peer.child.process.pid,
     http: true,
     async run(seconds) {
       const result = await runLoad({ ...shape, url: peer.url, seconds, requests: [request] });

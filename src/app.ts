@@ -6,8 +6,10 @@ import { FoyerError } from './errors.js';
 import { BODY_LIMIT_BYTES, registerJsonParser } from './http/body.js';
 import { API_VERSION, errorHandler, sendError, wantsVersionedErrors } from './http/errors.js';
 import { registerClientIp } from './http/plugins/client.js';
+import { restApi } from './http/rest/plugin.js';
 import { protectionStatusRoutes } from './http/plugins/protection-status.js';
 import { adminRoutes } from './http/routes/admin.js';
+import { adminAuditRoutes } from './http/routes/admin-audit.js';
 import { identityRoutes } from './http/routes/identities.js';
 import { mergeRoutes } from './http/routes/merge.js';
 import { registerOps } from './http/routes/ops.js';
@@ -41,6 +43,7 @@ function authApi(deps: AuthDeps) {
     oauthRoutes(api, deps);
     metaRoutes(api, deps);
     adminRoutes(api, deps);
+    adminAuditRoutes(api, deps);
     protectionStatusRoutes(api, deps);
     verifyRoutes(api, deps);
     otpRoutes(api, deps);
@@ -81,5 +84,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // Served under /auth/v1 (what supabase-js calls) and at the root (drop-in for the gotrue container).
   await app.register(authApi(options.deps), { prefix: '/auth/v1' });
   await app.register(authApi(options.deps));
+  // The Data API (PostgREST-compatible, row-level security decides): docs/data-api.md.
+  await app.register(restApi(options.deps), { prefix: '/rest/v1' });
   return app;
 }

@@ -1,5 +1,7 @@
 /** The `foyer` command line. */
 import { Command, Option } from 'commander';
+import { registerPlatformCommands } from './cli/admin.js';
+import { registerOpsCommands } from './cli/ops-commands.js';
 import { ConfigError, loadConfig, readEnv } from './config/load.js';
 import { FOYER_VERSION } from './version.js';
 
@@ -10,14 +12,15 @@ export async function main(argv: readonly string[]): Promise<void> {
     .addOption(new Option('--env-file <path...>', 'read variables from these files (default: .env)'))
     .showHelpAfterError();
 
-  const config = () => loadConfig(readEnv(process.env, (program.opts().envFile as string[] | undefined) ?? ['.env']));
+  const rawEnv = () => readEnv(process.env, (program.opts().envFile as string[] | undefined) ?? ['.env']);
+  const config = () => loadConfig(rawEnv());
 
   program
     .command('start')
     .description('migrate the database and serve the API (PORT, DATABASE_URL, GOTRUE_* variables; see docs/configuration.md)')
     .action(async () => {
       const { start } = await import('./cli/start.js');
-      await start(config());
+      await start(config(), rawEnv());
     });
 
   program
@@ -29,6 +32,16 @@ export async function main(argv: readonly string[]): Promise<void> {
     });
 
   program
+    .command('audit')
+    .description('audit row-level security for anonymous users (exit code 1 on findings; see docs/rls-audit.md)')
+    .option('--json', 'print the report as JSON')
+    .option('--schema <name...>', 'exposed schemas to check (default: FOYER_REST_SCHEMAS)')
+    .action(async (options: { json?: boolean; schema?: string[] }) => {
+      const { runAudit } = await import('./cli/audit.js');
+      process.exitCode = await runAudit(config(), { json: options.json, schemas: options.schema });
+    });
+
+  program
     .command('config')
     .description('list every setting: variable, default and meaning')
     .option('--markdown', 'print the table of docs/configuration.md')
@@ -36,6 +49,11 @@ export async function main(argv: readonly string[]): Promise<void> {
       const { printSettings } = await import('./cli/settings-help.js');
       printSettings(options.markdown ? 'markdown' : 'text');
     });
+
+  // keys, users, stats, cleanup, doctor (src/cli/ops-commands.ts)
+  registerOpsCommands(program, config, rawEnv);
+  // admin create, project create|list (src/cli/admin.ts)
+  registerPlatformCommands(program, config, rawEnv);
 
   try {
     await program.parseAsync(argv);

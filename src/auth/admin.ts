@@ -4,9 +4,9 @@ import { parseDurationSeconds } from '../config/parse.js';
 import { FoyerError } from '../errors.js';
 import { hashPassword } from '../security/password.js';
 import { listUsers } from '../store/admin-users.js';
+import { auditSoftDelete, deleteUserAudited } from '../store/audit-log.js';
 import { deleteSessions } from '../store/sessions.js';
 import {
-  deleteUser,
   emailTaken,
   findUserById,
   insertUser,
@@ -191,17 +191,19 @@ export async function adminUpdateUser(deps: AuthDeps, id: string, input: AdminUs
 export async function adminDeleteUser(deps: AuthDeps, id: string, softDelete: boolean): Promise<void> {
   userId(id);
   if (!softDelete) {
-    if (!(await deleteUser(deps.db, id))) throw notFound();
+    // GoTrue's user_deleted entry, with whether the user was anonymous (the stats count sign-ups from it).
+    if (!(await deleteUserAudited(deps.db, id, { id: null, username: 'service_role', ip: null }))) throw notFound();
     return;
   }
   await deps.db.transaction(async (tx) => {
-    const rows = await tx.query<{ id: string }>(
+    const rows = await tx.query<{ id: string; is_anonymous: boolean; created_at: string | null }>(
       `update auth.users set deleted_at = now(), updated_at = now(), email = null, phone = null, encrypted_password = '',
               raw_app_meta_data = '{}'::jsonb, raw_user_meta_data = '{}'::jsonb
-        where id = $1 and deleted_at is null returning id`,
+        where id = $1 and deleted_at is null returning id, is_anonymous, created_at`,
       [id],
     );
     if (rows.length === 0) throw notFound();
+    await auditSoftDelete(tx, id, rows[0].is_anonymous, rows[0].created_at);
     await tx.query('delete from auth.identities where user_id = $1', [id]);
     await deleteSessions(tx, id, null, 'global');
   });

@@ -6,7 +6,12 @@ import type { Keyring } from '../security/jwt.js';
 import type { RateLimits } from '../security/rate-limit.js';
 import type { Db } from '../store/db.js';
 
-/** What the domain layer needs from the outside world; built once per project by the app. */
+/**
+ * What the domain layer needs from the outside world; built once per project by the app. `config`,
+ * `captcha`, `rateLimits` and `mailer` may be swapped while the app serves (live settings,
+ * src/projects/live.ts): read them from `deps` when a request needs them, never capture them at
+ * registration time.
+ */
 export interface AuthDeps {
   readonly db: Db;
   readonly config: Config;

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { FoyerError } from '../errors.js';
 import { newRefreshToken } from '../security/crypto.js';
 import { burnPasswordCheck, verifyPassword } from '../security/password.js';
+import { insertAuditEntry } from '../store/audit.js';
 import { startSession } from '../store/sessions.js';
 import { findUserForPasswordLogin } from '../store/users.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
@@ -46,6 +47,8 @@ export async function passwordGrant(deps: AuthDeps, input: PasswordGrantInput, m
   const refreshToken = newRefreshToken();
   const signedIn = await startSession(deps.db, { userId: user.id, sessionId, refreshToken, authenticationMethod: 'password', ...meta });
   if (!signedIn) throw invalidCredentials();
+  // GoTrue's login entry (not on the anonymous path: that is one statement and GoTrue writes none there).
+  await insertAuditEntry(deps.db, { actorId: user.id, action: 'login', logType: 'account', traits: { provider: 'email' in by ? 'email' : 'phone' }, ip: meta.ip });
   return sessionResponse(deps, {
     user: signedIn,
     sessionId,

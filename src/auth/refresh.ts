@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { FoyerError } from '../errors.js';
 import { newRefreshToken } from '../security/crypto.js';
+import { insertAuditEntry } from '../store/audit.js';
 import { rotateRefreshToken, type RefreshOutcome } from '../store/sessions.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
 import { sessionResponse, type SessionResponse } from './tokens.js';
@@ -54,6 +55,16 @@ export async function refreshTokenGrant(deps: AuthDeps, token: string, meta: Req
     ip: meta.ip,
   });
   const failure = failures[row.outcome];
+  if (row.outcome === 'refresh_token_already_used' && row.id && config.refreshTokenRotationEnabled) {
+    // Off the hot path (only on reuse): the session was revoked as a suspected theft.
+    await insertAuditEntry(deps.db, {
+      actorId: row.id,
+      action: 'token_revoked',
+      logType: 'token',
+      traits: { reason: 'refresh_token_reused', session_id: row.session_id },
+      ip: meta.ip,
+    });
+  }
   if (failure) throw failure();
   if (!row.id || !row.refresh_token || !row.session_id) throw failures.refresh_token_not_found!();
   return sessionResponse(deps, {

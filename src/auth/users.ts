@@ -1,6 +1,7 @@
 /** GET/PUT /user for the caller, and POST /logout. */
 import { FoyerError } from '../errors.js';
 import { hashPassword, verifyPassword } from '../security/password.js';
+import { insertAuditEntry } from '../store/audit.js';
 import { deleteSessions, type LogoutScope } from '../store/sessions.js';
 import {
   emailTaken,
@@ -115,6 +116,7 @@ export async function updateUser(deps: AuthDeps, caller: Caller, input: UpdateUs
   return toPublicUser(updated);
 }
 
-export async function logout(deps: AuthDeps, caller: Caller, scope: LogoutScope): Promise<void> {
+export async function logout(deps: AuthDeps, caller: Caller, scope: LogoutScope, meta?: RequestMeta): Promise<void> {
   await deleteSessions(deps.db, caller.user.id, caller.sessionId, scope);
+  await insertAuditEntry(deps.db, { actorId: caller.user.id, action: 'logout', logType: 'account', traits: { scope }, ip: meta?.ip ?? null });
 }

@@ -66,6 +66,9 @@ export async function verify(deps: AuthDeps, input: VerifyInput, meta: RequestMe
       }
       await deleteOneTimeTokens(tx, user.id, [found.token_type]);
       await confirmEmail(tx, user);
+      // GoTrue leaves a user anonymous here (its quirk after an unverified OAuth link); a confirmed
+      // address makes the user permanent in Foyer, through the one promotion path.
+      if (user.is_anonymous && user.email) await promoteToPermanent(tx, user.id, 'email', meta.ip);
       return { session: await newSession(tx, user.id, input.type === 'recovery' ? 'recovery' : 'otp', meta) };
     })
     .catch((error: unknown) => {

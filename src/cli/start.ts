@@ -1,14 +1,15 @@
 /** `foyer start`: open the project, serve it, print where and with which keys, stop gracefully. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
-import { buildApp } from '../app.js';
-import type { Config } from '../config/load.js';
+import type { Config, Env } from '../config/load.js';
+import { buildFront } from '../http/platform/front.js';
+import { Platform } from '../platform/platform.js';
 import { openProject, type Project } from '../runtime.js';
 import { protectionBannerLines } from '../security/protection-status.js';
 import { embeddedDbDir } from '../store/open.js';
 import { redact } from '../store/postgres.js';
 
-function banner(project: Project, listenUrl: string): string {
+function banner(project: Project, listenUrl: string, platformLines: readonly string[] = []): string {
   const { config } = project.deps;
   const base = listenUrl.replace(/\/$/, '');
   const lines = [
@@ -29,13 +30,17 @@ function banner(project: Project, listenUrl: string): string {
   lines.push(...protectionBannerLines(project.deps, project.deps.rateLimits.store));
   if (project.generatedSecret) lines.push(`  JWT secret:               generated, kept in ${resolve(config.dataDir, 'jwt-secret')}`);
   if (project.migrations.applied.length) lines.push(`  Migrations applied:       ${project.migrations.applied.join(', ')}`);
+  lines.push(...platformLines);
   lines.push('');
   return lines.join('\n');
 }
 
-export async function start(config: Config): Promise<void> {
+export async function start(config: Config, env: Env = process.env): Promise<void> {
   const project = await openProject(config);
-  const app = await buildApp({ deps: project.deps, logger: { level: config.logLevel } });
+  // Projects, live settings and the console (docs/platform-api.md); `env` pins the default project's settings.
+  const platform = await Platform.open({ env, project, logger: { level: config.logLevel } });
+  // The front server: /p/<ref> projects, /platform/v1 and /console; the default project's app for the rest.
+  const app = await buildFront(platform, { logger: { level: config.logLevel } });
   // Responses still being worked on at shutdown say `Connection: close`: otherwise their keep-alive
   // sockets outlive them and hold the process open for keepAliveTimeout (72 s) after SIGTERM.
   const inFlight = new Set<ServerResponse>();
@@ -63,5 +68,7 @@ export async function start(config: Config): Promise<void> {
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  process.stdout.write(`${banner(project, `http://${host}:${port}`)}\n`);
+  const listenUrl = `http://${host}:${port}`;
+  const live = { ...project, deps: platform.registry.default.deps };
+  process.stdout.write(`${banner(live, listenUrl, await platform.bannerLines(listenUrl))}\n`);
 }

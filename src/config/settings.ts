@@ -22,6 +22,7 @@ import {
 } from './parse-protection.js';
 import { oauthSettings } from './oauth-settings.js';
 import { opsSettings } from './ops-settings.js';
+import { platformSettings } from './platform-settings.js';
 
 /** What a default may depend on: whether Foyer runs on its embedded database. */
 export interface DefaultsContext {
@@ -151,6 +152,9 @@ export const settingsSchema = {
 
   // Operations: anonymous-user cleanup, housekeeping, spike signal, /metrics (src/config/ops-settings.ts)
   ...opsSettings,
+
+  // Platform: console, projects, master key (src/config/platform-settings.ts)
+  ...platformSettings,
 
   // JWT
   jwtSecret: optionalString(['GOTRUE_JWT_SECRET'], 'HS256 signing secret. Embedded mode generates one in FOYER_DATA_DIR.'),
@@ -292,31 +296,31 @@ export const settingsSchema = {
   // Abuse protection: rate limits, on by default and keyed by client IP (IPv6 per /64).
   rateLimitAnonymousUsers: setting<RateSetting>({
     env: ['GOTRUE_RATE_LIMIT_ANONYMOUS_USERS'],
-    doc: 'Anonymous sign-ins per client IP per hour (or N/<duration>); 0 refuses all.',
+    doc: 'Anonymous sign-ins per client IP per hour (or N/duration, e.g. 30/1h); 0 refuses all.',
     defaultText: '30 (per hour)',
     read: (raw, name) => (isBlank(raw) ? { limit: 30, windowSeconds: 3600 } : parseRate(name, raw, 3600)),
   }),
   rateLimitOtp: setting<RateSetting>({
     env: ['GOTRUE_RATE_LIMIT_OTP'],
-    doc: 'Email/phone sign-ups, /otp, /recover, /resend, /magiclink per client IP per 5 minutes (or N/<duration>).',
+    doc: 'Email/phone sign-ups, /otp, /recover, /resend, /magiclink per client IP per 5 minutes (or N/duration, e.g. 30/1h).',
     defaultText: '30 (per 5 minutes)',
     read: (raw, name) => (isBlank(raw) ? { limit: 30, windowSeconds: 300 } : parseRate(name, raw, 300)),
   }),
   rateLimitVerify: setting<RateSetting>({
     env: ['GOTRUE_RATE_LIMIT_VERIFY'],
-    doc: '/verify requests per client IP per 5 minutes (or N/<duration>).',
+    doc: '/verify requests per client IP per 5 minutes (or N/duration, e.g. 30/1h).',
     defaultText: '30 (per 5 minutes)',
     read: (raw, name) => (isBlank(raw) ? { limit: 30, windowSeconds: 300 } : parseRate(name, raw, 300)),
   }),
   rateLimitTokenRefresh: setting<RateSetting>({
     env: ['GOTRUE_RATE_LIMIT_TOKEN_REFRESH'],
-    doc: 'POST /token requests (every grant, as GoTrue) per client IP per 5 minutes (or N/<duration>).',
+    doc: 'POST /token requests (every grant, as GoTrue) per client IP per 5 minutes (or N/duration, e.g. 30/1h).',
     defaultText: '150 (per 5 minutes)',
     read: (raw, name) => (isBlank(raw) ? { limit: 150, windowSeconds: 300 } : parseRate(name, raw, 300)),
   }),
   rateLimitEmailSent: setting<RateSetting>({
     env: ['GOTRUE_RATE_LIMIT_EMAIL_SENT'],
-    doc: 'Emails sent per hour by the whole instance (or N/<duration>).',
+    doc: 'Emails sent per hour by the whole instance (or N/duration, e.g. 30/1h).',
     defaultText: '30 (per hour)',
     read: (raw, name) => (isBlank(raw) ? { limit: 30, windowSeconds: 3600 } : parseRate(name, raw, 3600)),
   }),
@@ -380,6 +384,27 @@ export const settingsSchema = {
     doc: 'How recent the sign-in to the existing account must be for a merge (Go duration).',
     defaultText: '10m',
     read: (raw, name) => (raw === undefined ? 600 : parseDurationSeconds(name, raw)),
+  }),
+
+  // Data API (/rest/v1) and the RLS audit: docs/data-api.md, docs/rls-audit.md
+  restSchemas: setting<readonly string[]>({
+    env: ['FOYER_REST_SCHEMAS', 'PGRST_DB_SCHEMAS'],
+    doc: 'Comma-separated schemas the Data API exposes (the first is the default; others via Accept-Profile/Content-Profile).',
+    defaultText: 'public',
+    read: (raw, name) => {
+      const schemas = raw === undefined ? ['public'] : parseList(raw);
+      if (schemas.length === 0) throw new ConfigError(`${name} must name at least one schema, such as public`);
+      for (const schema of schemas) {
+        if (!/^[A-Za-z_][A-Za-z0-9_$]{0,62}$/.test(schema)) throw new ConfigError(`${name} must list schema names such as public,api; got ${JSON.stringify(schema)}`);
+      }
+      return schemas;
+    },
+  }),
+  restMaxRows: setting({
+    env: ['FOYER_REST_MAX_ROWS', 'PGRST_DB_MAX_ROWS'],
+    doc: 'Most rows one Data API read returns (a larger limit is cut to this), as Supabase\'s "Max rows".',
+    defaultText: '1000',
+    read: (raw, name) => (isBlank(raw) ? 1000 : parseInteger(name, raw, 1)),
   }),
 
   // Sessions and refresh tokens

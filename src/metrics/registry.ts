@@ -8,10 +8,11 @@
  * - counted in this process (HTTP latency per route, sign-ins, token refreshes, CAPTCHA and
  *   rate-limit refusals): cheap, reset on restart, summed over processes by Prometheus.
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
 import { getAbuseCounters } from '../security/abuse-counters.js';
 import type { Queryable } from '../store/db.js';
 import { readSpikeWindow, readTotals } from '../store/stats.js';
+import { RequestHistogram } from './request-histogram.js';
 import { PROJECT, spikeFrom, totalsFrom, type Spike, type SpikeSettings, type Totals } from '../stats/report.js';
 
 export interface RequestObservation {
@@ -134,13 +135,12 @@ export function createMetrics(options: MetricsOptions): FoyerMetrics {
       }
     },
   });
-  const latency = new Histogram({
-    name: 'foyer_http_request_duration_seconds',
-    help: 'HTTP request duration by method, route pattern and status code (this process).',
-    labelNames: ['method', 'route', 'status_code'],
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers,
-  });
+  const latency = new RequestHistogram(
+    'foyer_http_request_duration_seconds',
+    'HTTP request duration by method, route pattern and status code (this process).',
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  );
+  registry.registerMetric(latency as unknown as Metric);
 
   function dbCounter(
     name: string,
@@ -177,7 +177,7 @@ export function createMetrics(options: MetricsOptions): FoyerMetrics {
 
   return {
     contentType: registry.contentType,
-    observeRequest: ({ method, route, statusCode, seconds }) => latency.observe({ method, route, status_code: statusCode }, seconds),
+    observeRequest: ({ method, route, statusCode, seconds }) => latency.observe(method, route, statusCode, seconds),
     countSignIn: (method) => signIns.inc({ method }),
     countRefresh: (outcome) => refreshes.inc({ outcome }),
     async render() {

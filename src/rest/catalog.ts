@@ -57,6 +57,8 @@ export interface FunctionInfo {
 export interface RoleInfo {
   readonly name: string;
   readonly superuser: boolean;
+  /** `alter role … set name = value` settings (user-settable ones), applied to each request as PostgREST does. */
+  readonly settings: readonly (readonly [string, string])[];
 }
 
 const relkinds: Record<string, RelationKind> = { r: 'table', v: 'view', m: 'materialized_view', f: 'foreign_table', p: 'partitioned_table' };
@@ -177,11 +179,22 @@ function toFunctionInfo(row: FunctionRow): FunctionInfo {
 }
 
 export async function loadRoles(db: Queryable, name?: string): Promise<RoleInfo[]> {
-  const rows = await db.query<{ name: string; superuser: boolean }>(
-    `select rolname::text as name, rolsuper as superuser from pg_roles where $1::text is null or rolname = $1::text`,
+  const rows = await db.query<{ name: string; superuser: boolean; settings: string[] }>(
+    `select r.rolname::text as name, r.rolsuper as superuser,
+            array(select cfg from pg_db_role_setting s cross join unnest(s.setconfig) with ordinality as c(cfg, ord)
+                   where s.setrole = r.oid and s.setdatabase in (0, (select oid from pg_database where datname = current_database()))
+                     and split_part(cfg, '=', 1) not in ('search_path', 'role', 'session_authorization')
+                     and (split_part(cfg, '=', 1) like '%.%'
+                          or exists (select 1 from pg_settings p where p.name = split_part(cfg, '=', 1) and p.context = 'user'))
+                   order by s.setdatabase, ord) as settings
+       from pg_roles r where $1::text is null or r.rolname = $1::text`,
     [name ?? null],
   );
-  return rows;
+  return rows.map((row) => ({
+    name: row.name,
+    superuser: row.superuser,
+    settings: row.settings.map((cfg) => [cfg.slice(0, cfg.indexOf('=')), cfg.slice(cfg.indexOf('=') + 1)] as const),
+  }));
 }
 
 /** Type names a `::cast` in `select` may use: pg_catalog's scalar types. */

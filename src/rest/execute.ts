@@ -16,7 +16,12 @@ export interface CallerSettings {
   readonly schema: string;
   /** GET/HEAD and calls of stable/immutable functions run read-only, as in PostgREST. */
   readonly readOnly: boolean;
+  /** The role's own settings (statement_timeout, …), applied before switching to it. */
+  readonly roleSettings: readonly (readonly [string, string])[];
 }
+
+/** Supabase's statement timeouts for the API roles, when the database sets none for them. */
+const DEFAULT_TIMEOUTS: Readonly<Record<string, string>> = { anon: '3s', authenticated: '8s' };
 
 /**
  * Thrown inside a transaction to roll it back, then answer `value` (tx=rollback) or throw `error`
@@ -32,19 +37,23 @@ export class Rollback<T> extends Error {
   }
 }
 
-const prelude = (readOnly: boolean) =>
+const prelude = (readOnly: boolean, settings: number) =>
   `select set_config('search_path', $1, true), set_config('request.jwt.claims', $2, true),
           set_config('request.jwt.claim.sub', $3, true), set_config('request.jwt.claim.role', $4, true),
           set_config('request.method', $5, true), set_config('request.path', $6, true),
-          set_config('request.headers', $7, true)${readOnly ? `, set_config('transaction_read_only', 'on', true)` : ''},
-          set_config('role', $4, true)`;
+          set_config('request.headers', $7, true)${readOnly ? `, set_config('transaction_read_only', 'on', true)` : ''}` +
+  Array.from({ length: settings }, (_, i) => `, set_config($${8 + 2 * i}, $${9 + 2 * i}, true)`).join('') +
+  `, set_config('role', $4, true)`;
 
 export async function runAsCaller<T>(db: Db, settings: CallerSettings, work: (tx: Queryable) => Promise<T>): Promise<T> {
   const sub = settings.claims.sub;
   const searchPath = [settings.schema, ...(settings.schema === 'public' ? [] : ['public'])].map(quoteIdent).join(', ');
+  const roleSettings = [...settings.roleSettings];
+  const timeout = DEFAULT_TIMEOUTS[settings.role];
+  if (timeout && !roleSettings.some(([name]) => name === 'statement_timeout')) roleSettings.unshift(['statement_timeout', timeout]);
   try {
     return await db.transaction(async (tx) => {
-      await tx.query(prelude(settings.readOnly), [
+      await tx.query(prelude(settings.readOnly, roleSettings.length), [
         searchPath,
         JSON.stringify(settings.claims),
         typeof sub === 'string' ? sub : '',
@@ -52,6 +61,7 @@ export async function runAsCaller<T>(db: Db, settings: CallerSettings, work: (tx
         settings.method,
         settings.path,
         JSON.stringify(settings.headers),
+        ...roleSettings.flat(),
       ]);
       return work(tx);
     });

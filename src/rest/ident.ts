@@ -1,7 +1,8 @@
 /** SQL identifiers: always double-quoted, embedded quotes doubled. Values never go through here. */
+import { RestError } from './errors.js';
 
 export function quoteIdent(name: string): string {
-  if (name.includes('\u0000')) throw new Error('identifier contains a NUL byte');
+  if (name.includes('\u0000')) throw new RestError(400, 'PGRST100', 'Names cannot contain NUL characters', { details: JSON.stringify(name) });
   return `"${name.replace(/"/g, '""')}"`;
 }
 

@@ -1,7 +1,8 @@
 /**
  * What the Data API knows of the database: relations, foreign keys, functions, roles and cast types of
  * the exposed schemas, read from the catalog. Loaded on first use; reloaded on demand when a request
- * names something the cache lacks (a table created since), at most once per `minReloadMs`.
+ * names something the cache lacks (a table created since), at most once per `minReloadMs`, and when
+ * older than `maxAgeMs`.
  */
 import type { Queryable } from '../store/db.js';
 import {
@@ -62,10 +63,13 @@ export class SchemaCache {
     private readonly db: Queryable,
     readonly schemas: readonly string[],
     private readonly minReloadMs = 1000,
+    /** Reloaded when older than this, so changes nothing asks about (role settings, new columns) show up too. */
+    private readonly maxAgeMs = 60_000,
   ) {}
 
   async get(): Promise<SchemaSnapshot> {
-    return this.current ?? this.reload();
+    if (this.current && Date.now() - this.current.loadedAt < this.maxAgeMs) return this.current;
+    return this.reload();
   }
 
   /** Reloads now (shared by concurrent callers). */

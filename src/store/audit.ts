@@ -5,7 +5,7 @@ import { NIL_UUID } from './users.js';
 export interface AuditEntry {
   actorId: string;
   action: string;
-  logType: 'user' | 'account' | 'token';
+  logType: 'user' | 'account' | 'token' | 'team';
   traits: Record<string, unknown>;
   ip: string | null;
 }
@@ -14,7 +14,10 @@ export async function insertAuditEntry(db: Queryable, entry: AuditEntry): Promis
   await db.query(
     `insert into auth.audit_log_entries (instance_id, id, payload, created_at, ip_address)
      values ('${NIL_UUID}', gen_random_uuid(),
-             json_build_object('actor_id', $1::text, 'action', $2::text, 'log_type', $3::text, 'traits', $4::json),
+             -- GoTrue's payload: actor_username is the user's phone, else its email ('' for anonymous users).
+             json_build_object('actor_id', $1::text,
+                               'actor_username', coalesce((select coalesce(nullif(u.phone, ''), u.email, '') from auth.users u where u.id = $1::uuid), ''),
+                               'actor_via_sso', false, 'action', $2::text, 'log_type', $3::text, 'traits', $4::json),
              now(), coalesce($5, ''))`,
     [entry.actorId, entry.action, entry.logType, JSON.stringify(entry.traits), entry.ip],
   );

@@ -175,3 +175,16 @@ export async function deleteCandidates(
   );
   return rows.map((row) => row.id);
 }
+
+/** Foreign keys to auth.users whose column leads no index: the cleanup and merges scan those tables per user. */
+export async function unindexedUserReferences(db: Queryable): Promise<UserReference[]> {
+  return db.query<UserReference>(
+    `select c.conrelid::regclass::text as table_name, quote_ident(a.attname) as column_name
+       from pg_constraint c
+       join pg_attribute a on a.attrelid = c.conrelid and a.attnum = c.conkey[1]
+      where c.contype = 'f' and c.confrelid = 'auth.users'::regclass and cardinality(c.conkey) = 1
+        and c.conrelid::regclass::text not like 'auth.%'
+        and not exists (select 1 from pg_index i where i.indrelid = c.conrelid and i.indkey[0] = c.conkey[1])
+      order by 1, 2`,
+  );
+}

@@ -51,16 +51,12 @@ export interface NewOAuthFlow extends NewFlowState {
 }
 
 /**
- * One OAuth flow in one statement: the flow_state row and Foyer's provider-side secrets. Also drops a
- * few OAuth flows abandoned for a day, so an unfinished login never accumulates rows.
+ * One OAuth flow in one statement: the flow_state row and Foyer's provider-side secrets. Abandoned flows
+ * are removed by the housekeeping job (GOTRUE_DB_CLEANUP_ENABLED), as GoTrue's are.
  */
 export async function insertOAuthFlow(db: Queryable, flow: NewOAuthFlow): Promise<void> {
   await db.query(
-    `with stale as (
-       delete from auth.flow_state where id in (
-         select id from auth.flow_state
-          where authentication_method = 'oauth' and created_at < now() - interval '1 day' limit 50)
-     ), f as (
+    `with f as (
        insert into auth.flow_state (id, user_id, auth_code, code_challenge_method, code_challenge, provider_type,
                                     authentication_method, linking_target_id, referrer, created_at, updated_at)
        values ($1, $2, $3, $4::auth.code_challenge_method, $5, $6, $7, $8, $9, now(), now())

@@ -1,125 +1,29 @@
 /**
  * OAuth linking against a real OpenID Connect provider (oidc-provider on 127.0.0.1) and Foyer as a real
  * listening server the provider redirects to: /user/identities/authorize → provider login and consent →
- * /callback → implicit tokens or ?code= and POST /token?grant_type=pkce; state, PKCE and unlink rules;
- * POST /token?grant_type=id_token with link_identity.
+ * /callback → implicit tokens or ?code= and POST /token?grant_type=pkce; conflicts, races and state rules.
  */
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import * as client from 'openid-client';
 import { engines } from '../helpers/engines.js';
-import { startFrontServer, type FrontServer } from '../helpers/front-server.js';
-import { startOidcProvider, type TestOidcProvider } from '../helpers/oidc-provider.js';
-import { createTestProject, decodeJwt, signUpAnonymously, versionHeaders, type TestProject } from '../helpers/project.js';
-
-const SITE_URL = 'http://localhost:3000';
-const APP_REDIRECT = 'http://localhost:3000/welcome';
-/** Where the test's own OpenID client (for ID tokens) is redirected; never fetched. */
-const TEST_CLIENT_REDIRECT = 'http://localhost:9/test-client/callback';
-
-interface Harness {
-  t: TestProject;
-  front: FrontServer;
-  idp: TestOidcProvider;
-  api: string;
-}
-
-async function startHarness(engine: (typeof engines)[number], env: Record<string, string>): Promise<Harness> {
-  const front = await startFrontServer();
-  const idp = await startOidcProvider({ redirectUris: [`${front.origin}/auth/v1/callback`, TEST_CLIENT_REDIRECT] });
-  const t = await createTestProject(engine, {
-    API_EXTERNAL_URL: `${front.origin}/auth/v1`,
-    GOTRUE_SITE_URL: SITE_URL,
-    FOYER_EXTERNAL_OIDC_ENABLED: 'true',
-    FOYER_EXTERNAL_OIDC_ISSUER: idp.issuer,
-    FOYER_EXTERNAL_OIDC_CLIENT_ID: idp.clientId,
-    FOYER_EXTERNAL_OIDC_SECRET: idp.clientSecret,
-    ...env,
-  });
-  front.attach(t.app);
-  return { t, front, idp, api: `${front.origin}/auth/v1` };
-}
-
-async function stopHarness(h: Harness | undefined): Promise<void> {
-  if (!h) return;
-  await h.t.close();
-  await h.front.close();
-  await h.idp.close();
-}
-
-const newAccount = (h: Harness, claims: { email?: string; email_verified?: boolean } = {}) => {
-  const id = `acct-${randomBytes(6).toString('hex')}`;
-  h.idp.accounts.set(id, { email: `${id}@example.com`, email_verified: true, name: `Person ${id}`, ...claims });
-  return id;
-};
-
-const bearer = (token: string) => ({ ...versionHeaders, authorization: `Bearer ${token}` });
-
-function pkcePair() {
-  const verifier = randomBytes(32).toString('base64url');
-  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
-}
-
-/** GET /user/identities/authorize over HTTP, as supabase-js calls it (skip_http_redirect=true). */
-async function linkUrl(h: Harness, accessToken: string, extra: Record<string, string> = {}): Promise<Response> {
-  const query = new URLSearchParams({ provider: 'oidc', redirect_to: APP_REDIRECT, skip_http_redirect: 'true', ...extra });
-  return fetch(`${h.api}/user/identities/authorize?${query}`, { headers: bearer(accessToken) });
-}
-
-/** Through the provider and back to Foyer's /callback; returns Foyer's redirect (not followed). */
-async function completeAtProvider(h: Harness, providerUrl: string, accountId: string): Promise<{ status: number; location: URL; callback: URL }> {
-  const callback = await h.idp.authorize(providerUrl, accountId);
-  assert.equal(`${callback.origin}${callback.pathname}`, `${h.api}/callback`, 'the provider sends the browser to Foyer');
-  const response = await fetch(callback, { redirect: 'manual' });
-  return { status: response.status, location: new URL(response.headers.get('location') as string), callback };
-}
-
-async function linkThroughProvider(h: Harness, accessToken: string, accountId: string, extra: Record<string, string> = {}) {
-  const response = await linkUrl(h, accessToken, extra);
-  assert.equal(response.status, 200, await response.clone().text());
-  const { url } = (await response.json()) as { url: string };
-  return completeAtProvider(h, url, accountId);
-}
-
-const fragment = (location: URL) => new URLSearchParams(location.hash.slice(1));
-
-async function getUser(h: Harness, accessToken: string) {
-  const response = await h.t.app.inject({ method: 'GET', url: '/auth/v1/user', headers: bearer(accessToken) });
-  return { status: response.statusCode, body: response.json() as Record<string, any> };
-}
-
-async function refresh(h: Harness, refreshToken: string) {
-  const response = await h.t.app.inject({
-    method: 'POST',
-    url: '/auth/v1/token?grant_type=refresh_token',
-    headers: versionHeaders,
-    payload: { refresh_token: refreshToken },
-  });
-  assert.equal(response.statusCode, 200, response.body);
-  return response.json() as { access_token: string; refresh_token: string; user: Record<string, any> };
-}
-
-/** An ID token for `accountId` issued to Foyer's client id, nonce = sha256(rawNonce) as Google's SDKs do. */
-async function idTokenFor(h: Harness, accountId: string, rawNonce: string): Promise<string> {
-  const config = await client.discovery(new URL(h.idp.issuer), h.idp.clientId, h.idp.clientSecret, undefined, {
-    execute: [client.allowInsecureRequests],
-  });
-  const verifier = client.randomPKCECodeVerifier();
-  const state = client.randomState();
-  const nonce = createHash('sha256').update(rawNonce).digest('hex');
-  const url = client.buildAuthorizationUrl(config, {
-    redirect_uri: TEST_CLIENT_REDIRECT,
-    scope: 'openid email profile',
-    state,
-    nonce,
-    code_challenge: await client.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-  });
-  const callback = await h.idp.authorize(url.href, accountId);
-  const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
-  return tokens.id_token as string;
-}
+import {
+  APP_REDIRECT,
+  SITE_URL,
+  bearer,
+  completeAtProvider,
+  fragment,
+  getUser,
+  linkThroughProvider,
+  linkUrl,
+  newAccount,
+  pkcePair,
+  refresh,
+  startHarness,
+  stopHarness,
+  type Harness,
+} from '../helpers/oauth-harness.js';
+import { decodeJwt, signUpAnonymously, versionHeaders } from '../helpers/project.js';
 
 for (const engine of engines) {
   describe(`OAuth linking with a real OpenID Connect provider (${engine})`, () => {
@@ -339,6 +243,20 @@ for (const engine of engines) {
       assert.equal(first.status, 302);
       expectBadState(await fetch(first.callback, { redirect: 'manual' }));
 
+      // The provider's own error (the user cancelled) reaches the app as it came; the flow is over.
+      const cancelled = await signUpAnonymously(h.t.app);
+      const cancelUrl = new URL(((await (await linkUrl(h, cancelled.access_token)).json()) as { url: string }).url);
+      const cancelState = cancelUrl.searchParams.get('state') as string;
+      const cancel = await fetch(`${h.api}/callback?state=${cancelState}&error=access_denied&error_description=User+cancelled`, {
+        redirect: 'manual',
+      });
+      assert.equal(cancel.status, 302);
+      const cancelLocation = new URL(cancel.headers.get('location') as string);
+      assert.equal(`${cancelLocation.origin}${cancelLocation.pathname}`, APP_REDIRECT);
+      assert.equal(cancelLocation.searchParams.get('error'), 'access_denied');
+      assert.equal(cancelLocation.searchParams.get('error_description'), 'User cancelled');
+      expectBadState(await fetch(`${h.api}/callback?state=${cancelState}&code=late`, { redirect: 'manual' }));
+
       // Expired: the provider answered after more than 300 s.
       const slow = await signUpAnonymously(h.t.app);
       const response = await linkUrl(h, slow.access_token);
@@ -394,131 +312,6 @@ for (const engine of engines) {
       assert.equal(claims.email, `${account}@example.com`);
       const second = fragment((await start()).location);
       assert.equal(decodeJwt(second.get('access_token') as string).sub, claims.sub);
-    });
-
-    it('POST /token?grant_type=id_token with link_identity links to the Bearer user (nonce checked)', async () => {
-      const anon = await signUpAnonymously(h.t.app);
-      const account = newAccount(h);
-      const rawNonce = randomBytes(16).toString('hex');
-      const idToken = await idTokenFor(h, account, rawNonce);
-      const grant = (payload: Record<string, unknown>, token = anon.access_token) =>
-        h.t.app.inject({ method: 'POST', url: '/auth/v1/token?grant_type=id_token', headers: bearer(token), payload });
-
-      const badNonce = await grant({ provider: 'oidc', id_token: idToken, nonce: 'not-the-nonce', link_identity: true });
-      assert.equal(badNonce.statusCode, 400);
-      assert.match(badNonce.json().message, /Nonces mismatch/);
-      const noNonce = await grant({ provider: 'oidc', id_token: idToken, link_identity: true });
-      assert.equal(noNonce.statusCode, 400);
-      const forged = await grant({ provider: 'oidc', id_token: `${idToken.slice(0, -4)}AAAA`, nonce: rawNonce, link_identity: true });
-      assert.equal(forged.statusCode, 400);
-      assert.match(forged.json().message, /^Bad ID token/);
-      assert.equal((await getUser(h, anon.access_token)).body.is_anonymous, true, 'failed attempts change nothing');
-
-      const linked = await grant({ provider: 'oidc', id_token: idToken, nonce: rawNonce, link_identity: true });
-      assert.equal(linked.statusCode, 200, linked.body);
-      const session = linked.json();
-      assert.equal(session.user.id, anon.user.id);
-      assert.equal(session.user.is_anonymous, false);
-      assert.equal(session.user.identities.length, 1);
-      assert.equal(decodeJwt(session.access_token).is_anonymous, false);
-
-      const again = await grant({ provider: 'oidc', id_token: idToken, nonce: rawNonce, link_identity: true }, session.access_token);
-      assert.equal(again.statusCode, 422);
-      assert.equal(again.json().code, 'identity_already_exists');
-      const unknown = await grant({ provider: 'github', id_token: idToken, link_identity: true });
-      assert.equal(unknown.statusCode, 400);
-    });
-
-    it('DELETE /user/identities/{id}: never the last one, only one’s own; the address and providers follow', async () => {
-      const anon = await signUpAnonymously(h.t.app);
-      const del = (token: string, id: string) =>
-        h.t.app.inject({ method: 'DELETE', url: `/auth/v1/user/identities/${id}`, headers: bearer(token), payload: {} });
-      const single = await del(anon.access_token, crypto.randomUUID());
-      assert.equal(single.statusCode, 422);
-      assert.equal(single.json().code, 'single_identity_not_deletable');
-      const badId = await del(anon.access_token, 'nope');
-      assert.equal(badId.statusCode, 404);
-      assert.equal(badId.json().code, 'validation_failed');
-
-      // A permanent email user links the provider (its own address stays), then unlinks it.
-      const email = `owner-${randomBytes(4).toString('hex')}@example.com`;
-      await h.t.app.inject({
-        method: 'POST',
-        url: '/auth/v1/admin/users',
-        headers: { ...versionHeaders, authorization: `Bearer ${h.t.serviceRoleKey}` },
-        payload: { email, password: 'owner-password', email_confirm: true },
-      });
-      const login = await h.t.app.inject({
-        method: 'POST',
-        url: '/auth/v1/token?grant_type=password',
-        headers: versionHeaders,
-        payload: { email, password: 'owner-password' },
-      });
-      assert.equal(login.statusCode, 200, login.body);
-      const linked = await linkThroughProvider(h, login.json().access_token, newAccount(h));
-      const token = fragment(linked.location).get('access_token') as string;
-      const user = (await getUser(h, token)).body;
-      assert.equal(user.email, email, 'a user with an address keeps it');
-      assert.deepEqual(user.app_metadata.providers, ['email', 'oidc']);
-      const oidcIdentity = user.identities.find((identity: { provider: string }) => identity.provider === 'oidc');
-
-      const foreign = await del(token, crypto.randomUUID());
-      assert.equal(foreign.statusCode, 422);
-      assert.equal(foreign.json().code, 'identity_not_found');
-      const removed = await del(token, oidcIdentity.identity_id);
-      assert.equal(removed.statusCode, 200, removed.body);
-      assert.deepEqual(removed.json(), {});
-      const after = (await getUser(h, token)).body;
-      assert.equal(after.identities.length, 1);
-      assert.equal(after.email, email);
-      assert.deepEqual(after.app_metadata.providers, ['email']);
-      assert.equal(after.app_metadata.provider, 'email');
-      const last = await del(token, after.identities[0].identity_id);
-      assert.equal(last.json().code, 'single_identity_not_deletable');
-    });
-
-    it('reports the enabled providers in GET /settings', async () => {
-      const settings = (await h.t.app.inject({ method: 'GET', url: '/auth/v1/settings' })).json();
-      assert.equal(settings.external.oidc, true);
-      assert.equal(settings.external.google, false);
-      assert.equal(settings.external.github, false);
-    });
-  });
-
-  describe(`OAuth linking with manual linking off (${engine})`, () => {
-    let h: Harness;
-    before(async () => {
-      h = await startHarness(engine, {});
-    });
-    after(() => stopHarness(h));
-
-    it('answers 404 manual_linking_disabled on /user/identities/*, but id_token linking still works', async () => {
-      const anon = await signUpAnonymously(h.t.app);
-      const response = await linkUrl(h, anon.access_token);
-      assert.equal(response.status, 404);
-      assert.equal(((await response.json()) as { code: string }).code, 'manual_linking_disabled');
-      const unlink = await h.t.app.inject({
-        method: 'DELETE',
-        url: `/auth/v1/user/identities/${crypto.randomUUID()}`,
-        headers: bearer(anon.access_token),
-        payload: {},
-      });
-      assert.equal(unlink.statusCode, 404);
-      assert.equal(unlink.json().code, 'manual_linking_disabled');
-      const count = await h.t.database.db.query<{ n: number }>('select count(*)::int as n from auth.flow_state');
-      assert.equal(count[0].n, 0);
-
-      const rawNonce = randomBytes(16).toString('hex');
-      const idToken = await idTokenFor(h, newAccount(h), rawNonce);
-      const linked = await h.t.app.inject({
-        method: 'POST',
-        url: '/auth/v1/token?grant_type=id_token',
-        headers: bearer(anon.access_token),
-        payload: { provider: 'oidc', id_token: idToken, nonce: rawNonce, link_identity: true },
-      });
-      assert.equal(linked.statusCode, 200, linked.body);
-      assert.equal(linked.json().user.id, anon.user.id);
-      assert.equal(linked.json().user.is_anonymous, false);
     });
   });
 }

@@ -105,6 +105,15 @@ export interface CallbackResult {
 
 /** GoTrue's redirectErrors: `error`, `error_code` and `error_description` in the query and the fragment. */
 export function errorLocation(target: string, error: FoyerError): string {
+  // The provider's own error (the user cancelled, …) is passed on as it came, as GoTrue does.
+  const providerError = error.extra?.provider_error;
+  if (typeof providerError === 'string') {
+    const params = new URLSearchParams({ error: providerError, error_description: error.message });
+    const url = new URL(target);
+    for (const [key, value] of params) url.searchParams.set(key, value);
+    url.hash = params.toString();
+    return url.toString();
+  }
   const name =
     error.code === 'signup_disabled' || error.code === 'user_banned' || error.code === 'provider_email_needs_verification'
       ? 'access_denied'
@@ -140,8 +149,7 @@ export async function oauthCallback(deps: AuthDeps, params: URLSearchParams, met
     const providerError = params.get('error');
     if (providerError) {
       // The user declined, or the provider refused: its own words, as GoTrue passes them on.
-      const description = params.get('error_description') ?? providerError;
-      throw new FoyerError('bad_oauth_callback', `${providerError}: ${description}`, { status: providerError === 'access_denied' ? 403 : 400 });
+      throw new FoyerError('bad_oauth_callback', params.get('error_description') ?? providerError, { extra: { provider_error: providerError } });
     }
     if (!params.get('code')) throw new FoyerError('bad_oauth_callback', 'OAuth callback without an authorization code');
     const { tokens, profile } = await provider.exchange(params, {

@@ -33,14 +33,17 @@ export const defaultRedirectUri = (config: Pick<Config, 'apiExternalUrl'>): stri
 function buildRegistry(config: Config): ProviderRegistry {
   const problems: string[] = [];
   const require = <T>(value: T | undefined, variable: string, provider: string): T => {
-    if (value === undefined || (Array.isArray(value) && value.length === 0)) problems.push(`${variable} is required when ${provider} is enabled`);
+    if (value === undefined || (Array.isArray(value) && value.length === 0)) problems.push(`${variable} is required when ${provider}=true`);
     return value as T;
   };
   const providers = new Map<string, OAuthProvider>();
+  // Construct a provider only when all of its settings are there (the others are reported together).
+  const complete = (problemsBefore: number) => problems.length === problemsBefore;
   if (config.externalGoogleEnabled) {
+    const before = problems.length;
     const clientIds = require(config.externalGoogleClientId, 'GOTRUE_EXTERNAL_GOOGLE_CLIENT_ID', 'GOTRUE_EXTERNAL_GOOGLE_ENABLED');
     const secret = require(config.externalGoogleSecret, 'GOTRUE_EXTERNAL_GOOGLE_SECRET', 'GOTRUE_EXTERNAL_GOOGLE_ENABLED');
-    providers.set(
+    if (complete(before)) providers.set(
       'google',
       new OidcProvider({
         name: 'google',
@@ -54,9 +57,10 @@ function buildRegistry(config: Config): ProviderRegistry {
     );
   }
   if (config.externalGithubEnabled) {
+    const before = problems.length;
     const clientId = require(config.externalGithubClientId, 'GOTRUE_EXTERNAL_GITHUB_CLIENT_ID', 'GOTRUE_EXTERNAL_GITHUB_ENABLED');
     const secret = require(config.externalGithubSecret, 'GOTRUE_EXTERNAL_GITHUB_SECRET', 'GOTRUE_EXTERNAL_GITHUB_ENABLED');
-    providers.set(
+    if (complete(before)) providers.set(
       'github',
       new GithubProvider({
         clientId,
@@ -67,10 +71,11 @@ function buildRegistry(config: Config): ProviderRegistry {
     );
   }
   if (config.externalOidcEnabled) {
+    const before = problems.length;
     const issuer = require(config.externalOidcIssuer, 'FOYER_EXTERNAL_OIDC_ISSUER', 'FOYER_EXTERNAL_OIDC_ENABLED');
     const clientIds = require(config.externalOidcClientId, 'FOYER_EXTERNAL_OIDC_CLIENT_ID', 'FOYER_EXTERNAL_OIDC_ENABLED');
     const secret = require(config.externalOidcSecret, 'FOYER_EXTERNAL_OIDC_SECRET', 'FOYER_EXTERNAL_OIDC_ENABLED');
-    providers.set(
+    if (complete(before)) providers.set(
       config.externalOidcName,
       new OidcProvider({
         name: config.externalOidcName,

@@ -6,13 +6,14 @@
  */
 import type { AuthDeps } from '../../auth/deps.js';
 import { RestError } from '../../rest/errors.js';
-import type { SchemaCache, SchemaSnapshot } from '../../rest/schema-cache.js';
+import type { RoleInfo, SchemaCache, SchemaSnapshot } from '../../rest/schema-cache.js';
 import { JwtError, type Claims } from '../../security/jwt.js';
 
 export const ANON_ROLE = 'anon';
 
 export interface Caller {
   readonly role: string;
+  readonly roleSettings: RoleInfo['settings'];
   readonly claims: Claims;
   /** PostgREST answers 401 (not 403) to permission errors of unauthenticated callers. */
   readonly anonymous: boolean;
@@ -65,5 +66,5 @@ export async function resolveCaller(
     throw new RestError(401, '22023', `role "${role}" does not exist`, { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
   }
   if (found.superuser) throw new RestError(403, '42501', `permission denied to set role "${role}"`);
-  return { role, claims, anonymous: role === ANON_ROLE };
+  return { role, roleSettings: found.settings, claims, anonymous: role === ANON_ROLE };
 }

@@ -44,7 +44,7 @@ export function lookupTable(snapshot: SchemaSnapshot, schema: string, name: stri
 
 export function readContext(snapshot: SchemaSnapshot, levels: ReadonlyMap<string, LevelModifiers>, initial: readonly ParamValue[] = []): ReadContext {
   let alias = 0;
-  return { snapshot, params: new Params(initial), levels, nextAlias: () => ++alias };
+  return { snapshot, params: new Params(initial), levels, visited: new Set(), nextAlias: () => ++alias };
 }
 
 /** Runs `work` as the caller; database errors come back in PostgREST's shape. */
@@ -57,6 +57,7 @@ export async function asCaller<T>(request: RestRequest, readOnly: boolean, work:
     headers: request.headers,
     schema: request.schema,
     readOnly,
+    roleSettings: request.caller.roleSettings,
   };
   try {
     return await runAsCaller(request.deps.db, settings, work);

@@ -27,8 +27,14 @@ export function parseNameList(what: string, raw: string): string[] {
   return names;
 }
 
-/** `rawQuery` is the part of the URL after `?`; `argNames` are the function's argument names (RPC GET). */
-export function parseQuery(rawQuery: string, argNames: ReadonlySet<string> = new Set()): ParsedQuery {
+/** A value PostgREST would read as a filter: `[not.]op[(…)].…`. */
+const filterLike = /^(not\.)?[a-z]+(\([A-Za-z0-9_]+\))?\./;
+
+/**
+ * `rawQuery` is the part of the URL after `?`. For a function called with GET, `argNames` are its
+ * argument names: those parameters, and any other that is not filter-shaped, are arguments.
+ */
+export function parseQuery(rawQuery: string, argNames?: ReadonlySet<string>): ParsedQuery {
   const entries = [...new URLSearchParams(rawQuery)];
   if (entries.length > MAX_PARAMS) throw parseError('query string', `${entries.length} parameters`, `at most ${MAX_PARAMS} parameters`);
   let select: SelectItem[] = [{ kind: 'star' }];
@@ -59,7 +65,7 @@ export function parseQuery(rawQuery: string, argNames: ReadonlySet<string> = new
       continue;
     }
     if (key === 'apikey') continue;
-    if (argNames.has(key)) {
+    if (argNames && (argNames.has(key) || (!filterLike.test(value) && !/(^|\.)(order|limit|offset|or|and)$/.test(key)))) {
       args.set(key, value);
       continue;
     }

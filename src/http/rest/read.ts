@@ -1,5 +1,5 @@
 /** GET/HEAD on a table or view: the page as JSON built by the database, counts and ranges. */
-import type { LevelModifiers, ReadRequest } from '../../rest/ast.js';
+import { emptyModifiers, type LevelModifiers, type ReadRequest } from '../../rest/ast.js';
 import { RestError, singularityError } from '../../rest/errors.js';
 import { readStatement, rootQueries, type ReadContext, type ReadStatementOptions } from '../../rest/sql/read.js';
 import type { Queryable } from '../../store/db.js';
@@ -29,20 +29,22 @@ export async function countRows(
   tx: Queryable,
   request: RestRequest,
   page: PageRow,
-  makeCtx: () => ReadContext,
+  makeCtx: (levels: ReadonlyMap<string, LevelModifiers>) => ReadContext,
   options: ReadStatementOptions,
 ): Promise<number | undefined> {
   const preference = request.prefer.count;
   if (preference === undefined) return undefined;
   if (preference === 'exact') return Number(page.total);
-  const ctx = makeCtx();
-  const { counted } = rootQueries(ctx, { ...options, count: true });
-  const [plan] = await tx.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(`explain (format json) ${counted}`, ctx.params.values);
+  // The whole page query without its range: every parameter is used, and its row count is the total.
+  const root = options.request.levels.get('') ?? emptyModifiers();
+  const levels = new Map(options.request.levels).set('', { ...root, limit: undefined, offset: undefined });
+  const unranged = (ctx: ReadContext) => rootQueries(ctx, { ...options, request: { ...options.request, levels }, maxRows: undefined }).page;
+  const planCtx = makeCtx(levels);
+  const [plan] = await tx.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(`explain (format json) ${unranged(planCtx)}`, planCtx.params.values);
   const estimate = Math.round(plan['QUERY PLAN'][0].Plan['Plan Rows']);
   if (preference === 'planned' || estimate > request.maxRows) return estimate;
-  const exactCtx = makeCtx();
-  const exact = rootQueries(exactCtx, { ...options, count: true }).counted;
-  const [row] = await tx.query<{ n: string }>(`select count(*)::text as n from (${exact}) as "pgrst_c"`, exactCtx.params.values);
+  const exactCtx = makeCtx(levels);
+  const [row] = await tx.query<{ n: string }>(`select count(*)::text as n from (${unranged(exactCtx)}) as "pgrst_c"`, exactCtx.params.values);
   return Number(row.n);
 }
 
@@ -86,7 +88,7 @@ export async function readTable(
     maxRows: request.maxRows,
   };
   const prefix = [...ctx.params.values];
-  const makeCtx = (): ReadContext => readContext(request.snapshot, read.levels, prefix);
+  const makeCtx = (levels: ReadonlyMap<string, LevelModifiers>): ReadContext => readContext(request.snapshot, levels, prefix);
   const sql = readStatement(ctx, options);
   const { page, total } = await asCaller(request, readOnly, async (tx) => {
     const [row] = await tx.query<PageRow>(sql, ctx.params.values);

@@ -19,7 +19,7 @@ export async function callFunction(request: RestRequest, name: string): Promise<
     throw new RestError(405, 'PGRST101', `Cannot use the ${method} method on RPC`);
   }
   const viaQuery = method !== 'POST';
-  const query = parseQuery(request.rawQuery, viaQuery ? argumentNames(request, name) : new Set());
+  const query = parseQuery(request.rawQuery, viaQuery ? argumentNames(request, name) : undefined);
   let argsJson: string;
   let keys: string[];
   let hasBody = false;

@@ -5,45 +5,48 @@ import { publicProtectionStatus } from '../../security/protection-status.js';
 import { FOYER_VERSION } from '../../version.js';
 
 export function metaRoutes(app: FastifyInstance, deps: AuthDeps): void {
-  const { config } = deps;
-  app.get('/settings', async () => ({
-    external: {
-      anonymous_users: config.anonymousUsersEnabled,
-      email: config.emailEnabled,
-      phone: config.phoneEnabled,
-      apple: false,
-      azure: false,
-      bitbucket: false,
-      discord: false,
-      facebook: false,
-      figma: false,
-      fly: false,
-      github: config.externalGithubEnabled,
-      gitlab: false,
-      google: config.externalGoogleEnabled,
-      keycloak: false,
-      kakao: false,
-      linkedin: false,
-      linkedin_oidc: false,
-      notion: false,
-      slack: false,
-      slack_oidc: false,
-      spotify: false,
-      twitch: false,
-      twitter: false,
-      workos: false,
-      zoom: false,
-      // The generic OpenID Connect provider, under its configured name (FOYER_EXTERNAL_OIDC_NAME).
-      [config.externalOidcName]: config.externalOidcEnabled,
-    },
-    disable_signup: config.disableSignup,
-    mailer_autoconfirm: config.mailerAutoconfirm,
-    phone_autoconfirm: config.smsAutoconfirm,
-    sms_provider: '',
-    saml_enabled: false,
-    // Foyer's own field (GoTrue's above are unchanged): which abuse protections a client will meet.
-    foyer_protections: publicProtectionStatus({ config, captcha: deps.captcha }),
-  }));
+  app.get('/settings', async () => {
+    // Read per request: project settings change live (src/projects/live.ts).
+    const { config } = deps;
+    return {
+      external: {
+        anonymous_users: config.anonymousUsersEnabled,
+        email: config.emailEnabled,
+        phone: config.phoneEnabled,
+        apple: false,
+        azure: false,
+        bitbucket: false,
+        discord: false,
+        facebook: false,
+        figma: false,
+        fly: false,
+        github: config.externalGithubEnabled,
+        gitlab: false,
+        google: config.externalGoogleEnabled,
+        keycloak: false,
+        kakao: false,
+        linkedin: false,
+        linkedin_oidc: false,
+        notion: false,
+        slack: false,
+        slack_oidc: false,
+        spotify: false,
+        twitch: false,
+        twitter: false,
+        workos: false,
+        zoom: false,
+        // The generic OpenID Connect provider, under its configured name (FOYER_EXTERNAL_OIDC_NAME).
+        [config.externalOidcName]: config.externalOidcEnabled,
+      },
+      disable_signup: config.disableSignup,
+      mailer_autoconfirm: config.mailerAutoconfirm,
+      phone_autoconfirm: config.smsAutoconfirm,
+      sms_provider: '',
+      saml_enabled: false,
+      // Foyer's own field (GoTrue's above are unchanged): which abuse protections a client will meet.
+      foyer_protections: publicProtectionStatus({ config, captcha: deps.captcha }),
+    };
+  });
 
   app.get('/health', async () => ({
     version: FOYER_VERSION,

@@ -5,6 +5,8 @@ import type { AuthDeps } from '../../auth/deps.js';
 import { resend, sendMagicLink, sendPasswordRecovery } from '../../auth/otp.js';
 import { FoyerError } from '../../errors.js';
 import { requireJsonBody } from '../body.js';
+import { captchaGuard } from '../plugins/captcha.js';
+import { rateLimitGuard } from '../plugins/rate-limit.js';
 import { JsonObject, Maybe, MetaSecurity } from '../schemas.js';
 
 const OtpBody = Type.Object({
@@ -39,17 +41,20 @@ export function otpRoutes(app: FastifyInstance, deps: AuthDeps): void {
     await sendMagicLink(deps, { email: body.email, createUser: body.create_user ?? true, data: body.data ?? undefined, redirectTo });
     return {};
   };
-  const options = { preValidation: requireJsonBody, schema: { body: OtpBody } };
-  app.post<{ Body: Static<typeof OtpBody>; Querystring: RedirectQuery }>('/otp', options, (request) =>
-    otp(request.body, request.query.redirect_to),
+  // GoTrue's order on all four: the OTP limiter (per client IP), CAPTCHA, then the body.
+  const guards = (endpoint: string) => [rateLimitGuard(deps, 'otp', endpoint), captchaGuard(deps, { endpoint }), requireJsonBody];
+  app.post<{ Body: Static<typeof OtpBody>; Querystring: RedirectQuery }>(
+    '/otp',
+    { preValidation: guards('POST /otp'), schema: { body: OtpBody } },
+    (request) => otp(request.body, request.query.redirect_to),
   );
-  app.post<{ Body: Static<typeof OtpBody>; Querystring: RedirectQuery }>('/magiclink', options, (request) =>
+  app.post<{ Body: Static<typeof OtpBody>; Querystring: RedirectQuery }>('/magiclink', { preValidation: guards('POST /magiclink'), schema: { body: OtpBody } }, (request) =>
     otp({ ...request.body, create_user: true }, request.query.redirect_to),
   );
 
   app.post<{ Body: Static<typeof RecoverBody>; Querystring: RedirectQuery }>(
     '/recover',
-    { preValidation: requireJsonBody, schema: { body: RecoverBody } },
+    { preValidation: guards('POST /recover'), schema: { body: RecoverBody } },
     async (request) => {
       await sendPasswordRecovery(deps, request.body.email, request.query.redirect_to);
       return {};
@@ -58,7 +63,7 @@ export function otpRoutes(app: FastifyInstance, deps: AuthDeps): void {
 
   app.post<{ Body: Static<typeof ResendBody>; Querystring: RedirectQuery }>(
     '/resend',
-    { preValidation: requireJsonBody, schema: { body: ResendBody } },
+    { preValidation: guards('POST /resend'), schema: { body: ResendBody } },
     async (request) => {
       const { type, email } = request.body;
       if (type === 'sms' || type === 'phone_change') throw phoneUnsupported();

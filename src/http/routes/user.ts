@@ -61,7 +61,7 @@ export function userRoutes(app: FastifyInstance, deps: AuthDeps): void {
     '/logout',
     { preValidation: authenticate, schema: { querystring: LogoutQuery } },
     async (request, reply) => {
-    await logout(deps, callerOf(request), request.query.scope ?? 'global');
+    await logout(deps, callerOf(request), request.query.scope ?? 'global', requestMeta(request));
     return reply.code(204).send();
     },
   );

@@ -5,6 +5,7 @@ import { resolveRedirect } from '../../auth/redirect.js';
 import { verify, verifyTypes, type VerifyRequestType } from '../../auth/verify.js';
 import { FoyerError, isFoyerError } from '../../errors.js';
 import { requireJsonBody } from '../body.js';
+import { rateLimitGuard } from '../plugins/rate-limit.js';
 import { errorRedirect, fragmentRedirect } from '../redirect-errors.js';
 import { requestMeta } from '../request-meta.js';
 import { Maybe, MetaSecurity, sessionResponse } from '../schemas.js';
@@ -36,7 +37,8 @@ const verifyResponse = {
 export function verifyRoutes(app: FastifyInstance, deps: AuthDeps): void {
   app.post<{ Body: Static<typeof VerifyBody> }>(
     '/verify',
-    { preValidation: requireJsonBody, schema: { body: VerifyBody, response: { 200: verifyResponse } } },
+    // GoTrue's Verify limiter (per client IP) comes first, on both methods.
+    { preValidation: [rateLimitGuard(deps, 'verify', 'POST /verify'), requireJsonBody], schema: { body: VerifyBody, response: { 200: verifyResponse } } },
     async (request) => {
       const body = request.body;
       if (body.phone) throw new FoyerError('otp_expired', 'Token has expired or is invalid');
@@ -50,7 +52,7 @@ export function verifyRoutes(app: FastifyInstance, deps: AuthDeps): void {
   );
 
   // The link in the mail: always a 303 back to the app, with the session (or the error) in the URL.
-  app.get<{ Querystring: Static<typeof VerifyQuery> }>('/verify', { schema: { querystring: VerifyQuery } }, async (request, reply) => {
+  app.get<{ Querystring: Static<typeof VerifyQuery> }>('/verify', { preValidation: rateLimitGuard(deps, 'verify', 'GET /verify'), schema: { querystring: VerifyQuery } }, async (request, reply) => {
     const target = resolveRedirect(deps.config, request.query.redirect_to);
     const type = request.query.type as VerifyRequestType | undefined;
     try {

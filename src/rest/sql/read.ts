@@ -12,6 +12,8 @@ import { castSql, columnSql, conditionSql, fieldSql, filterSql, orderSql, type E
 
 export interface ReadContext extends ExprContext {
   readonly levels: ReadonlyMap<string, LevelModifiers>;
+  /** Embed paths the select built (filters on any other path are PGRST108). */
+  readonly visited: Set<string>;
   /** Generated aliases: pgrst_t<n> for relations, pgrst_e<n> for embed results. */
   nextAlias(): number;
 }
@@ -99,9 +101,14 @@ function buildEmbed(ctx: ReadContext, parent: Scope, item: EmbedItem, path: read
   };
 }
 
+/** `reviews(count)`: PostgREST's older spelling of count() inside an embedded resource, when no column is so named. */
+const isLegacyCount = (scope: Scope, item: SelectItem): boolean =>
+  item.kind === 'field' && item.field.name === 'count' && item.field.jsonPath.length === 0 && !item.aggregate && !item.cast && !scope.table.columns.has('count');
+
 /** Builds one level: `scope` is the relation, `path` its embed path ([] for the root). */
 export function buildLevel(ctx: ReadContext, scope: Scope, items: readonly SelectItem[], path: readonly string[]): Level {
   const modifiers = ctx.levels.get(pathKey(path)) ?? emptyModifiers();
+  ctx.visited.add(pathKey(path));
   const selectList: string[] = [];
   const outputNames: string[] = [];
   const joins: { sql: string; filtering: boolean }[] = [];
@@ -109,14 +116,16 @@ export function buildLevel(ctx: ReadContext, scope: Scope, items: readonly Selec
   const embeds = new Map<string, Embed>();
   let aggregates = false;
 
-  for (const item of items.length ? items : [{ kind: 'star' } as const]) {
+  for (const item of items) {
     if (item.kind === 'star') {
       selectList.push(`${quoteIdent(scope.alias)}.*`);
       outputNames.push(...scope.table.columns.keys());
-    } else if (item.kind === 'count') {
+    } else if (item.kind === 'count' || isLegacyCount(scope, item)) {
+      const alias = item.kind === 'count' || item.kind === 'field' ? item.alias : undefined;
+      const cast = item.kind === 'count' ? item.cast : undefined;
       aggregates = true;
-      const name = item.alias ?? 'count';
-      selectList.push(`count(*)${item.cast ? castSql(ctx, item.cast) : ''} as ${quoteIdent(name)}`);
+      const name = alias ?? 'count';
+      selectList.push(`count(*)${cast ? castSql(ctx, cast) : ''} as ${quoteIdent(name)}`);
       outputNames.push(name);
     } else if (item.kind === 'field') {
       const field = fieldSql(ctx, scope, item.field);
@@ -137,7 +146,9 @@ export function buildLevel(ctx: ReadContext, scope: Scope, items: readonly Selec
       if (embeds.has(embed.name)) throw new RestError(400, 'PGRST100', `"failed to parse select parameter"`, { details: `the name '${embed.name}' is used twice` });
       embeds.set(embed.name, embed);
       joins.push({ sql: embed.lateral, filtering: item.joinType === 'inner' });
-      if (item.spread) {
+      if (item.select.length === 0) {
+        // `books!inner()`: the embed only filters the parent rows; it adds no key.
+      } else if (item.spread) {
         for (const name of embed.outputNames) {
           selectList.push(`${quoteIdent(alias)}.${quoteIdent(name)} as ${quoteIdent(name)}`);
           outputNames.push(name);
@@ -213,6 +224,15 @@ export interface ReadStatementOptions {
 /** The page query and the query whose rows a count counts (same parameters). */
 export function rootQueries(ctx: ReadContext, options: ReadStatementOptions): { page: string; counted: string } {
   const level = buildLevel(ctx, options.scope, options.request.select, []);
+  for (const [path, modifiers] of options.request.levels) {
+    const used = modifiers.conditions.length > 0 || modifiers.order !== undefined || modifiers.limit !== undefined || modifiers.offset !== undefined;
+    if (used && !ctx.visited.has(path)) {
+      const name = path.split('.').pop() as string;
+      throw new RestError(400, 'PGRST108', `'${name}' is not an embedded resource in this request`, {
+        hint: `Verify that '${name}' is included in the 'select' query parameter.`,
+      });
+    }
+  }
   const where = [...(options.extraWhere ?? []), ...level.where];
   const whereSql = where.length ? `where ${where.join(' and ')}` : '';
   const groupSql = level.groupBy.length ? `group by ${level.groupBy.join(', ')}` : '';

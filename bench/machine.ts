@@ -1,0 +1,32 @@
+/** How busy the machine is: other work on the same 2 cores skews every figure. */
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+function cpuTimes(): { idle: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const idle = fields[3] + (fields[4] ?? 0); // idle + iowait
+  return { idle, total: fields.reduce((sum, n) => sum + n, 0) };
+}
+
+/** Fraction of all CPUs busy over the next `ms` milliseconds. */
+export async function busyFraction(ms: number): Promise<number> {
+  const before = cpuTimes();
+  await sleep(ms);
+  const after = cpuTimes();
+  const total = after.total - before.total;
+  return total > 0 ? 1 - (after.idle - before.idle) / total : 0;
+}
+
+/**
+ * Waits (up to `maxSeconds`) until the CPUs have been at most `threshold` busy for 5 s in a row; returns
+ * the last busy fraction seen.
+ */
+export async function waitQuiet(maxSeconds: number, log: (line: string) => void, threshold = 0.15): Promise<number> {
+  const deadline = Date.now() + maxSeconds * 1000;
+  let busy = await busyFraction(5_000);
+  while (busy > threshold && Date.now() < deadline) {
+    log(`waiting for a quiet machine: CPUs ${(busy * 100).toFixed(0)} % busy`);
+    busy = await busyFraction(5_000);
+  }
+  return busy;
+}

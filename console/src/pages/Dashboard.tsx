@@ -1,0 +1,155 @@
+/** Growth: anonymous vs. permanent users, conversion, sign-ups per hour with the spike signal, refusals. */
+import { lazy, Suspense, useState } from 'react';
+import { adminPath, get } from '../api';
+import { Loading, LoadState } from '../components/Notice';
+import { Stat } from '../components/Stat';
+import { count, dateTime, percent } from '../format';
+import { useInterval, useLoad } from '../hooks';
+import type { Project, ProtectionStatus, StatsReport } from '../types';
+import { rejectionRows } from './rejections';
+
+// recharts is most of the console's weight: it loads with the first chart.
+const charts = () => import('./DashboardCharts');
+const GrowthChart = lazy(() => charts().then((m) => ({ default: m.GrowthChart })));
+const SignupsChart = lazy(() => charts().then((m) => ({ default: m.SignupsChart })));
+const RejectionsChart = lazy(() => charts().then((m) => ({ default: m.RejectionsChart })));
+
+function Totals({ report }: { report: StatsReport }) {
+  const { totals, spike } = report;
+  const all = totals.users.anonymous + totals.users.permanent;
+  return (
+    <dl className="stats" aria-label="Totals">
+      <Stat label="Anonymous users" value={count(totals.users.anonymous)} testId="stat-anonymous" hint={all ? `${percent(totals.users.anonymous / all, 0)} of all users` : undefined} />
+      <Stat label="Permanent users" value={count(totals.users.permanent)} testId="stat-permanent" />
+      <Stat
+        label="Conversion rate"
+        value={percent(totals.conversion_rate)}
+        testId="stat-conversion-rate"
+        hint={`${count(totals.conversions.total)} of ${count(totals.anonymous_signups)} anonymous sign-ups`}
+      />
+      <Stat
+        label="Sign-ups, last hour"
+        value={count(spike.last_hour)}
+        testId="stat-last-hour"
+        tone={spike.firing ? 'warn' : undefined}
+        hint={spike.firing ? 'Spike: well above the usual rate' : `usual: ${spike.baseline_per_hour}/hour`}
+      />
+      <Stat label="Removed by cleanup" value={count(totals.cleanup.deleted)} testId="stat-cleaned" />
+    </dl>
+  );
+}
+
+function UsersSplit({ report }: { report: StatsReport }) {
+  const { anonymous, permanent } = report.totals.users;
+  const all = anonymous + permanent;
+  const share = all ? (anonymous / all) * 100 : 0;
+  return (
+    <figure className="split" aria-label={`${anonymous} anonymous and ${permanent} permanent users`}>
+      <div className="split-bar" aria-hidden="true">
+        <span className="split-a" style={{ width: `${share}%` }} />
+        <span className="split-b" style={{ width: `${100 - share}%` }} />
+      </div>
+      <figcaption>
+        <span className="key key-a" aria-hidden="true" /> Anonymous {count(anonymous)} <span className="key key-b" aria-hidden="true" /> Permanent {count(permanent)}
+      </figcaption>
+    </figure>
+  );
+}
+
+function Spike({ report }: { report: StatsReport }) {
+  const { spike } = report;
+  return spike.firing ? (
+    <p className="notice notice-warn" role="alert" data-testid="spike">
+      <strong>Sign-up spike.</strong> {spike.last_hour} anonymous sign-ups in the last hour against {spike.baseline_per_hour}/hour over the {spike.baseline_hours} hours
+      before (alert above {spike.threshold}× and at least {spike.min_signups}). Check CAPTCHA and rate limits.
+    </p>
+  ) : (
+    <p className="muted" data-testid="spike">
+      No spike: {spike.last_hour} in the last hour, {spike.baseline_per_hour}/hour before (alert above {spike.threshold}× that and at least {spike.min_signups}).
+    </p>
+  );
+}
+
+function Rejections({ project }: { project: Project }) {
+  const protection = useLoad(() => get<ProtectionStatus>(adminPath(project.ref, 'protection')), [project.ref]);
+  return (
+    <section className="card" aria-labelledby="rejections">
+      <h2 id="rejections">CAPTCHA and rate-limit rejections</h2>
+      <LoadState loaded={protection} what="Rejection counts" endpoint="GET /auth/v1/admin/protection">
+        {(status) => {
+          const rows = rejectionRows(status);
+          const total = rows.reduce((sum, row) => sum + row.captcha + row.rateLimited, 0);
+          return (
+            <>
+              <p className="hint">Requests refused since this Foyer process started, per endpoint.</p>
+              {total === 0 ? <p className="empty" data-testid="rejections-total">No request refused yet.</p> : <Suspense fallback={<Loading label="Loading the chart…" />}><RejectionsChart rows={rows} /></Suspense>}
+              {total ? (
+                <p className="visually-hidden" data-testid="rejections-total">
+                  {total} refused
+                </p>
+              ) : null}
+              {status.warnings?.length ? (
+                <ul className="warnings">
+                  {status.warnings.map((w) => (
+                    <li key={w}>{w}</li>
+                  ))}
+                </ul>
+              ) : null}
+            </>
+          );
+        }}
+      </LoadState>
+    </section>
+  );
+}
+
+export function DashboardPage({ project }: { project: Project }) {
+  const [bucket, setBucket] = useState<'hour' | 'day'>('hour');
+  const stats = useLoad(() => get<StatsReport>(adminPath(project.ref, `stats?bucket=${bucket}&buckets=${bucket === 'hour' ? 48 : 30}`)), [project.ref, bucket]);
+  const hourly = useLoad(() => get<StatsReport>(adminPath(project.ref, 'stats?bucket=hour&buckets=24')), [project.ref]);
+  useInterval(() => (stats.reload(), hourly.reload()), 30_000, true);
+  return (
+    <>
+      <h1>Growth</h1>
+      <LoadState loaded={stats} what="The growth dashboard" endpoint="GET /auth/v1/admin/stats">
+        {(report) => (
+          <>
+            <p className="lede">
+              From the project's database · updated {dateTime(report.generated_at)}{' '}
+              <button type="button" className="button ghost small" onClick={() => (stats.reload(), hourly.reload())}>
+                Refresh
+              </button>
+            </p>
+            <Totals report={report} />
+            <UsersSplit report={report} />
+            <section className="card" aria-labelledby="growth">
+              <div className="card-head">
+                <h2 id="growth">Anonymous sign-ups and conversions</h2>
+                <div className="segmented" role="group" aria-label="Bucket">
+                  {(['hour', 'day'] as const).map((b) => (
+                    <button key={b} type="button" aria-pressed={bucket === b} onClick={() => setBucket(b)}>
+                      {b === 'hour' ? 'Last 48 hours' : 'Last 30 days'}
+                    </button>
+                  ))}
+                </div>
+              </div>
+              <Suspense fallback={<Loading label="Loading the chart…" />}><GrowthChart report={report} /></Suspense>
+            </section>
+          </>
+        )}
+      </LoadState>
+      <section className="card" aria-labelledby="per-hour">
+        <h2 id="per-hour">Sign-ups per hour</h2>
+        <LoadState loaded={hourly} what="Sign-ups per hour" endpoint="GET /auth/v1/admin/stats">
+          {(report) => (
+            <>
+              <Spike report={report} />
+              <Suspense fallback={<Loading label="Loading the chart…" />}><SignupsChart report={report} /></Suspense>
+            </>
+          )}
+        </LoadState>
+      </section>
+      <Rejections project={project} />
+    </>
+  );
+}

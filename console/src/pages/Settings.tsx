@@ -1,0 +1,174 @@
+/** Auth settings of a project: grouped, checked, saved as a new version; history and comparison in tabs. */
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { ApiError } from '../api';
+import { ErrorNotice, LoadState, Success } from '../components/Notice';
+import { Tabs } from '../components/Tabs';
+import { useAction } from '../hooks';
+import type { Project, Setting, SettingsDoc } from '../types';
+import { SettingField, type Draft } from './SettingField';
+import { saveSettings, useSettings } from './settingsApi';
+import { checkValue, envsIn, groupOf, groups, otherGroup } from './settingsModel';
+import { SettingsCompare } from './SettingsCompare';
+import { SettingsHistory } from './SettingsHistory';
+
+type TabKey = 'edit' | 'history' | 'compare';
+
+export function SettingsForm({
+  project,
+  doc,
+  onSaved,
+  only,
+}: {
+  project: Project;
+  doc: SettingsDoc;
+  onSaved: (doc: SettingsDoc) => void;
+  /** Only these settings, without the search box (the cleanup policy). */
+  only?: RegExp;
+}) {
+  const [drafts, setDrafts] = useState<Record<string, string | null>>({});
+  const [filter, setFilter] = useState('');
+  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
+  const action = useAction();
+  const changes = Object.keys(drafts).length;
+  const conflict = action.error instanceof ApiError && action.error.status === 409;
+
+  const setDraft = (env: string, value: Draft) => {
+    setFieldErrors((errors) => {
+      const { [env]: _dropped, ...rest } = errors;
+      return rest;
+    });
+    setDrafts((current) => {
+      const next = { ...current };
+      const setting = doc.settings.find((s) => s.env === env);
+      if (value === undefined || (setting && value === setting.value)) delete next[env];
+      else next[env] = value;
+      return next;
+    });
+  };
+
+  const shown = useMemo(() => {
+    const needle = filter.trim().toLowerCase();
+    const scoped = only ? doc.settings.filter((s) => only.test(s.env)) : doc.settings;
+    const visible = needle ? scoped.filter((s) => `${s.env} ${s.key} ${s.doc}`.toLowerCase().includes(needle)) : scoped;
+    const byGroup = new Map<string, Setting[]>();
+    for (const setting of visible) {
+      const id = groupOf(setting).id;
+      byGroup.set(id, [...(byGroup.get(id) ?? []), setting]);
+    }
+    return [...groups, otherGroup].flatMap((group) => (byGroup.has(group.id) ? [{ group, settings: byGroup.get(group.id) ?? [] }] : []));
+  }, [doc, filter, only]);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const invalid = doc.settings.filter((s) => drafts[s.env] !== undefined && checkValue(s, drafts[s.env] ?? null));
+    if (invalid.length) {
+      document.querySelector<HTMLElement>(`[data-env="${invalid[0].env}"]`)?.focus();
+      return;
+    }
+    const saved = await action.run(() => saveSettings(project.ref, drafts, doc.version), (d) => `Saved: version ${d.version} is in force.`);
+    if (saved) {
+      setDrafts({});
+      setFieldErrors({});
+      onSaved(saved);
+    }
+  };
+
+  // A 422 names the variable: show the message at that setting and move focus there.
+  const lastError = action.error;
+  const named = lastError instanceof ApiError && lastError.status === 422 ? envsIn(lastError.message, doc.settings) : [];
+  useEffect(() => {
+    if (!(lastError instanceof ApiError) || lastError.status !== 422) return;
+    const envs = envsIn(lastError.message, doc.settings);
+    if (!envs.length) return;
+    setFieldErrors(Object.fromEntries(envs.map((env) => [env, lastError.message])));
+    document.querySelector<HTMLElement>(`[data-env="${envs[0]}"]`)?.focus();
+  }, [lastError, doc.settings]);
+
+  return (
+    <form onSubmit={submit} aria-label="Auth settings" className="settings-form">
+      <div className="toolbar" hidden={Boolean(only)}>
+        <label className="search">
+          <span className="visually-hidden">Find a setting</span>
+          <input type="search" placeholder="Find a setting…" value={filter} onChange={(e) => setFilter(e.target.value)} />
+        </label>
+        <span className="muted" data-testid="settings-version">
+          Version {doc.version}
+        </span>
+      </div>
+      {shown.map(({ group, settings }) => {
+        const fields = settings.map((setting) => (
+          <SettingField key={setting.env} setting={setting} draft={drafts[setting.env]} onDraft={setDraft} serverError={fieldErrors[setting.env]} />
+        ));
+        return only ? (
+          <div key={group.id}>{fields}</div>
+        ) : (
+          <section key={group.id} className="card" aria-labelledby={`group-${group.id}`}>
+            <h2 id={`group-${group.id}`}>{group.title}</h2>
+            {fields}
+          </section>
+        );
+      })}
+      {shown.length === 0 ? <p className="empty">No setting matches “{filter}”.</p> : null}
+      <div className={changes ? 'savebar dirty' : 'savebar'} role="region" aria-label="Save settings">
+        <span>{changes ? `${changes} unsaved change${changes > 1 ? 's' : ''}` : 'No unsaved changes'}</span>
+        <button type="button" className="button ghost" disabled={!changes || action.busy} onClick={() => (setDrafts({}), setFieldErrors({}), action.clear())}>
+          Discard
+        </button>
+        <button type="submit" className="button primary" disabled={!changes || action.busy}>
+          {action.busy ? 'Saving…' : 'Save changes'}
+        </button>
+      </div>
+      {conflict ? (
+        <div className="notice notice-error" role="alert">
+          Someone saved these settings since you opened them ({(action.error as ApiError).message}). Your changes are kept here: reload to see
+          theirs, then save again.
+        </div>
+      ) : named.length ? null : (
+        <ErrorNotice error={action.error} title="Not saved" />
+      )}
+      <Success message={action.message} />
+    </form>
+  );
+}
+
+export function SettingsPage({ project, projects }: { project: Project; projects: readonly Project[] }) {
+  const settings = useSettings(project.ref);
+  const [tab, setTab] = useState<TabKey>('edit');
+  return (
+    <>
+      <h1>Auth settings</h1>
+      <p className="lede">
+        Changes apply to every Foyer process within a second, without a restart. Each save is a version you can revert to.
+      </p>
+      <Tabs
+        label="Settings views"
+        selected={tab}
+        onSelect={setTab}
+        tabs={[
+          { key: 'edit', label: 'Settings' },
+          { key: 'history', label: 'Version history' },
+          { key: 'compare', label: 'Copy and compare' },
+        ]}
+      >
+        {tab === 'edit' ? (
+          <LoadState loaded={settings} what="Live settings" endpoint={`/platform/v1/projects/${project.ref}/settings`}>
+            {(doc) => (
+              <>
+                <SettingsForm project={project} doc={doc} onSaved={settings.set} />
+                <p>
+                  <button type="button" className="button ghost small" onClick={settings.reload}>
+                    Reload from the server
+                  </button>
+                </p>
+              </>
+            )}
+          </LoadState>
+        ) : tab === 'history' ? (
+          <SettingsHistory project={project} currentVersion={settings.data?.version} onReverted={settings.set} />
+        ) : (
+          <SettingsCompare project={project} projects={projects} onCopied={settings.set} />
+        )}
+      </Tabs>
+    </>
+  );
+}

@@ -1,0 +1,174 @@
+/** One user: facts, identities, sessions (revoke), delete. */
+import { useState } from 'react';
+import { adminPath, del, get } from '../api';
+import { ErrorNotice, LoadState, Success } from '../components/Notice';
+import { dateTime, relative } from '../format';
+import { useAction, useLoad } from '../hooks';
+import { navigate, projectHref } from '../router';
+import type { AuthUser, Project } from '../types';
+import { userLabel } from './Users';
+
+interface AuthSession {
+  readonly id: string;
+  readonly created_at?: string;
+  readonly updated_at?: string;
+  readonly refreshed_at?: string | null;
+  readonly user_agent?: string | null;
+  readonly ip?: string | null;
+  readonly aal?: string | null;
+  readonly not_after?: string | null;
+}
+
+function Sessions({ project, user }: { project: Project; user: AuthUser }) {
+  const path = adminPath(project.ref, `users/${user.id}/sessions`);
+  const sessions = useLoad(() => get<{ sessions: AuthSession[] }>(path).then((r) => r.sessions), [path]);
+  const action = useAction();
+  return (
+    <section className="card" aria-labelledby="sessions">
+      <div className="card-head">
+        <h2 id="sessions">Sessions</h2>
+        {sessions.data?.length ? (
+          <button
+            type="button"
+            className="button danger small"
+            disabled={action.busy}
+            onClick={async () => {
+              const done = await action.run(() => del(path), 'Every session of this user is revoked: their refresh tokens no longer work.');
+              if (done !== undefined) sessions.reload();
+            }}
+          >
+            Revoke all sessions
+          </button>
+        ) : null}
+      </div>
+      <ErrorNotice error={action.error} title="Not revoked" />
+      <Success message={action.message} />
+      <LoadState loaded={sessions} what="The session list" endpoint="GET /auth/v1/admin/users/:id/sessions">
+        {(list) =>
+          list.length === 0 ? (
+            <p className="empty">No active sessions.</p>
+          ) : (
+            <div className="table-wrap">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Started</th>
+                    <th scope="col">Last refreshed</th>
+                    <th scope="col">Client</th>
+                    <th scope="col">IP</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {list.map((s) => (
+                    <tr key={s.id}>
+                      <td>{dateTime(s.created_at)}</td>
+                      <td>{relative(s.refreshed_at ?? s.updated_at)}</td>
+                      <td className="wrap">{s.user_agent ?? '—'}</td>
+                      <td className="mono">{s.ip ?? '—'}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )
+        }
+      </LoadState>
+    </section>
+  );
+}
+
+function DeleteUser({ project, user }: { project: Project; user: AuthUser }) {
+  const [confirming, setConfirming] = useState(false);
+  const action = useAction();
+  return (
+    <section className="card danger-zone" aria-labelledby="delete-user">
+      <h2 id="delete-user">Delete this user</h2>
+      <p className="hint">The user, their identities and sessions are removed; rows of yours that reference them follow your foreign keys' ON DELETE rules.</p>
+      {confirming ? (
+        <p className="confirm">
+          <button
+            type="button"
+            className="button danger"
+            disabled={action.busy}
+            onClick={async () => {
+              const done = await action.run(() => del(adminPath(project.ref, `users/${user.id}`)));
+              if (done !== undefined) navigate(projectHref(project.ref, 'users'));
+            }}
+          >
+            Delete {userLabel(user)}
+          </button>
+          <button type="button" className="button ghost" onClick={() => setConfirming(false)}>
+            Cancel
+          </button>
+        </p>
+      ) : (
+        <button type="button" className="button danger" onClick={() => setConfirming(true)}>
+          Delete user…
+        </button>
+      )}
+      <ErrorNotice error={action.error} title="Not deleted" />
+    </section>
+  );
+}
+
+export function UserDetailPage({ project, id }: { project: Project; id: string }) {
+  const user = useLoad(() => get<AuthUser>(adminPath(project.ref, `users/${id}`)), [project.ref, id]);
+  return (
+    <>
+      <p className="breadcrumb">
+        <a href={projectHref(project.ref, 'users')}>← Users</a>
+      </p>
+      <LoadState loaded={user} what="User details" endpoint="GET /auth/v1/admin/users/:id">
+        {(u) => (
+          <>
+            <h1>
+              {userLabel(u)} {u.is_anonymous ? <span className="badge badge-muted">anonymous</span> : <span className="badge">permanent</span>}
+            </h1>
+            <section className="card" aria-labelledby="facts">
+              <h2 id="facts">Account</h2>
+              <dl className="facts">
+                <div><dt>User id</dt><dd className="mono wrap">{u.id}</dd></div>
+                <div><dt>Email</dt><dd>{u.email || '—'}{u.email_confirmed_at ? ' (confirmed)' : ''}</dd></div>
+                <div><dt>Phone</dt><dd>{u.phone || '—'}</dd></div>
+                <div><dt>Role</dt><dd>{u.role ?? '—'}</dd></div>
+                <div><dt>Created</dt><dd>{dateTime(u.created_at)}</dd></div>
+                <div><dt>Last sign-in</dt><dd>{dateTime(u.last_sign_in_at)}</dd></div>
+                <div><dt>Banned until</dt><dd>{u.banned_until ? dateTime(u.banned_until) : 'not banned'}</dd></div>
+              </dl>
+            </section>
+            <section className="card" aria-labelledby="identities">
+              <h2 id="identities">Identities</h2>
+              {u.identities?.length ? (
+                <div className="table-wrap">
+                  <table>
+                    <thead>
+                      <tr><th scope="col">Provider</th><th scope="col">Email</th><th scope="col">Linked</th><th scope="col">Last sign-in</th></tr>
+                    </thead>
+                    <tbody>
+                      {u.identities.map((identity) => (
+                        <tr key={identity.identity_id ?? identity.id ?? identity.provider}>
+                          <th scope="row">{identity.provider}</th>
+                          <td>{identity.email ?? String(identity.identity_data?.email ?? '—')}</td>
+                          <td>{dateTime(identity.created_at)}</td>
+                          <td>{relative(identity.last_sign_in_at)}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+              ) : (
+                <p className="empty">{u.is_anonymous ? 'None: an anonymous user has no identity until they link one.' : 'None.'}</p>
+              )}
+            </section>
+            <Sessions project={project} user={u} />
+            <section className="card" aria-labelledby="metadata">
+              <h2 id="metadata">Metadata</h2>
+              <pre className="json" tabIndex={0}>{JSON.stringify({ app_metadata: u.app_metadata ?? {}, user_metadata: u.user_metadata ?? {} }, null, 2)}</pre>
+            </section>
+            <DeleteUser project={project} user={u} />
+          </>
+        )}
+      </LoadState>
+    </>
+  );
+}

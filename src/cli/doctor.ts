@@ -1,0 +1,118 @@
+/**
+ * `foyer doctor`: checks a project's configuration against the seed guide's troubleshooting list
+ * (src/cli/doctor-checks.ts), then what needs the network: the SMTP server and the database.
+ * Prints each finding with its fix; the exit code is 1 when there is a problem, 0 otherwise.
+ */
+import { existsSync } from 'node:fs';
+import type { Config, Env } from '../config/load.js';
+import { verifySmtp } from '../mail/verify.js';
+import { unindexedUserReferences } from '../store/cleanup.js';
+import type { Db } from '../store/db.js';
+import { lockDirectory } from '../store/dir-lock.js';
+import { listMigrations } from '../store/migrate.js';
+import { embeddedDbDir, openDb } from '../store/open.js';
+import { redact } from '../store/postgres.js';
+import { configChecks, loadForDoctor, type Finding } from './doctor-checks.js';
+
+async function smtpCheck(config: Config): Promise<Finding> {
+  if (!config.smtpHost) {
+    const converts = config.anonymousUsersEnabled && config.emailEnabled && !config.mailerAutoconfirm;
+    return {
+      check: 'SMTP',
+      status: converts ? 'warn' : 'ok',
+      message: 'no GOTRUE_SMTP_HOST: mail is kept in the outbox (GET /auth/v1/admin/mail/outbox), nothing is delivered',
+      fix: converts ? 'Anonymous users converting by email need the confirmation mail: set GOTRUE_SMTP_HOST, _PORT, _USER, _PASS.' : undefined,
+    };
+  }
+  const result = await verifySmtp(config);
+  return result.ok
+    ? { check: 'SMTP', status: 'ok', message: `${config.smtpHost}:${config.smtpPort} answers${config.smtpUser ? ' and accepts the credentials' : ''}` }
+    : {
+        check: 'SMTP',
+        status: 'problem',
+        message: `${config.smtpHost}:${config.smtpPort} is not usable: ${result.error}`,
+        fix: 'Check GOTRUE_SMTP_HOST/_PORT (465 = TLS from the start, 587 = STARTTLS), _USER/_PASS, and that this host may reach it.',
+      };
+}
+
+async function databaseChecks(db: Db, where: string): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  let applied = new Set<string>();
+  try {
+    applied = new Set((await db.query<{ version: string }>('select version from foyer.schema_migrations')).map((row) => row.version));
+  } catch {
+    // No foyer schema yet: everything is pending.
+  }
+  const pending = listMigrations().filter((migration) => !applied.has(migration.version)).map((migration) => migration.version);
+  findings.push(
+    pending.length
+      ? { check: 'database', status: 'warn', message: `${where}: ${pending.length} migration(s) pending (${pending.join(', ')})`, fix: 'Run `foyer migrate` (`foyer start` also applies them).' }
+      : { check: 'database', status: 'ok', message: `${where}: reachable, migrations up to date` },
+  );
+  try {
+    for (const reference of await unindexedUserReferences(db)) {
+      findings.push({
+        check: 'data tables',
+        status: 'warn',
+        message: `${reference.table_name}.${reference.column_name} references auth.users without an index: the cleanup and merges scan the table for each user`,
+        fix: `create index on ${reference.table_name} (${reference.column_name});`,
+      });
+    }
+  } catch {
+    // auth schema missing: reported as pending migrations above.
+  }
+  return findings;
+}
+
+async function databaseCheck(config: Config): Promise<Finding[]> {
+  if (config.databaseUrl) {
+    let db: Db;
+    try {
+      db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 1 });
+    } catch (error) {
+      return [{ check: 'database', status: 'problem', message: (error as Error).message, fix: 'Check DATABASE_URL (host, port, user, password, database name) and that PostgreSQL accepts connections from here.' }];
+    }
+    try {
+      return await databaseChecks(db, redact(config.databaseUrl));
+    } finally {
+      await db.close();
+    }
+  }
+  const dir = embeddedDbDir(config.dataDir);
+  if (!existsSync(dir)) return [{ check: 'database', status: 'ok', message: `embedded database not created yet (\`foyer start\` creates it in ${dir})` }];
+  try {
+    lockDirectory(dir)();
+  } catch (error) {
+    return [{ check: 'database', status: 'ok', message: `embedded database in ${dir} is in use (${(error as Error).message.replace(/^.*\(pid (\d+)\).*$/s, 'pid $1')}): not opened` }];
+  }
+  const db = await openDb({ databaseUrl: undefined, dataDir: config.dataDir, poolSize: 1 });
+  try {
+    return await databaseChecks(db, `embedded database in ${dir}`);
+  } finally {
+    await db.close();
+  }
+}
+
+const marks = { ok: '[ok]     ', warn: '[warn]   ', problem: '[PROBLEM]' } as const;
+
+export async function runDoctor(env: Env, options: { json?: boolean; offline?: boolean }): Promise<number> {
+  const loaded = loadForDoctor(env);
+  const findings = configChecks(env, loaded);
+  if (loaded.config && !options.offline) findings.push(await smtpCheck(loaded.config), ...(await databaseCheck(loaded.config)));
+  const problems = findings.filter((finding) => finding.status === 'problem').length;
+  const warnings = findings.filter((finding) => finding.status === 'warn').length;
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ problems, warnings, findings }, null, 2)}\n`);
+  } else {
+    const order = { problem: 0, warn: 1, ok: 2 } as const;
+    const sorted = [...findings].sort((a, b) => order[a.status] - order[b.status]);
+    const lines = [`foyer doctor: ${problems} problem(s), ${warnings} warning(s)`, ''];
+    for (const finding of sorted) {
+      lines.push(`${marks[finding.status]} ${finding.check}: ${finding.message}`);
+      if (finding.fix && finding.status !== 'ok') lines.push(`            fix: ${finding.fix}`);
+    }
+    if (!loaded.config) lines.push('', 'The configuration does not load, so the SMTP and database checks were skipped.');
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
+  return problems > 0 ? 1 : 0;
+}

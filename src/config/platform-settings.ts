@@ -1,0 +1,54 @@
+/**
+ * Platform settings, spread into settingsSchema: the console and the projects served next to the
+ * default one (docs/platform-api.md). Server-wide: they are read from the environment only.
+ */
+import { ConfigError, parseBool } from './parse.js';
+import { isBlank } from './parse-protection.js';
+
+interface DefaultsContext {
+  readonly embedded: boolean;
+}
+
+interface Setting<T> {
+  readonly env: readonly string[];
+  readonly doc: string;
+  readonly defaultText: string;
+  readonly read: (raw: string | undefined, variable: string, context: DefaultsContext) => T;
+}
+
+const setting = <T>(definition: Setting<T>): Setting<T> => definition;
+
+export const platformSettings = {
+  masterKey: setting<string | undefined>({
+    env: ['FOYER_MASTER_KEY'],
+    doc:
+      'Key sealing project secrets (database URLs, JWT secrets, secret settings) with AES-256-GCM; at least 32 characters ' +
+      '(`openssl rand -base64 32`). Embedded mode generates one in FOYER_DATA_DIR; with DATABASE_URL it is required to create projects.',
+    defaultText: '(embedded: generated; PostgreSQL: unset)',
+    read: (raw, name) => {
+      if (isBlank(raw)) return undefined;
+      const value = raw.trim();
+      if (value.length < 32) throw new ConfigError(`${name} must be at least 32 characters long; generate one with \`openssl rand -base64 32\``);
+      return value;
+    },
+  }),
+  baseDomain: setting<string | undefined>({
+    env: ['FOYER_BASE_DOMAIN'],
+    doc: 'Also serve each project at <ref>.<this domain> (besides /p/<ref>), e.g. auth.example.com.',
+    defaultText: '(unset: /p/<ref> only)',
+    read: (raw, name) => {
+      if (isBlank(raw)) return undefined;
+      const value = raw.trim().toLowerCase().replace(/\.$/, '');
+      if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(value)) {
+        throw new ConfigError(`${name} must be a host name such as auth.example.com, got ${JSON.stringify(raw)}`);
+      }
+      return value;
+    },
+  }),
+  consoleEnabled: setting({
+    env: ['FOYER_CONSOLE_ENABLED'],
+    doc: 'Serve the console at /console and its management API at /platform/v1 (projects stay served either way).',
+    defaultText: 'true',
+    read: (raw, name) => (isBlank(raw) ? true : parseBool(name, raw)),
+  }),
+} as const;

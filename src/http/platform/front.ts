@@ -1,0 +1,118 @@
+/**
+ * The server in front of every project: `/p/<ref>/…` (and `<ref>.<FOYER_BASE_DOMAIN>` hosts) go to that
+ * project's own app with the prefix stripped; /platform/v1 (the management API) and /console are served
+ * here; everything else goes to the default project's app. Requests are handed over in onRequest,
+ * before their body is read, so the project app streams and parses it as if it had been addressed
+ * directly (headers, client address and the response stream are the connection's own).
+ */
+import cookie from '@fastify/cookie';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import { FoyerError } from '../../errors.js';
+import { PlatformError } from '../../platform/errors.js';
+import type { Platform } from '../../platform/platform.js';
+import { DEFAULT_REF } from '../../projects/registry.js';
+import { consoleStatic } from './console-static.js';
+import { consoleSessionRoutes } from './routes-console.js';
+import { projectRoutes } from './routes-projects.js';
+import { settingsRoutes } from './routes-settings.js';
+import { requireConsoleSession } from './session.js';
+
+const PROJECT_PATH = /^\/p\/([a-z0-9][a-z0-9-]{0,62})(?=\/|\?|$)/;
+const PLATFORM_PATH = /^\/(platform\/v1|console)(\/|\?|$)/;
+
+function sendPlatformError(reply: FastifyReply, error: PlatformError): FastifyReply {
+  for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+  return reply.code(error.status).header('x-sb-error-code', error.code).send({ code: error.code, message: error.message });
+}
+
+function platformErrorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (error instanceof PlatformError) return sendPlatformError(reply, error);
+  if (error instanceof FoyerError) return sendPlatformError(reply, new PlatformError(error.status, error.code, error.message));
+  const status = (error as FastifyError).statusCode;
+  if (status && status >= 400 && status < 500) {
+    const code = status === 415 ? 'unsupported_media_type' : status === 413 ? 'request_too_large' : 'bad_json';
+    return sendPlatformError(reply, new PlatformError(status, code, error.message));
+  }
+  request.log.error({ err: error }, 'platform request failed');
+  return sendPlatformError(reply, new PlatformError(500, 'unexpected_failure', 'Unexpected failure, please check server logs for more information'));
+}
+
+/** The project a request is for, by host name or /p/<ref> prefix; undefined: the front serves it or the default does. */
+function projectTarget(platform: Platform, request: FastifyRequest): { ref: string; url: string } | undefined {
+  const baseDomain = platform.registry.defaultConfig.baseDomain;
+  const url = request.raw.url ?? '/';
+  if (baseDomain) {
+    const host = (request.headers.host ?? '').toLowerCase().replace(/:\d+$/, '').replace(/\.$/, '');
+    if (host.endsWith(`.${baseDomain}`)) {
+      const label = host.slice(0, -baseDomain.length - 1);
+      if (/^[a-z0-9][a-z0-9-]{0,62}$/.test(label)) return { ref: label, url };
+    }
+  }
+  const match = PROJECT_PATH.exec(url);
+  if (!match) return undefined;
+  const rest = url.slice(match[0].length);
+  return { ref: match[1], url: rest.startsWith('/') ? rest : `/${rest}` };
+}
+
+export async function buildFront(platform: Platform, options: { logger?: FastifyServerOptions['logger'] } = {}): Promise<FastifyInstance> {
+  const front = Fastify({
+    logger: options.logger ?? false,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  const { registry } = platform;
+  const defaultApp = registry.default.app;
+  await defaultApp.ready();
+
+  front.addHook('onRequest', async (request, reply) => {
+    const target = projectTarget(platform, request);
+    if (!target && platform.consoleEnabled && PLATFORM_PATH.test(request.raw.url ?? '/')) {
+      reply.header('x-frame-options', 'DENY');
+      reply.header('content-security-policy', "frame-ancestors 'none'");
+      reply.header('referrer-policy', 'no-referrer');
+      reply.header('x-content-type-options', 'nosniff');
+      return;
+    }
+    let app = defaultApp;
+    if (target && target.ref !== DEFAULT_REF) {
+      if (!registry.get(target.ref)) {
+        return reply.code(404).header('x-sb-error-code', 'project_not_found').send({ code: 'project_not_found', message: `No project with ref ${target.ref}` });
+      }
+      try {
+        app = (await registry.serve(target.ref)).app;
+      } catch (error) {
+        const failure = error instanceof PlatformError ? error : new PlatformError(503, 'project_unavailable', `Project ${target.ref} cannot be served`);
+        if (!(error instanceof PlatformError)) request.log.error({ err: error, ref: target.ref }, 'project could not be opened');
+        return sendPlatformError(reply, failure);
+      }
+    }
+    if (target) request.raw.url = target.url;
+    reply.hijack();
+    app.routing(request.raw, reply.raw);
+  });
+
+  front.addHook('onClose', async () => {
+    await platform.close();
+  });
+
+  if (platform.consoleEnabled) {
+    await front.register(async (api) => {
+      await api.register(cookie);
+      api.setErrorHandler(platformErrorHandler);
+      api.setNotFoundHandler((_request, reply) => sendPlatformError(reply, new PlatformError(404, 'not_found', 'Not Found')));
+      api.addHook('onSend', async (_request, reply) => {
+        reply.header('cache-control', 'no-store');
+      });
+      consoleSessionRoutes(api, platform);
+      await api.register(async (secured) => {
+        secured.addHook('preHandler', requireConsoleSession(platform));
+        projectRoutes(secured, platform);
+        settingsRoutes(secured, platform);
+      });
+    }, { prefix: '/platform/v1' });
+    await front.register(consoleStatic(platform.consoleDir));
+  }
+  return front;
+}

@@ -1,0 +1,48 @@
+/** POST /setup, GET /setup/status, POST /login, POST /logout, GET /session. */
+import type { FastifyInstance } from 'fastify';
+import type { Platform } from '../../platform/platform.js';
+import { PlatformError } from '../../platform/errors.js';
+import { checkCsrf, clearSessionCookie, clientMeta, sessionToken, setSessionCookie } from './session.js';
+
+const body = (value: unknown): Record<string, unknown> =>
+  value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+
+export function consoleSessionRoutes(app: FastifyInstance, platform: Platform): void {
+  app.get('/setup/status', async () => ({ needs_setup: await platform.auth.needsSetup() }));
+
+  app.post('/setup', async (request, reply) => {
+    const { token, email, password } = body(request.body);
+    const meta = clientMeta(platform, request);
+    const grant = await platform.auth.setup(token, email, password, meta);
+    await platform.audit(grant.admin, 'console_admin_created', { via: 'setup' }, meta.ip);
+    setSessionCookie(platform, request, reply, grant);
+    return { admin: { email: grant.admin.email }, csrf_token: grant.csrfToken };
+  });
+
+  app.post('/login', async (request, reply) => {
+    const { email, password } = body(request.body);
+    const meta = clientMeta(platform, request);
+    const grant = await platform.auth.login(email, password, meta);
+    await platform.audit(grant.admin, 'console_login', {}, meta.ip);
+    setSessionCookie(platform, request, reply, grant);
+    return { admin: { email: grant.admin.email }, csrf_token: grant.csrfToken };
+  });
+
+  app.post('/logout', async (request, reply) => {
+    const token = sessionToken(request);
+    const session = await platform.auth.session(token);
+    if (session) {
+      checkCsrf(request, session);
+      await platform.auth.logout(token);
+      await platform.audit(session.admin, 'console_logout', {}, clientMeta(platform, request).ip);
+    }
+    clearSessionCookie(platform, request, reply);
+    return {};
+  });
+
+  app.get('/session', async (request) => {
+    const session = await platform.auth.session(sessionToken(request));
+    if (!session) throw new PlatformError(401, 'console_login_required', 'Log in to the console first');
+    return { admin: { email: session.admin.email }, csrf_token: session.csrfToken };
+  });
+}

@@ -1,0 +1,145 @@
+/**
+ * Projects: list, create, show, rename; the CAPTCHA secret test; and the admin API of a project
+ * (/auth/v1/admin/*) reached with its service_role key, so the console never holds that key itself.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { testCaptchaSecret } from '../../platform/captcha-test.js';
+import { invalid } from '../../platform/errors.js';
+import type { Platform } from '../../platform/platform.js';
+import { MASK } from '../../projects/catalog.js';
+import type { ProjectRecord } from '../../projects/registry.js';
+import { clientMeta, isHttps, requestOrigin, sessionOf } from './session.js';
+
+export interface ProjectView {
+  readonly ref: string;
+  readonly name: string;
+  readonly is_default: boolean;
+  readonly database: { readonly kind: 'embedded' | 'postgres' };
+  readonly api_url: string;
+  readonly auth_url: string;
+  readonly rest_url: string;
+  readonly anon_key: string;
+  readonly service_role_key: string;
+  readonly created_at: string;
+  /** Additive: `<scheme>://<ref>.<FOYER_BASE_DOMAIN>` when a base domain is configured. */
+  readonly host_url?: string;
+  /** Additive: why the project cannot be served, when it cannot. */
+  readonly problem?: string;
+}
+
+export function projectView(platform: Platform, request: FastifyRequest, record: ProjectRecord): ProjectView {
+  const origin = requestOrigin(platform, request);
+  const apiUrl = record.isDefault ? origin : `${origin}/p/${record.ref}`;
+  const baseDomain = platform.registry.defaultConfig.baseDomain;
+  return {
+    ref: record.ref,
+    name: record.name,
+    is_default: record.isDefault,
+    database: { kind: record.dbKind },
+    api_url: apiUrl,
+    auth_url: `${apiUrl}/auth/v1`,
+    rest_url: `${apiUrl}/rest/v1`,
+    anon_key: record.apiKeys?.anonKey ?? '',
+    service_role_key: record.apiKeys?.serviceRoleKey ?? '',
+    created_at: record.createdAt,
+    ...(baseDomain && !record.isDefault ? { host_url: `${isHttps(platform, request) ? 'https' : 'http'}://${record.ref}.${baseDomain}` } : {}),
+    ...(record.problem ? { problem: record.problem } : {}),
+  };
+}
+
+const objectBody = (value: unknown): Record<string, unknown> =>
+  value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+
+function projectName(raw: unknown): string {
+  if (typeof raw !== 'string' || raw.trim() === '') throw invalid('name is required');
+  const name = raw.trim();
+  if (name.length > 64) throw invalid('name must be at most 64 characters long');
+  return name;
+}
+
+type RefParams = { Params: { ref: string } };
+
+/** Response headers of the admin API worth passing on. */
+const FORWARDED_HEADERS = ['content-type', 'x-total-count', 'link', 'x-sb-error-code', 'retry-after', 'content-range', 'x-supabase-api-version'];
+
+export function projectRoutes(app: FastifyInstance, platform: Platform): void {
+  const { registry } = platform;
+
+  app.get('/projects', async (request) => ({ projects: registry.list().map((record) => projectView(platform, request, record)) }));
+
+  app.post('/projects', async (request) => {
+    const body = objectBody(request.body);
+    const name = projectName(body.name);
+    const url = body.database_url;
+    if (url !== undefined && url !== null && typeof url !== 'string') throw invalid('database_url must be a string');
+    const record = await registry.create({ name, databaseUrl: typeof url === 'string' && url.trim() ? url.trim() : undefined });
+    await platform.audit(sessionOf(request).admin, 'project_created', { project_ref: record.ref, name, database: record.dbKind }, clientMeta(platform, request).ip);
+    return projectView(platform, request, record);
+  });
+
+  app.get<RefParams>('/projects/:ref', async (request) => projectView(platform, request, registry.require(request.params.ref)));
+
+  app.patch<RefParams>('/projects/:ref', async (request) => {
+    const name = projectName(objectBody(request.body).name);
+    await registry.rename(request.params.ref, name);
+    await platform.audit(sessionOf(request).admin, 'project_renamed', { project_ref: request.params.ref, name }, clientMeta(platform, request).ip);
+    return projectView(platform, request, registry.require(request.params.ref));
+  });
+
+  app.post<RefParams>('/projects/:ref/captcha/test', async (request) => {
+    const { ref } = request.params;
+    registry.require(ref);
+    const body = objectBody(request.body);
+    // Without a secret, the one the project has (the console shows it masked).
+    const config = (await registry.serve(ref)).deps.config;
+    const result = await testCaptchaSecret({
+      provider: body.provider ?? config.captchaProvider,
+      secret: body.secret === undefined || body.secret === MASK ? config.captchaSecret : body.secret,
+      verifyUrl: body.verify_url ?? config.captchaVerifyUrl,
+    });
+    await platform.audit(sessionOf(request).admin, 'captcha_secret_tested', { project_ref: ref, ok: result.ok }, clientMeta(platform, request).ip);
+    return result;
+  });
+
+  app.route<{ Params: { ref: string; '*': string } }>({
+    method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    url: '/projects/:ref/admin/*',
+    handler: async (request, reply) => {
+      const { ref } = request.params;
+      const record = registry.require(ref);
+      const served = await registry.serve(ref);
+      const key = record.apiKeys?.serviceRoleKey ?? '';
+      // The path and query as the client encoded them, after /projects/<ref>/admin/.
+      const rawUrl = request.raw.url ?? '';
+      const marker = `/projects/${ref}/admin/`;
+      const rest = rawUrl.slice(rawUrl.indexOf(marker) + marker.length);
+      const path = rest.split('?')[0];
+      const query = rest.includes('?') ? rest.slice(rest.indexOf('?')) : '';
+      const response = await served.app.inject({
+        method: request.method as 'GET',
+        url: `/auth/v1/admin/${path}${query}`,
+        headers: {
+          authorization: `Bearer ${key}`,
+          apikey: key,
+          'x-supabase-api-version': '2024-01-01',
+          ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        payload: request.body === undefined ? undefined : JSON.stringify(request.body),
+      });
+      if (request.method !== 'GET') {
+        await platform.audit(
+          sessionOf(request).admin,
+          'admin_api_request',
+          { project_ref: ref, method: request.method, path: `/admin/${path}`, status: response.statusCode },
+          clientMeta(platform, request).ip,
+        );
+      }
+      reply.code(response.statusCode);
+      for (const name of FORWARDED_HEADERS) {
+        const value = response.headers[name];
+        if (value !== undefined) reply.header(name, value);
+      }
+      return reply.send(response.rawPayload);
+    },
+  });
+}

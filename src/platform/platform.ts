@@ -1,0 +1,99 @@
+/**
+ * The platform: the project registry, settings editing, console administrators and the live sync,
+ * opened around the default project that `foyer start` opened. The HTTP side is src/http/platform/.
+ */
+import { fileURLToPath } from 'node:url';
+import type { FastifyServerOptions } from 'fastify';
+import pino from 'pino';
+import type { Env } from '../config/load.js';
+import { resolveMasterKey, type MasterKey } from '../projects/master-key.js';
+import { ProjectRegistry, type PlatformLog } from '../projects/registry.js';
+import { SettingsService } from '../projects/settings-service.js';
+import { startSync, type PlatformSync } from '../projects/sync.js';
+import type { Project } from '../runtime.js';
+import { insertConsoleAuditEntry } from '../store/console-auth.js';
+import { ConsoleAuth, type ConsoleAdmin } from './console-auth.js';
+import type { LoginLimiter } from './login-limiter.js';
+
+export interface PlatformOptions {
+  /** The variables the default project was configured with: they pin its settings. */
+  readonly env: Env;
+  readonly project: Project;
+  readonly logger?: FastifyServerOptions['logger'];
+  readonly log?: PlatformLog;
+  /** Where the built console is (default: console/dist of this package). */
+  readonly consoleDir?: string;
+  readonly loginLimiter?: LoginLimiter;
+}
+
+export const defaultConsoleDir = (): string => fileURLToPath(new URL('../../console/dist/', import.meta.url));
+
+export class Platform {
+  private constructor(
+    readonly registry: ProjectRegistry,
+    readonly settings: SettingsService,
+    readonly auth: ConsoleAuth,
+    readonly masterKey: MasterKey,
+    readonly consoleDir: string,
+    private readonly sync: PlatformSync,
+  ) {}
+
+  static async open(options: PlatformOptions): Promise<Platform> {
+    const config = options.project.deps.config;
+    const log = options.log ?? pinoLog(config.logLevel);
+    const masterKey = resolveMasterKey(config);
+    const registry = await ProjectRegistry.open({
+      serverEnv: options.env,
+      defaultProject: options.project,
+      box: masterKey.box,
+      logger: options.logger,
+      log,
+    });
+    try {
+      const sync = await startSync(registry, config.databaseUrl);
+      const auth = new ConsoleAuth(registry.control, { limiter: options.loginLimiter });
+      return new Platform(registry, new SettingsService(registry), auth, masterKey, options.consoleDir ?? defaultConsoleDir(), sync);
+    } catch (error) {
+      await registry.close();
+      throw error;
+    }
+  }
+
+  get consoleEnabled(): boolean {
+    return this.registry.defaultConfig.consoleEnabled;
+  }
+
+  /** Writes a console action to the default project's audit log, with the administrator as actor. */
+  async audit(admin: ConsoleAdmin, action: string, traits: Record<string, unknown>, ip: string | null): Promise<void> {
+    await insertConsoleAuditEntry(this.registry.control, { adminId: admin.id, adminEmail: admin.email, action, traits, ip });
+  }
+
+  /** Lines for the start banner: the console, and the one-time setup link while no administrator exists. */
+  async bannerLines(baseUrl: string): Promise<string[]> {
+    const base = baseUrl.replace(/\/$/, '');
+    const lines: string[] = [];
+    if (this.consoleEnabled) {
+      const token = await this.auth.issueSetupToken();
+      lines.push(`  Console:                  ${base}/console`);
+      if (token) lines.push(`  Console setup (one-time): ${base}/console/setup?token=${token}`);
+    }
+    const others = this.registry.list().filter((record) => !record.isDefault);
+    if (others.length) lines.push(`  Projects:                 ${others.length} more at ${base}/p/<ref> (${others.map((record) => record.ref).join(', ')})`);
+    if (this.masterKey.source === 'generated') lines.push(`  Master key:               generated, kept in ${this.masterKey.file}`);
+    return lines;
+  }
+
+  async close(): Promise<void> {
+    await this.sync.close();
+    await this.registry.close();
+  }
+}
+
+function pinoLog(level: string): PlatformLog {
+  const logger = pino({ level, name: 'foyer-platform' });
+  return {
+    info: (message) => logger.info(message),
+    warn: (message) => logger.warn(message),
+    error: (message) => logger.error(message),
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * Live dependencies: the AuthDeps a project's app is built with, whose `config` (and what is built
+ * from it: CAPTCHA verifier, rate limiters, mailer) can be swapped while the app serves. Route code reads
+ * `deps.config` per request, so a swap is in force from the next request on, without a restart.
+ */
+import type { AuthDeps } from '../auth/deps.js';
+import { withOverrides, type Config } from '../config/load.js';
+import type { SettingKey } from '../config/settings.js';
+import { createMailer, type Mailer } from '../mail/mailer.js';
+import { createCaptchaVerifier } from '../security/captcha/verifier.js';
+import { createRateLimits, type RateLimits } from '../security/rate-limit.js';
+import { isServerSetting } from './catalog.js';
+
+/** How long a replaced rate limiter or mailer stays open for requests already holding it. */
+const RETIRE_AFTER_MS = 30_000;
+
+export interface LiveDeps {
+  readonly deps: AuthDeps;
+  /** Puts `next` in force; server-wide values (keys, database, listener) keep their opening values. */
+  apply(next: Config): Promise<void>;
+  /** Closes the limiters and mailers (current and retired); not the database. */
+  close(): Promise<void>;
+}
+
+const changed = (a: Config, b: Config, keys: readonly string[]) =>
+  keys.some((key) => JSON.stringify(a[key as keyof Config]) !== JSON.stringify(b[key as keyof Config]));
+
+const keysStarting = (config: Config, prefix: string) => Object.keys(config).filter((key) => key.startsWith(prefix));
+
+export function makeLive(opened: AuthDeps): LiveDeps {
+  const serverValues: Partial<Record<SettingKey, unknown>> = {};
+  for (const key of Object.keys(opened.config) as SettingKey[]) if (isServerSetting(key)) serverValues[key] = opened.config[key];
+  const state: { config: Config; captcha: AuthDeps['captcha']; rateLimits: RateLimits; mailer: Mailer } = {
+    config: opened.config,
+    captcha: opened.captcha,
+    rateLimits: opened.rateLimits,
+    mailer: opened.mailer,
+  };
+  const retired = new Set<{ close(): void | Promise<void> }>();
+  const retire = (component: { close(): void | Promise<void> }) => {
+    retired.add(component);
+    setTimeout(() => {
+      if (!retired.delete(component)) return;
+      void Promise.resolve(component.close()).catch(() => {});
+    }, RETIRE_AFTER_MS).unref();
+  };
+  let applying: Promise<void> = Promise.resolve();
+
+  const deps: AuthDeps = {
+    db: opened.db,
+    keyring: opened.keyring,
+    clientIp: opened.clientIp,
+    get config() {
+      return state.config;
+    },
+    get captcha() {
+      return state.captcha;
+    },
+    get rateLimits() {
+      return state.rateLimits;
+    },
+    get mailer() {
+      return state.mailer;
+    },
+  };
+
+  const applyNow = async (candidate: Config) => {
+    const next = withOverrides(candidate, serverValues as Partial<Config>);
+    const previous = state.config;
+    // Built before anything is swapped: a failure (Redis unreachable) leaves the old settings in force.
+    const rateLimits = changed(previous, next, keysStarting(next, 'rateLimit')) ? await createRateLimits(next, opened.db) : undefined;
+    const mailer = changed(previous, next, keysStarting(next, 'smtp')) ? createMailer(next) : undefined;
+    state.captcha = createCaptchaVerifier(next);
+    if (rateLimits) {
+      retire(state.rateLimits);
+      state.rateLimits = rateLimits;
+    }
+    if (mailer) {
+      retire(state.mailer);
+      state.mailer = mailer;
+    }
+    state.config = next;
+  };
+
+  return {
+    deps,
+    apply(next) {
+      const run = applying.then(() => applyNow(next));
+      applying = run.catch(() => {});
+      return run;
+    },
+    async close() {
+      await applying;
+      const components = [...retired, state.rateLimits, state.mailer];
+      retired.clear();
+      await Promise.all(components.map((component) => Promise.resolve(component.close()).catch(() => {})));
+    },
+  };
+}

@@ -1,0 +1,395 @@
+/**
+ * Every project this deployment serves: the default one (configured by the environment, its database
+ * is the control database) and those created since, each with its own database, JWT secret (so its own
+ * anon/service_role keys) and settings, served by its own app instance. Projects other than the default
+ * are opened on first use and kept open.
+ */
+import { randomInt } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { buildApp } from '../app.js';
+import type { AuthDeps } from '../auth/deps.js';
+import { ConfigError, type Config, type Env } from '../config/load.js';
+import { invalid, masterKeyRequired, PlatformError, projectNotFound } from '../platform/errors.js';
+import { openProject, type Project } from '../runtime.js';
+import { deriveApiKeys, type ApiKeys } from '../security/api-keys.js';
+import { randomSecret } from '../security/crypto.js';
+import { createKeyring } from '../security/jwt.js';
+import { isSealed, type SecretBox } from '../security/secret-box.js';
+import type { Db } from '../store/db.js';
+import {
+  claimDatabase,
+  currentSettings,
+  currentVersions,
+  ensureDefaultProject,
+  insertProject,
+  listProjectRows,
+  notifyPlatform,
+  releaseDatabase,
+  type ProjectRow,
+  type StoredOverrides,
+} from '../store/platform-projects.js';
+import { effectiveConfig, pinnedBy, projectEnvironment, type ProjectEnvironment, type ProjectSecrets } from './effective.js';
+import { makeLive, type LiveDeps } from './live.js';
+
+export const DEFAULT_REF = 'default';
+
+export interface ProjectRecord {
+  readonly ref: string;
+  name: string;
+  readonly isDefault: boolean;
+  readonly dbKind: 'embedded' | 'postgres';
+  readonly createdAt: string;
+  readonly apiKeys: ApiKeys | undefined;
+  /** Why the project cannot be served (its secrets do not open), if so. */
+  readonly problem: string | undefined;
+}
+
+export interface ServedProject {
+  readonly record: ProjectRecord;
+  readonly deps: AuthDeps;
+  readonly app: FastifyInstance;
+  readonly environment: ProjectEnvironment;
+  /** The settings version in force. */
+  version: number;
+  readonly live: LiveDeps;
+  readonly db: Db;
+}
+
+export interface PlatformLog {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface RegistryOptions {
+  /** The variables the default project was configured with (process environment and .env files). */
+  readonly serverEnv: Env;
+  readonly defaultProject: Project;
+  readonly box: SecretBox | undefined;
+  readonly logger?: FastifyServerOptions['logger'];
+  readonly log: PlatformLog;
+}
+
+const REF_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+export const newRef = (): string => Array.from({ length: 20 }, () => REF_ALPHABET[randomInt(REF_ALPHABET.length)]).join('');
+export const overrideContext = (ref: string, name: string) => `settings:${ref}:${name}`;
+const secretContext = (ref: string, column: string) => `project:${ref}:${column}`;
+
+export class ProjectRegistry {
+  readonly control: Db;
+  readonly box: SecretBox | undefined;
+  readonly defaultConfig: Config;
+  private readonly records = new Map<string, ProjectRecord>();
+  private readonly secrets = new Map<string, ProjectSecrets>();
+  private readonly served = new Map<string, Promise<ServedProject>>();
+  private readonly reloads = new Map<string, Promise<void>>();
+  private defaultServed!: ServedProject;
+  private closed = false;
+
+  private constructor(private readonly options: RegistryOptions) {
+    this.control = options.defaultProject.deps.db;
+    this.box = options.box;
+    this.defaultConfig = options.defaultProject.deps.config;
+  }
+
+  static async open(options: RegistryOptions): Promise<ProjectRegistry> {
+    const registry = new ProjectRegistry(options);
+    await registry.openDefault();
+    return registry;
+  }
+
+  get log(): PlatformLog {
+    return this.options.log;
+  }
+
+  get default(): ServedProject {
+    return this.defaultServed;
+  }
+
+  list(): ProjectRecord[] {
+    return [...this.records.values()];
+  }
+
+  get(ref: string): ProjectRecord | undefined {
+    return this.records.get(ref);
+  }
+
+  require(ref: string): ProjectRecord {
+    const record = this.records.get(ref);
+    if (!record) throw projectNotFound(ref);
+    return record;
+  }
+
+  /** The project's app and live deps, opening it on first use. */
+  serve(ref: string): Promise<ServedProject> {
+    if (ref === DEFAULT_REF) return Promise.resolve(this.defaultServed);
+    const record = this.require(ref);
+    let opening = this.served.get(ref);
+    if (!opening) {
+      opening = this.openServed(record);
+      this.served.set(ref, opening);
+      // A failure is not cached: the next request tries again.
+      opening.catch(() => this.served.delete(ref));
+    }
+    return opening;
+  }
+
+  /** What the project's configuration is built from. */
+  environment(ref: string): ProjectEnvironment {
+    if (ref === DEFAULT_REF) return this.defaultServed.environment;
+    const record = this.require(ref);
+    const secrets = this.secrets.get(ref);
+    if (!secrets) throw new PlatformError(503, 'project_unavailable', record.problem ?? 'project secrets unavailable');
+    return this.environmentFor(ref, record.dbKind, secrets);
+  }
+
+  /** Stored overrides with secret values opened (one that does not open is left out, with a warning). */
+  openOverrides(ref: string, stored: StoredOverrides): Record<string, string> {
+    const plain: Record<string, string> = {};
+    for (const [name, value] of Object.entries(stored)) {
+      if (!isSealed(value)) {
+        plain[name] = value;
+        continue;
+      }
+      try {
+        if (!this.box) throw new Error('FOYER_MASTER_KEY is not set');
+        plain[name] = this.box.open(value, overrideContext(ref, name));
+      } catch (error) {
+        this.log.warn(`project ${ref}: the stored value of ${name} cannot be opened (${(error as Error).message}); it is ignored`);
+      }
+    }
+    return plain;
+  }
+
+  async create(input: { name: string; databaseUrl: string | undefined }): Promise<ProjectRecord> {
+    if (!this.box) throw masterKeyRequired('create projects');
+    const { databaseUrl } = input;
+    if (!databaseUrl && !this.defaultConfig.embedded) {
+      throw invalid(
+        'database_url is required: Foyer runs on PostgreSQL, and an embedded project database could not be shared by several Foyer processes',
+      );
+    }
+    const ref = newRef();
+    const kind = databaseUrl ? 'postgres' : 'embedded';
+    const secrets: ProjectSecrets = { jwtSecret: randomSecret(48), databaseUrl };
+    const environment = this.environmentFor(ref, kind, secrets);
+    let config: Config;
+    try {
+      config = effectiveConfig(environment, {});
+    } catch (error) {
+      if (error instanceof ConfigError) throw invalid(error.message.replace(/DATABASE_URL/g, 'database_url'));
+      throw error;
+    }
+    let project: Project;
+    try {
+      project = await openProject(config);
+    } catch (error) {
+      this.removeEmbeddedDir(ref, kind);
+      throw new PlatformError(422, 'database_unavailable', `The project database could not be opened: ${(error as Error).message}`);
+    }
+    let claimed = false;
+    try {
+      const owner = await claimDatabase(project.deps.db, ref);
+      if (owner !== ref) throw new PlatformError(409, 'database_in_use', `That database is already served by Foyer as project ${owner}`);
+      claimed = true;
+      const row = await this.control.transaction(async (tx) => {
+        const inserted = await insertProject(tx, {
+          ref,
+          name: input.name,
+          db_kind: kind,
+          database_url_sealed: databaseUrl ? this.box!.seal(databaseUrl, secretContext(ref, 'database_url')) : null,
+          jwt_secret_sealed: this.box!.seal(secrets.jwtSecret, secretContext(ref, 'jwt_secret')),
+        });
+        await notifyPlatform(tx, { type: 'project', ref });
+        return inserted;
+      });
+      const record = await this.addRecord(row);
+      const served = this.wrap(record, environment, project, 0);
+      this.served.set(ref, served);
+      await served;
+      return record;
+    } catch (error) {
+      if (claimed) await releaseDatabase(project.deps.db, ref).catch(() => {});
+      await project.deps.rateLimits.close().catch(() => {});
+      await project.deps.db.close().catch(() => {});
+      this.removeEmbeddedDir(ref, kind);
+      throw error;
+    }
+  }
+
+  async rename(ref: string, name: string): Promise<void> {
+    this.require(ref);
+    await this.control.transaction(async (tx) => {
+      await tx.query(`update foyer.projects set name = $2 where ref = $1`, [ref, name]);
+      await notifyPlatform(tx, { type: 'project', ref });
+    });
+    this.require(ref).name = name;
+  }
+
+  /** Re-reads the projects table: projects another process created, new names. */
+  async refreshProjects(): Promise<void> {
+    for (const row of await listProjectRows(this.control)) {
+      const known = this.records.get(row.ref);
+      if (known) known.name = row.name;
+      else if (row.ref !== DEFAULT_REF) await this.addRecord(row);
+    }
+  }
+
+  /** Puts the newest stored settings of `ref` in force in this process (when it is open here). */
+  reloadSettings(ref: string): Promise<void> {
+    const previous = this.reloads.get(ref) ?? Promise.resolve();
+    const next = previous.then(() => this.reloadNow(ref)).catch((error: unknown) => {
+      this.log.error(`project ${ref}: settings reload failed: ${(error as Error).message}`);
+    });
+    this.reloads.set(ref, next);
+    return next;
+  }
+
+  /** Everything another process may have changed (after a missed notification, and as a slow poll). */
+  async refreshAll(): Promise<void> {
+    await this.refreshProjects();
+    const versions = await currentVersions(this.control);
+    const open = [DEFAULT_REF, ...this.served.keys()];
+    await Promise.all(open.map(async (ref) => {
+      const served = ref === DEFAULT_REF ? this.defaultServed : await this.served.get(ref)?.catch(() => undefined);
+      if (served && served.version !== (versions.get(ref) ?? 0)) await this.reloadSettings(ref);
+    }));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.reloads.values()]);
+    const others = await Promise.all([...this.served.values()].map((opening) => opening.catch(() => undefined)));
+    await Promise.all(
+      others.map(async (served) => {
+        if (!served) return;
+        await served.app.close().catch(() => {});
+        await served.live.close();
+        await served.db.close().catch(() => {});
+      }),
+    );
+    // The default project's database belongs to whoever opened it (`foyer start`).
+    await this.defaultServed.app.close().catch(() => {});
+    await this.defaultServed.live.close();
+  }
+
+  private async reloadNow(ref: string): Promise<void> {
+    const opening = ref === DEFAULT_REF ? Promise.resolve(this.defaultServed) : this.served.get(ref);
+    const served = await opening?.catch(() => undefined);
+    if (!served || this.closed) return;
+    const { version, overrides } = await currentSettings(this.control, ref);
+    if (version === served.version) return;
+    const config = effectiveConfig(served.environment, this.openOverrides(ref, overrides));
+    await served.live.apply(config);
+    served.version = version;
+    this.log.info(`project ${ref}: settings version ${version} in force`);
+  }
+
+  private async openDefault(): Promise<void> {
+    const { defaultProject, serverEnv } = this.options;
+    const db = this.control;
+    await ensureDefaultProject(db, this.defaultConfig.embedded ? 'embedded' : 'postgres');
+    const owner = await claimDatabase(db, DEFAULT_REF);
+    if (owner !== DEFAULT_REF) this.log.warn(`this database is also project ${owner} of a Foyer deployment; serving it as the default project`);
+    const environment: ProjectEnvironment = { base: serverEnv, pinned: pinnedBy(serverEnv) };
+    const rows = await listProjectRows(db);
+    const defaultRow = rows.find((row) => row.ref === DEFAULT_REF)!;
+    const record: ProjectRecord = {
+      ref: DEFAULT_REF,
+      name: defaultRow.name,
+      isDefault: true,
+      dbKind: defaultRow.db_kind,
+      createdAt: defaultRow.created_at,
+      apiKeys: defaultProject.apiKeys,
+      problem: undefined,
+    };
+    this.records.set(DEFAULT_REF, record);
+    const { version, overrides } = await currentSettings(db, DEFAULT_REF);
+    const live = makeLive(defaultProject.deps);
+    if (version > 0) {
+      try {
+        await live.apply(effectiveConfig(environment, this.openOverrides(DEFAULT_REF, overrides)));
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        this.log.error(`default project: settings version ${version} is not valid with this environment, so it is not applied: ${error.message}`);
+      }
+    }
+    const app = await buildApp({ deps: live.deps, logger: this.options.logger });
+    this.defaultServed = { record, deps: live.deps, app, environment, version, live, db };
+    for (const row of rows) if (row.ref !== DEFAULT_REF) await this.addRecord(row);
+  }
+
+  private async addRecord(row: ProjectRow): Promise<ProjectRecord> {
+    let secrets: ProjectSecrets | undefined;
+    let problem: string | undefined;
+    try {
+      if (!this.box) throw new Error('FOYER_MASTER_KEY is not set');
+      secrets = {
+        jwtSecret: this.box.open(row.jwt_secret_sealed ?? '', secretContext(row.ref, 'jwt_secret')),
+        databaseUrl: row.database_url_sealed ? this.box.open(row.database_url_sealed, secretContext(row.ref, 'database_url')) : undefined,
+      };
+    } catch (error) {
+      problem = `its secrets cannot be opened: ${(error as Error).message}`;
+      this.log.error(`project ${row.ref} is not served: ${problem}`);
+    }
+    const apiKeys = secrets ? await deriveApiKeys(createKeyring({ secret: secrets.jwtSecret })) : undefined;
+    const record: ProjectRecord = {
+      ref: row.ref,
+      name: row.name,
+      isDefault: false,
+      dbKind: row.db_kind,
+      createdAt: row.created_at,
+      apiKeys,
+      problem,
+    };
+    if (secrets) this.secrets.set(row.ref, secrets);
+    this.records.set(row.ref, record);
+    return record;
+  }
+
+  private environmentFor(ref: string, kind: 'embedded' | 'postgres', secrets: ProjectSecrets): ProjectEnvironment {
+    return projectEnvironment(this.options.serverEnv, this.defaultConfig, { ref, kind, dataDir: this.embeddedDir(ref), ...secrets });
+  }
+
+  private embeddedDir(ref: string): string {
+    return join(resolve(this.defaultConfig.dataDir), 'projects', ref);
+  }
+
+  private removeEmbeddedDir(ref: string, kind: 'embedded' | 'postgres'): void {
+    if (kind === 'embedded') rmSync(this.embeddedDir(ref), { recursive: true, force: true });
+  }
+
+  private async openServed(record: ProjectRecord): Promise<ServedProject> {
+    if (this.closed) throw new PlatformError(503, 'project_unavailable', 'Foyer is shutting down');
+    const environment = this.environment(record.ref);
+    const { version, overrides } = await currentSettings(this.control, record.ref);
+    let config: Config;
+    try {
+      config = effectiveConfig(environment, this.openOverrides(record.ref, overrides));
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      this.log.error(`project ${record.ref}: settings version ${version} is not valid, serving it with defaults: ${error.message}`);
+      config = effectiveConfig(environment, {});
+    }
+    const project = await openProject(config);
+    const owner = await claimDatabase(project.deps.db, record.ref).catch(async (error: unknown) => {
+      await project.deps.db.close();
+      throw error;
+    });
+    if (owner !== record.ref) {
+      await project.deps.db.close();
+      throw new PlatformError(503, 'project_unavailable', `The database of project ${record.ref} belongs to project ${owner}`);
+    }
+    return this.wrap(record, environment, project, version);
+  }
+
+  private async wrap(record: ProjectRecord, environment: ProjectEnvironment, project: Project, version: number): Promise<ServedProject> {
+    const live = makeLive(project.deps);
+    const app = await buildApp({ deps: live.deps, logger: this.options.logger });
+    await app.ready();
+    return { record, deps: live.deps, app, environment, version, live, db: project.deps.db };
+  }
+}

@@ -1,0 +1,350 @@
+/**
+ * The console in a real browser (issue 7's acceptance): headless Chromium (playwright-core, the system
+ * /usr/bin/chromium) drives the console served by a real `foyer start`, while supabase-js clients of
+ * the projects check that what the console changes is in force at once:
+ *  - set up the first administrator from the setup link, log out, log in;
+ *  - create a second project; its keys and createClient snippet are shown;
+ *  - anonymous sign-ins off for it → anonymous_provider_disabled at once, the default project unaffected; on again → they work;
+ *  - a value the server refuses shows its message at the setting it names;
+ *  - CAPTCHA against a local siteverify server ("Test secret", then captcha_failed without a token);
+ *  - the anonymous rate limit → 429 after it; revert to an earlier version lifts it;
+ *  - the dashboard shows the counts the database holds after N anonymous and M converted users;
+ *  - users, cleanup, RLS audit, outbox, audit log, history and diff pages render; phone and dark screenshots.
+ * Screenshots: test-artifacts/console/*.png.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { startServer, type RunningServer } from '../helpers/server.js';
+import { startSiteverifyServer, type SiteverifyServer } from '../helpers/siteverify.js';
+import {
+  adminFetch,
+  CHROMIUM,
+  countUsers,
+  ensureConsoleBuilt,
+  launchBrowser,
+  screenshot,
+  signInAnonymously,
+  typecheckConsole,
+  type Browser,
+} from './browser.js';
+import { consoleUrl, openSection, saveSettings, setupUrlFrom, settingControl } from './pages.js';
+
+const ADMIN = { email: 'ops@example.com', password: 'correct horse battery staple' };
+const ANON = 'GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED';
+const RATE = 'GOTRUE_RATE_LIMIT_ANONYMOUS_USERS';
+/** N anonymous users created for the dashboard, M of them converted. */
+const N = 5;
+const M = 2;
+
+interface ProjectKeys {
+  readonly ref: string;
+  readonly apiUrl: string;
+  readonly anonKey: string;
+  readonly serviceRoleKey: string;
+}
+
+describe('the console in a real browser', { skip: existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}` }, () => {
+  let server: RunningServer;
+  let siteverify: SiteverifyServer;
+  let browser: Browser;
+  let page: Page;
+  let dataDir: string;
+  let second: ProjectKeys;
+  /** Anonymous sign-ins that succeeded on the second project (each one is a row of auth.users). */
+  let signups = 0;
+
+  const signInSecond = async (captchaToken?: string) => {
+    const result = await signInAnonymously(second.apiUrl, second.anonKey, captchaToken);
+    if (result.ok) signups += 1;
+    return result;
+  };
+  const signInDefault = () => signInAnonymously(server.url, server.anonKey);
+
+  before(async () => {
+    await ensureConsoleBuilt();
+    siteverify = await startSiteverifyServer();
+    dataDir = mkdtempSync(join(tmpdir(), 'foyer-console-'));
+    server = await startServer({ FOYER_DATA_DIR: dataDir, GOTRUE_LOG_LEVEL: 'warn' });
+    browser = await launchBrowser();
+    page = browser.page;
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    await siteverify?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('type-checks the console (strict, its own tsconfig: DOM and JSX)', async () => {
+    assert.deepEqual(await typecheckConsole(), []);
+  });
+
+  it('sets up the first administrator from the setup link, logs out and logs in', async () => {
+    const setupUrl = setupUrlFrom(server.output());
+    await page.goto(setupUrl);
+    await page.getByRole('heading', { name: 'Create the first administrator' }).waitFor();
+    await page.getByLabel('Email').fill(ADMIN.email);
+    await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
+    await page.getByLabel('Repeat the password').fill(ADMIN.password);
+    await screenshot(page, '01-setup');
+    await page.getByRole('button', { name: 'Create administrator' }).click();
+    await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
+    // The setup link works once.
+    const again = await page.evaluate(async () => (await fetch('/platform/v1/setup/status')).json());
+    assert.deepEqual(again, { needs_setup: false });
+
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.getByLabel('Email').fill(ADMIN.email);
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: /invalid/i }).waitFor();
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await screenshot(page, '02-login');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
+    // The session cookie is httpOnly: the page's scripts cannot read it.
+    assert.equal(await page.evaluate(() => document.cookie.includes('foyer')), false);
+  });
+
+  it('creates a second project and shows its endpoints, keys and createClient snippet', async () => {
+    await page.getByLabel('Project name').fill('Second app');
+    await page.getByRole('button', { name: 'Create project' }).click();
+    await page.getByRole('heading', { name: 'Endpoints' }).waitFor();
+    const value = (testId: string) => page.getByTestId(testId).getAttribute('data-value') as Promise<string>;
+    const ref = decodeURIComponent(/#\/projects\/([^/]+)/.exec(page.url())?.[1] ?? '');
+    second = { ref, apiUrl: await value('api-url'), anonKey: await value('anon-key'), serviceRoleKey: await value('service-role-key') };
+    assert.ok(second.ref, 'the console navigated to the new project');
+    assert.notEqual(second.apiUrl, server.url, 'the second project has its own URL');
+    assert.notEqual(second.anonKey, server.anonKey, 'and its own keys');
+    const snippet = await page.locator('pre').allInnerTexts();
+    assert.ok(snippet.some((code) => code.includes(second.apiUrl) && code.includes(second.anonKey)));
+    assert.ok(snippet.some((code) => code.includes('realtime: { transport: WebSocket }')), 'the Node 20 snippet passes a WebSocket');
+    await screenshot(page, '03-project-keys');
+    const first = await signInSecond();
+    assert.equal(first.ok, true, `a new project signs in anonymously: ${first.code}`);
+    await page.goto(consoleUrl(server.url, '#/'));
+    await page.getByRole('link', { name: 'Second app' }).waitFor();
+    await screenshot(page, '04-projects');
+  });
+
+  it('turns anonymous sign-ins off for the second project: refused at once, the default project unaffected; on again restores them', async () => {
+    await openSection(page, server.url, second.ref, 'settings');
+    const toggle = settingControl(page, ANON);
+    assert.equal(await toggle.getAttribute('aria-checked'), 'true');
+    await toggle.click();
+    assert.equal(await toggle.getAttribute('aria-checked'), 'false');
+    await saveSettings(page);
+
+    const refused = await signInSecond();
+    assert.equal(refused.ok, false);
+    assert.equal(refused.code, 'anonymous_provider_disabled');
+    const other = await signInDefault();
+    assert.equal(other.ok, true, `the default project still signs in anonymously: ${other.code}`);
+    await screenshot(page, '05-settings-anonymous-off');
+
+    await settingControl(page, ANON).click();
+    await saveSettings(page);
+    const restored = await signInSecond();
+    assert.equal(restored.ok, true, `anonymous sign-ins are back: ${restored.code}`);
+  });
+
+  it('shows a value the server refuses at the setting it names, and keeps it unsaved', async () => {
+    const field = settingControl(page, 'GOTRUE_PASSWORD_MIN_LENGTH');
+    await field.fill('3');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    const error = page.locator('[data-setting="GOTRUE_PASSWORD_MIN_LENGTH"] .field-error');
+    await error.waitFor();
+    assert.match(await error.innerText(), /GOTRUE_PASSWORD_MIN_LENGTH/);
+    assert.equal(await field.getAttribute('aria-invalid'), 'true');
+    await screenshot(page, '06-settings-validation');
+    await page.getByRole('button', { name: 'Discard' }).click();
+  });
+
+  it(`creates ${N} anonymous users and converts ${M} of them through the admin API`, async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < N; i += 1) {
+      const result = await signInSecond();
+      assert.equal(result.ok, true, `anonymous sign-in ${i + 1}: ${result.code}`);
+      ids.push(result.userId as string);
+    }
+    for (let i = 0; i < M; i += 1) {
+      const { status } = await adminFetch(second.apiUrl, second.serviceRoleKey, `users/${ids[i]}`, {
+        method: 'PUT',
+        body: { email: `converted-${i}@example.com`, email_confirm: true },
+      });
+      assert.equal(status, 200);
+    }
+  });
+
+  it('configures CAPTCHA against a local siteverify server: "Test secret", then anonymous sign-in demands a token', async () => {
+    await openSection(page, server.url, second.ref, 'captcha');
+    await page.getByLabel('Provider').selectOption('hcaptcha');
+    await page.getByLabel('Secret key').fill('console-test-secret');
+    await page.getByLabel('Siteverify URL (optional)').fill(siteverify.url);
+
+    siteverify.mode = { kind: 'fail', codes: ['invalid-input-secret'] };
+    await page.getByRole('button', { name: 'Test secret' }).click();
+    await page.getByTestId('captcha-test-result').filter({ hasText: 'invalid-input-secret' }).waitFor();
+    siteverify.mode = { kind: 'fail', codes: ['invalid-input-response'] };
+    await page.getByRole('button', { name: 'Test secret' }).click();
+    await page.getByTestId('captcha-test-result').filter({ hasText: /accepted/i }).waitFor();
+    assert.equal(siteverify.received.at(-1)?.form.secret, 'console-test-secret');
+
+    siteverify.mode = { kind: 'pass' };
+    await page.getByRole('switch', { name: 'Require CAPTCHA' }).click();
+    await page.getByRole('button', { name: 'Save CAPTCHA settings' }).click();
+    await page.getByRole('status').filter({ hasText: /Saved: version \d+/ }).waitFor();
+    await screenshot(page, '07-captcha');
+
+    const without = await signInSecond();
+    assert.equal(without.ok, false);
+    assert.equal(without.code, 'captcha_failed');
+    const withToken = await signInSecond('a-token-the-local-siteverify-accepts');
+    assert.equal(withToken.ok, true, `with a token: ${withToken.code}`);
+    assert.equal(siteverify.received.at(-1)?.form.response, 'a-token-the-local-siteverify-accepts');
+    assert.equal((await signInDefault()).ok, true, 'the default project needs no token');
+
+    await page.getByRole('switch', { name: 'Require CAPTCHA' }).click();
+    await page.getByRole('button', { name: 'Save CAPTCHA settings' }).click();
+    await page.getByRole('status').filter({ hasText: /Saved: version \d+/ }).waitFor();
+    assert.equal((await signInSecond()).ok, true, 'CAPTCHA off again: no token needed');
+  });
+
+  let versionBeforeLimit = 0;
+  it('sets the anonymous rate limit: 429 after it, the default project unaffected', async () => {
+    await openSection(page, server.url, second.ref, 'settings');
+    versionBeforeLimit = Number((await page.getByTestId('settings-version').innerText()).replace(/\D/g, ''));
+    const limit = signups + 2;
+    await page.getByPlaceholder('Find a setting…').fill('RATE_LIMIT_ANONYMOUS');
+    await settingControl(page, RATE).fill(String(limit));
+    await saveSettings(page);
+    await screenshot(page, '08-settings-rate-limit');
+
+    let admitted = 0;
+    let refused: Awaited<ReturnType<typeof signInSecond>> | undefined;
+    for (let attempt = 0; attempt <= limit && !refused; attempt += 1) {
+      const result = await signInSecond();
+      if (result.ok) admitted += 1;
+      else refused = result;
+    }
+    assert.ok(refused, `no 429 within ${limit + 1} attempts`);
+    assert.equal(refused.status, 429);
+    assert.equal(refused.code, 'over_request_rate_limit');
+    assert.ok(admitted <= limit, `${admitted} admitted past a limit of ${limit}`);
+    assert.equal((await signInDefault()).ok, true, 'the default project keeps its own limit');
+  });
+
+  it('lists the versions with their diffs, reverts to the one before the limit, and diffs two projects', async () => {
+    await page.getByRole('tab', { name: 'Version history' }).click();
+    const newest = page.locator('[data-version]').first();
+    await newest.waitFor();
+    assert.match(await newest.innerText(), new RegExp(RATE));
+    assert.match(await newest.innerText(), new RegExp(ADMIN.email));
+    await screenshot(page, '09-settings-history');
+
+    const target = page.locator(`[data-version="${versionBeforeLimit}"]`);
+    await target.getByRole('button', { name: 'Revert to this version…' }).click();
+    await target.getByRole('button', { name: `Revert to version ${versionBeforeLimit}` }).click();
+    await page.getByRole('status').filter({ hasText: /Reverted/ }).waitFor();
+    const lifted = await signInSecond();
+    assert.equal(lifted.ok, true, `the revert lifted the limit: ${lifted.code}`);
+
+    await page.getByRole('tab', { name: 'Copy and compare' }).click();
+    await page.getByLabel('Project A').selectOption(second.ref);
+    const defaultRef = await page.getByLabel('Project B').locator('option', { hasText: '(default)' }).first().getAttribute('value').catch(() => null);
+    await page.getByLabel('Project B').selectOption({ index: 1 });
+    if (defaultRef && defaultRef !== second.ref) await page.getByLabel('Project B').selectOption(defaultRef);
+    await page.getByRole('button', { name: 'Compare' }).click();
+    await page.getByTestId('settings-diff').or(page.getByText('The two projects have the same settings.')).waitFor();
+    await screenshot(page, '10-settings-compare');
+  });
+
+  it('shows on the dashboard the counts the database holds', async () => {
+    const anonymous = await countUsers(second.apiUrl, second.serviceRoleKey, true);
+    const permanent = await countUsers(second.apiUrl, second.serviceRoleKey, false);
+    assert.equal(anonymous, signups - M, 'every successful anonymous sign-in of the test is a user');
+    assert.equal(permanent, M);
+    await openSection(page, server.url, second.ref, 'dashboard');
+    await page.getByTestId('stat-anonymous').waitFor();
+    assert.equal(await page.getByTestId('stat-anonymous').innerText(), anonymous.toLocaleString('en-US'));
+    assert.equal(await page.getByTestId('stat-permanent').innerText(), permanent.toLocaleString('en-US'));
+    const rate = ((M / signups) * 100).toFixed(1);
+    assert.equal(await page.getByTestId('stat-conversion-rate').innerText(), `${rate} %`);
+    await page.locator('.recharts-surface').first().waitFor();
+    await screenshot(page, '11-dashboard');
+  });
+
+  it('finds, opens and deletes users', async () => {
+    await openSection(page, server.url, second.ref, 'users');
+    await page.getByLabel('Show').selectOption('permanent');
+    await page.getByTestId('users-table').waitFor();
+    assert.equal(await page.getByTestId('users-table').locator('tbody tr').count(), M);
+    await page.getByLabel('Search email, phone or id').fill('converted-0');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: 'converted-0@example.com' }).waitFor();
+    await screenshot(page, '12-users');
+    await page.getByRole('link', { name: 'converted-0@example.com' }).click();
+    await page.getByRole('heading', { name: 'Identities' }).waitFor();
+    await page.getByRole('heading', { name: 'Sessions' }).waitFor();
+    await page.waitForLoadState('networkidle');
+    await screenshot(page, '13-user-detail');
+
+    const before = await countUsers(second.apiUrl, second.serviceRoleKey, false);
+    await page.getByRole('button', { name: 'Delete user…' }).click();
+    await page.getByRole('button', { name: 'Delete converted-0@example.com' }).click();
+    await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
+    assert.equal(await countUsers(second.apiUrl, second.serviceRoleKey, false), before - 1);
+  });
+
+  it('renders the cleanup, RLS audit, mail outbox and audit log pages', async () => {
+    for (const [section, heading, shot] of [
+      ['cleanup', 'Anonymous user cleanup', '14-cleanup'],
+      ['rls', 'RLS audit', '15-rls-audit'],
+      ['mail', 'Mail outbox', '16-mail-outbox'],
+      ['audit', 'Audit log', '17-audit-log'],
+    ] as const) {
+      await openSection(page, server.url, second.ref, section);
+      await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
+      await page.waitForLoadState('networkidle');
+      assert.equal(await page.locator('.loading').count(), 0, `${section} finished loading`);
+      assert.equal(await page.locator('.notice-error').count(), 0, `${section} shows no error`);
+      await screenshot(page, shot);
+    }
+    // The audit log holds the sign-ups the test made.
+    await page.getByTestId('audit-table').waitFor();
+  });
+
+  it('is usable on a phone, in dark mode, and from the keyboard', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await openSection(page, server.url, second.ref, 'settings');
+    await screenshot(page, '18-phone-settings');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `the phone layout scrolls sideways by ${overflow}px`);
+    await openSection(page, server.url, second.ref, 'dashboard');
+    await page.locator('.recharts-surface').first().waitFor();
+    await screenshot(page, '19-phone-dashboard');
+
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.getByRole('button', { name: /Colour theme/ }).click();
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+    await page.locator('.recharts-surface').first().waitFor();
+    await screenshot(page, '20-dark-dashboard');
+    await page.getByRole('button', { name: /Colour theme/ }).click();
+
+    // The first Tab reaches the skip link; following it puts focus on the page's content.
+    await page.goto(consoleUrl(server.url, '#/'));
+    await page.reload();
+    await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'main');
+    assert.deepEqual(browser.pageErrors, [], 'no uncaught exception in the console');
+  });
+});
