@@ -5,10 +5,9 @@
  */
 import { FoyerError } from '../errors.js';
 import type { Queryable } from '../store/db.js';
-import { saveOneTimeToken } from '../store/one-time-tokens.js';
 import { emailTaken, type UserRow } from '../store/users.js';
 import type { AuthDeps } from './deps.js';
-import { assertMailFrequency, newOtp, sendTokenMail, tokenHash } from './mail-links.js';
+import { assertMailFrequency, issueMailToken, type PkceChallenge } from './mail-links.js';
 
 export async function requestEmailChange(
   deps: AuthDeps,
@@ -16,43 +15,22 @@ export async function requestEmailChange(
   user: UserRow,
   newEmail: string,
   redirectTo: string,
+  pkce?: PkceChallenge,
 ): Promise<void> {
   const { config } = deps;
   if (await emailTaken(tx, newEmail, user.aud ?? config.jwtAud, user.id)) {
     throw new FoyerError('email_exists', 'A user with this email address has already been registered');
   }
   assertMailFrequency(config, user.email_change_sent_at);
-  const otpNew = newOtp();
-  const hashNew = tokenHash(newEmail, otpNew);
-  const confirmCurrent = Boolean(user.email) && config.mailerSecureEmailChangeEnabled;
   await tx.query(
     `update auth.users set email_change = $2, email_change_sent_at = now(), email_change_confirm_status = 0,
             email_change_token_current = '', updated_at = now() where id = $1`,
     [user.id, newEmail],
   );
-  await saveOneTimeToken(tx, { userId: user.id, type: 'email_change_token_new', hash: hashNew, relatesTo: newEmail });
-  await sendTokenMail(deps, tx, {
-    kind: 'email_change',
-    to: newEmail,
-    type: 'email_change',
-    hash: hashNew,
-    otp: otpNew,
-    redirectTo,
-    newEmail,
-  });
-  if (confirmCurrent) {
-    const current = user.email as string;
-    const otpCurrent = newOtp();
-    const hashCurrent = tokenHash(current, otpCurrent);
-    await saveOneTimeToken(tx, { userId: user.id, type: 'email_change_token_current', hash: hashCurrent, relatesTo: current });
-    await sendTokenMail(deps, tx, {
-      kind: 'email_change',
-      to: current,
-      type: 'email_change',
-      hash: hashCurrent,
-      otp: otpCurrent,
-      redirectTo,
-      newEmail,
-    });
+  const mail = { userId: user.id, kind: 'email_change', verifyType: 'email_change', redirectTo, newEmail, pkce } as const;
+  await issueMailToken(deps, tx, { ...mail, tokenType: 'email_change_token_new', to: newEmail });
+  // A permanent user confirms from the current address too (secure email change).
+  if (user.email && config.mailerSecureEmailChangeEnabled) {
+    await issueMailToken(deps, tx, { ...mail, tokenType: 'email_change_token_current', to: user.email });
   }
 }

@@ -5,6 +5,8 @@ import { FoyerError } from '../errors.js';
 import type { MailKind } from '../mail/templates.js';
 import { renderMail } from '../mail/templates.js';
 import type { Queryable } from '../store/db.js';
+import { insertMailFlowState, type CodeChallengeMethod } from '../store/flow-state.js';
+import { saveOneTimeToken, type OneTimeTokenType } from '../store/one-time-tokens.js';
 import type { AuthDeps } from './deps.js';
 
 /** GoTrue's token_hash: lower-case hex SHA-224 of the address followed by the code. */
@@ -50,4 +52,65 @@ export async function sendTokenMail(
   const url = verifyLink(deps.config, mail.type, mail.hash, mail.redirectTo);
   const content = renderMail(mail.kind, { url, otp: mail.otp, newEmail: mail.newEmail });
   await deps.mailer.send(tx, { kind: mail.kind, to: mail.to, ...content });
+}
+
+/** A PKCE challenge sent with a request that mails a link (supabase-js flowType 'pkce'). */
+export interface PkceChallenge {
+  readonly codeChallenge: string;
+  readonly method: CodeChallengeMethod;
+}
+
+/** Both fields or neither; 43–128 characters; s256 or plain (GoTrue's rules). */
+export function parsePkceChallenge(codeChallenge: string | null | undefined, method: string | null | undefined): PkceChallenge | undefined {
+  if (!codeChallenge && !method) return undefined;
+  if (!codeChallenge || !method) {
+    throw new FoyerError('validation_failed', 'PKCE flow requires code_challenge_method and code_challenge');
+  }
+  const normalized = method.toLowerCase();
+  if (normalized !== 's256' && normalized !== 'plain') {
+    throw new FoyerError('validation_failed', `code challenge method not supported: ${method}`);
+  }
+  if (codeChallenge.length < 43 || codeChallenge.length > 128 || !/^[A-Za-z0-9._~-]+$/.test(codeChallenge)) {
+    throw new FoyerError('validation_failed', 'code challenge has to be between 43 and 128 characters');
+  }
+  return { codeChallenge, method: normalized };
+}
+
+/** PKCE mail tokens carry GoTrue's prefix, so verification knows to answer with an auth code. */
+export const PKCE_PREFIX = 'pkce_';
+
+export interface MailTokenRequest {
+  readonly userId: string;
+  readonly tokenType: OneTimeTokenType;
+  /** The address the mail goes to (and that the code is hashed with). */
+  readonly to: string;
+  readonly kind: MailKind;
+  readonly verifyType: VerifyType;
+  readonly redirectTo: string;
+  readonly newEmail?: string;
+  readonly pkce?: PkceChallenge;
+}
+
+/** Issues a mailed token (code + hash, stored as GoTrue stores it), starts its PKCE flow if any, and sends it. */
+export async function issueMailToken(deps: AuthDeps, tx: Queryable, request: MailTokenRequest): Promise<void> {
+  const otp = newOtp();
+  const hash = (request.pkce ? PKCE_PREFIX : '') + tokenHash(request.to, otp);
+  await saveOneTimeToken(tx, { userId: request.userId, type: request.tokenType, hash, relatesTo: request.to });
+  if (request.pkce) {
+    await insertMailFlowState(tx, {
+      userId: request.userId,
+      codeChallenge: request.pkce.codeChallenge,
+      codeChallengeMethod: request.pkce.method,
+      authenticationMethod: request.verifyType,
+    });
+  }
+  await sendTokenMail(deps, tx, {
+    kind: request.kind,
+    to: request.to,
+    type: request.verifyType,
+    hash,
+    otp,
+    redirectTo: request.redirectTo,
+    newEmail: request.newEmail,
+  });
 }

@@ -2,10 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import { FoyerError } from '../errors.js';
 import type { Queryable } from '../store/db.js';
-import { saveOneTimeToken } from '../store/one-time-tokens.js';
 import { findUserForPasswordLogin, insertUser, lockUser, upsertIdentity, type UserRow } from '../store/users.js';
 import type { AuthDeps } from './deps.js';
-import { assertMailFrequency, newOtp, sendTokenMail, tokenHash } from './mail-links.js';
+import { assertMailFrequency, issueMailToken, type PkceChallenge } from './mail-links.js';
 import { resolveRedirect } from './redirect.js';
 import { sendConfirmation } from './signup.js';
 import { metadataJson, normalizeEmail } from './validate.js';
@@ -15,6 +14,7 @@ export interface OtpInput {
   readonly createUser: boolean;
   readonly data?: Record<string, unknown>;
   readonly redirectTo?: string;
+  readonly pkce?: PkceChallenge;
 }
 
 async function lockedUserByEmail(deps: AuthDeps, tx: Queryable, email: string): Promise<UserRow | undefined> {
@@ -22,14 +22,19 @@ async function lockedUserByEmail(deps: AuthDeps, tx: Queryable, email: string): 
   return found ? lockUser(tx, found.id) : undefined;
 }
 
-async function sendRecovery(deps: AuthDeps, tx: Queryable, user: UserRow, kind: 'recovery' | 'magiclink', redirectTo: string) {
+async function sendRecovery(
+  deps: AuthDeps,
+  tx: Queryable,
+  user: UserRow,
+  kind: 'recovery' | 'magiclink',
+  redirectTo: string,
+  pkce: PkceChallenge | undefined,
+) {
   assertMailFrequency(deps.config, user.recovery_sent_at);
-  const email = user.email as string;
-  const otp = newOtp();
-  const hash = tokenHash(email, otp);
-  await saveOneTimeToken(tx, { userId: user.id, type: 'recovery_token', hash, relatesTo: email });
   await tx.query('update auth.users set recovery_sent_at = now() where id = $1', [user.id]);
-  await sendTokenMail(deps, tx, { kind, to: email, type: kind, hash, otp, redirectTo });
+  await issueMailToken(deps, tx, {
+    userId: user.id, tokenType: 'recovery_token', to: user.email as string, kind, verifyType: kind, redirectTo, pkce,
+  });
 }
 
 /** A magic link (or, for a new or unconfirmed address, a sign-up confirmation). */
@@ -63,24 +68,29 @@ export async function sendMagicLink(deps: AuthDeps, input: OtpInput): Promise<vo
         providerId: id,
         identityDataJson: JSON.stringify({ sub: id, email, email_verified: false, phone_verified: false }),
       });
-      await sendConfirmation(deps, tx, id, email, redirectTo);
+      await sendConfirmation(deps, tx, id, email, redirectTo, input.pkce);
       return;
     }
     if (!user.email_confirmed_at) {
       assertMailFrequency(config, user.confirmation_sent_at);
-      await sendConfirmation(deps, tx, user.id, email, redirectTo);
+      await sendConfirmation(deps, tx, user.id, email, redirectTo, input.pkce);
       return;
     }
-    await sendRecovery(deps, tx, user, 'magiclink', redirectTo);
+    await sendRecovery(deps, tx, user, 'magiclink', redirectTo, input.pkce);
   });
 }
 
 /** Always succeeds for the caller, so it cannot be used to learn which addresses have accounts. */
-export async function sendPasswordRecovery(deps: AuthDeps, rawEmail: string, redirectTo?: string): Promise<void> {
+export async function sendPasswordRecovery(
+  deps: AuthDeps,
+  rawEmail: string,
+  redirectTo?: string,
+  pkce?: PkceChallenge,
+): Promise<void> {
   const email = normalizeEmail(rawEmail);
   await deps.db.transaction(async (tx) => {
     const user = await lockedUserByEmail(deps, tx, email);
-    if (user) await sendRecovery(deps, tx, user, 'recovery', resolveRedirect(deps.config, redirectTo));
+    if (user) await sendRecovery(deps, tx, user, 'recovery', resolveRedirect(deps.config, redirectTo), pkce);
   });
 }
 
@@ -102,10 +112,9 @@ export async function resend(deps: AuthDeps, input: { type: 'signup' | 'email_ch
     const user = pending[0] ? await lockUser(tx, pending[0].id) : undefined;
     if (!user) return;
     assertMailFrequency(deps.config, user.email_change_sent_at);
-    const otp = newOtp();
-    const hash = tokenHash(email, otp);
-    await saveOneTimeToken(tx, { userId: user.id, type: 'email_change_token_new', hash, relatesTo: email });
     await tx.query('update auth.users set email_change_sent_at = now() where id = $1', [user.id]);
-    await sendTokenMail(deps, tx, { kind: 'email_change', to: email, type: 'email_change', hash, otp, redirectTo, newEmail: email });
+    await issueMailToken(deps, tx, {
+      userId: user.id, tokenType: 'email_change_token_new', to: email, kind: 'email_change', verifyType: 'email_change', redirectTo, newEmail: email,
+    });
   });
 }

@@ -5,11 +5,10 @@ import { newRefreshToken } from '../security/crypto.js';
 import { hashPassword } from '../security/password.js';
 import type { Queryable } from '../store/db.js';
 import { insertAuditEntry } from '../store/audit.js';
-import { saveOneTimeToken } from '../store/one-time-tokens.js';
 import { startSession } from '../store/sessions.js';
 import { emailTaken, findUserById, insertUser, phoneTaken, upsertIdentity } from '../store/users.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
-import { newOtp, sendTokenMail, tokenHash } from './mail-links.js';
+import { issueMailToken, type PkceChallenge } from './mail-links.js';
 import { resolveRedirect } from './redirect.js';
 import { sessionResponse, type SessionResponse } from './tokens.js';
 import { toPublicUser, type PublicUser } from './user-view.js';
@@ -21,6 +20,7 @@ export interface PasswordSignUpInput {
   readonly password?: string;
   readonly data?: Record<string, unknown>;
   readonly redirectTo?: string;
+  readonly pkce?: PkceChallenge;
 }
 
 /** A session when the address is confirmed at once (autoconfirm), otherwise the bare user. */
@@ -72,7 +72,7 @@ export async function signUpWithPassword(
       ),
     });
     if (!confirmed) {
-      if (email) await sendConfirmation(deps, tx, userId, email, resolveRedirect(config, input.redirectTo));
+      if (email) await sendConfirmation(deps, tx, userId, email, resolveRedirect(config, input.redirectTo), input.pkce);
       return undefined;
     }
     const sessionId = randomUUID();
@@ -105,13 +105,19 @@ export async function signUpWithPassword(
   });
 }
 
-/** Mails a sign-up confirmation link and code to `email` (also used by /otp, /resend and invites). */
-export async function sendConfirmation(deps: AuthDeps, tx: Queryable, userId: string, email: string, redirectTo: string): Promise<void> {
-  const otp = newOtp();
-  const hash = tokenHash(email, otp);
-  await saveOneTimeToken(tx, { userId, type: 'confirmation_token', hash, relatesTo: email });
+/** Mails a sign-up confirmation link and code to `email` (also used by /otp, /resend and OAuth sign-ups). */
+export async function sendConfirmation(
+  deps: AuthDeps,
+  tx: Queryable,
+  userId: string,
+  email: string,
+  redirectTo: string,
+  pkce?: PkceChallenge,
+): Promise<void> {
   await tx.query('update auth.users set confirmation_sent_at = now() where id = $1', [userId]);
-  await sendTokenMail(deps, tx, { kind: 'confirmation', to: email, type: 'signup', hash, otp, redirectTo });
+  await issueMailToken(deps, tx, {
+    userId, tokenType: 'confirmation_token', to: email, kind: 'confirmation', verifyType: 'signup', redirectTo, pkce,
+  });
 }
 
 /** What a sign-up of an address that already has an account answers when confirmation is required. */

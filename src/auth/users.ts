@@ -15,6 +15,7 @@ import {
 import type { Caller } from './authenticate.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
 import { requestEmailChange } from './email-change.js';
+import type { PkceChallenge } from './mail-links.js';
 import { promoteToPermanent } from './promotion.js';
 import { resolveRedirect } from './redirect.js';
 import { toPublicUser, type PublicUser } from './user-view.js';
@@ -28,6 +29,7 @@ export interface UpdateUserInput {
   readonly app_metadata?: Record<string, unknown>;
   /** Where the confirmation link leads after verification (checked against the allow-list). */
   readonly redirectTo?: string;
+  readonly pkce?: PkceChallenge;
 }
 
 export async function updateUser(deps: AuthDeps, caller: Caller, input: UpdateUserInput, meta: RequestMeta): Promise<PublicUser> {
@@ -74,7 +76,7 @@ export async function updateUser(deps: AuthDeps, caller: Caller, input: UpdateUs
       await deleteSessions(tx, user.id, caller.sessionId, 'others');
     }
     if (emailByMail) {
-      await requestEmailChange(deps, tx, user, email as string, resolveRedirect(config, input.redirectTo));
+      await requestEmailChange(deps, tx, user, email as string, resolveRedirect(config, input.redirectTo), input.pkce);
     }
     if (emailNow) {
       if (await emailTaken(tx, email, user.aud ?? config.jwtAud, user.id)) {

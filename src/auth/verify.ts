@@ -2,12 +2,14 @@
 import { randomUUID } from 'node:crypto';
 import { FoyerError } from '../errors.js';
 import { newRefreshToken } from '../security/crypto.js';
+import { issueMailFlowCode } from '../store/flow-state.js';
 import { deleteOneTimeTokens, findOneTimeToken, type OneTimeTokenType } from '../store/one-time-tokens.js';
+import { insertAuditEntry } from '../store/audit.js';
 import { startSession } from '../store/sessions.js';
 import { emailTaken, lockUser, recomputeProviders, upsertIdentity, type UserRow } from '../store/users.js';
 import type { Queryable } from '../store/db.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
-import { tokenHash } from './mail-links.js';
+import { PKCE_PREFIX, tokenHash } from './mail-links.js';
 import { promoteToPermanent } from './promotion.js';
 import { sessionResponse, type SessionResponse } from './tokens.js';
 import { normalizeEmail } from './validate.js';
@@ -38,22 +40,39 @@ export interface VerifyInput {
 
 export type VerifyResult =
   | { readonly kind: 'session'; readonly session: SessionResponse }
+  /** A PKCE link followed in the browser: the app exchanges this code with its verifier (grant_type=pkce). */
+  | { readonly kind: 'code'; readonly authCode: string }
   /** The first half of a two-address email change: no session yet. */
   | { readonly kind: 'message'; readonly message: string };
 
 const expired = () => new FoyerError('otp_expired', 'Email link is invalid or has expired');
 
-export async function verify(deps: AuthDeps, input: VerifyInput, meta: RequestMeta): Promise<VerifyResult> {
+/**
+ * `answerPkceWithCode`: GET /verify (a browser following the link) answers a `pkce_` token with an auth
+ * code instead of a session, so only the app holding the code verifier can get the session.
+ */
+export async function verify(
+  deps: AuthDeps,
+  input: VerifyInput,
+  meta: RequestMeta,
+  options: { answerPkceWithCode?: boolean } = {},
+): Promise<VerifyResult> {
   const hasHash = Boolean(input.tokenHash);
   const hasCode = Boolean(input.token);
   if (hasHash === hasCode) throw new FoyerError('validation_failed', 'Verify requires either a token or a token hash');
   if (hasCode && !input.email) throw new FoyerError('validation_failed', 'Only an email address or phone number should be provided on verify');
-  const hash = hasHash ? (input.tokenHash as string).replace(/^pkce_/, '') : tokenHash(normalizeEmail(input.email as string), input.token as string);
+  const codeHash = hasCode ? tokenHash(normalizeEmail(input.email as string), input.token as string) : '';
+  const hashes = hasHash ? [input.tokenHash as string] : [codeHash, PKCE_PREFIX + codeHash];
   const types = tokenTypesFor[input.type];
 
+  type Outcome =
+    | { readonly expired: true }
+    | { readonly message: string }
+    | { readonly authCode: string }
+    | { readonly session: Awaited<ReturnType<typeof newSession>> };
   const outcome = await deps.db
-    .transaction(async (tx) => {
-      const found = types.length ? await findOneTimeToken(tx, hash, types) : undefined;
+    .transaction(async (tx): Promise<Outcome> => {
+      const found = types.length ? await findOneTimeToken(tx, hashes, types) : undefined;
       if (!found) throw expired();
       if (found.age_seconds > deps.config.mailerOtpExpSeconds) {
         await deleteOneTimeTokens(tx, found.user_id, [found.token_type]);
@@ -62,13 +81,20 @@ export async function verify(deps: AuthDeps, input: VerifyInput, meta: RequestMe
       const user = await lockUser(tx, found.user_id);
       if (!user) throw expired();
       if (found.token_type === 'email_change_token_new' || found.token_type === 'email_change_token_current') {
-        return confirmEmailChange(deps, tx, user, found.token_type, meta);
+        const changed = await confirmEmailChange(deps, tx, user, found.token_type, meta);
+        if ('message' in changed) return { message: changed.message };
+      } else {
+        await deleteOneTimeTokens(tx, user.id, [found.token_type]);
+        await confirmEmail(tx, user);
+        // GoTrue leaves a user anonymous here (its quirk after an unverified OAuth link); a confirmed
+        // address makes the user permanent in Foyer, through the one promotion path.
+        if (user.is_anonymous && user.email) await promoteToPermanent(tx, user.id, 'email', meta.ip);
       }
-      await deleteOneTimeTokens(tx, user.id, [found.token_type]);
-      await confirmEmail(tx, user);
-      // GoTrue leaves a user anonymous here (its quirk after an unverified OAuth link); a confirmed
-      // address makes the user permanent in Foyer, through the one promotion path.
-      if (user.is_anonymous && user.email) await promoteToPermanent(tx, user.id, 'email', meta.ip);
+      if (options.answerPkceWithCode && found.token_hash.startsWith(PKCE_PREFIX)) {
+        const authCode = await issueMailFlowCode(tx, user.id);
+        if (!authCode) throw expired();
+        return { authCode };
+      }
       return { session: await newSession(tx, user.id, input.type === 'recovery' ? 'recovery' : 'otp', meta) };
     })
     .catch((error: unknown) => {
@@ -80,6 +106,7 @@ export async function verify(deps: AuthDeps, input: VerifyInput, meta: RequestMe
     });
   if ('expired' in outcome) throw expired();
   if ('message' in outcome) return { kind: 'message', message: outcome.message };
+  if ('authCode' in outcome) return { kind: 'code', authCode: outcome.authCode };
   return { kind: 'session', session: await sessionResponse(deps, outcome.session) };
 }
 
@@ -104,7 +131,7 @@ async function confirmEmailChange(
   user: UserRow,
   tokenType: OneTimeTokenType,
   meta: RequestMeta,
-): Promise<{ message: string } | { session: Awaited<ReturnType<typeof newSession>> }> {
+): Promise<{ message: string } | { changed: true }> {
   const newEmail = user.new_email;
   if (!newEmail) throw expired();
   await deleteOneTimeTokens(tx, user.id, [tokenType]);
@@ -134,7 +161,7 @@ async function confirmEmailChange(
   });
   await promoteToPermanent(tx, user.id, 'email', meta.ip);
   await recomputeProviders(tx, user.id);
-  return { session: await newSession(tx, user.id, 'otp', meta) };
+  return { changed: true };
 }
 
 async function newSession(tx: Queryable, userId: string, method: string, meta: RequestMeta) {
@@ -142,5 +169,6 @@ async function newSession(tx: Queryable, userId: string, method: string, meta: R
   const refreshToken = newRefreshToken();
   const user = await startSession(tx, { userId, sessionId, refreshToken, authenticationMethod: method, ...meta });
   if (!user) throw expired();
+  await insertAuditEntry(tx, { actorId: userId, action: 'login', logType: 'account', traits: { provider: 'email', method }, ip: meta.ip });
   return { user, sessionId, refreshToken, aal: 'aal1', amr: [{ method, timestamp: Math.floor(Date.now() / 1000) }] };
 }

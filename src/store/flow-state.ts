@@ -127,3 +127,28 @@ export async function lockFlowStateByAuthCode(db: Queryable, authCode: string): 
   );
   return rows[0];
 }
+
+/** A PKCE flow started by a mailed link (provider_type 'email'); its auth code is issued when the link is followed. */
+export async function insertMailFlowState(
+  db: Queryable,
+  flow: { userId: string; codeChallenge: string; codeChallengeMethod: CodeChallengeMethod; authenticationMethod: string },
+): Promise<void> {
+  await db.query(
+    `insert into auth.flow_state (id, user_id, auth_code, code_challenge_method, code_challenge, provider_type,
+                                  authentication_method, created_at, updated_at)
+     values (gen_random_uuid(), $1, gen_random_uuid()::text, $2::auth.code_challenge_method, $3, 'email', $4, now(), now())`,
+    [flow.userId, flow.codeChallengeMethod, flow.codeChallenge, flow.authenticationMethod],
+  );
+}
+
+/** Issues the auth code of the user's newest mail flow (the link just followed); undefined when none. */
+export async function issueMailFlowCode(db: Queryable, userId: string): Promise<string | undefined> {
+  const rows = await db.query<{ auth_code: string }>(
+    `update auth.flow_state set auth_code_issued_at = now(), updated_at = now()
+      where id = (select id from auth.flow_state where user_id = $1 and provider_type = 'email'
+                   order by created_at desc limit 1)
+      returning auth_code`,
+    [userId],
+  );
+  return rows[0]?.auth_code;
+}

@@ -28,10 +28,6 @@ export async function dropUnconfirmedPassword(db: Queryable, userId: string): Pr
   ]);
 }
 
-export async function markConfirmationSent(db: Queryable, userId: string): Promise<void> {
-  await db.query(`update auth.users set confirmation_sent_at = now(), updated_at = now() where id = $1`, [userId]);
-}
-
 /** The user that owns `email` as its address (GoTrue's FindUserByEmailAndAudience), locked. */
 export async function lockUserIdByEmail(db: Queryable, email: string, aud: string): Promise<string | undefined> {
   const rows = await db.query<{ id: string }>(

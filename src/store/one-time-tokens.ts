@@ -34,21 +34,27 @@ export async function saveOneTimeToken(
 
 export interface FoundToken {
   user_id: string;
+  token_hash: string;
   token_type: OneTimeTokenType;
   relates_to: string;
   /** Seconds since the token was issued. */
   age_seconds: number;
 }
 
-/** Finds a token by hash among `types`, locking it so one verification wins a race. */
-export async function findOneTimeToken(db: Queryable, hash: string, types: readonly OneTimeTokenType[]): Promise<FoundToken | undefined> {
+/** Finds a token by any of `hashes` among `types`, locking it so one verification wins a race. */
+export async function findOneTimeToken(
+  db: Queryable,
+  hashes: readonly string[],
+  types: readonly OneTimeTokenType[],
+): Promise<FoundToken | undefined> {
   const rows = await db.query<FoundToken>(
-    `select user_id, token_type::text as token_type, relates_to,
+    `select user_id, token_hash, token_type::text as token_type, relates_to,
             extract(epoch from (now() at time zone 'UTC') - created_at)::float8 as age_seconds
        from auth.one_time_tokens
-      where token_hash = $1 and token_type::text = any($2::text[])
+      where token_hash = any($1::text[]) and token_type::text = any($2::text[])
+      limit 1
       for update`,
-    [hash, types],
+    [hashes, types],
   );
   return rows[0];
 }

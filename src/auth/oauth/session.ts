@@ -4,12 +4,11 @@ import { FoyerError } from '../../errors.js';
 import { newRefreshToken } from '../../security/crypto.js';
 import { insertAuditEntry } from '../../store/audit.js';
 import type { Queryable } from '../../store/db.js';
-import { markConfirmationSent } from '../../store/oauth-users.js';
-import { saveOneTimeToken } from '../../store/one-time-tokens.js';
 import { startSession } from '../../store/sessions.js';
 import type { UserRow } from '../../store/users.js';
 import type { AuthDeps, RequestMeta } from '../deps.js';
-import { assertMailFrequency, newOtp, sendTokenMail, tokenHash } from '../mail-links.js';
+import { assertMailFrequency } from '../mail-links.js';
+import { sendConfirmation } from '../signup.js';
 import { sessionResponse, type AccessTokenInput, type SessionResponse } from '../tokens.js';
 
 export interface ProviderTokenFields {
@@ -47,11 +46,7 @@ export async function signSession(
 /** GoTrue's sendConfirmation: a sign-up confirmation mail for the user's (unconfirmed) address. */
 export async function sendConfirmationMail(deps: AuthDeps, tx: Queryable, user: UserRow, email: string, redirectTo: string): Promise<void> {
   assertMailFrequency(deps.config, user.confirmation_sent_at);
-  const otp = newOtp();
-  const hash = tokenHash(email, otp);
-  await saveOneTimeToken(tx, { userId: user.id, type: 'confirmation_token', hash, relatesTo: email });
-  await markConfirmationSent(tx, user.id);
-  await sendTokenMail(deps, tx, { kind: 'confirmation', to: email, type: 'signup', hash, otp, redirectTo });
+  await sendConfirmation(deps, tx, user.id, email, redirectTo);
 }
 
 export async function auditIdentityEvent(

@@ -2,6 +2,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AuthDeps } from '../../auth/deps.js';
+import { parsePkceChallenge } from '../../auth/mail-links.js';
 import { resend, sendMagicLink, sendPasswordRecovery } from '../../auth/otp.js';
 import { FoyerError } from '../../errors.js';
 import { requireJsonBody } from '../body.js';
@@ -38,7 +39,13 @@ const phoneUnsupported = () => new FoyerError('phone_provider_disabled', 'Phone 
 export function otpRoutes(app: FastifyInstance, deps: AuthDeps): void {
   const otp = async (body: Static<typeof OtpBody>, redirectTo: string | undefined) => {
     if (!body.email) throw body.phone ? phoneUnsupported() : new FoyerError('validation_failed', 'An email address or phone number is required');
-    await sendMagicLink(deps, { email: body.email, createUser: body.create_user ?? true, data: body.data ?? undefined, redirectTo });
+    await sendMagicLink(deps, {
+      email: body.email,
+      createUser: body.create_user ?? true,
+      data: body.data ?? undefined,
+      redirectTo,
+      pkce: parsePkceChallenge(body.code_challenge, body.code_challenge_method),
+    });
     return {};
   };
   // GoTrue's order on all four: the OTP limiter (per client IP), CAPTCHA, then the body.
@@ -56,7 +63,8 @@ export function otpRoutes(app: FastifyInstance, deps: AuthDeps): void {
     '/recover',
     { preValidation: guards('POST /recover'), schema: { body: RecoverBody } },
     async (request) => {
-      await sendPasswordRecovery(deps, request.body.email, request.query.redirect_to);
+      const { email, code_challenge, code_challenge_method } = request.body;
+      await sendPasswordRecovery(deps, email, request.query.redirect_to, parsePkceChallenge(code_challenge, code_challenge_method));
       return {};
     },
   );

@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { assertAnonymousEnabled, assertSignupAllowed, signInAnonymously } from '../../auth/anonymous.js';
 import type { AuthDeps } from '../../auth/deps.js';
+import { parsePkceChallenge } from '../../auth/mail-links.js';
 import { signUpWithPassword } from '../../auth/signup.js';
 import { requireJsonBody } from '../body.js';
 import { captchaGuard, isAnonymousSignUpBody } from '../plugins/captcha.js';
@@ -47,6 +48,7 @@ export function signupRoutes(app: FastifyInstance, deps: AuthDeps): void {
           password: body.password ?? undefined,
           data: body.data ?? undefined,
           redirectTo: request.query.redirect_to,
+          pkce: parsePkceChallenge(body.code_challenge, body.code_challenge_method),
         },
         meta,
       );

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authenticateUser, type Caller } from '../../auth/authenticate.js';
 import type { AuthDeps } from '../../auth/deps.js';
 import { toPublicUser } from '../../auth/user-view.js';
+import { parsePkceChallenge } from '../../auth/mail-links.js';
 import { logout, updateUser } from '../../auth/users.js';
 import { requireJsonBody } from '../body.js';
 import { requestMeta } from '../request-meta.js';
@@ -51,6 +52,7 @@ export function userRoutes(app: FastifyInstance, deps: AuthDeps): void {
           data: body.data ?? undefined,
           app_metadata: body.app_metadata ?? undefined,
           redirectTo: request.query.redirect_to,
+          pkce: parsePkceChallenge(body.code_challenge, body.code_challenge_method),
         },
         requestMeta(request),
       );

@@ -47,7 +47,9 @@ export function verifyRoutes(app: FastifyInstance, deps: AuthDeps): void {
         { type: body.type, tokenHash: body.token_hash ?? undefined, token: body.token ?? undefined, email: body.email ?? undefined },
         requestMeta(request),
       );
-      return result.kind === 'session' ? result.session : { msg: result.message };
+      if (result.kind === 'session') return result.session;
+      if (result.kind === 'message') return { msg: result.message };
+      throw new FoyerError('validation_failed', 'A PKCE token can only be verified by following its link');
     },
   );
 
@@ -60,8 +62,13 @@ export function verifyRoutes(app: FastifyInstance, deps: AuthDeps): void {
         throw new FoyerError('validation_failed', 'Verify requires a verification type');
       }
       if (!request.query.token) throw new FoyerError('validation_failed', 'Verify requires a token or a token hash');
-      const result = await verify(deps, { type, tokenHash: request.query.token }, requestMeta(request));
+      const result = await verify(deps, { type, tokenHash: request.query.token }, requestMeta(request), { answerPkceWithCode: true });
       if (result.kind === 'message') return reply.redirect(fragmentRedirect(target, { message: result.message }), 303);
+      if (result.kind === 'code') {
+        const withCode = new URL(target);
+        withCode.searchParams.set('code', result.authCode);
+        return reply.redirect(withCode.toString(), 303);
+      }
       const { session } = result;
       return reply.redirect(
         fragmentRedirect(target, {
