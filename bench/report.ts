@@ -151,14 +151,18 @@ export function formatTable(results: Results): string {
   }
   rows.push([]);
   for (const r of results.ratios) {
-    rows.push([`ratio  ${r.label}`, `${times(r.median)} (${times(r.min)}–${times(r.max)})`, '', '', '', r.target ? `≥ ${r.target}×` : '(info)', verdict(r.met)]);
+    const target = r.target ? `≥ ${r.target}×` : '(info)';
+    rows.push([`ratio  ${r.label}`, `${times(r.median)} (${times(r.min)}–${times(r.max)})`, '', '', '', target, verdict(r.met)]);
   }
   const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => (row[col] ?? '').length)));
-  const line = (row: string[]) => (row.length === 0 ? '' : row.map((cell, col) => (col === 0 ? cell.padEnd(widths[col]) : cell.padStart(widths[col]))).join('   ').trimEnd());
+  const cell = (text: string, col: number) => (col === 0 ? text.padEnd(widths[col]) : text.padStart(widths[col]));
+  const line = (row: string[]) => row.map(cell).join('   ').trimEnd();
   const rule = '─'.repeat(widths.reduce((sum, w) => sum + w + 3, -3));
-  const title =
-    `Foyer bench · ${meta.startedAt.slice(0, 16).replace('T', ' ')} · ${meta.commit} · Node ${meta.node} · PostgreSQL ${meta.postgres}` +
-    ` · Better Auth ${meta.betterAuth} · ${meta.cpus} CPUs · ${meta.connections} connections, ${meta.clientIps || 1} client IPs · ${meta.seconds} s × ${meta.rounds} rounds`;
+  const title = [
+    `Foyer bench · ${meta.startedAt.slice(0, 16).replace('T', ' ')} UTC · ${meta.commit} · ${meta.connections} connections, ` +
+      `${meta.clientIps || 1} client IPs · ${meta.seconds} s × ${meta.rounds} rounds`,
+    `Node ${meta.node} · PostgreSQL ${meta.postgres.split(' ')[0]} · Better Auth ${meta.betterAuth} · ${meta.cpus} CPUs`,
+  ].join('\n');
   const notes = [`load average ${meta.loadAverage.start.toFixed(1)} at start, ${meta.loadAverage.end.toFixed(1)} at end`];
   const all = Object.values(results.measurements).flatMap((m) => m.rounds);
   const busy = all.filter((s) => (s.busyBefore ?? 0) > BUSY);

@@ -25,6 +25,8 @@ import { userRoutes } from './http/routes/user.js';
 export interface BuildAppOptions {
   readonly deps: AuthDeps;
   readonly logger?: FastifyServerOptions['logger'];
+  /** The project's ref: the `project` label of its /metrics (default: "default"). */
+  readonly project?: string;
 }
 
 const corsAllowedHeaders = [
@@ -80,7 +82,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     maxAge: 86400,
   });
   // GET /metrics and the request timing hook, on the root so the hook sees every route.
-  registerOps(app, options.deps);
+  registerOps(app, options.deps, options.project);
   // Served under /auth/v1 (what supabase-js calls) and at the root (drop-in for the gotrue container).
   await app.register(authApi(options.deps), { prefix: '/auth/v1' });
   await app.register(authApi(options.deps));

@@ -1,7 +1,11 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
-import './styles.css';
+import './styles/theme.css';
+import './styles/layout.css';
+import './styles/controls.css';
+import './styles/pages.css';
+import './styles/responsive.css';
 import { initTheme } from './theme';
 
 initTheme();

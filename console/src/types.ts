@@ -20,6 +20,10 @@ export interface Project {
   readonly anon_key: string;
   readonly service_role_key: string;
   readonly created_at: string;
+  /** `<scheme>://<ref>.<FOYER_BASE_DOMAIN>` when a base domain is configured. */
+  readonly host_url?: string;
+  /** Why the project cannot be served, when it cannot. */
+  readonly problem?: string;
 }
 
 export interface Setting {

@@ -5,7 +5,7 @@ import { FoyerError } from '../errors.js';
 import { hashPassword } from '../security/password.js';
 import { listUsers } from '../store/admin-users.js';
 import { auditSoftDelete, deleteUserAudited } from '../store/audit-log.js';
-import { deleteSessions } from '../store/sessions.js';
+import { deleteSessions, listUserSessions } from '../store/sessions.js';
 import {
   emailTaken,
   findUserById,
@@ -15,6 +15,7 @@ import {
   mergeUserMetadata,
   phoneTaken,
   setPassword,
+  recomputeProviders,
   upsertIdentity,
 } from '../store/users.js';
 import { isUuid } from './authenticate.js';
@@ -183,9 +184,36 @@ export async function adminUpdateUser(deps: AuthDeps, id: string, input: AdminUs
         await setBan(tx, id, ban);
         if (ban !== null) await deleteSessions(tx, id, null, 'global');
       }
+      // An identity added here (an anonymous user's first) shows in app_metadata.providers, as GoTrue does.
+      if (email !== undefined || phone !== undefined) await recomputeProviders(tx, id);
     })
     .catch(uniqueToConflict);
   return adminGetUser(deps, id);
+}
+
+export interface AdminSession {
+  id: string;
+  created_at: string | null;
+  updated_at: string | null;
+  refreshed_at: string | null;
+  user_agent: string | null;
+  ip: string | null;
+  aal: string | null;
+  not_after: string | null;
+}
+
+/** Foyer: a user's sessions, newest first (the console's user detail). */
+export async function adminListSessions(deps: AuthDeps, id: string): Promise<AdminSession[]> {
+  userId(id);
+  if (!(await findUserById(deps.db, id))) throw notFound();
+  return listUserSessions(deps.db, id);
+}
+
+/** Foyer: ends every session of a user (refresh tokens cascade); returns how many ended. */
+export async function adminRevokeSessions(deps: AuthDeps, id: string): Promise<number> {
+  userId(id);
+  if (!(await findUserById(deps.db, id))) throw notFound();
+  return deleteSessions(deps.db, id, null, 'global');
 }
 
 export async function adminDeleteUser(deps: AuthDeps, id: string, softDelete: boolean): Promise<void> {

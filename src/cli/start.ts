@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import type { Config, Env } from '../config/load.js';
 import { buildFront } from '../http/platform/front.js';
+import { schedulerBannerLine, startScheduler, type Scheduler } from '../jobs/scheduler.js';
 import { Platform } from '../platform/platform.js';
 import { openProject, type Project } from '../runtime.js';
 import { protectionBannerLines } from '../security/protection-status.js';
@@ -28,6 +29,7 @@ function banner(project: Project, listenUrl: string, platformLines: readonly str
       : `  Mail:                     no GOTRUE_SMTP_HOST: kept in the outbox, GET ${base}/auth/v1/admin/mail/outbox (service_role key)`,
   );
   lines.push(...protectionBannerLines(project.deps, project.deps.rateLimits.store));
+  lines.push(schedulerBannerLine(config));
   if (project.generatedSecret) lines.push(`  JWT secret:               generated, kept in ${resolve(config.dataDir, 'jwt-secret')}`);
   if (project.migrations.applied.length) lines.push(`  Migrations applied:       ${project.migrations.applied.join(', ')}`);
   lines.push(...platformLines);
@@ -49,13 +51,17 @@ export async function start(config: Config, env: Env = process.env): Promise<voi
     response.once('close', () => inFlight.delete(response));
   });
   let stopping = false;
+  let scheduler: Scheduler | undefined;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
     for (const response of inFlight) if (!response.headersSent) response.setHeader('connection', 'close');
     try {
+      // Background jobs stop after their current batch (alongside the HTTP shutdown), before the database closes.
+      const jobs = scheduler?.stop();
       await app.close();
+      await jobs;
     } finally {
       await project.deps.rateLimits.close();
       await project.deps.db.close();
@@ -65,6 +71,8 @@ export async function start(config: Config, env: Env = process.env): Promise<voi
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
   await app.listen({ port: config.port, host: config.host });
+  // The default project's cleanup, housekeeping and spike check (docs/operations.md), on its live settings.
+  scheduler = startScheduler(platform.registry.default.deps, app.log);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;

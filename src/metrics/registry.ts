@@ -12,8 +12,8 @@ import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'pr
 import { getAbuseCounters } from '../security/abuse-counters.js';
 import type { Queryable } from '../store/db.js';
 import { readSpikeWindow, readTotals } from '../store/stats.js';
-import { RequestHistogram } from './request-histogram.js';
 import { PROJECT, spikeFrom, totalsFrom, type Spike, type SpikeSettings, type Totals } from '../stats/report.js';
+import { RequestHistogram } from './request-histogram.js';
 
 export interface RequestObservation {
   readonly method: string;
@@ -37,7 +37,8 @@ interface DbSnapshot {
 
 export interface MetricsOptions {
   readonly db: Queryable;
-  readonly spike: SpikeSettings;
+  /** Read at every scrape: a project's settings may change while it serves. */
+  readonly spike: () => SpikeSettings;
   readonly project?: string;
   /** Node process metrics (CPU, memory, event loop lag); on by default. */
   readonly processMetrics?: boolean;
@@ -52,8 +53,9 @@ export function createMetrics(options: MetricsOptions): FoyerMetrics {
   // One database read per scrape: every collector of a scrape awaits the same promise (reset by render).
   let snapshot: Promise<DbSnapshot | undefined> | undefined;
   const readSnapshot = (): Promise<DbSnapshot | undefined> => {
-    snapshot ??= Promise.all([readTotals(options.db), readSpikeWindow(options.db, options.spike.spikeBaselineHours)])
-      .then(([totals, window]) => ({ totals: totalsFrom(totals), spike: spikeFrom(window, options.spike) }))
+    const spike = options.spike();
+    snapshot ??= Promise.all([readTotals(options.db), readSpikeWindow(options.db, spike.spikeBaselineHours)])
+      .then(([totals, window]) => ({ totals: totalsFrom(totals), spike: spikeFrom(window, spike) }))
       .catch(() => undefined);
     return snapshot;
   };

@@ -52,6 +52,7 @@ export class Platform {
     try {
       const sync = await startSync(registry, config.databaseUrl);
       const auth = new ConsoleAuth(registry.control, { limiter: options.loginLimiter });
+      registry.warm();
       return new Platform(registry, new SettingsService(registry), auth, masterKey, options.consoleDir ?? defaultConsoleDir(), sync);
     } catch (error) {
       await registry.close();

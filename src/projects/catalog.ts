@@ -43,6 +43,16 @@ const SECRET_KEYS: ReadonlySet<SettingKey> = new Set<SettingKey>([
 
 export const MASK = '••••';
 
+/** Where this project is reached (links, OAuth callbacks): never copied to, nor compared with, another project. */
+const PROJECT_URL_KEYS: ReadonlySet<SettingKey> = new Set<SettingKey>([
+  'apiExternalUrl',
+  'externalGoogleRedirectUri',
+  'externalGithubRedirectUri',
+  'externalOidcRedirectUri',
+]);
+
+export const isProjectUrlSetting = (key: SettingKey): boolean => PROJECT_URL_KEYS.has(key);
+
 export interface CatalogEntry {
   readonly key: SettingKey;
   /** The canonical variable name: what overrides are stored under. */

@@ -7,9 +7,8 @@
 import { randomInt } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { FastifyServerOptions } from 'fastify';
 import { buildApp } from '../app.js';
-import type { AuthDeps } from '../auth/deps.js';
 import { ConfigError, type Config, type Env } from '../config/load.js';
 import { invalid, masterKeyRequired, PlatformError, projectNotFound } from '../platform/errors.js';
 import { openProject, type Project } from '../runtime.js';
@@ -31,37 +30,12 @@ import {
   type StoredOverrides,
 } from '../store/platform-projects.js';
 import { effectiveConfig, pinnedBy, projectEnvironment, type ProjectEnvironment, type ProjectSecrets } from './effective.js';
-import { makeLive, type LiveDeps } from './live.js';
+import { makeLive } from './live.js';
+import type { PlatformLog, ProjectRecord, ServedProject } from './types.js';
+
+export type { PlatformLog, ProjectRecord, ServedProject } from './types.js';
 
 export const DEFAULT_REF = 'default';
-
-export interface ProjectRecord {
-  readonly ref: string;
-  name: string;
-  readonly isDefault: boolean;
-  readonly dbKind: 'embedded' | 'postgres';
-  readonly createdAt: string;
-  readonly apiKeys: ApiKeys | undefined;
-  /** Why the project cannot be served (its secrets do not open), if so. */
-  readonly problem: string | undefined;
-}
-
-export interface ServedProject {
-  readonly record: ProjectRecord;
-  readonly deps: AuthDeps;
-  readonly app: FastifyInstance;
-  readonly environment: ProjectEnvironment;
-  /** The settings version in force. */
-  version: number;
-  readonly live: LiveDeps;
-  readonly db: Db;
-}
-
-export interface PlatformLog {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
 
 export interface RegistryOptions {
   /** The variables the default project was configured with (process environment and .env files). */
@@ -247,6 +221,14 @@ export class ProjectRegistry {
     return next;
   }
 
+  /** Opens every project in the background, so the first request to each does not wait for it. */
+  warm(): void {
+    for (const record of this.records.values()) {
+      if (record.isDefault || record.problem) continue;
+      this.serve(record.ref).catch((error: unknown) => this.log.error(`project ${record.ref} could not be opened: ${(error as Error).message}`));
+    }
+  }
+
   /** Everything another process may have changed (after a missed notification, and as a slow poll). */
   async refreshAll(): Promise<void> {
     await this.refreshProjects();
@@ -317,7 +299,7 @@ export class ProjectRegistry {
         this.log.error(`default project: settings version ${version} is not valid with this environment, so it is not applied: ${error.message}`);
       }
     }
-    const app = await buildApp({ deps: live.deps, logger: this.options.logger });
+    const app = await buildApp({ deps: live.deps, logger: this.options.logger, project: DEFAULT_REF });
     this.defaultServed = { record, deps: live.deps, app, environment, version, live, db };
     for (const row of rows) if (row.ref !== DEFAULT_REF) await this.addRecord(row);
   }
@@ -388,7 +370,7 @@ export class ProjectRegistry {
 
   private async wrap(record: ProjectRecord, environment: ProjectEnvironment, project: Project, version: number): Promise<ServedProject> {
     const live = makeLive(project.deps);
-    const app = await buildApp({ deps: live.deps, logger: this.options.logger });
+    const app = await buildApp({ deps: live.deps, logger: this.options.logger, project: record.ref });
     await app.ready();
     return { record, deps: live.deps, app, environment, version, live, db: project.deps.db };
   }

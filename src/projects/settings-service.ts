@@ -14,7 +14,7 @@ import {
   notifyPlatform,
   type SettingsDiff,
 } from '../store/platform-projects.js';
-import { MASK, projectSettings, renderValue, settingForEnv, type CatalogEntry } from './catalog.js';
+import { isProjectUrlSetting, MASK, projectSettings, renderValue, settingForEnv, type CatalogEntry } from './catalog.js';
 import { activeOverrides, effectiveConfig, type ProjectEnvironment } from './effective.js';
 import { DEFAULT_REF, overrideContext, type ProjectRegistry } from './registry.js';
 
@@ -130,16 +130,26 @@ export class SettingsService {
     return this.commit(ref, undefined, actor, () => overrides);
   }
 
-  /** The explicit values of `fromRef` (its overrides, and for the default project its pinned variables) become `toRef`'s overrides. */
+  /**
+   * The explicit values of `fromRef` (its overrides, and for the default project its pinned variables)
+   * become `toRef`'s overrides; `toRef` keeps its own URLs (API_EXTERNAL_URL, OAuth redirect URIs).
+   */
   async copy(toRef: string, fromRef: unknown, actor: string): Promise<{ version: number; changed: string[] }> {
     if (typeof fromRef !== 'string') throw invalid('from_ref must be a project ref');
     this.registry.require(fromRef);
     if (fromRef === toRef) throw invalid('from_ref must be another project');
     const source = await this.explicitValues(fromRef);
     const target = this.registry.environment(toRef);
-    const overrides: Plain = {};
-    for (const [name, value] of Object.entries(source)) if (!target.pinned.has(name)) overrides[name] = value;
-    return this.commit(toRef, undefined, actor, () => overrides);
+    return this.commit(toRef, undefined, actor, (current) => {
+      const overrides: Plain = {};
+      for (const [name, value] of Object.entries(source)) if (!target.pinned.has(name)) overrides[name] = value;
+      for (const entry of projectSettings) {
+        if (!isProjectUrlSetting(entry.key)) continue;
+        delete overrides[entry.env];
+        if (current[entry.env] !== undefined) overrides[entry.env] = current[entry.env];
+      }
+      return overrides;
+    });
   }
 
   /** Settings whose effective values differ between two projects (secrets only say whether they differ). */
@@ -147,6 +157,7 @@ export class SettingsService {
     const [left, right] = await Promise.all([this.effective(a), this.effective(b)]);
     const rows: { env: string; a: string; b: string }[] = [];
     for (const entry of projectSettings) {
+      if (isProjectUrlSetting(entry.key)) continue;
       const valueA = renderValue(left[entry.key]);
       const valueB = renderValue(right[entry.key]);
       if (valueA === valueB) continue;

@@ -84,7 +84,7 @@ export interface SeriesPoint {
   readonly start: string;
   readonly anonymous_signups: number;
   readonly conversions: number;
-  /** Share of this bucket's anonymous sign-ups (still in auth.users) that are permanent now; null when none. */
+  /** Share of this bucket's anonymous sign-ups that are permanent now; null when none. */
   readonly cohort_conversion_rate: number | null;
   readonly cleaned_up: number;
 }

@@ -98,3 +98,16 @@ export async function deleteSessions(db: Queryable, userId: string, sessionId: s
   );
   return rows.length;
 }
+
+export async function listUserSessions(
+  db: Queryable,
+  userId: string,
+): Promise<
+  { id: string; created_at: string | null; updated_at: string | null; refreshed_at: string | null; user_agent: string | null; ip: string | null; aal: string | null; not_after: string | null }[]
+> {
+  return db.query(
+    `select id, created_at, updated_at, refreshed_at, user_agent, host(ip) as ip, aal::text as aal, not_after
+       from auth.sessions where user_id = $1 order by created_at desc limit 500`,
+    [userId],
+  );
+}

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import { engines } from '../helpers/engines.js';
-import { createTestProject, signUpAnonymously, versionHeaders, type TestProject } from '../helpers/project.js';
+import { createTestProject, decodeJwt, signUpAnonymously, versionHeaders, type TestProject } from '../helpers/project.js';
 
 type Injected = Awaited<ReturnType<TestProject['app']['inject']>>;
 
@@ -314,6 +314,49 @@ for (const engine of engines) {
       }
       assertError(await admin(t, 'GET', `/admin/users/${session.user.id}`), 404, 'user_not_found');
       assertError(await admin(t, 'DELETE', `/admin/users/${session.user.id}`), 404, 'user_not_found');
+    });
+  });
+}
+
+for (const engine of engines) {
+  describe(`admin sessions and conversions (${engine})`, () => {
+    let t: TestProject;
+    before(async () => {
+      t = await createTestProject(engine);
+    });
+    after(() => t.close());
+
+    const admin = (method: 'GET' | 'PUT' | 'DELETE', url: string, payload?: object) =>
+      t.app.inject({ method, url, headers: { ...versionHeaders, authorization: `Bearer ${t.serviceRoleKey}` }, ...(payload ? { payload } : {}) });
+
+    it('lists and revokes a user’s sessions, whose tokens then stop working', async () => {
+      const first = await signUpAnonymously(t.app);
+      const second = await t.app.inject({
+        method: 'POST', url: '/auth/v1/token?grant_type=refresh_token', headers: versionHeaders, payload: { refresh_token: first.refresh_token },
+      });
+      assert.equal(second.statusCode, 200);
+      const listed = await admin('GET', `/auth/v1/admin/users/${first.user.id}/sessions`);
+      assert.equal(listed.statusCode, 200, listed.body);
+      const sessions = listed.json().sessions as { id: string; ip: string }[];
+      assert.equal(sessions.length, 1);
+      assert.equal(sessions[0].id, decodeJwt(first.access_token).session_id);
+      const revoked = await admin('DELETE', `/auth/v1/admin/users/${first.user.id}/sessions`);
+      assert.deepEqual(revoked.json(), { revoked: 1 });
+      const me = await t.app.inject({ method: 'GET', url: '/auth/v1/user', headers: { ...versionHeaders, authorization: `Bearer ${first.access_token}` } });
+      assert.equal(me.json().code, 'session_not_found');
+      assert.equal((await admin('GET', '/auth/v1/admin/users/not-a-uuid/sessions')).statusCode, 404);
+      const anonymousToken = await t.app.inject({
+        method: 'GET', url: `/auth/v1/admin/users/${first.user.id}/sessions`, headers: { authorization: `Bearer ${t.anonKey}` },
+      });
+      assert.equal(anonymousToken.statusCode, 403);
+    });
+
+    it('records the new identity in app_metadata when an admin converts an anonymous user', async () => {
+      const anon = await signUpAnonymously(t.app);
+      const converted = await admin('PUT', `/auth/v1/admin/users/${anon.user.id}`, { email: 'converted-by-admin@example.com', email_confirm: true });
+      assert.equal(converted.statusCode, 200, converted.body);
+      assert.equal(converted.json().is_anonymous, false);
+      assert.deepEqual(converted.json().app_metadata, { provider: 'email', providers: ['email'] });
     });
   });
 }

@@ -6,8 +6,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { it, type TestContext } from 'node:test';
 import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { makeClient } from '../helpers/server.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -93,13 +94,33 @@ export async function launchBrowser(): Promise<Browser> {
   };
 }
 
-/** A full-page screenshot, test-artifacts/console/<name>.png. */
-export async function screenshot(page: Page, name: string): Promise<string> {
+/**
+ * A screenshot, test-artifacts/console/<name>.png: the whole page, or with `at` the window scrolled to
+ * that element (long pages such as the settings are unreadable whole).
+ */
+export async function screenshot(page: Page, name: string, options: { at?: Locator } = {}): Promise<string> {
   const path = join(ARTIFACTS, `${name}.png`);
   // Charts and fonts settle after the data: wait for the network to go quiet first.
   await page.waitForLoadState('networkidle').catch(() => {});
-  await page.screenshot({ path, fullPage: true });
+  // No tooltip or hover state left by the last click.
+  await page.mouse.move(0, 0);
+  if (options.at) {
+    await options.at.evaluate((element) => element.scrollIntoView({ block: 'center' }));
+    await page.screenshot({ path });
+  } else {
+    // Sticky header and navigation: a full-page capture must start at the top.
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path, fullPage: true });
+  }
   return path;
+}
+
+/** A project as the test uses it: read from the console's keys page. */
+export interface ProjectKeys {
+  readonly ref: string;
+  readonly apiUrl: string;
+  readonly anonKey: string;
+  readonly serviceRoleKey: string;
 }
 
 export interface SignInResult {
@@ -151,4 +172,28 @@ export async function eventually<T>(check: () => Promise<T>, accept: (value: T) 
     if (accept(value) || Date.now() > deadline) return value;
     await new Promise((done) => setTimeout(done, 100));
   }
+}
+
+/**
+ * `it` for steps that build on each other in one browser session: after a failure the rest are skipped
+ * (they would only repeat it), and the failure saves FAILED-<step>.png and reports the page's URL,
+ * its alerts and the end of the server's output.
+ */
+export function stepRunner(page: () => Page, serverOutput: () => string) {
+  let broken: string | undefined;
+  return (name: string, fn: (t: TestContext) => Promise<void>) =>
+    it(name, async (t) => {
+      if (broken) return t.skip(`the earlier step "${broken}" failed`);
+      try {
+        await fn(t);
+      } catch (error) {
+        broken = name;
+        const current = page();
+        await screenshot(current, `FAILED-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`).catch(() => {});
+        const alerts = await current.getByRole('alert').allInnerTexts().catch(() => []);
+        (error as Error).message +=
+          `\n  page: ${current.url()}\n  alerts: ${JSON.stringify(alerts)}\n  server output (end):\n${serverOutput().slice(-3000)}`;
+        throw error;
+      }
+    });
 }

@@ -1,4 +1,5 @@
 /** Finding one's way around the console in the browser test. */
+import assert from 'node:assert/strict';
 import type { Locator, Page } from 'playwright-core';
 
 /** The one-time setup link `foyer start` prints while no console administrator exists. */
@@ -27,4 +28,23 @@ export async function saveSettings(page: Page): Promise<number> {
   await page.getByRole('button', { name: 'Save changes' }).click();
   await page.getByRole('status').filter({ hasText: `Saved: version ${version + 1} ` }).waitFor();
   return version + 1;
+}
+
+/** Waits until `locator` matches exactly `count` elements (the page reloads its data after a filter). */
+export async function waitForCount(locator: Locator, count: number, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  let seen = await locator.count();
+  while (seen !== count && Date.now() < deadline) {
+    await new Promise((done) => setTimeout(done, 100));
+    seen = await locator.count();
+  }
+  assert.equal(seen, count, `${locator} matched ${seen}, not ${count}`);
+}
+
+/** The default project's ref, as the management API lists it (with the page's session). */
+export function defaultProjectRef(page: Page): Promise<string> {
+  return page.evaluate(async () => {
+    const { projects } = (await (await fetch('/platform/v1/projects')).json()) as { projects: { ref: string; is_default: boolean }[] };
+    return projects.find((project) => project.is_default)?.ref ?? '';
+  });
 }

@@ -186,27 +186,41 @@ for (const engine of engines) {
       const { db } = t.database;
       const ids = await seedMany(db, 12, { daysAgo: 40 });
       const settings = { ...cleanupSettings(t.project.deps.config), batchSize: 1 };
-      // Convert every other user while the cleanup works through them, one per batch.
-      const conversions = ids.filter((_, index) => index % 2 === 1).map(async (id) => {
-        const converted = await db.transaction(async (tx) => {
-          const locked = await tx.query<{ id: string }>('select id from auth.users where id = $1 for update', [id]);
-          if (locked.length === 0) return false;
-          return convert(tx, id);
-        });
-        return { id, converted };
+      // After each batch, convert the user the next batch is about to take: the conversion and the
+      // cleanup's next select race for the same row (on PostgreSQL; PGlite runs one transaction at a time).
+      const conversions: Promise<{ id: string; converted: boolean }>[] = [];
+      const outcome = await runCleanup(db, settings, {
+        trigger: 'cli',
+        onProgress: ({ batches }) => {
+          const id = ids[batches];
+          if (!id || batches % 2 === 0) return;
+          conversions.push(
+            db.transaction(async (tx) => {
+              const locked = await tx.query<{ id: string }>('select id from auth.users where id = $1 for update', [id]);
+              return { id, converted: locked.length > 0 && (await convert(tx, id)) };
+            }),
+          );
+        },
       });
-      const [outcome, results] = await Promise.all([runCleanup(db, settings, { trigger: 'cli' }), Promise.all(conversions)]);
       completed(outcome);
+      const results = await Promise.all(conversions);
+      assert.ok(results.length >= 5);
       const converted = results.filter((result) => result.converted).map((result) => result.id);
       const rows = await db.query<{ id: string; is_anonymous: boolean }>(`select id::text as id, is_anonymous from auth.users where id = any($1::uuid[])`, [ids]);
       const deletedIds = new Set((await db.query<{ id: string }>(
         `select (payload -> 'traits' ->> 'user_id') as id from auth.audit_log_entries where payload ->> 'action' = 'user_deleted'`,
       )).map((row) => row.id));
-      // Every conversion that happened kept its user; every remaining user is one of them; nobody was both.
+      // Every conversion that happened kept its user, permanent; every survivor is one of them; nobody is both.
       for (const id of converted) assert.ok(rows.some((row) => row.id === id && !row.is_anonymous), `converted ${id} survives`);
       assert.deepEqual(rows.map((row) => row.id).sort(), [...converted].sort());
       for (const id of converted) assert.equal(deletedIds.has(id), false);
       assert.equal(converted.length + ids.filter((id) => deletedIds.has(id)).length, ids.length);
+      // A conversion that lost the race found no user: it did not half-happen.
+      const converts = await db.query<{ n: number }>(
+        `select count(*)::int as n from auth.audit_log_entries where payload ->> 'action' = 'user_converted' and payload ->> 'actor_id' = any($1::text[])`,
+        [ids],
+      );
+      assert.equal(converts[0].n, converted.length);
     });
 
     if (engine === 'postgres') {

@@ -6,6 +6,7 @@ export function Switch({
   disabled = false,
   describedBy,
   id,
+  dataEnv,
 }: {
   checked: boolean;
   onChange: (next: boolean) => void;
@@ -13,6 +14,8 @@ export function Switch({
   disabled?: boolean;
   describedBy?: string;
   id?: string;
+  /** The setting's variable name, for tests and scripts (data-env). */
+  dataEnv?: string;
 }) {
   return (
     <button
@@ -23,6 +26,7 @@ export function Switch({
       aria-label={label}
       aria-describedby={describedBy}
       className="switch"
+      data-env={dataEnv}
       disabled={disabled}
       onClick={() => onChange(!checked)}
     >

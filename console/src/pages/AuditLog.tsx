@@ -15,6 +15,18 @@ function text(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
+/** What the entry says beyond action, actor and type (traits, the target user, …), compactly. */
+function details(payload: Readonly<Record<string, unknown>>): string {
+  const { action: _a, actor_id: _i, actor_username: _u, actor_via_sso: _s, log_type: _t, ...rest } = payload;
+  const traits = rest.traits && typeof rest.traits === 'object' ? (rest.traits as Record<string, unknown>) : {};
+  const { traits: _traits, ...others } = rest;
+  const merged = { ...others, ...traits };
+  const show = (value: unknown) =>
+    typeof value === 'string' ? value : Array.isArray(value) && value.every((v) => typeof v === 'string') ? value.join(', ') : JSON.stringify(value);
+  const parts = Object.entries(merged).map(([key, value]) => `${key}: ${show(value)}`);
+  return parts.length ? parts.join(' ') : '—';
+}
+
 export function AuditLogPage({ project }: { project: Project }) {
   const [scope, setScope] = useState<Scope>('action');
   const [value, setValue] = useState('');
@@ -65,16 +77,18 @@ export function AuditLogPage({ project }: { project: Project }) {
                       <th scope="col">Actor</th>
                       <th scope="col">Type</th>
                       <th scope="col">IP</th>
+                      <th scope="col">Details</th>
                     </tr>
                   </thead>
                   <tbody>
                     {list.map((entry) => (
                       <tr key={entry.id}>
-                        <td>{dateTime(entry.created_at)}</td>
-                        <th scope="row"><code>{text(entry.payload.action)}</code></th>
+                        <td className="nowrap">{dateTime(entry.created_at)}</td>
+                        <th scope="row" className="nowrap"><code>{text(entry.payload.action)}</code></th>
                         <td className="wrap">{text(entry.payload.actor_username ?? entry.payload.actor_id)}</td>
                         <td>{text(entry.payload.log_type)}</td>
                         <td className="mono">{text(entry.ip_address)}</td>
+                        <td className="small details">{details(entry.payload)}</td>
                       </tr>
                     ))}
                   </tbody>

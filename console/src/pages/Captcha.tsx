@@ -95,7 +95,7 @@ function CaptchaForm({ project, doc, onSaved }: { project: Project; doc: Setting
   return (
     <form onSubmit={submit} className="stack" aria-label="CAPTCHA settings">
       <section className="card" aria-labelledby="captcha-provider">
-        <h2 id="captcha-provider">Provider</h2>
+        <h2 id="captcha-provider">Provider and secret</h2>
         <div className="form-grid">
           <div className="field">
             <label htmlFor={ids.provider}>Provider</label>
@@ -167,7 +167,7 @@ function CaptchaForm({ project, doc, onSaved }: { project: Project; doc: Setting
         <h2 id="captcha-where">Where it applies</h2>
         <div className="field-row">
           <span id={`${ids.enabled}-label`}>Require CAPTCHA</span>
-          <Switch id={ids.enabled} label="Require CAPTCHA" checked={enabled} disabled={ro('enabled')} onChange={(next) => (setEnabled(next), touch('enabled'))} />
+          <Switch id={ids.enabled} dataEnv={ENV.enabled} label="Require CAPTCHA" checked={enabled} disabled={ro('enabled')} onChange={(next) => (setEnabled(next), touch('enabled'))} />
         </div>
         <Pinned setting={find('enabled')} />
         <fieldset className="radios" disabled={ro('scope')}>

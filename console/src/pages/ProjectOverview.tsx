@@ -35,12 +35,18 @@ export function ProjectOverview({ project }: { project: Project }) {
       <p className="lede">
         Ref <code>{project.ref}</code> · {project.database.kind} database · created {dateTime(project.created_at)}
       </p>
+      {project.problem ? (
+        <p className="notice notice-error" role="alert">
+          <strong>This project cannot be served:</strong> {project.problem}
+        </p>
+      ) : null}
       <section className="card" aria-labelledby="endpoints">
         <h2 id="endpoints">Endpoints</h2>
         <div className="copy-grid">
           <CopyField label="API URL (createClient)" value={project.api_url} testId="api-url" />
           <CopyField label="Auth API" value={project.auth_url} testId="auth-url" />
           <CopyField label="REST API" value={project.rest_url} testId="rest-url" />
+          {project.host_url ? <CopyField label="By host name" value={project.host_url} testId="host-url" /> : null}
         </div>
       </section>
       <section className="card" aria-labelledby="keys">

@@ -52,6 +52,11 @@ function CreateProject({ onCreated }: { onCreated: (project: Project) => void })
             {action.busy ? 'Creating…' : 'Create project'}
           </button>
         </div>
+        {action.busy ? (
+          <p className="hint" role="status">
+            Creating the database and applying the migrations: this takes a few seconds.
+          </p>
+        ) : null}
         <ErrorNotice error={action.error} />
       </form>
     </section>
@@ -72,7 +77,9 @@ export function ProjectsPage({ projects }: { projects: Loaded<Project[]> }) {
               <h2>
                 <a href={projectHref(project.ref)}>{project.name}</a>
                 {project.is_default ? <span className="badge">default</span> : null}
+                {project.problem ? <span className="badge badge-danger">unavailable</span> : null}
               </h2>
+              {project.problem ? <p className="field-error">{project.problem}</p> : null}
               <dl className="facts">
                 <div>
                   <dt>Ref</dt>

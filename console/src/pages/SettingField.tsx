@@ -39,7 +39,7 @@ export function SettingField({
 
   let control;
   if (kind === 'boolean') {
-    control = <Switch id={id} label={title} checked={booleanOf(setting, draft)} disabled={pinned} describedBy={describedBy} onChange={(next) => onDraft(setting.env, next === booleanOf(setting, undefined) ? undefined : String(next))} />;
+    control = <Switch id={id} dataEnv={setting.env} label={title} checked={booleanOf(setting, draft)} disabled={pinned} describedBy={describedBy} onChange={(next) => onDraft(setting.env, next === booleanOf(setting, undefined) ? undefined : String(next))} />;
   } else if (kind === 'enum') {
     const values = enumValues(setting) ?? [];
     control = (
@@ -69,7 +69,7 @@ export function SettingField({
         {...common}
         type="text"
         className={kind === 'url' || kind === 'text' ? 'mono' : undefined}
-        inputMode={kind === 'integer' ? 'numeric' : kind === 'url' ? 'url' : undefined}
+        inputMode={kind === 'number' ? 'decimal' : kind === 'url' ? 'url' : undefined}
         spellCheck={false}
         value={shown ?? ''}
         placeholder={setting.default_text}

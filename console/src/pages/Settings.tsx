@@ -13,6 +13,13 @@ import { SettingsHistory } from './SettingsHistory';
 
 type TabKey = 'edit' | 'history' | 'compare';
 
+/** Scrolls to a group and moves focus there (in-page links would change the hash route). */
+function jumpTo(id: string) {
+  const heading = document.getElementById(id);
+  heading?.scrollIntoView({ block: 'start' });
+  heading?.focus({ preventScroll: true });
+}
+
 export function SettingsForm({
   project,
   doc,
@@ -95,6 +102,15 @@ export function SettingsForm({
           Version {doc.version}
         </span>
       </div>
+      {only || shown.length < 2 ? null : (
+        <nav className="group-nav" aria-label="Setting groups">
+          {shown.map(({ group }) => (
+            <button key={group.id} type="button" className="chip" onClick={() => jumpTo(`group-${group.id}`)}>
+              {group.title}
+            </button>
+          ))}
+        </nav>
+      )}
       {shown.map(({ group, settings }) => {
         const fields = settings.map((setting) => (
           <SettingField key={setting.env} setting={setting} draft={drafts[setting.env]} onDraft={setDraft} serverError={fieldErrors[setting.env]} />
@@ -103,14 +119,28 @@ export function SettingsForm({
           <div key={group.id}>{fields}</div>
         ) : (
           <section key={group.id} className="card" aria-labelledby={`group-${group.id}`}>
-            <h2 id={`group-${group.id}`}>{group.title}</h2>
+            <h2 id={`group-${group.id}`} tabIndex={-1}>
+              {group.title}
+            </h2>
             {fields}
           </section>
         );
       })}
       {shown.length === 0 ? <p className="empty">No setting matches “{filter}”.</p> : null}
-      <div className={changes ? 'savebar dirty' : 'savebar'} role="region" aria-label="Save settings">
-        <span>{changes ? `${changes} unsaved change${changes > 1 ? 's' : ''}` : 'No unsaved changes'}</span>
+      {/* Always in view at the bottom: what is unsaved, and what the last save did. */}
+      <div className={changes ? 'savebar sticky dirty' : 'savebar sticky'} role="region" aria-label="Save settings">
+        {conflict ? (
+          <div className="notice notice-error savebar-message" role="alert">
+            Someone saved these settings since you opened them ({(action.error as ApiError).message}). Your changes are kept here: reload to see
+            theirs, then save again.
+          </div>
+        ) : named.length ? null : (
+          <div className="savebar-message">
+            <ErrorNotice error={action.error} title="Not saved" />
+          </div>
+        )}
+        <span className="savebar-state">{changes ? `${changes} unsaved change${changes > 1 ? 's' : ''}` : action.message ? null : 'No unsaved changes'}</span>
+        <Success message={changes ? undefined : action.message} />
         <button type="button" className="button ghost" disabled={!changes || action.busy} onClick={() => (setDrafts({}), setFieldErrors({}), action.clear())}>
           Discard
         </button>
@@ -118,15 +148,6 @@ export function SettingsForm({
           {action.busy ? 'Saving…' : 'Save changes'}
         </button>
       </div>
-      {conflict ? (
-        <div className="notice notice-error" role="alert">
-          Someone saved these settings since you opened them ({(action.error as ApiError).message}). Your changes are kept here: reload to see
-          theirs, then save again.
-        </div>
-      ) : named.length ? null : (
-        <ErrorNotice error={action.error} title="Not saved" />
-      )}
-      <Success message={action.message} />
     </form>
   );
 }

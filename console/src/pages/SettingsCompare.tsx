@@ -62,16 +62,16 @@ function DiffSettings({ project, projects }: { project: Project; projects: reado
   const [a, setA] = useState(project.ref);
   const [b, setB] = useState(projects.find((p) => p.ref !== project.ref)?.ref ?? '');
   const [rows, setRows] = useState<DiffRow[] | undefined>(undefined);
-  const [onlyDifferent, setOnlyDifferent] = useState(true);
   const action = useAction();
-  const ids = { a: useId(), b: useId(), only: useId() };
+  const ids = { a: useId(), b: useId() };
   const name = (ref: string) => projects.find((p) => p.ref === ref)?.name ?? ref;
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const result = await action.run(() => diffProjects(a, b));
     if (result) setRows(result);
   };
-  const visible = rows?.filter((row) => !onlyDifferent || row.a !== row.b) ?? [];
+  // The server lists the settings whose values differ (secrets: only whether they differ).
+  const visible = rows ?? [];
   return (
     <section className="card" aria-labelledby="diff-title">
       <h2 id="diff-title">Compare two projects</h2>
@@ -91,14 +91,14 @@ function DiffSettings({ project, projects }: { project: Project; projects: reado
       <ErrorNotice error={action.error} />
       {rows ? (
         <>
-          <label className="checkbox">
-            <input id={ids.only} type="checkbox" checked={onlyDifferent} onChange={(e) => setOnlyDifferent(e.target.checked)} /> Only settings that differ
-          </label>
           {visible.length === 0 ? (
-            <p className="empty">{onlyDifferent ? 'The two projects have the same settings.' : 'No settings.'}</p>
+            <p className="empty">The two projects have the same settings.</p>
           ) : (
             <div className="table-wrap">
               <table className="diff-table" data-testid="settings-diff">
+                <caption>
+                  {visible.length} setting{visible.length > 1 ? 's' : ''} differ{visible.length > 1 ? '' : 's'}
+                </caption>
                 <thead>
                   <tr>
                     <th scope="col">Variable</th>

@@ -17,6 +17,7 @@ export const groups: readonly Group[] = [
   { id: 'oauth', title: 'OAuth providers', match: /EXTERNAL_[A-Z]+_|OIDC/ },
   { id: 'cleanup', title: 'Cleanup', match: /CLEANUP/ },
   { id: 'abuse', title: 'Sign-up spike alert', match: /SPIKE/ },
+  { id: 'merge', title: 'Merging anonymous users into accounts', match: /MERGE/ },
 ];
 
 export const otherGroup: Group = { id: 'other', title: 'Other', match: /.^/ };
@@ -25,7 +26,7 @@ export function groupOf(setting: Setting): Group {
   return groups.find((group) => group.match.test(setting.env)) ?? otherGroup;
 }
 
-export type Kind = 'boolean' | 'enum' | 'integer' | 'rate' | 'duration' | 'url' | 'secret' | 'text';
+export type Kind = 'boolean' | 'enum' | 'number' | 'rate' | 'duration' | 'url' | 'secret' | 'text';
 
 const enums: Record<string, readonly string[]> = {
   GOTRUE_SECURITY_CAPTCHA_PROVIDER: ['hcaptcha', 'turnstile'],
@@ -47,9 +48,9 @@ export function kindOf(setting: Setting): Kind {
     return 'boolean';
   }
   if (/RATE_LIMIT_(?!HEADER)/.test(setting.env)) return 'rate';
-  if (/TIMEOUT|FREQUENCY|_INTERVAL/.test(setting.env)) return 'duration';
+  if (/TIMEOUT|FREQUENCY|_INTERVAL|TIMEBOX|MAX_AGE/.test(setting.env)) return 'duration';
   if (/(_URL|_ISSUER|_URI)$/.test(setting.env)) return 'url';
-  if (/^\d+$/.test(fallback)) return 'integer';
+  if (/^\d+$/.test(fallback)) return 'number';
   return 'text';
 }
 
@@ -75,8 +76,8 @@ export function checkValue(setting: Setting, raw: string | null): string | undef
       const allowed = enums[setting.env] ?? [];
       return allowed.includes(value) ? undefined : `one of ${allowed.join(', ')}`;
     }
-    case 'integer':
-      return /^\d+$/.test(value) ? undefined : 'a whole number';
+    case 'number':
+      return /^\d+(\.\d+)?$/.test(value) ? undefined : 'a number';
     case 'rate':
       return /^\d+(\s*\/\s*\S+)?$/.test(value) ? undefined : 'a number, or N/<duration> (e.g. 30/1h)';
     case 'duration':

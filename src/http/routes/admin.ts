@@ -1,7 +1,16 @@
 /** The admin users API: a JWT whose role is in GOTRUE_JWT_ADMIN_ROLES (the service_role key). */
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { adminCreateUser, adminDeleteUser, adminGetUser, adminListUsers, adminUpdateUser, type AdminUserInput } from '../../auth/admin.js';
+import {
+  adminCreateUser,
+  adminDeleteUser,
+  adminGetUser,
+  adminListSessions,
+  adminListUsers,
+  adminRevokeSessions,
+  adminUpdateUser,
+  type AdminUserInput,
+} from '../../auth/admin.js';
 import { authenticateAdmin } from '../../auth/authenticate.js';
 import type { AuthDeps } from '../../auth/deps.js';
 import { FoyerError } from '../../errors.js';
@@ -106,6 +115,18 @@ export function adminRoutes(app: FastifyInstance, deps: AuthDeps): void {
     '/admin/users/:id',
     { onRequest: requireAdmin, schema: { params: IdParams, response: { 200: userResponse } } },
     async (request) => adminGetUser(deps, request.params.id),
+  );
+
+  // Foyer: a user's sessions (the console's user detail) and revoking them all.
+  app.get<{ Params: Static<typeof IdParams> }>(
+    '/admin/users/:id/sessions',
+    { onRequest: requireAdmin, schema: { params: IdParams } },
+    async (request) => ({ sessions: await adminListSessions(deps, request.params.id) }),
+  );
+  app.delete<{ Params: Static<typeof IdParams> }>(
+    '/admin/users/:id/sessions',
+    { onRequest: requireAdmin, schema: { params: IdParams } },
+    async (request) => ({ revoked: await adminRevokeSessions(deps, request.params.id) }),
   );
 
   app.put<{ Params: Static<typeof IdParams>; Body: AdminUserBody }>(

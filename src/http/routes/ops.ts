@@ -25,8 +25,8 @@ function countAuthEvents(metrics: FoyerMetrics, route: string, request: FastifyR
 }
 
 /** Registers the hook and /metrics on the root instance (call before the API plugins). */
-export function registerOps(app: FastifyInstance, deps: AuthDeps): FoyerMetrics {
-  const metrics = createMetrics({ db: deps.db, spike: deps.config });
+export function registerOps(app: FastifyInstance, deps: AuthDeps, project?: string): FoyerMetrics {
+  const metrics = createMetrics({ db: deps.db, spike: () => deps.config, project });
 
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';

@@ -1,0 +1,35 @@
+/** What the registry knows about a project, and a project being served. */
+import type { FastifyInstance } from 'fastify';
+import type { AuthDeps } from '../auth/deps.js';
+import type { ApiKeys } from '../security/api-keys.js';
+import type { Db } from '../store/db.js';
+import type { ProjectEnvironment } from './effective.js';
+import type { LiveDeps } from './live.js';
+
+export interface ProjectRecord {
+  readonly ref: string;
+  name: string;
+  readonly isDefault: boolean;
+  readonly dbKind: 'embedded' | 'postgres';
+  readonly createdAt: string;
+  readonly apiKeys: ApiKeys | undefined;
+  /** Why the project cannot be served (its secrets do not open), if so. */
+  readonly problem: string | undefined;
+}
+
+export interface ServedProject {
+  readonly record: ProjectRecord;
+  readonly deps: AuthDeps;
+  readonly app: FastifyInstance;
+  readonly environment: ProjectEnvironment;
+  /** The settings version in force. */
+  version: number;
+  readonly live: LiveDeps;
+  readonly db: Db;
+}
+
+export interface PlatformLog {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
