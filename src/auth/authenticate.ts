@@ -54,8 +54,21 @@ export function authenticateAdmin(deps: AuthDeps, authorization: string | undefi
   return claims;
 }
 
-/** Whether a request carries an admin-role token (CAPTCHA and limits are skipped for those). */
+/**
+ * Whether a request carries an admin-role token (CAPTCHA and limits are skipped for those). Runs on
+ * every limited request, so a token that does not even claim an admin role is turned away without
+ * verifying it; one that does is verified in full.
+ */
 export function isAdminToken(deps: AuthDeps, authorization: string | undefined): boolean {
+  const match = authorization ? /^Bearer\s+([^.\s]+)\.([^.\s]+)\.(\S+)\s*$/i.exec(authorization) : null;
+  if (!match) return false;
+  let claimedRole: unknown;
+  try {
+    claimedRole = (JSON.parse(Buffer.from(match[2], 'base64url').toString('utf8')) as { role?: unknown }).role;
+  } catch {
+    return false;
+  }
+  if (typeof claimedRole !== 'string' || !deps.config.jwtAdminRoles.includes(claimedRole)) return false;
   try {
     authenticateAdmin(deps, authorization);
     return true;
