@@ -49,6 +49,9 @@ export async function sendTokenMail(
   tx: Queryable,
   mail: { kind: MailKind; to: string; type: VerifyType; hash: string; otp: string; redirectTo: string; newEmail?: string },
 ): Promise<void> {
+  // GOTRUE_RATE_LIMIT_EMAIL_SENT caps mail for the whole project; over it, the change rolls back.
+  const budget = await deps.rateLimits.consume('email_sent', 'global');
+  if (!budget.allowed) throw new FoyerError('over_email_send_rate_limit', 'Email rate limit exceeded');
   const url = verifyLink(deps.config, mail.type, mail.hash, mail.redirectTo);
   const content = renderMail(mail.kind, { url, otp: mail.otp, newEmail: mail.newEmail });
   await deps.mailer.send(tx, { kind: mail.kind, to: mail.to, ...content });

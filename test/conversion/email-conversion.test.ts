@@ -171,4 +171,23 @@ for (const engine of engines) {
       assert.equal(new URL(followed.headers.location as string).origin, 'http://localhost:3000');
     });
   });
+
+  describe(`project-wide mail limit (${engine})`, () => {
+    let t: TestProject;
+    before(async () => {
+      t = await createTestProject(engine, { GOTRUE_RATE_LIMIT_EMAIL_SENT: '1/1h' });
+    });
+    after(() => t.close());
+
+    it('refuses mail over GOTRUE_RATE_LIMIT_EMAIL_SENT with 429 and changes nothing', async () => {
+      const [a, b] = await Promise.all([signUpAnonymously(t.app), signUpAnonymously(t.app)]);
+      assert.equal((await putUser(t, a.access_token, { email: 'first-mail@example.com' })).statusCode, 200);
+      const refused = await putUser(t, b.access_token, { email: 'second-mail@example.com' });
+      assert.equal(refused.statusCode, 429, refused.body);
+      assert.equal(refused.json().code, 'over_email_send_rate_limit');
+      const pending = await t.database.db.query<{ email_change: string | null }>('select email_change from auth.users where id = $1', [b.user.id]);
+      assert.ok(!pending[0].email_change, 'the refused change rolled back');
+      assert.equal((await outbox(t, 'second-mail@example.com')).length, 0);
+    });
+  });
 }
