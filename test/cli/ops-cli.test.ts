@@ -3,33 +3,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createKeyring } from '../../src/security/jwt.js';
-import type { Db } from '../../src/store/db.js';
-import { migrate } from '../../src/store/migrate.js';
-import { embeddedDbDir } from '../../src/store/open.js';
-import { openPglite } from '../../src/store/pglite.js';
-import { openPostgres } from '../../src/store/postgres.js';
-import { createCliProject, runCli, type CliProject } from '../helpers/cli.js';
+import { count, createCliProject, runCli, withDb, type CliProject } from '../helpers/cli.js';
 import { engines } from '../helpers/engines.js';
 import { addCartRow, convert, createCartTable, seedMany } from '../helpers/ops.js';
 import { TEST_JWT_SECRET } from '../helpers/project.js';
 
 /** The project's database, migrated; close it before running `foyer` (an embedded database has one owner). */
-async function openProjectDb(project: CliProject): Promise<Db> {
-  const db = project.url ? await openPostgres({ url: project.url, poolSize: 3 }) : await openPglite({ dataDir: embeddedDbDir(project.dataDir!) });
-  await migrate(db);
-  return db;
-}
-
-async function withDb<T>(project: CliProject, work: (db: Db) => Promise<T>): Promise<T> {
-  const db = await openProjectDb(project);
-  try {
-    return await work(db);
-  } finally {
-    await db.close();
-  }
-}
-
-const count = (db: Db, sql: string, params: string[] = []) => db.query<{ n: number }>(sql, params).then((rows) => rows[0].n);
 
 for (const engine of engines) {
   describe(`foyer keys, users, stats, cleanup (${engine})`, () => {

@@ -3,6 +3,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { Db } from '../../src/store/db.js';
+import { migrate } from '../../src/store/migrate.js';
+import { embeddedDbDir } from '../../src/store/open.js';
+import { openPglite } from '../../src/store/pglite.js';
+import { openPostgres } from '../../src/store/postgres.js';
 import { createPostgresDatabase, type EngineName } from './engines.js';
 import { TEST_JWT_SECRET } from './project.js';
 
@@ -59,3 +64,21 @@ export function runCli(project: CliProject, args: readonly string[], env: Record
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolvePromise) => child.on('close', (code) => resolvePromise({ code, stdout, stderr })));
 }
+
+/** The project's database, migrated, as the CLI itself opens it (for checking what a command did). */
+export async function openProjectDb(project: CliProject): Promise<Db> {
+  const db = project.url ? await openPostgres({ url: project.url, poolSize: 3 }) : await openPglite({ dataDir: embeddedDbDir(project.dataDir!) });
+  await migrate(db);
+  return db;
+}
+
+export async function withDb<T>(project: CliProject, work: (db: Db) => Promise<T>): Promise<T> {
+  const db = await openProjectDb(project);
+  try {
+    return await work(db);
+  } finally {
+    await db.close();
+  }
+}
+
+export const count = (db: Db, sql: string, params: string[] = []) => db.query<{ n: number }>(sql, params).then((rows) => rows[0].n);
