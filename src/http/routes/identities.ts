@@ -1,10 +1,10 @@
 /** GET /user/identities/authorize (start linking a provider) and DELETE /user/identities/{identity_id}. */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { authenticateUser, type Caller } from '../../auth/authenticate.js';
+import type { FastifyInstance } from 'fastify';
 import type { AuthDeps } from '../../auth/deps.js';
 import { assertManualLinkingEnabled, unlinkIdentity } from '../../auth/identities.js';
-import { passThroughParams, startAuthorization } from '../../auth/oauth/flow.js';
+import { userAuthentication } from '../caller.js';
 import { requestMeta } from '../request-meta.js';
+import { authorizationUrl, type AuthorizeQuery } from './oauth.js';
 
 const AuthorizeQuery = {
   type: 'object',
@@ -19,40 +19,16 @@ const AuthorizeQuery = {
   additionalProperties: true,
 } as const;
 
-interface AuthorizeQuery {
-  provider?: string;
-  redirect_to?: string;
-  scopes?: string;
-  code_challenge?: string;
-  code_challenge_method?: string;
-  skip_http_redirect?: string;
-  [key: string]: unknown;
-}
-
 export function identityRoutes(app: FastifyInstance, deps: AuthDeps): void {
   // GoTrue's order: authentication, then the manual-linking gate, then the request itself.
-  const callers = new WeakMap<FastifyRequest, Caller>();
-  const authenticate = async (request: FastifyRequest) => {
-    callers.set(request, await authenticateUser(deps, request.headers.authorization));
-    assertManualLinkingEnabled(deps);
-  };
-  const callerOf = (request: FastifyRequest): Caller => callers.get(request) as Caller;
+  const { authenticate, callerOf } = userAuthentication(deps, () => assertManualLinkingEnabled(deps));
 
   app.get<{ Querystring: AuthorizeQuery }>(
     '/user/identities/authorize',
     { preValidation: authenticate, schema: { querystring: AuthorizeQuery } },
     async (request, reply) => {
-      const query = request.query;
-      const url = await startAuthorization(deps, {
-        provider: query.provider,
-        redirectTo: query.redirect_to,
-        scopes: query.scopes,
-        codeChallenge: query.code_challenge,
-        codeChallengeMethod: query.code_challenge_method,
-        extraParams: passThroughParams(query),
-        linkingTargetId: callerOf(request).user.id,
-      });
-      if (query.skip_http_redirect === 'true') return { url };
+      const url = await authorizationUrl(deps, request.query, callerOf(request).user.id);
+      if (request.query.skip_http_redirect === 'true') return { url };
       return reply.redirect(url, 302);
     },
   );

@@ -9,13 +9,27 @@ import { oauthCallback, passThroughParams, startAuthorization } from '../../auth
 import { providerRegistry } from '../../auth/oauth/providers.js';
 import { requestMeta } from '../request-meta.js';
 
-interface AuthorizeQuery {
+export interface AuthorizeQuery {
   provider?: string;
   redirect_to?: string;
   scopes?: string;
   code_challenge?: string;
   code_challenge_method?: string;
+  skip_http_redirect?: string;
   [key: string]: unknown;
+}
+
+/** The provider's authorize URL for an /authorize-style query; `linkingTargetId` when linking to a user. */
+export function authorizationUrl(deps: AuthDeps, query: AuthorizeQuery, linkingTargetId: string | null): Promise<string> {
+  return startAuthorization(deps, {
+    provider: query.provider,
+    redirectTo: query.redirect_to,
+    scopes: query.scopes,
+    codeChallenge: query.code_challenge,
+    codeChallengeMethod: query.code_challenge_method,
+    extraParams: passThroughParams(query),
+    linkingTargetId,
+  });
 }
 
 function callbackParams(request: FastifyRequest): URLSearchParams {
@@ -36,17 +50,7 @@ export function oauthRoutes(app: FastifyInstance, deps: AuthDeps): void {
   // Built now, not at the first request: an enabled provider missing a setting stops the start, naming it.
   providerRegistry(deps.config);
   app.get<{ Querystring: AuthorizeQuery }>('/authorize', async (request, reply) => {
-    const query = request.query;
-    const url = await startAuthorization(deps, {
-      provider: query.provider,
-      redirectTo: query.redirect_to,
-      scopes: query.scopes,
-      codeChallenge: query.code_challenge,
-      codeChallengeMethod: query.code_challenge_method,
-      extraParams: passThroughParams(query),
-      linkingTargetId: null,
-    });
-    return reply.redirect(url, 302);
+    return reply.redirect(await authorizationUrl(deps, request.query, null), 302);
   });
 
   // Its own scope: form bodies are parsed here only (everything else in the API is JSON).

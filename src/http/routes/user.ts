@@ -1,11 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { authenticateUser, type Caller } from '../../auth/authenticate.js';
+import type { FastifyInstance } from 'fastify';
 import type { AuthDeps } from '../../auth/deps.js';
 import { toPublicUser } from '../../auth/user-view.js';
 import { parsePkceChallenge } from '../../auth/mail-links.js';
 import { logout, updateUser } from '../../auth/users.js';
 import { requireJsonBody } from '../body.js';
+import { userAuthentication } from '../caller.js';
 import { requestMeta } from '../request-meta.js';
 import { JsonObject, Maybe, userResponse } from '../schemas.js';
 
@@ -27,11 +27,7 @@ const LogoutQuery = Type.Object({ scope: Type.Optional(Type.Union([Type.Literal(
 
 export function userRoutes(app: FastifyInstance, deps: AuthDeps): void {
   // Authentication runs before the body is looked at, as in GoTrue's middleware chain.
-  const callers = new WeakMap<FastifyRequest, Caller>();
-  const authenticate = async (request: FastifyRequest) => {
-    callers.set(request, await authenticateUser(deps, request.headers.authorization));
-  };
-  const callerOf = (request: FastifyRequest): Caller => callers.get(request) as Caller;
+  const { authenticate, callerOf } = userAuthentication(deps);
 
   app.get('/user', { preValidation: authenticate, schema: { response: { 200: userResponse } } }, async (request) =>
     toPublicUser(callerOf(request).user),
