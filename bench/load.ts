@@ -1,8 +1,15 @@
 /**
- * The load generator: autocannon, in the bench process, used the same way for every contender (same
- * connections, duration, pipelining 1, keep-alive). Only 2xx responses count as throughput.
+ * The load generators and the workloads they send. wrk (bench/wrk.ts), a lean C client like pgbench, is
+ * the default: autocannon runs inside this process, and on 2 cores its own CPU competes with the server
+ * being measured. autocannon stays as the fallback where wrk is not installed (and drives the soak, which
+ * counts responses live). Either is used the same way for every contender (same connections, duration,
+ * pipelining 1, keep-alive), and only 2xx responses count as throughput.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { ROOT } from './foyer.js';
+import { findWrk, runWrk, stopWrk, WRK_INSTALL, wrkVersion } from './wrk.js';
 
 export interface LoadResult {
   /** 2xx responses per second. */
@@ -13,8 +20,23 @@ export interface LoadResult {
   readonly non2xx: number;
   readonly errors: number;
   readonly timeouts: number;
-  /** Responses by status code, e.g. { "200": 1234, "400": 2 }. */
+  /** Responses by status code, e.g. { "200": 1234, "400": 2 } (wrk without a response hook: 2xx / non2xx). */
   readonly statusCodes: Record<string, number>;
+  /** CPU time the load generator itself used (user + system), when known. */
+  readonly loadCpuSeconds?: number;
+}
+
+export type LoadGeneratorName = 'wrk' | 'autocannon';
+export const LOAD_GENERATORS: readonly LoadGeneratorName[] = ['wrk', 'autocannon'];
+
+export interface LoadGenerator {
+  readonly name: LoadGeneratorName;
+  /** e.g. "wrk 4.1.0", for the report. */
+  readonly label: string;
+  /** wrk's executable. */
+  readonly binary?: string;
+  /** Where wrk's generated Lua scripts go (the bench's temp dir). */
+  readonly dir: string;
 }
 
 /** How every contender is loaded. */
@@ -25,13 +47,42 @@ export interface LoadShape {
    * load balancer passes them), round robin; 0 sends every request as 127.0.0.1 without the header.
    */
   readonly clientIps: number;
+  readonly generator: LoadGenerator;
 }
+
+/** What one measurement sends, described once for either generator. */
+export type Workload =
+  /** The same request every time. */
+  | { readonly kind: 'fixed'; readonly method: 'GET' | 'POST'; readonly path: string; readonly headers: Record<string, string>; readonly body?: string }
+  /** GET `path`, each request with the next credential of `pool` (round robin), e.g. one user each. */
+  | { readonly kind: 'pool'; readonly path: string; readonly pool: readonly Record<string, string>[] }
+  /** POST `{"refresh_token":…}` as JSON to `path` with `headers`, following the chains (see TokenChains). */
+  | { readonly kind: 'chains'; readonly path: string; readonly headers: Record<string, string>; readonly chains: TokenChains };
 
 export interface LoadOptions extends LoadShape {
   readonly url: string;
   readonly seconds: number;
-  readonly requests: autocannon.Request[];
+  readonly workload: Workload;
 }
+
+/** wrk where it is installed, else autocannon; `requested` forces one. */
+export function chooseLoadGenerator(requested: LoadGeneratorName | undefined, dir: string): LoadGenerator {
+  const binary = requested === 'autocannon' ? undefined : findWrk();
+  if (requested === 'wrk' && !binary) throw new Error(`--load wrk: wrk is not installed (${WRK_INSTALL})`);
+  if (binary) return { name: 'wrk', label: `wrk ${wrkVersion(binary)}`, binary, dir };
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'autocannon', 'package.json'), 'utf8')) as { version: string };
+  return { name: 'autocannon', label: `autocannon ${pkg.version} (in the bench process)`, dir };
+}
+
+export const jsonPost = (path: string, body: string, headers: Record<string, string> = {}): Workload => ({
+  kind: 'fixed',
+  method: 'POST',
+  path,
+  headers: { 'content-type': 'application/json', ...headers },
+  body,
+});
+
+export const getWithPool = (path: string, pool: readonly Record<string, string>[]): Workload => ({ kind: 'pool', path, pool });
 
 type Setup = (request: autocannon.Request, context: object) => autocannon.Request;
 
@@ -53,9 +104,10 @@ export function fromClients(request: autocannon.Request, count: number): autocan
 
 const running = new Set<autocannon.Instance>();
 
-/** Stops every load still running (Ctrl-C). */
+/** Stops every load still running (Ctrl-C); wrk still reports, so chains get their tokens back. */
 export function stopAllLoad(): void {
   for (const instance of running) instance.stop();
+  stopWrk();
 }
 
 /** autocannon, stopped by stopAllLoad() on Ctrl-C. */
@@ -70,15 +122,37 @@ export function startAutocannon(options: autocannon.Options): Promise<autocannon
   });
 }
 
-export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+function autocannonRequest(workload: Workload): autocannon.Request {
+  switch (workload.kind) {
+    case 'fixed':
+      return { method: workload.method, path: workload.path, headers: workload.headers, ...(workload.body === undefined ? {} : { body: workload.body }) };
+    case 'pool': {
+      let next = 0;
+      const { pool } = workload;
+      return {
+        method: 'GET',
+        path: workload.path,
+        setupRequest: (request) => ({ ...request, headers: { ...request.headers, ...pool[next++ % pool.length] } }),
+      };
+    }
+    case 'chains':
+      return workload.chains.request(workload.path, workload.headers);
+  }
+}
+
+async function runAutocannon(options: LoadOptions): Promise<LoadResult> {
+  // The generator's CPU is this process's: nothing else runs here during a measurement.
+  const cpuBefore = process.cpuUsage();
   const result = await startAutocannon({
     url: options.url,
     connections: options.connections,
     duration: options.seconds,
     pipelining: 1,
     timeout: 10,
-    requests: options.requests.map((request) => fromClients(request, options.clientIps)),
+    requests: [fromClients(autocannonRequest(options.workload), options.clientIps)],
   });
+  const cpu = process.cpuUsage(cpuBefore);
+  if (options.workload.kind === 'chains') options.workload.chains.settle();
   return {
     rps: result['2xx'] / result.duration,
     p50Ms: result.latency.p50,
@@ -88,78 +162,89 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     errors: result.errors,
     timeouts: result.timeouts,
     statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => [code, stat.count ?? 0])),
+    loadCpuSeconds: (cpu.user + cpu.system) / 1e6,
   };
 }
 
-export const jsonPost = (path: string, body: string, headers: Record<string, string> = {}): autocannon.Request => ({
-  method: 'POST',
-  path,
-  headers: { 'content-type': 'application/json', ...headers },
-  body,
-});
-
-/** GET `path`, each request with the next credential of `pool` (round robin), e.g. one user each. */
-export function getWithPool(path: string, pool: readonly Record<string, string>[]): autocannon.Request {
-  let next = 0;
-  return {
-    method: 'GET',
-    path,
-    setupRequest: (request) => {
-      const headers = pool[next++ % pool.length];
-      return { ...request, headers: { ...request.headers, ...headers } };
-    },
-  };
+export function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const { generator } = options;
+  if (generator.name === 'wrk') return runWrk({ ...options, binary: generator.binary!, dir: generator.dir });
+  return runAutocannon(options);
 }
+
+/** A live refresh token and the user it belongs to (how wrk's script tells which request a response answers). */
+export interface ChainLink {
+  readonly token: string;
+  readonly owner?: string;
+}
+
+export const refreshBody = (token: string) => JSON.stringify({ refresh_token: token });
+export const extractRefreshToken = (body: string) => /"refresh_token":"([^"]+)"/.exec(body)?.[1];
 
 /**
  * Refresh-token chains: every request presents a live, never-used token and puts the one it gets back
  * into the pool. Tokens whose response never came back (run stopped, timeout) are returned at the end;
- * the server either never saw them or hands their child back (lost-response recovery).
+ * the server either never saw them or hands their child back (lost-response recovery). The pool lives
+ * here between runs, so every round continues the same chains whichever generator drives them.
  */
 export class TokenChains {
-  private readonly live: string[];
-  private readonly inFlight = new Set<string>();
+  private live: ChainLink[];
+  private readonly inFlight = new Set<ChainLink>();
 
   constructor(
-    tokens: readonly string[],
-    private readonly extract: (body: string) => string | undefined,
-    private readonly cap = 20_000,
+    links: readonly ChainLink[],
+    readonly cap = 20_000,
   ) {
-    this.live = [...tokens];
+    this.live = [...links];
   }
 
   get size(): number {
     return this.live.length;
   }
 
-  /** Adds a token (e.g. from a sign-in); the pool keeps at most `cap`. */
-  add(token: string): void {
-    if (this.live.length < this.cap) this.live.push(token);
+  /** Adds a link (e.g. from a sign-in); the pool keeps at most `cap`. */
+  add(link: ChainLink): void {
+    if (this.live.length < this.cap) this.live.push(link);
   }
 
-  request(path: string, body: (token: string) => string, headers: Record<string, string>): autocannon.Request {
+  /** autocannon: one request that pops a link and pushes the child token from a 200 response. */
+  request(path: string, headers: Record<string, string>): autocannon.Request {
     const chains = this;
     return {
-      ...jsonPost(path, '', headers),
-      setupRequest: (request, context: { token?: string }) => {
+      method: 'POST',
+      path,
+      headers: { 'content-type': 'application/json', ...headers },
+      setupRequest: (request, context: { link?: ChainLink }) => {
         // An empty pool sends a token that does not exist: the request fails and counts as non-2xx.
-        const token = chains.live.pop() ?? 'poolexhausted';
-        context.token = token;
-        chains.inFlight.add(token);
-        return { ...request, body: body(token) };
+        const link = chains.live.pop() ?? { token: 'poolexhausted' };
+        context.link = link;
+        chains.inFlight.add(link);
+        return { ...request, body: refreshBody(link.token) };
       },
-      onResponse: (status, responseBody, context: { token?: string }) => {
-        if (context.token) chains.inFlight.delete(context.token);
-        const next = status === 200 ? chains.extract(responseBody) : undefined;
-        if (next) chains.add(next);
+      onResponse: (status, responseBody, context: { link?: ChainLink }) => {
+        if (context.link) chains.inFlight.delete(context.link);
+        const next = status === 200 ? extractRefreshToken(responseBody) : undefined;
+        if (next) chains.add({ token: next, owner: context.link?.owner });
       },
     };
   }
 
-  /** Call after a run: puts back the tokens that got no response. */
+  /** Call after an autocannon run: puts back the tokens that got no response. */
   settle(): void {
-    for (const token of this.inFlight) if (token !== 'poolexhausted') this.live.push(token);
+    for (const link of this.inFlight) if (link.token !== 'poolexhausted') this.live.push(link);
     this.inFlight.clear();
+  }
+
+  /** wrk: hands the whole pool over to a run… */
+  drain(): ChainLink[] {
+    const links = this.live;
+    this.live = [];
+    return links;
+  }
+
+  /** …and takes back what was live at its end. */
+  restore(links: readonly ChainLink[]): void {
+    for (const link of links) this.add(link);
   }
 }
 

@@ -1,5 +1,6 @@
 /** Command-line flags of `npm run bench -- …`. */
 import { parseArgs } from 'node:util';
+import { LOAD_GENERATORS, type LoadGeneratorName } from './load.js';
 import { LABELS, type MeasurementKey } from './report.js';
 
 export interface BenchOptions {
@@ -21,14 +22,17 @@ export interface BenchOptions {
   readonly waitQuietSeconds: number;
   /** Extra environment for the Foyer children (`--foyer-env NAME=VALUE`), e.g. to compare settings. */
   readonly foyerEnv: Readonly<Record<string, string>>;
+  /** Forces a load generator; undefined = wrk where installed, else autocannon. */
+  readonly load?: LoadGeneratorName;
 }
 
 export const ALL_KEYS = Object.keys(LABELS) as MeasurementKey[];
 
 const USAGE = `npm run bench -- [--duration S] [--connections N] [--client-ips N] [--rounds N] [--warmup S] [--quick]
                     [--only NAMES] [--wait-quiet S] [--profile] [--foyer-env NAME=VALUE]… [--pg URL] [--soak SECONDS]
+                    [--load wrk|autocannon]
   --duration S      seconds per measurement (default 15)
-  --connections N   concurrent connections, for autocannon and pgbench alike (default 32)
+  --connections N   concurrent connections, for the load generator and pgbench alike (default 32)
   --client-ips N    requests come from N client addresses, round robin, as X-Forwarded-For through a
                     trusted proxy (default 1024); 0 = every request from 127.0.0.1 (one rate-limit bucket)
   --rounds N        rounds; the table shows medians (min–max) (default 3)
@@ -40,7 +44,10 @@ const USAGE = `npm run bench -- [--duration S] [--connections N] [--client-ips N
   --profile         write a CPU profile of Foyer (PostgreSQL) to bench/results/profiles/ and summarise it
   --foyer-env N=V   extra environment for Foyer (repeatable), e.g. FOYER_RATE_LIMIT_STORE=memory
   --pg URL          PostgreSQL server (default postgres://postgres@127.0.0.1:5432)
-  --soak SECONDS    soak mode: sustained sign-ins and refreshes against Foyer, RSS and event-loop delay every 10 s`;
+  --soak SECONDS    soak mode: sustained sign-ins and refreshes against Foyer, RSS and event-loop delay every 10 s
+  --load G          HTTP load generator: wrk (default where installed: apt-get install -y wrk; a C client in its
+                    own process, 2 threads) or autocannon (in the bench process, competing for the CPUs; the
+                    fallback without wrk, and always the soak's)`;
 
 function positive(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
@@ -82,6 +89,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       pg: { type: 'string' },
       soak: { type: 'string' },
       'foyer-env': { type: 'string', multiple: true },
+      load: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -90,6 +98,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     process.exit(0);
   }
   const quick = values.quick ?? false;
+  const load = values.load as LoadGeneratorName | undefined;
+  if (load !== undefined && !LOAD_GENERATORS.includes(load)) throw new Error(`--load must be ${LOAD_GENERATORS.join(' or ')}, got "${load}"\n${USAGE}`);
   return {
     seconds: positive('duration', values.duration, quick ? 3 : 15),
     connections: Math.round(positive('connections', values.connections, 32)),
@@ -102,5 +112,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     profile: values.profile ?? false,
     waitQuietSeconds: values['wait-quiet'] === undefined ? 0 : positive('wait-quiet', values['wait-quiet'], 0),
     foyerEnv: Object.fromEntries((values['foyer-env'] ?? []).map(assignment)),
+    ...(load === undefined ? {} : { load }),
   };
 }

@@ -14,6 +14,8 @@ export interface Sample {
   readonly count: number;
   /** CPU time of the server process per successful request (HTTP contenders): efficiency, less skewed by others. */
   readonly cpuMsPerRequest?: number;
+  /** CPU time of the load generator per response (HTTP contenders): what it takes from the server's CPUs. */
+  readonly loadCpuMsPerRequest?: number;
   readonly p50Ms?: number;
   readonly p99Ms?: number;
   /** Failed requests or transactions (non-2xx, connection errors, pgbench failures). */
@@ -85,6 +87,8 @@ export interface Meta {
   readonly clientIps: number;
   readonly seconds: number;
   readonly rounds: number;
+  /** The HTTP load generator, e.g. "wrk 4.1.0". */
+  readonly loadGenerator: string;
   /** 1-minute load average when the run started and when it ended (other work on the machine skews figures). */
   readonly loadAverage: { readonly start: number; readonly end: number };
   /** Extra Foyer environment given with --foyer-env. */
@@ -111,6 +115,7 @@ export function buildResults(meta: Meta, samples: Samples) {
         p50Ms: rounds[0]?.p50Ms === undefined ? undefined : spread(rounds.map((s) => s.p50Ms!)),
         p99Ms: rounds[0]?.p99Ms === undefined ? undefined : spread(rounds.map((s) => s.p99Ms!)),
         cpuMsPerRequest: rounds[0]?.cpuMsPerRequest === undefined ? undefined : spread(rounds.map((s) => s.cpuMsPerRequest!)),
+        loadCpuMsPerRequest: rounds[0]?.loadCpuMsPerRequest === undefined ? undefined : spread(rounds.map((s) => s.loadCpuMsPerRequest!)),
         failed: rounds.reduce((sum, s) => sum + s.failed, 0),
       }];
     }),
@@ -136,7 +141,7 @@ const verdict = (met: boolean | undefined) => (met === undefined ? '' : met ? 'm
 
 export function formatTable(results: Results): string {
   const { meta } = results;
-  const rows: string[][] = [['', 'per second: median (min–max)', 'p50 ms', 'p99 ms (max)', 'CPU ms/req', 'target', '']];
+  const rows: string[][] = [['', 'per second: median (min–max)', 'p50 ms', 'p99 ms (max)', 'CPU ms/req', 'load CPU', 'target', '']];
   for (const [key, m] of Object.entries(results.measurements)) {
     const flag = m.failed > 0 ? ` [${m.failed} failed]` : '';
     rows.push([
@@ -145,6 +150,7 @@ export function formatTable(results: Results): string {
       ms(m.p50Ms?.median),
       m.p99Ms ? `${ms(m.p99Ms.median)} (${ms(m.p99Ms.max)})` : '–',
       m.cpuMsPerRequest ? m.cpuMsPerRequest.median.toFixed(2) : '–',
+      m.loadCpuMsPerRequest ? m.loadCpuMsPerRequest.median.toFixed(2) : '–',
       key === 'foyer-signin' && results.signinP99 ? `p99 ≤ ${P99_TARGET_MS} ms` : '',
       key === 'foyer-signin' ? verdict(results.signinP99?.met) : '',
     ]);
@@ -152,7 +158,7 @@ export function formatTable(results: Results): string {
   rows.push([]);
   for (const r of results.ratios) {
     const target = r.target ? `≥ ${r.target}×` : '(info)';
-    rows.push([`ratio  ${r.label}`, `${times(r.median)} (${times(r.min)}–${times(r.max)})`, '', '', '', target, verdict(r.met)]);
+    rows.push([`ratio  ${r.label}`, `${times(r.median)} (${times(r.min)}–${times(r.max)})`, '', '', '', '', target, verdict(r.met)]);
   }
   const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => (row[col] ?? '').length)));
   const cell = (text: string, col: number) => (col === 0 ? text.padEnd(widths[col]) : text.padStart(widths[col]));
@@ -161,9 +167,13 @@ export function formatTable(results: Results): string {
   const title = [
     `Foyer bench · ${meta.startedAt.slice(0, 16).replace('T', ' ')} UTC · ${meta.commit} · ${meta.connections} connections, ` +
       `${meta.clientIps || 1} client IPs · ${meta.seconds} s × ${meta.rounds} rounds`,
-    `Node ${meta.node} · PostgreSQL ${meta.postgres.split(' ')[0]} · Better Auth ${meta.betterAuth} · ${meta.cpus} CPUs`,
+    `Node ${meta.node} · PostgreSQL ${meta.postgres.split(' ')[0]} · Better Auth ${meta.betterAuth} · ${meta.cpus} CPUs · ` +
+      `load generator ${meta.loadGenerator}`,
   ].join('\n');
-  const notes = [`load average ${meta.loadAverage.start.toFixed(1)} at start, ${meta.loadAverage.end.toFixed(1)} at end`];
+  const notes = [
+    'CPU ms/req: the server process\'s CPU time per 2xx response; load CPU: the load generator\'s per response',
+    `load average ${meta.loadAverage.start.toFixed(1)} at start, ${meta.loadAverage.end.toFixed(1)} at end`,
+  ];
   const all = Object.values(results.measurements).flatMap((m) => m.rounds);
   const busy = all.filter((s) => (s.busyBefore ?? 0) > BUSY);
   if (busy.length > 0) {

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: Foyer side by side with the database limit (pgbench) and the peer (Better Auth), in one
- * run on the local PostgreSQL; `--soak N` for the soak mode. Everything measured runs as a child process;
- * the load generator runs here. See bench/README.md.
+ * run on the local PostgreSQL; `--soak N` for the soak mode. Everything measured runs as a child process,
+ * and so does the load generator (wrk; autocannon, the fallback, runs here). See bench/README.md.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { checkpoint, dropDatabase, recreateDatabase, serverVersion } from './databases.js';
 import { migrateFoyer, ROOT, startFoyer } from './foyer.js';
 import { busyFraction, waitQuiet } from './machine.js';
-import { stopAllLoad } from './load.js';
+import { chooseLoadGenerator, stopAllLoad, type LoadGenerator } from './load.js';
 import { parseOptions, type BenchOptions } from './options.js';
 import { betterAuthVersion, startPeer } from './peer.js';
 import { seedRefreshChains, writeScripts } from './pgbench.js';
@@ -42,7 +42,7 @@ function commit(): string {
   }
 }
 
-/** A temp dir for pgbench scripts and PGlite data, removed at the end. */
+/** A temp dir for pgbench and wrk scripts and PGlite data, removed at the end. */
 function scratchDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'foyer-bench-'));
   onCleanup(async () => rmSync(dir, { recursive: true, force: true }));
@@ -56,10 +56,10 @@ async function benchDatabase(serverUrl: string, name: string): Promise<string> {
 }
 
 /** Starts what the selected measurements need and prepares their workloads. */
-async function prepare(options: BenchOptions, dir: string): Promise<Measurement[]> {
+async function prepare(options: BenchOptions, dir: string, generator: LoadGenerator): Promise<Measurement[]> {
   const want = (...keys: MeasurementKey[]) => keys.some((key) => options.only.has(key));
   const { connections } = options;
-  const shape = { connections, clientIps: options.clientIps };
+  const shape = { connections, clientIps: options.clientIps, generator };
   const measurements: Measurement[] = [];
   if (want('limit-signin', 'limit-refresh', 'foyer-signin', 'foyer-refresh', 'foyer-user')) {
     const url = await benchDatabase(options.serverUrl, DB);
@@ -106,19 +106,25 @@ async function measure(measurement: Measurement, round: number, options: BenchOp
   const result = await measurement.run(options.seconds);
   const cpuMsPerRequest = measurement.pid ? ((cpuSeconds(measurement.pid) - cpuBefore) * 1000) / result.count : undefined;
   const sample: Sample = { ...result, busyBefore, ...(cpuMsPerRequest === undefined ? {} : { cpuMsPerRequest }) };
-  const latency = sample.p99Ms === undefined ? '' : `  p50 ${sample.p50Ms} ms  p99 ${sample.p99Ms} ms`;
+  // wrk reports latency to the microsecond, autocannon to the millisecond.
+  const round1 = (n: number | undefined) => Math.round((n ?? NaN) * 10) / 10;
+  const latency = sample.p99Ms === undefined ? '' : `  p50 ${round1(sample.p50Ms)} ms  p99 ${round1(sample.p99Ms)} ms`;
   const cpu = cpuMsPerRequest === undefined ? '' : `  server CPU ${cpuMsPerRequest.toFixed(2)} ms/req`;
+  const loadCpu = sample.loadCpuMsPerRequest === undefined ? '' : `  load CPU ${sample.loadCpuMsPerRequest.toFixed(2)} ms/req`;
   const failed = sample.failed ? `  FAILED ${sample.failed} ${JSON.stringify(sample.failures ?? {})}` : '';
   const busy = busyBefore > BUSY ? `  (machine ${(busyBefore * 100).toFixed(0)} % busy before)` : '';
   const rps = Math.round(sample.rps).toString().padStart(6);
-  log(`round ${round}/${options.rounds}  ${measurement.key.padEnd(14)} ${rps}/s${latency}${cpu}${failed}${busy}`);
+  log(`round ${round}/${options.rounds}  ${measurement.key.padEnd(14)} ${rps}/s${latency}${cpu}${loadCpu}${failed}${busy}`);
   return sample;
 }
 
 async function bench(options: BenchOptions): Promise<void> {
   const startedAt = new Date().toISOString();
   const loadAtStart = loadavg()[0];
-  const measurements = await prepare(options, scratchDir());
+  const dir = scratchDir();
+  const generator = chooseLoadGenerator(options.load, dir);
+  log(`load generator: ${generator.label}`);
+  const measurements = await prepare(options, dir, generator);
   const samples: Samples = {};
   for (let round = 1; round <= options.rounds; round++) {
     for (const measurement of measurements) {
@@ -140,6 +146,7 @@ async function bench(options: BenchOptions): Promise<void> {
       clientIps: options.clientIps,
       seconds: options.seconds,
       rounds: options.rounds,
+      loadGenerator: generator.label,
       loadAverage: { start: loadAtStart, end: loadavg()[0] },
       foyerEnv: options.foyerEnv,
     },

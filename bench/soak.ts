@@ -3,15 +3,17 @@
  * (one sign-in, then two rotations, per connection, over and over) against Foyer on PostgreSQL. Every 10 s
  * it prints the Foyer child's RSS (/proc/<pid>/status) and event-loop delay (bench/soak-probe.ts, preloaded
  * into the real `foyer start` process), and at the end the RSS growth from minute 2 to the end (< 10 %).
+ * autocannon drives it, whatever --load says: the soak counts every response as it comes, for the 10 s
+ * figures, and wrk only reports at its end.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type autocannon from 'autocannon';
 import { ROOT, startFoyer } from './foyer.js';
-import { fromClients, jsonPost, startAutocannon, TokenChains, times } from './load.js';
+import { extractRefreshToken, fromClients, startAutocannon, TokenChains, times } from './load.js';
 import type { BenchOptions } from './options.js';
 import { cleanupAll, rssBytes, type Child } from './processes.js';
-import { extractRefreshToken, foyerHeaders, REFRESH_PATH, refreshBody, SIGNUP_PATH } from './workloads.js';
+import { foyerHeaders, REFRESH_PATH, SIGNUP_PATH } from './workloads.js';
 
 export interface SoakContext {
   scratchDir(): string;
@@ -77,26 +79,29 @@ export async function runSoak(options: BenchOptions, context: SoakContext): Prom
     env: options.foyerEnv,
   });
   const pid = foyer.child.process.pid!;
-  process.stderr.write(`soak: Foyer (PostgreSQL) at ${foyer.url}, pid ${pid}; ${seconds} s, ${options.connections} connections\n`);
+  process.stderr.write(`soak: Foyer (PostgreSQL) at ${foyer.url}, pid ${pid}; ${seconds} s, ${options.connections} connections, autocannon\n`);
 
   const headers = foyerHeaders(foyer);
   const seed = await times(options.connections, 8, async () => {
     const response = await fetch(`${foyer.url}${SIGNUP_PATH}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: '{"data":{}}' });
     return extractRefreshToken(await response.text())!;
   });
-  const chains = new TokenChains(seed, extractRefreshToken);
+  const chains = new TokenChains(seed.map((token) => ({ token })));
   const counts = { signIns: 0, refreshes: 0, failed: 0 };
   const signIn: autocannon.Request = {
-    ...jsonPost(SIGNUP_PATH, '{"data":{}}', headers),
+    method: 'POST',
+    path: SIGNUP_PATH,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: '{"data":{}}',
     onResponse: (status, body) => {
       const token = status === 200 ? extractRefreshToken(body) : undefined;
       if (token) {
         counts.signIns++;
-        chains.add(token);
+        chains.add({ token });
       } else counts.failed++;
     },
   };
-  const rotation = chains.request(REFRESH_PATH, refreshBody, headers);
+  const rotation = chains.request(REFRESH_PATH, headers);
   const rotated = rotation.onResponse as (status: number, body: string, context: object, headers: unknown) => void;
   const refresh: autocannon.Request = {
     ...rotation,

@@ -18,7 +18,17 @@ function sample(result: LoadResult): Sample {
   const failed = result.non2xx + result.errors;
   const failures = Object.fromEntries(Object.entries(result.statusCodes).filter(([code]) => !code.startsWith('2')));
   if (result.errors) failures.errors = result.errors;
-  return { rps: result.rps, count: result.ok, p50Ms: result.p50Ms, p99Ms: result.p99Ms, failed, ...(failed ? { failures } : {}) };
+  const responses = result.ok + result.non2xx;
+  const loadCpuMsPerRequest = result.loadCpuSeconds === undefined || responses === 0 ? undefined : (result.loadCpuSeconds * 1000) / responses;
+  return {
+    rps: result.rps,
+    count: result.ok,
+    p50Ms: result.p50Ms,
+    p99Ms: result.p99Ms,
+    failed,
+    ...(failed ? { failures } : {}),
+    ...(loadCpuMsPerRequest === undefined ? {} : { loadCpuMsPerRequest }),
+  };
 }
 
 export function pgbenchMeasurement(key: MeasurementKey, url: string, script: string, connections: number): Measurement {
@@ -46,13 +56,11 @@ export const foyerHeaders = (server: FoyerServer): Record<string, string> => ({
 
 export const SIGNUP_PATH = '/auth/v1/signup';
 export const REFRESH_PATH = '/auth/v1/token?grant_type=refresh_token';
-export const refreshBody = (token: string) => JSON.stringify({ refresh_token: token });
-export const extractRefreshToken = (body: string) => /"refresh_token":"([^"]+)"/.exec(body)?.[1];
 
 export function foyerSignIn(key: MeasurementKey, server: FoyerServer, shape: LoadShape): Measurement {
   const request = jsonPost(SIGNUP_PATH, '{"data":{}}', foyerHeaders(server));
   const pid = server.child.process.pid;
-  return { key, pid, http: true, run: async (seconds) => sample(await runLoad({ ...shape, url: server.url, seconds, requests: [request] })) };
+  return { key, pid, http: true, run: async (seconds) => sample(await runLoad({ ...shape, url: server.url, seconds, workload: request })) };
 }
 
 /**
@@ -62,10 +70,10 @@ export function foyerSignIn(key: MeasurementKey, server: FoyerServer, shape: Loa
 export async function foyerSessionMeasurements(server: FoyerServer, shape: LoadShape): Promise<Measurement[]> {
   const sessions = await times(shape.connections * 2, 8, async () => {
     const response = await postJson(`${server.url}${SIGNUP_PATH}`, { data: {} }, foyerHeaders(server));
-    return (await response.json()) as { access_token: string; refresh_token: string };
+    return (await response.json()) as { access_token: string; refresh_token: string; user: { id: string } };
   });
-  const chains = new TokenChains(sessions.map((s) => s.refresh_token), extractRefreshToken);
-  const refresh = chains.request(REFRESH_PATH, refreshBody, foyerHeaders(server));
+  const chains = new TokenChains(sessions.map((s) => ({ token: s.refresh_token, owner: s.user.id })));
+  const refresh = { kind: 'chains', path: REFRESH_PATH, headers: foyerHeaders(server), chains } as const;
   const users = sessions.map((s) => ({ apikey: server.anonKey, authorization: `Bearer ${s.access_token}` }));
   const getUser = getWithPool('/auth/v1/user', users);
   const pid = server.child.process.pid;
@@ -74,19 +82,15 @@ export async function foyerSessionMeasurements(server: FoyerServer, shape: LoadS
       key: 'foyer-refresh',
       pid,
       http: true,
-      async run(seconds) {
-        const result = await runLoad({ ...shape, url: server.url, seconds, requests: [refresh] });
-        chains.settle();
-        return sample(result);
-      },
+      run: async (seconds) => sample(await runLoad({ ...shape, url: server.url, seconds, workload: refresh })),
     },
-    { key: 'foyer-user', pid, http: true, run: async (seconds) => sample(await runLoad({ ...shape, url: server.url, seconds, requests: [getUser] })) },
+    { key: 'foyer-user', pid, http: true, run: async (seconds) => sample(await runLoad({ ...shape, url: server.url, seconds, workload: getUser })) },
   ];
 }
 
 export function peerSignIn(peer: PeerServer, shape: LoadShape): Measurement {
   const request = jsonPost('/api/auth/sign-in/anonymous', '{}');
-  return { key: 'peer-signin', pid: peer.child.process.pid, http: true, run: async (seconds) => sample(await runLoad({ ...shape, url: peer.url, seconds, requests: [request] })) };
+  return { key: 'peer-signin', pid: peer.child.process.pid, http: true, run: async (seconds) => sample(await runLoad({ ...shape, url: peer.url, seconds, workload: request })) };
 }
 
 /** get-session with the session cookie of one of `2 × connections` anonymous users. */
@@ -106,9 +110,6 @@ export async function peerSession(peer: PeerServer, shape: LoadShape): Promise<M
     key: 'peer-session',
     pid: peer.child.process.pid,
     http: true,
-    async run(seconds) {
-      const result = await runLoad({ ...shape, url: peer.url, seconds, requests: [request] });
-      return sample(result);
-    },
+    run: async (seconds) => sample(await runLoad({ ...shape, url: peer.url, seconds, workload: request })),
   };
 }

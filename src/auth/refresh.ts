@@ -3,8 +3,9 @@ import { createHash } from 'node:crypto';
 import { FoyerError } from '../errors.js';
 import { newRefreshToken } from '../security/crypto.js';
 import { insertAuditEntry } from '../store/audit.js';
-import { rotateRefreshToken, type RefreshOutcome } from '../store/sessions.js';
+import { rotateCountedRefreshToken, rotateRefreshToken, type RefreshInput, type RefreshOutcome, type RefreshRow } from '../store/sessions.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
+import type { LimitTicket } from './limit-ticket.js';
 import { sessionResponse, type SessionResponse } from './tokens.js';
 
 const failures: Partial<Record<RefreshOutcome, () => FoyerError>> = {
@@ -41,19 +42,43 @@ export function assertRefreshTokenShape(token: string): void {
   if (!valid) throw new FoyerError('validation_failed', 'Refresh token is not valid');
 }
 
-export async function refreshTokenGrant(deps: AuthDeps, token: string, meta: RequestMeta): Promise<SessionResponse> {
-  assertRefreshTokenShape(token);
-  const { config } = deps;
-  const row = await rotateRefreshToken(deps.db, {
-    token,
-    newToken: newRefreshToken(),
-    reuseIntervalSeconds: config.refreshTokenReuseIntervalSeconds,
-    rotationEnabled: config.refreshTokenRotationEnabled,
-    timeboxSeconds: config.sessionsTimeboxSeconds,
-    inactivitySeconds: config.sessionsInactivityTimeoutSeconds,
-    userAgent: meta.userAgent,
-    ip: meta.ip,
+/** Runs the grant, counting the request against `limit` in the same statement where it can. */
+async function rotate(deps: AuthDeps, input: RefreshInput, limit: LimitTicket): Promise<RefreshRow> {
+  if (!limit.inline) {
+    await limit.spend();
+    return rotateRefreshToken(deps.db, input);
+  }
+  const outcome = await rotateCountedRefreshToken(deps.db, input, limit.inline).catch((error: unknown) => {
+    limit.failed(error);
+    throw error;
   });
+  limit.settle(outcome.counter);
+  if (!outcome.grant) throw new Error('refresh: the counter allowed the request but the grant did not run');
+  return outcome.grant;
+}
+
+export async function refreshTokenGrant(deps: AuthDeps, token: string, meta: RequestMeta, limit: LimitTicket): Promise<SessionResponse> {
+  try {
+    assertRefreshTokenShape(token);
+  } catch (error) {
+    await limit.spend();
+    throw error;
+  }
+  const { config } = deps;
+  const row = await rotate(
+    deps,
+    {
+      token,
+      newToken: newRefreshToken(),
+      reuseIntervalSeconds: config.refreshTokenReuseIntervalSeconds,
+      rotationEnabled: config.refreshTokenRotationEnabled,
+      timeboxSeconds: config.sessionsTimeboxSeconds,
+      inactivitySeconds: config.sessionsInactivityTimeoutSeconds,
+      userAgent: meta.userAgent,
+      ip: meta.ip,
+    },
+    limit,
+  );
   const failure = failures[row.outcome];
   if (row.outcome === 'refresh_token_already_used' && row.id && config.refreshTokenRotationEnabled) {
     // Off the hot path (only on reuse): the session was revoked as a suspected theft.

@@ -1,36 +1,21 @@
 /**
  * A rate-limiter-flexible store on Foyer's own Db (PostgreSQL or PGlite): the library's store
- * abstraction (blocking, insurance limiters, `RateLimiterRes`) with one atomic statement per consume.
- *
- * Exactness: `INSERT … ON CONFLICT (key) DO UPDATE` takes the row lock and evaluates the update
- * against the newest committed row version, so N concurrent consumes — from any number of processes —
- * add exactly N points. The window is measured with the database clock, never a process clock, so
- * processes with skewed clocks agree on when it ends.
+ * abstraction (blocking, insurance limiters, `RateLimiterRes`) with one atomic statement per consume
+ * (see src/store/rate-limits.ts for why the count is exact).
  */
 import { createRequire } from 'node:module';
 import { RateLimiterRes, type RateLimiterStoreAbstract as StoreAbstractType } from 'rate-limiter-flexible';
 import type { Queryable } from '../store/db.js';
+import { counterUpsertSql, type CounterState } from '../store/rate-limits.js';
 
 // The library does not re-export its store base class from the package root; it is the documented way
 // to write a store (every bundled store extends it), so it is loaded from its file (the version is pinned).
 const require = createRequire(import.meta.url);
 const RateLimiterStoreAbstract = require('rate-limiter-flexible/lib/RateLimiterStoreAbstract') as typeof StoreAbstractType;
 
-interface CounterRow {
-  readonly points: number;
-  /** -1 when the key never expires. */
-  readonly ms_before_next: number;
-}
+type CounterRow = CounterState;
 
-const UPSERT_SQL = `
-insert into foyer.rate_limits as r (key, points, expires_at)
-values ($1, $2, case when $3::float8 > 0 then now() + $3::float8 * interval '1 millisecond' end)
-on conflict (key) do update set
-  points = case when $4::boolean or r.expires_at <= now() then excluded.points else r.points + excluded.points end,
-  expires_at = case when $4::boolean or r.expires_at <= now() then excluded.expires_at else r.expires_at end
-returning points::float8 as points,
-  case when expires_at is null then -1
-       else greatest(0, ceil(extract(epoch from (expires_at - now())) * 1000)) end::float8 as ms_before_next`;
+const UPSERT_SQL = counterUpsertSql({ key: '$1', points: '$2', windowMs: '$3', forceExpire: '$4::boolean' });
 
 const GET_SQL = `
 select points::float8 as points,
@@ -62,12 +47,17 @@ export class RateLimiterDb extends RateLimiterStoreAbstract {
   async _upsert(rlKey: string, points: number, msDuration: number, forceExpire = false): Promise<CounterRow> {
     if (!Number.isInteger(points)) throw new Error('rate limiter points must be whole numbers');
     const [row] = await this.db.query<CounterRow>(UPSERT_SQL, [rlKey, points, msDuration, forceExpire]);
+    this.noteWrite();
+    return row;
+  }
+
+  /** Counts a write to the table, by this store or by a statement that folded its counter in. */
+  noteWrite(): void {
     if (++this.writes % CLEANUP_EVERY === 0) {
       this.db.query(CLEANUP_SQL).catch(() => {
         // Best effort: the next writer tries again.
       });
     }
-    return row;
   }
 
   async _get(rlKey: string): Promise<CounterRow | null> {

@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { RateSetting } from '../config/parse-protection.js';
 import type { Queryable } from '../store/db.js';
+import type { CounterState, InlineCounter } from '../store/rate-limits.js';
 import { RateLimiterDb } from './rate-limit-db-store.js';
 
 export type RateLimitStore = 'memory' | 'postgres' | 'redis';
@@ -65,6 +66,13 @@ export interface RateLimits {
    * store fails (the caller fails closed).
    */
   consume(name: LimiterName, key: string): Promise<RateLimitDecision>;
+  /**
+   * The counter of `key` against `name` for a statement to count inside its own transaction, when
+   * the counters live in the database that statement runs on (store `postgres`); otherwise undefined.
+   */
+  inlineCounter(name: LimiterName, key: string): InlineCounter | undefined;
+  /** The decision for the counter state a statement that folded in `inlineCounter` returned. */
+  decideInline(name: LimiterName, state: CounterState): RateLimitDecision;
   /** Closes what the store holds open (the Redis connection). */
   close(): Promise<void>;
 }
@@ -103,7 +111,7 @@ async function connectRedis(url: string): Promise<Redis> {
 export async function createRateLimits(settings: RateLimitSettings, db: Queryable): Promise<RateLimits> {
   const store = settings.rateLimitStore;
   const redis = store === 'redis' ? await connectRedis(settings.redisUrl as string) : undefined;
-  const limiters = new Map<LimiterName, { limiter: RateLimiterAbstract; limit: number }>();
+  const limiters = new Map<LimiterName, { limiter: RateLimiterAbstract; limit: number; windowMs: number }>();
   for (const name of limiterNames) {
     const { limit, windowSeconds } = limitOf(settings, name);
     const options = { points: limit, duration: windowSeconds, keyPrefix: `${settings.rateLimitKeyPrefix}:${name}` };
@@ -113,7 +121,7 @@ export async function createRateLimits(settings: RateLimitSettings, db: Queryabl
         : store === 'postgres'
           ? new RateLimiterDb({ ...options, db })
           : new RateLimiterMemory(options);
-    limiters.set(name, { limiter: limiter as RateLimiterAbstract, limit });
+    limiters.set(name, { limiter: limiter as RateLimiterAbstract, limit, windowMs: windowSeconds * 1000 });
   }
 
   return {
@@ -128,6 +136,18 @@ export async function createRateLimits(settings: RateLimitSettings, db: Queryabl
           cause: outcome,
         });
       }
+    },
+    inlineCounter(name, key) {
+      const { limiter, limit, windowMs } = limiters.get(name)!;
+      if (!(limiter instanceof RateLimiterDb)) return undefined;
+      return { key: limiter.getKey(key), windowMs, limit };
+    },
+    decideInline(name, state) {
+      const { limiter, limit } = limiters.get(name)!;
+      if (limiter instanceof RateLimiterDb) limiter.noteWrite();
+      const consumed = Number(state.points);
+      const res = new RateLimiterRes(Math.max(limit - consumed, 0), Number(state.ms_before_next), consumed, consumed === 1);
+      return decision(limit, res, consumed <= limit);
     },
     async close() {
       if (redis && redis.status !== 'end') await redis.quit().catch(() => redis.disconnect());

@@ -1,5 +1,6 @@
 /** SQL for auth.users and auth.identities. Rows come back in the shape `UserRow`; never with secrets. */
 import type { Queryable, SqlParam } from './db.js';
+import { counterParams, inlineCounterSql, type CounterState, type InlineCounter } from './rate-limits.js';
 
 export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
@@ -72,31 +73,56 @@ export interface NewAnonymousSession {
   ip: string | null;
 }
 
+/** The sign-in's writes; `$1…$8` are `anonymousSignInParams`. Each insert reads `u`, so none runs without the user. */
+const ANONYMOUS_SIGN_IN_WRITES = `u as (
+       insert into auth.users (instance_id, id, aud, role, email, phone, encrypted_password, raw_app_meta_data,
+                               raw_user_meta_data, is_anonymous, is_sso_user, last_sign_in_at, created_at, updated_at)
+       select '${NIL_UUID}', $1, $2, $3, null, null, '', '{}'::jsonb, $4::jsonb, true, false, now(), now(), now()
+       %ALLOWED%
+       returning *
+     ), s as (
+       insert into auth.sessions (id, user_id, aal, created_at, updated_at, user_agent, ip)
+       select $5, u.id, 'aal1', now(), now(), $6, $7::inet from u
+     ), r as (
+       insert into auth.refresh_tokens (instance_id, token, user_id, revoked, created_at, updated_at, parent, session_id)
+       select '${NIL_UUID}', $8, u.id, false, now(), now(), null, $5 from u
+     ), a as (
+       insert into auth.mfa_amr_claims (id, session_id, created_at, updated_at, authentication_method)
+       select gen_random_uuid(), $5, now(), now(), 'anonymous' from u
+     )`;
+
+const SIGN_IN_SQL = `with ${ANONYMOUS_SIGN_IN_WRITES.replace('%ALLOWED%', '')}
+     select ${USER_FIELDS}, '[]'::json as identities from u`;
+
+const counted = inlineCounterSql(9);
+const COUNTED_SIGN_IN_SQL = `with ${counted.cte}, ${ANONYMOUS_SIGN_IN_WRITES.replace('%ALLOWED%', `from rl where ${counted.allowed}`)}
+     select rl.points, rl.ms_before_next, ${USER_FIELDS}, '[]'::json as identities from rl left join u on true`;
+
+const anonymousSignInParams = (input: NewAnonymousSession): SqlParam[] => [
+  input.userId, input.aud, input.role, input.userMetadataJson, input.sessionId, input.userAgent, input.ip, input.refreshToken,
+];
+
 /**
  * An anonymous sign-in in one statement: user, session, refresh token and AMR claim, so the hot path
  * costs one round trip. Foreign keys are checked at the end of the statement, after all four inserts.
  */
 export async function insertAnonymousUserWithSession(db: Queryable, input: NewAnonymousSession): Promise<UserRow> {
-  const rows = await db.query<UserRow>(
-    `with u as (
-       insert into auth.users (instance_id, id, aud, role, email, phone, encrypted_password, raw_app_meta_data,
-                               raw_user_meta_data, is_anonymous, is_sso_user, last_sign_in_at, created_at, updated_at)
-       values ('${NIL_UUID}', $1, $2, $3, null, null, '', '{}'::jsonb, $4::jsonb, true, false, now(), now(), now())
-       returning *
-     ), s as (
-       insert into auth.sessions (id, user_id, aal, created_at, updated_at, user_agent, ip)
-       values ($5, $1, 'aal1', now(), now(), $6, $7::inet)
-     ), r as (
-       insert into auth.refresh_tokens (instance_id, token, user_id, revoked, created_at, updated_at, parent, session_id)
-       values ('${NIL_UUID}', $8, $1, false, now(), now(), null, $5)
-     ), a as (
-       insert into auth.mfa_amr_claims (id, session_id, created_at, updated_at, authentication_method)
-       values (gen_random_uuid(), $5, now(), now(), 'anonymous')
-     )
-     select ${USER_FIELDS}, '[]'::json as identities from u`,
-    [input.userId, input.aud, input.role, input.userMetadataJson, input.sessionId, input.userAgent, input.ip, input.refreshToken],
-  );
+  const rows = await db.query<UserRow>(SIGN_IN_SQL, anonymousSignInParams(input));
   return rows[0];
+}
+
+/**
+ * The same sign-in counted against a rate limit in the same statement (and so the same commit): a
+ * request over the limit is counted and writes nothing else; `user` is then undefined.
+ */
+export async function insertCountedAnonymousUserWithSession(
+  db: Queryable,
+  input: NewAnonymousSession,
+  counter: InlineCounter,
+): Promise<{ counter: CounterState; user: UserRow | undefined }> {
+  const [row] = await db.query<UserRow & CounterState>(COUNTED_SIGN_IN_SQL, [...anonymousSignInParams(input), ...counterParams(counter)]);
+  const { points, ms_before_next, ...user } = row;
+  return { counter: { points, ms_before_next }, user: user.id ? user : undefined };
 }
 
 export async function findUserById(db: Queryable, userId: string): Promise<UserRow | undefined> {

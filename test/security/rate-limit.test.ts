@@ -221,6 +221,59 @@ for (const engine of engines) {
     });
   });
 
+  describe(`the refresh limit counted inside the rotation's statement (postgres store, ${engine})`, () => {
+    let t: TestProject;
+    before(async () => {
+      t = await createTestProject(engine, { FOYER_RATE_LIMIT_STORE: 'postgres', GOTRUE_RATE_LIMIT_TOKEN_REFRESH: '5' });
+    });
+    after(() => t.close());
+    const refresh = (token: string) =>
+      t.app.inject({ method: 'POST', url: '/auth/v1/token?grant_type=refresh_token', headers: versionHeaders, payload: { refresh_token: token } });
+    const signIn = async () => {
+      const response = await t.app.inject({ method: 'POST', url: '/auth/v1/signup', headers: versionHeaders, payload: {} });
+      assert.equal(response.statusCode, 200, response.body);
+      return response.json().refresh_token as string;
+    };
+    const tokenRows = async (tokens: readonly string[]) =>
+      t.database.db.query<{ token: string; revoked: boolean; children: number }>(
+        `select t.token, t.revoked, (select count(*)::int from auth.refresh_tokens c where c.parent = t.token) as children
+           from auth.refresh_tokens t where t.token = any($1::text[])`,
+        [tokens],
+      );
+
+    it('rotates exactly 5 of 20 concurrent refreshes; the 15 refused tokens are untouched and still work later', async () => {
+      assert.ok(t.project.deps.rateLimits.inlineCounter('token_refresh', 'k'), 'the postgres store folds the counter in');
+      const tokens = await Promise.all(times(20, () => signIn()));
+      const replies = await Promise.all(tokens.map((token) => refresh(token)));
+      const rotated = tokens.filter((_, i) => replies[i].statusCode === 200);
+      const refused = tokens.filter((_, i) => replies[i].statusCode === 429);
+      assert.equal(rotated.length, 5, replies.map((r) => r.statusCode).join(','));
+      assert.equal(refused.length, 15);
+      for (const reply of replies.filter((r) => r.statusCode === 429)) {
+        assert.equal(reply.json().code, 'over_request_rate_limit');
+        assert.ok(Number(reply.headers['retry-after']) >= 1 && Number(reply.headers['retry-after']) <= 300);
+      }
+      for (const row of await tokenRows(rotated)) assert.deepEqual([row.revoked, row.children], [true, 1], row.token);
+      for (const row of await tokenRows(refused)) assert.deepEqual([row.revoked, row.children], [false, 0], row.token);
+      const [counter] = await t.database.db.query<{ points: number }>(
+        "select points from foyer.rate_limits where key like '%:token_refresh:%'",
+      );
+      assert.equal(counter.points, 20, 'refused requests are counted too');
+
+      // A new window: the refused tokens were never spent.
+      await t.database.db.query("update foyer.rate_limits set expires_at = now() - interval '1 second'");
+      const later = await refresh(refused[0]);
+      assert.equal(later.statusCode, 200, later.body);
+    });
+
+    it('counts a malformed token before refusing it, and refuses one over the limit with 429 first', async () => {
+      await t.database.db.query('delete from foyer.rate_limits');
+      for (let i = 0; i < 5; i += 1) assert.equal((await refresh('short')).json().code, 'validation_failed');
+      assert.equal((await refresh('short')).json().code, 'over_request_rate_limit');
+      assert.equal((await refresh(await signIn())).json().code, 'over_request_rate_limit');
+    });
+  });
+
   describe(`limits in GoTrue’s check order (${engine})`, () => {
     const projects: TestProject[] = [];
     after(async () => {

@@ -6,7 +6,7 @@ import { parsePkceChallenge } from '../../auth/mail-links.js';
 import { signUpWithPassword } from '../../auth/signup.js';
 import { requireJsonBody } from '../body.js';
 import { captchaGuard, isAnonymousSignUpBody } from '../plugins/captcha.js';
-import { enforceRateLimit } from '../plugins/rate-limit.js';
+import { enforceRateLimit, rateLimitTicket } from '../plugins/rate-limit.js';
 import { requestMeta } from '../request-meta.js';
 import { JsonObject, Maybe, MetaSecurity, sessionOrUserResponse } from '../schemas.js';
 
@@ -35,9 +35,13 @@ export function signupRoutes(app: FastifyInstance, deps: AuthDeps): void {
       const meta = requestMeta(request);
       if (!body.email && !body.phone) {
         assertAnonymousEnabled(deps);
-        await enforceRateLimit(deps, request, reply, 'anonymous_users', 'POST /signup');
-        assertSignupAllowed(deps);
-        return signInAnonymously(deps, { data: body.data ?? undefined }, meta);
+        const limit = rateLimitTicket(deps, request, reply, 'anonymous_users', 'POST /signup');
+        if (deps.config.disableSignup) {
+          // GoTrue counts the request before it refuses the sign-up.
+          await limit.spend();
+          assertSignupAllowed(deps);
+        }
+        return signInAnonymously(deps, { data: body.data ?? undefined }, meta, limit);
       }
       await enforceRateLimit(deps, request, reply, 'otp', 'POST /signup');
       return signUpWithPassword(

@@ -1,14 +1,15 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthDeps } from '../../auth/deps.js';
 import { idTokenGrant } from '../../auth/oauth/id-token.js';
 import { passwordGrant } from '../../auth/password-grant.js';
 import { pkceGrant } from '../../auth/pkce-grant.js';
-import { refreshTokenGrant } from '../../auth/refresh.js';
+import { unlimited, type LimitTicket } from '../../auth/limit-ticket.js';
+import { assertRefreshTokenShape, refreshTokenGrant } from '../../auth/refresh.js';
 import { FoyerError } from '../../errors.js';
 import { requireJsonBody } from '../body.js';
 import { captchaGuard } from '../plugins/captcha.js';
-import { rateLimitGuard } from '../plugins/rate-limit.js';
+import { rateLimitTicket } from '../plugins/rate-limit.js';
 import { requestMeta } from '../request-meta.js';
 import { Maybe, MetaSecurity, sessionResponse } from '../schemas.js';
 
@@ -36,18 +37,44 @@ const TokenQuery = Type.Object({ grant_type: Type.Optional(Type.String()) });
 
 /** GoTrue skips CAPTCHA for these grants (their proof is a token, not a password). */
 const grantsWithoutCaptcha = new Set(['refresh_token', 'pkce', 'id_token']);
+const grantOf = (request: FastifyRequest): unknown => (request.query as { grant_type?: unknown }).grant_type;
 const grantNeedsCaptcha = (request: FastifyRequest) => {
-  const grant = (request.query as { grant_type?: unknown }).grant_type;
+  const grant = grantOf(request);
   return !(typeof grant === 'string' && grantsWithoutCaptcha.has(grant));
 };
 
+/**
+ * Whether nothing between the limiter and the rotation can refuse this request (body present and
+ * valid, token well-formed): only then may the count wait for the rotation's own statement and
+ * keep GoTrue's order (the limiter first) for every outcome.
+ */
+function reachesRotation(request: FastifyRequest): boolean {
+  if (grantOf(request) !== 'refresh_token') return false;
+  const body = request.body as { refresh_token?: unknown } | null | undefined;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
+  if (typeof body.refresh_token !== 'string' || !body.refresh_token) return false;
+  try {
+    assertRefreshTokenShape(body.refresh_token);
+  } catch {
+    return false;
+  }
+  return request.getValidationFunction('body')?.(body) === true;
+}
+
 export function tokenRoutes(app: FastifyInstance, deps: AuthDeps): void {
+  // Refresh rotations count their limit inside the rotation's statement (one round trip, one commit).
+  const deferredLimits = new WeakMap<FastifyRequest, LimitTicket>();
+  const tokenLimit = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const limit = rateLimitTicket(deps, request, reply, 'token_refresh', 'POST /token');
+    if (limit.inline && reachesRotation(request)) deferredLimits.set(request, limit);
+    else await limit.spend();
+  };
   app.post<{ Body: TokenBody; Querystring: Static<typeof TokenQuery> }>(
     '/token',
     {
       // GoTrue's order: the token limiter (every grant), CAPTCHA (password grant), then the body.
       preValidation: [
-        rateLimitGuard(deps, 'token_refresh', 'POST /token'),
+        tokenLimit,
         captchaGuard(deps, { endpoint: 'POST /token', appliesTo: grantNeedsCaptcha }),
         requireJsonBody,
       ],
@@ -59,7 +86,7 @@ export function tokenRoutes(app: FastifyInstance, deps: AuthDeps): void {
       switch (request.query.grant_type) {
         case 'refresh_token':
           if (!body.refresh_token) throw new FoyerError('validation_failed', 'refresh_token required');
-          return refreshTokenGrant(deps, body.refresh_token, meta);
+          return refreshTokenGrant(deps, body.refresh_token, meta, deferredLimits.get(request) ?? unlimited);
         case 'password':
           return passwordGrant(
             deps,

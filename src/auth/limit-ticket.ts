@@ -1,0 +1,29 @@
+/**
+ * A rate limit that a hot path may count inside its own statement. The HTTP edge decides who is
+ * limited and how a refusal is answered; the domain decides where the count happens: folded into the
+ * statement that does the request's writes (one round trip and one commit; a refused request writes
+ * nothing else), or on its own first when the counters live elsewhere (memory, Redis).
+ */
+import type { CounterState, InlineCounter } from '../store/rate-limits.js';
+
+export interface LimitTicket {
+  /** The counter to fold into the request's statement; undefined: call `spend()` first instead. */
+  readonly inline: InlineCounter | undefined;
+  /** Counts the request on its own; throws the refusal when the limit is spent. Counts at most once. */
+  spend(): Promise<void>;
+  /** Applies what the folded statement counted; throws the refusal when the limit is spent. */
+  settle(state: CounterState): void;
+  /**
+   * Reports that the folded statement failed. The counter shares its statement's fate, so the failure
+   * is also one of the counter store (the request fails closed either way).
+   */
+  failed(error: unknown): void;
+}
+
+/** For callers no limit applies to (admin-role callers, internal use). */
+export const unlimited: LimitTicket = {
+  inline: undefined,
+  spend: async () => {},
+  settle: () => {},
+  failed: () => {},
+};
