@@ -35,7 +35,8 @@ select 1;
 `;
 
 /**
- * One refresh rotation, as one statement: lock the presented token, revoke it, insert its child. Each
+ * One refresh rotation, as one statement: lock the presented token, revoke it, insert its child, and
+ * record the refresh on the session (refreshed_at, user agent, IP: GoTrue writes these too). Each
  * client follows its own chain: the child token goes back into :tok (\gset) for the next transaction;
  * its first transaction finds the chain's live token by the client's seeded session.
  */
@@ -50,6 +51,9 @@ with old as (
     from auth.refresh_tokens t where t.token = :tok and not t.revoked for update
 ), rev as (
   update auth.refresh_tokens t set revoked = true, updated_at = now() from old where t.id = old.id
+), sess as (
+  update auth.sessions s set refreshed_at = now() at time zone 'UTC', updated_at = now(), user_agent = null, ip = '127.0.0.1'::inet
+    from old where s.id = old.session_id
 ), child as (
   insert into auth.refresh_tokens (instance_id, token, user_id, revoked, created_at, updated_at, parent, session_id)
   select old.instance_id, left(md5(random()::text), 12), old.user_id, false, now(), now(), old.token, old.session_id

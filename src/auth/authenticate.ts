@@ -54,21 +54,37 @@ export function authenticateAdmin(deps: AuthDeps, authorization: string | undefi
   return claims;
 }
 
+/** The role a bearer token claims (unverified), remembered per header value: apps send the same key on every request. */
+const claimedRoles = new Map<string, string | null>();
+const CLAIMED_ROLES_KEPT = 1024;
+
+function claimedRoleOf(authorization: string): string | null {
+  const known = claimedRoles.get(authorization);
+  if (known !== undefined) return known;
+  const match = /^Bearer\s+([^.\s]+)\.([^.\s]+)\.(\S+)\s*$/i.exec(authorization);
+  let role: string | null = null;
+  if (match) {
+    try {
+      const claimed = (JSON.parse(Buffer.from(match[2], 'base64url').toString('utf8')) as { role?: unknown }).role;
+      if (typeof claimed === 'string') role = claimed;
+    } catch {
+      role = null;
+    }
+  }
+  if (claimedRoles.size >= CLAIMED_ROLES_KEPT) claimedRoles.clear();
+  claimedRoles.set(authorization, role);
+  return role;
+}
+
 /**
  * Whether a request carries an admin-role token (CAPTCHA and limits are skipped for those). Runs on
  * every limited request, so a token that does not even claim an admin role is turned away without
  * verifying it; one that does is verified in full.
  */
 export function isAdminToken(deps: AuthDeps, authorization: string | undefined): boolean {
-  const match = authorization ? /^Bearer\s+([^.\s]+)\.([^.\s]+)\.(\S+)\s*$/i.exec(authorization) : null;
-  if (!match) return false;
-  let claimedRole: unknown;
-  try {
-    claimedRole = (JSON.parse(Buffer.from(match[2], 'base64url').toString('utf8')) as { role?: unknown }).role;
-  } catch {
-    return false;
-  }
-  if (typeof claimedRole !== 'string' || !deps.config.jwtAdminRoles.includes(claimedRole)) return false;
+  if (!authorization) return false;
+  const claimedRole = claimedRoleOf(authorization);
+  if (claimedRole === null || !deps.config.jwtAdminRoles.includes(claimedRole)) return false;
   try {
     authenticateAdmin(deps, authorization);
     return true;

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { FoyerError } from '../errors.js';
 import { newRefreshToken } from '../security/crypto.js';
 import { insertAuditEntry } from '../store/audit.js';
-import { rotateCountedRefreshToken, rotateRefreshToken, type RefreshInput, type RefreshOutcome, type RefreshRow } from '../store/sessions.js';
+import { rotateCountedRefreshToken, rotateRefreshToken, type RefreshInput, type RefreshOutcome, type RefreshRow } from '../store/refresh-grant.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
 import type { LimitTicket } from './limit-ticket.js';
 import { sessionResponse, type SessionResponse } from './tokens.js';

@@ -73,6 +73,8 @@ export function rateLimitKey(ip: string): string {
   return `${prefix}::/64`;
 }
 
+const TRUST_ANSWERS_KEPT = 4096;
+
 export function createClientIpResolver(settings: ClientIpSettings): ClientIpResolver {
   const blockList = new BlockList();
   for (const cidr of settings.trustedProxies) {
@@ -81,11 +83,18 @@ export function createClientIpResolver(settings: ClientIpSettings): ClientIpReso
     blockList.addSubnet(address, Number(prefix), family);
   }
   const hasTrustedProxies = settings.trustedProxies.length > 0;
+  // BlockList.check builds a SocketAddress per call; the same few addresses (proxies, busy clients)
+  // come back on every request, so answers are remembered (bounded: cleared when full).
+  const answers = new Map<string, boolean>();
   const trusts = (address: string): boolean => {
     if (!hasTrustedProxies) return false;
+    const known = answers.get(address);
+    if (known !== undefined) return known;
     const ip = normalizeIp(address);
-    if (ip === null) return false;
-    return blockList.check(ip, isIP(ip) === 4 ? 'ipv4' : 'ipv6');
+    const trusted = ip !== null && blockList.check(ip, isIP(ip) === 4 ? 'ipv4' : 'ipv6');
+    if (answers.size >= TRUST_ANSWERS_KEPT) answers.clear();
+    answers.set(address, trusted);
+    return trusted;
   };
   const header = settings.rateLimitHeader;
   const useHeader = header !== undefined && header !== 'x-forwarded-for';

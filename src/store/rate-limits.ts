@@ -34,6 +34,8 @@ export interface CounterUpsertInputs {
 }
 
 /** `insert … on conflict … returning points, ms_before_next` for the given inputs. */
+// now() is when the transaction began: one that waited for the row lock may be older than the window
+// another opened, so the time left is capped at the window's length.
 export function counterUpsertSql({ key, points, windowMs, forceExpire }: CounterUpsertInputs): string {
   return `insert into foyer.rate_limits as r (key, points, expires_at)
 values (${key}, ${points}, case when ${windowMs}::float8 > 0 then now() + ${windowMs}::float8 * interval '1 millisecond' end)
@@ -42,7 +44,7 @@ on conflict (key) do update set
   expires_at = case when ${forceExpire} or r.expires_at <= now() then excluded.expires_at else r.expires_at end
 returning points::float8 as points,
   case when expires_at is null then -1
-       else greatest(0, ceil(extract(epoch from (expires_at - now())) * 1000)) end::float8 as ms_before_next`;
+       else greatest(0, least(${windowMs}::float8, ceil(extract(epoch from (expires_at - now())) * 1000))) end::float8 as ms_before_next`;
 }
 
 /**

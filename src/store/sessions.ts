@@ -1,6 +1,5 @@
 /** SQL for auth.sessions, auth.refresh_tokens and auth.mfa_amr_claims. */
-import type { Queryable, SqlParam } from './db.js';
-import { counterParams, inlineCounterSql, type CounterState, type InlineCounter } from './rate-limits.js';
+import type { Queryable } from './db.js';
 import { NIL_UUID, USER_COLUMNS, type UserRow } from './users.js';
 
 export interface AmrEntry {
@@ -39,74 +38,6 @@ export async function startSession(db: Queryable, input: NewSession): Promise<Us
     [input.userId, input.sessionId, input.refreshToken, input.authenticationMethod, input.userAgent, input.ip],
   );
   return rows[0];
-}
-
-export type RefreshOutcome =
-  | 'rotated'
-  | 'reissued'
-  | 'refresh_token_not_found'
-  | 'session_not_found'
-  | 'session_expired'
-  | 'user_banned'
-  | 'refresh_token_already_used';
-
-export interface RefreshRow extends UserRow {
-  outcome: RefreshOutcome;
-  refresh_token: string | null;
-  session_id: string | null;
-  aal: string | null;
-  amr: AmrEntry[] | null;
-}
-
-export interface RefreshInput {
-  token: string;
-  newToken: string;
-  reuseIntervalSeconds: number;
-  rotationEnabled: boolean;
-  timeboxSeconds: number;
-  inactivitySeconds: number;
-  userAgent: string | null;
-  ip: string | null;
-}
-
-const refreshParams = (input: RefreshInput): SqlParam[] => [
-  input.token, input.newToken, input.reuseIntervalSeconds, input.rotationEnabled, input.timeboxSeconds,
-  input.inactivitySeconds, input.userAgent, input.ip,
-];
-
-const GRANT = 'foyer.refresh_token_grant($1, $2, $3, $4, $5, $6, $7, $8)';
-
-const REFRESH_SQL = `select r.outcome, r.refresh_token, r.session_id, r.aal, r.amr, ${USER_COLUMNS}
-       from ${GRANT} r
-       left join auth.users u on u.id = r.user_id`;
-
-const counted = inlineCounterSql(9);
-// "offset 0" keeps the subquery from being merged into the join, so the limit check stays a gate in
-// front of the grant (a one-time filter): a refused request never reaches the token.
-const COUNTED_REFRESH_SQL = `with ${counted.cte}
-     select rl.points, rl.ms_before_next, r.outcome, r.refresh_token, r.session_id, r.aal, r.amr, ${USER_COLUMNS}
-       from rl
-       left join lateral (select * from ${GRANT} g where ${counted.allowed} offset 0) r on true
-       left join auth.users u on u.id = r.user_id`;
-
-/** Rotation, reuse detection and the session's user in one round trip (see migration 0003). */
-export async function rotateRefreshToken(db: Queryable, input: RefreshInput): Promise<RefreshRow> {
-  const rows = await db.query<RefreshRow>(REFRESH_SQL, refreshParams(input));
-  return rows[0];
-}
-
-/**
- * The same rotation counted against a rate limit in the same statement: a request over the limit is
- * counted and touches no token; `grant` is then undefined.
- */
-export async function rotateCountedRefreshToken(
-  db: Queryable,
-  input: RefreshInput,
-  counter: InlineCounter,
-): Promise<{ counter: CounterState; grant: RefreshRow | undefined }> {
-  const [row] = await db.query<RefreshRow & CounterState>(COUNTED_REFRESH_SQL, [...refreshParams(input), ...counterParams(counter)]);
-  const { points, ms_before_next, ...grant } = row;
-  return { counter: { points, ms_before_next }, grant: grant.outcome ? grant : undefined };
 }
 
 export type LogoutScope = 'global' | 'local' | 'others';

@@ -121,8 +121,8 @@ export async function insertCountedAnonymousUserWithSession(
   counter: InlineCounter,
 ): Promise<{ counter: CounterState; user: UserRow | undefined }> {
   const [row] = await db.query<UserRow & CounterState>(COUNTED_SIGN_IN_SQL, [...anonymousSignInParams(input), ...counterParams(counter)]);
-  const { points, ms_before_next, ...user } = row;
-  return { counter: { points, ms_before_next }, user: user.id ? user : undefined };
+  // The row goes on as it is (its two counter columns are not in any response schema).
+  return { counter: { points: row.points, ms_before_next: row.ms_before_next }, user: row.id ? row : undefined };
 }
 
 export async function findUserById(db: Queryable, userId: string): Promise<UserRow | undefined> {
