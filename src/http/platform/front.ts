@@ -5,6 +5,7 @@
  * before their body is read, so the project app streams and parses it as if it had been addressed
  * directly (headers, client address and the response stream are the connection's own).
  */
+import { createServer, type IncomingMessage } from 'node:http';
 import cookie from '@fastify/cookie';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { FoyerError } from '../../errors.js';
@@ -38,9 +39,9 @@ function platformErrorHandler(error: FastifyError | Error, request: FastifyReque
 }
 
 /** The project a request is for, by host name or /p/<ref> prefix; undefined: the front serves it or the default does. */
-function projectTarget(platform: Platform, request: FastifyRequest): { ref: string; url: string } | undefined {
+function projectTarget(platform: Platform, request: IncomingMessage): { ref: string; url: string } | undefined {
   const baseDomain = platform.registry.defaultConfig.baseDomain;
-  const url = request.raw.url ?? '/';
+  const url = request.url ?? '/';
   if (baseDomain) {
     const host = (request.headers.host ?? '').toLowerCase().replace(/:\d+$/, '').replace(/\.$/, '');
     if (host.endsWith(`.${baseDomain}`)) {
@@ -54,8 +55,29 @@ function projectTarget(platform: Platform, request: FastifyRequest): { ref: stri
   return { ref: match[1], url: rest.startsWith('/') ? rest : `/${rest}` };
 }
 
+/** Whether the front serves this request itself (the platform API, the console, other projects). */
+const frontServes = (platform: Platform, request: IncomingMessage): boolean =>
+  projectTarget(platform, request) !== undefined || (platform.consoleEnabled && PLATFORM_PATH.test(request.url ?? '/'));
+
 export async function buildFront(platform: Platform, options: { logger?: FastifyServerOptions['logger'] } = {}): Promise<FastifyInstance> {
+  const defaultApp = platform.registry.default.app;
   const front = Fastify({
+    // Requests for the default project, most of them, go straight to its app: the front's own request
+    // cycle would only decide to hand them over. (inject() still goes through the front's routing.)
+    serverFactory: (frontHandler, settings) => {
+      const server = createServer((request, response) => {
+        // Once closing (no longer listening), the front answers everything: 503 with Connection: close,
+        // so keep-alive clients let go and shutdown is not held up by their sockets.
+        if (server.listening && !frontServes(platform, request)) defaultApp.routing(request, response);
+        else frontHandler(request, response);
+      });
+      // What Fastify sets on a server it makes itself (its resolved options; the type leaves them open).
+      const timeouts = settings as { keepAliveTimeout?: number; requestTimeout?: number; connectionTimeout?: number };
+      server.keepAliveTimeout = timeouts.keepAliveTimeout ?? server.keepAliveTimeout;
+      server.requestTimeout = timeouts.requestTimeout ?? server.requestTimeout;
+      server.setTimeout(timeouts.connectionTimeout ?? 0);
+      return server;
+    },
     logger: options.logger ?? false,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
@@ -63,11 +85,10 @@ export async function buildFront(platform: Platform, options: { logger?: Fastify
     forceCloseConnections: 'idle',
   });
   const { registry } = platform;
-  const defaultApp = registry.default.app;
   await defaultApp.ready();
 
   front.addHook('onRequest', async (request, reply) => {
-    const target = projectTarget(platform, request);
+    const target = projectTarget(platform, request.raw);
     if (!target && platform.consoleEnabled && PLATFORM_PATH.test(request.raw.url ?? '/')) {
       reply.header('x-frame-options', 'DENY');
       reply.header('content-security-policy', "frame-ancestors 'none'");
