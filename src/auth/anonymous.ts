@@ -2,9 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import { FoyerError } from '../errors.js';
 import { newRefreshToken } from '../security/crypto.js';
-import { insertAnonymousUserWithSession, insertCountedAnonymousUserWithSession, type NewAnonymousSession, type UserRow } from '../store/users.js';
+import { insertAnonymousUserWithSession, insertCountedAnonymousUserWithSession, type NewAnonymousSession } from '../store/users.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
-import type { LimitTicket } from './limit-ticket.js';
+import { writeUnderLimit, type LimitTicket } from './limit-ticket.js';
 import { sessionResponse, type SessionResponse } from './tokens.js';
 import { metadataJson } from './validate.js';
 
@@ -29,21 +29,6 @@ export function assertSignupAllowed(deps: AuthDeps): void {
   }
 }
 
-/** Writes the user and session, counting the request against `limit` in the same statement where it can. */
-async function insertSignIn(deps: AuthDeps, input: NewAnonymousSession, limit: LimitTicket): Promise<UserRow> {
-  if (!limit.inline) {
-    await limit.spend();
-    return insertAnonymousUserWithSession(deps.db, input);
-  }
-  const outcome = await insertCountedAnonymousUserWithSession(deps.db, input, limit.inline).catch((error: unknown) => {
-    limit.failed(error);
-    throw error;
-  });
-  limit.settle(outcome.counter);
-  if (!outcome.user) throw new Error('anonymous sign-in: the counter allowed the request but no user was written');
-  return outcome.user;
-}
-
 export async function signInAnonymously(
   deps: AuthDeps,
   input: AnonymousSignInInput,
@@ -52,19 +37,20 @@ export async function signInAnonymously(
 ): Promise<SessionResponse> {
   const sessionId = randomUUID();
   const refreshToken = newRefreshToken();
-  const user = await insertSignIn(
-    deps,
-    {
-      userId: randomUUID(),
-      sessionId,
-      refreshToken,
-      aud: deps.config.jwtAud,
-      role: deps.config.jwtDefaultGroupName,
-      userMetadataJson: metadataJson(input.data),
-      userAgent: meta.userAgent,
-      ip: meta.ip,
-    },
+  const session: NewAnonymousSession = {
+    userId: randomUUID(),
+    sessionId,
+    refreshToken,
+    aud: deps.config.jwtAud,
+    role: deps.config.jwtDefaultGroupName,
+    userMetadataJson: metadataJson(input.data),
+    userAgent: meta.userAgent,
+    ip: meta.ip,
+  };
+  const user = await writeUnderLimit(
     limit,
+    () => insertAnonymousUserWithSession(deps.db, session),
+    (counter) => insertCountedAnonymousUserWithSession(deps.db, session, counter),
   );
   const issuedAt = Math.floor(Date.now() / 1000);
   return sessionResponse(deps, {

@@ -4,7 +4,7 @@
  * statement that does the request's writes (one round trip and one commit; a refused request writes
  * nothing else), or on its own first when the counters live elsewhere (memory, Redis).
  */
-import type { CounterState, InlineCounter } from '../store/rate-limits.js';
+import type { Counted, CounterState, InlineCounter } from '../store/rate-limits.js';
 
 export interface LimitTicket {
   /** The counter to fold into the request's statement; undefined: call `spend()` first instead. */
@@ -27,3 +27,25 @@ export const unlimited: LimitTicket = {
   settle: () => {},
   failed: () => {},
 };
+
+/**
+ * Runs a write under `limit`: `counted` with the counter folded in where the ticket has one, else
+ * `plain` after the limit was spent on its own. Throws the refusal when the limit is spent.
+ */
+export async function writeUnderLimit<T>(
+  limit: LimitTicket,
+  plain: () => Promise<T>,
+  counted: (counter: InlineCounter) => Promise<Counted<T>>,
+): Promise<T> {
+  if (!limit.inline) {
+    await limit.spend();
+    return plain();
+  }
+  const outcome = await counted(limit.inline).catch((error: unknown) => {
+    limit.failed(error);
+    throw error;
+  });
+  limit.settle(outcome.counter);
+  if (outcome.result === undefined) throw new Error('the counter allowed the request but the statement wrote nothing');
+  return outcome.result;
+}

@@ -3,9 +3,9 @@ import { createHash } from 'node:crypto';
 import { FoyerError } from '../errors.js';
 import { newRefreshToken } from '../security/crypto.js';
 import { insertAuditEntry } from '../store/audit.js';
-import { rotateCountedRefreshToken, rotateRefreshToken, type RefreshInput, type RefreshOutcome, type RefreshRow } from '../store/refresh-grant.js';
+import { rotateCountedRefreshToken, rotateRefreshToken, type RefreshInput, type RefreshOutcome } from '../store/refresh-grant.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
-import type { LimitTicket } from './limit-ticket.js';
+import { writeUnderLimit, type LimitTicket } from './limit-ticket.js';
 import { sessionResponse, type SessionResponse } from './tokens.js';
 
 const failures: Partial<Record<RefreshOutcome, () => FoyerError>> = {
@@ -42,21 +42,6 @@ export function assertRefreshTokenShape(token: string): void {
   if (!valid) throw new FoyerError('validation_failed', 'Refresh token is not valid');
 }
 
-/** Runs the grant, counting the request against `limit` in the same statement where it can. */
-async function rotate(deps: AuthDeps, input: RefreshInput, limit: LimitTicket): Promise<RefreshRow> {
-  if (!limit.inline) {
-    await limit.spend();
-    return rotateRefreshToken(deps.db, input);
-  }
-  const outcome = await rotateCountedRefreshToken(deps.db, input, limit.inline).catch((error: unknown) => {
-    limit.failed(error);
-    throw error;
-  });
-  limit.settle(outcome.counter);
-  if (!outcome.grant) throw new Error('refresh: the counter allowed the request but the grant did not run');
-  return outcome.grant;
-}
-
 export async function refreshTokenGrant(deps: AuthDeps, token: string, meta: RequestMeta, limit: LimitTicket): Promise<SessionResponse> {
   try {
     assertRefreshTokenShape(token);
@@ -65,19 +50,20 @@ export async function refreshTokenGrant(deps: AuthDeps, token: string, meta: Req
     throw error;
   }
   const { config } = deps;
-  const row = await rotate(
-    deps,
-    {
-      token,
-      newToken: newRefreshToken(),
-      reuseIntervalSeconds: config.refreshTokenReuseIntervalSeconds,
-      rotationEnabled: config.refreshTokenRotationEnabled,
-      timeboxSeconds: config.sessionsTimeboxSeconds,
-      inactivitySeconds: config.sessionsInactivityTimeoutSeconds,
-      userAgent: meta.userAgent,
-      ip: meta.ip,
-    },
+  const input: RefreshInput = {
+    token,
+    newToken: newRefreshToken(),
+    reuseIntervalSeconds: config.refreshTokenReuseIntervalSeconds,
+    rotationEnabled: config.refreshTokenRotationEnabled,
+    timeboxSeconds: config.sessionsTimeboxSeconds,
+    inactivitySeconds: config.sessionsInactivityTimeoutSeconds,
+    userAgent: meta.userAgent,
+    ip: meta.ip,
+  };
+  const row = await writeUnderLimit(
     limit,
+    () => rotateRefreshToken(deps.db, input),
+    (counter) => rotateCountedRefreshToken(deps.db, input, counter),
   );
   const failure = failures[row.outcome];
   if (row.outcome === 'refresh_token_already_used' && row.id && config.refreshTokenRotationEnabled) {

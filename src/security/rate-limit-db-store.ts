@@ -6,21 +6,17 @@
 import { createRequire } from 'node:module';
 import { RateLimiterRes, type RateLimiterStoreAbstract as StoreAbstractType } from 'rate-limiter-flexible';
 import type { Queryable } from '../store/db.js';
-import { counterUpsertSql, type CounterState } from '../store/rate-limits.js';
+import { counterStateSql, counterUpsertSql, type CounterState } from '../store/rate-limits.js';
 
 // The library does not re-export its store base class from the package root; it is the documented way
 // to write a store (every bundled store extends it), so it is loaded from its file (the version is pinned).
 const require = createRequire(import.meta.url);
 const RateLimiterStoreAbstract = require('rate-limiter-flexible/lib/RateLimiterStoreAbstract') as typeof StoreAbstractType;
 
-type CounterRow = CounterState;
-
 const UPSERT_SQL = counterUpsertSql({ key: '$1', points: '$2', windowMs: '$3', forceExpire: '$4::boolean' });
 
 const GET_SQL = `
-select points::float8 as points,
-  case when expires_at is null then -1
-       else greatest(0, ceil(extract(epoch from (expires_at - now())) * 1000)) end::float8 as ms_before_next
+select ${counterStateSql()}
   from foyer.rate_limits where key = $1 and (expires_at is null or expires_at > now())`;
 
 /** Expired rows are removed now and then by whoever writes, in proportion to traffic. */
@@ -44,9 +40,9 @@ export class RateLimiterDb extends RateLimiterStoreAbstract {
   }
 
   /** Called by the library for consume, penalty, reward, block and set. */
-  async _upsert(rlKey: string, points: number, msDuration: number, forceExpire = false): Promise<CounterRow> {
+  async _upsert(rlKey: string, points: number, msDuration: number, forceExpire = false): Promise<CounterState> {
     if (!Number.isInteger(points)) throw new Error('rate limiter points must be whole numbers');
-    const [row] = await this.db.query<CounterRow>(UPSERT_SQL, [rlKey, points, msDuration, forceExpire]);
+    const [row] = await this.db.query<CounterState>(UPSERT_SQL, [rlKey, points, msDuration, forceExpire]);
     this.noteWrite();
     return row;
   }
@@ -60,8 +56,8 @@ export class RateLimiterDb extends RateLimiterStoreAbstract {
     }
   }
 
-  async _get(rlKey: string): Promise<CounterRow | null> {
-    const [row] = await this.db.query<CounterRow>(GET_SQL, [rlKey]);
+  async _get(rlKey: string): Promise<CounterState | null> {
+    const [row] = await this.db.query<CounterState>(GET_SQL, [rlKey]);
     return row ?? null;
   }
 
@@ -70,7 +66,7 @@ export class RateLimiterDb extends RateLimiterStoreAbstract {
     return rows.length > 0;
   }
 
-  _getRateLimiterRes(_rlKey: string, changedPoints: number, row: CounterRow): RateLimiterRes {
+  _getRateLimiterRes(_rlKey: string, changedPoints: number, row: CounterState): RateLimiterRes {
     const consumed = Number(row.points);
     return new RateLimiterRes(Math.max(this.points - consumed, 0), Number(row.ms_before_next), consumed, consumed === changedPoints);
   }

@@ -111,7 +111,7 @@ async function connectRedis(url: string): Promise<Redis> {
 export async function createRateLimits(settings: RateLimitSettings, db: Queryable): Promise<RateLimits> {
   const store = settings.rateLimitStore;
   const redis = store === 'redis' ? await connectRedis(settings.redisUrl as string) : undefined;
-  const limiters = new Map<LimiterName, { limiter: RateLimiterAbstract; limit: number; windowMs: number }>();
+  const limiters = new Map<LimiterName, { limiter: RateLimiterAbstract; limit: number }>();
   for (const name of limiterNames) {
     const { limit, windowSeconds } = limitOf(settings, name);
     const options = { points: limit, duration: windowSeconds, keyPrefix: `${settings.rateLimitKeyPrefix}:${name}` };
@@ -121,7 +121,7 @@ export async function createRateLimits(settings: RateLimitSettings, db: Queryabl
         : store === 'postgres'
           ? new RateLimiterDb({ ...options, db })
           : new RateLimiterMemory(options);
-    limiters.set(name, { limiter: limiter as RateLimiterAbstract, limit, windowMs: windowSeconds * 1000 });
+    limiters.set(name, { limiter: limiter as RateLimiterAbstract, limit });
   }
 
   return {
@@ -138,16 +138,17 @@ export async function createRateLimits(settings: RateLimitSettings, db: Queryabl
       }
     },
     inlineCounter(name, key) {
-      const { limiter, limit, windowMs } = limiters.get(name)!;
+      const { limiter, limit } = limiters.get(name)!;
       if (!(limiter instanceof RateLimiterDb)) return undefined;
-      return { key: limiter.getKey(key), windowMs, limit };
+      return { key: limiter.getKey(key), windowMs: limiter.duration * 1000, limit };
     },
     decideInline(name, state) {
       const { limiter, limit } = limiters.get(name)!;
-      if (limiter instanceof RateLimiterDb) limiter.noteWrite();
-      const consumed = Number(state.points);
-      const res = new RateLimiterRes(Math.max(limit - consumed, 0), Number(state.ms_before_next), consumed, consumed === 1);
-      return decision(limit, res, consumed <= limit);
+      if (!(limiter instanceof RateLimiterDb)) throw new Error(`rate limiter ${name} has no counter in the database`);
+      limiter.noteWrite();
+      // The same reading of a counter row as the store's own consume.
+      const res = limiter._getRateLimiterRes('', 1, state);
+      return decision(limit, res, res.consumedPoints <= limit);
     },
     async close() {
       if (redis && redis.status !== 'end') await redis.quit().catch(() => redis.disconnect());

@@ -33,18 +33,26 @@ export interface CounterUpsertInputs {
   readonly forceExpire: string;
 }
 
+/**
+ * The counter's `points, ms_before_next` columns. `now()` is when the transaction began: one that
+ * waited for the row lock may be older than the window another opened, so with `capMs` the time left
+ * is capped at the window's length.
+ */
+export function counterStateSql(capMs?: string): string {
+  const left = 'ceil(extract(epoch from (expires_at - now())) * 1000)';
+  return `points::float8 as points,
+  case when expires_at is null then -1
+       else greatest(0, ${capMs === undefined ? left : `least(${capMs}::float8, ${left})`}) end::float8 as ms_before_next`;
+}
+
 /** `insert … on conflict … returning points, ms_before_next` for the given inputs. */
-// now() is when the transaction began: one that waited for the row lock may be older than the window
-// another opened, so the time left is capped at the window's length.
 export function counterUpsertSql({ key, points, windowMs, forceExpire }: CounterUpsertInputs): string {
   return `insert into foyer.rate_limits as r (key, points, expires_at)
 values (${key}, ${points}, case when ${windowMs}::float8 > 0 then now() + ${windowMs}::float8 * interval '1 millisecond' end)
 on conflict (key) do update set
   points = case when ${forceExpire} or r.expires_at <= now() then excluded.points else r.points + excluded.points end,
   expires_at = case when ${forceExpire} or r.expires_at <= now() then excluded.expires_at else r.expires_at end
-returning points::float8 as points,
-  case when expires_at is null then -1
-       else greatest(0, least(${windowMs}::float8, ceil(extract(epoch from (expires_at - now())) * 1000))) end::float8 as ms_before_next`;
+returning ${counterStateSql(windowMs)}`;
 }
 
 /**
@@ -63,3 +71,9 @@ export function inlineCounterSql(firstParam: number): { readonly cte: string; re
 }
 
 export const counterParams = (counter: InlineCounter): [string, number, number] => [counter.key, counter.windowMs, counter.limit];
+
+/** What a counted statement returns: the counter, and its result unless the request was refused. */
+export interface Counted<T> {
+  readonly counter: CounterState;
+  readonly result: T | undefined;
+}

@@ -6,7 +6,7 @@
  * relation locked once). When it rotates nothing, the function decides, as it always could.
  */
 import type { Queryable, SqlParam } from './db.js';
-import { counterParams, inlineCounterSql, type CounterState, type InlineCounter } from './rate-limits.js';
+import { counterParams, inlineCounterSql, type Counted, type CounterState, type InlineCounter } from './rate-limits.js';
 import type { AmrEntry } from './sessions.js';
 import { USER_COLUMNS, type UserRow } from './users.js';
 
@@ -112,17 +112,17 @@ export async function rotateRefreshToken(db: Queryable, input: RefreshInput): Pr
 
 /**
  * The same, counted against a rate limit in the rotation's statement: a request over the limit is
- * counted and touches no token; `grant` is then undefined.
+ * counted and touches no token; `result` is then undefined.
  */
 export async function rotateCountedRefreshToken(
   db: Queryable,
   input: RefreshInput,
   counter: InlineCounter,
-): Promise<{ counter: CounterState; grant: RefreshRow | undefined }> {
+): Promise<Counted<RefreshRow>> {
   const [row] = await db.query<RefreshRow & CounterState>(COUNTED_ROTATION_SQL, [...rotationParams(input), ...counterParams(counter)]);
   // The row goes on as it is (its two counter columns are not in any response schema): copying a
   // row of thirty columns to drop two costs more than the rest of this function.
   const state = { points: row.points, ms_before_next: row.ms_before_next };
-  if (state.points > counter.limit) return { counter: state, grant: undefined };
-  return { counter: state, grant: row.outcome ? row : await grant(db, input) };
+  if (state.points > counter.limit) return { counter: state, result: undefined };
+  return { counter: state, result: row.outcome ? row : await grant(db, input) };
 }

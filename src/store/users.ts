@@ -1,6 +1,6 @@
 /** SQL for auth.users and auth.identities. Rows come back in the shape `UserRow`; never with secrets. */
 import type { Queryable, SqlParam } from './db.js';
-import { counterParams, inlineCounterSql, type CounterState, type InlineCounter } from './rate-limits.js';
+import { counterParams, inlineCounterSql, type Counted, type CounterState, type InlineCounter } from './rate-limits.js';
 
 export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
@@ -113,16 +113,16 @@ export async function insertAnonymousUserWithSession(db: Queryable, input: NewAn
 
 /**
  * The same sign-in counted against a rate limit in the same statement (and so the same commit): a
- * request over the limit is counted and writes nothing else; `user` is then undefined.
+ * request over the limit is counted and writes nothing else; `result` is then undefined.
  */
 export async function insertCountedAnonymousUserWithSession(
   db: Queryable,
   input: NewAnonymousSession,
   counter: InlineCounter,
-): Promise<{ counter: CounterState; user: UserRow | undefined }> {
+): Promise<Counted<UserRow>> {
   const [row] = await db.query<UserRow & CounterState>(COUNTED_SIGN_IN_SQL, [...anonymousSignInParams(input), ...counterParams(counter)]);
   // The row goes on as it is (its two counter columns are not in any response schema).
-  return { counter: { points: row.points, ms_before_next: row.ms_before_next }, user: row.id ? row : undefined };
+  return { counter: { points: row.points, ms_before_next: row.ms_before_next }, result: row.id ? row : undefined };
 }
 
 export async function findUserById(db: Queryable, userId: string): Promise<UserRow | undefined> {

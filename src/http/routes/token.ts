@@ -5,7 +5,7 @@ import { idTokenGrant } from '../../auth/oauth/id-token.js';
 import { passwordGrant } from '../../auth/password-grant.js';
 import { pkceGrant } from '../../auth/pkce-grant.js';
 import { unlimited, type LimitTicket } from '../../auth/limit-ticket.js';
-import { assertRefreshTokenShape, refreshTokenGrant } from '../../auth/refresh.js';
+import { refreshTokenGrant } from '../../auth/refresh.js';
 import { FoyerError } from '../../errors.js';
 import { requireJsonBody } from '../body.js';
 import { captchaGuard } from '../plugins/captcha.js';
@@ -44,20 +44,16 @@ const grantNeedsCaptcha = (request: FastifyRequest) => {
 };
 
 /**
- * Whether nothing between the limiter and the rotation can refuse this request (body present and
- * valid, token well-formed): only then may the count wait for the rotation's own statement and
- * keep GoTrue's order (the limiter first) for every outcome.
+ * Whether nothing between the limiter and the refresh grant can refuse this request (the body is
+ * present and valid, with a token): only then may the count wait for the grant, which counts it in
+ * the rotation's statement (or first, for a malformed token), keeping GoTrue's order (the limiter
+ * first) for every outcome.
  */
-function reachesRotation(request: FastifyRequest): boolean {
+function reachesRefreshGrant(request: FastifyRequest): boolean {
   if (grantOf(request) !== 'refresh_token') return false;
   const body = request.body as { refresh_token?: unknown } | null | undefined;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
   if (typeof body.refresh_token !== 'string' || !body.refresh_token) return false;
-  try {
-    assertRefreshTokenShape(body.refresh_token);
-  } catch {
-    return false;
-  }
   return request.getValidationFunction('body')?.(body) === true;
 }
 
@@ -66,7 +62,7 @@ export function tokenRoutes(app: FastifyInstance, deps: AuthDeps): void {
   const deferredLimits = new WeakMap<FastifyRequest, LimitTicket>();
   const tokenLimit = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const limit = rateLimitTicket(deps, request, reply, 'token_refresh', 'POST /token');
-    if (limit.inline && reachesRotation(request)) deferredLimits.set(request, limit);
+    if (limit.inline && reachesRefreshGrant(request)) deferredLimits.set(request, limit);
     else await limit.spend();
   };
   app.post<{ Body: TokenBody; Querystring: Static<typeof TokenQuery> }>(
