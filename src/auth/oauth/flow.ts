@@ -11,6 +11,7 @@ import { claimOAuthFlow, completeFlowState, deleteFlowState, insertOAuthFlow, ty
 import { isUuid } from '../authenticate.js';
 import type { AuthDeps, RequestMeta } from '../deps.js';
 import { resolveRedirect } from '../redirect.js';
+import { oauthErrorName, withQueryAndFragment } from '../redirect-url.js';
 import { linkIdentityToUser, mapConflict, type IdentityOutcome } from './link.js';
 import { providerRegistry } from './providers.js';
 import { signSession, startUserSession, type StartedSession } from './session.js';
@@ -108,23 +109,13 @@ export function errorLocation(target: string, error: FoyerError): string {
   // The provider's own error (the user cancelled, …) is passed on as it came, as GoTrue does.
   const providerError = error.extra?.provider_error;
   if (typeof providerError === 'string') {
-    const params = new URLSearchParams({ error: providerError, error_description: error.message });
-    const url = new URL(target);
-    for (const [key, value] of params) url.searchParams.set(key, value);
-    url.hash = params.toString();
-    return url.toString();
+    return withQueryAndFragment(target, new URLSearchParams({ error: providerError, error_description: error.message }));
   }
   const name =
     error.code === 'signup_disabled' || error.code === 'user_banned' || error.code === 'provider_email_needs_verification'
       ? 'access_denied'
-      : ({ 400: 'invalid_request', 401: 'unauthorized_client', 403: 'access_denied', 503: 'temporarily_unavailable' } as Record<number, string>)[
-          error.status
-        ] ?? 'server_error';
-  const params = new URLSearchParams({ error: name, error_code: error.code, error_description: error.message });
-  const url = new URL(target);
-  for (const [key, value] of params) url.searchParams.set(key, value);
-  url.hash = params.toString();
-  return url.toString();
+      : oauthErrorName(error.status);
+  return withQueryAndFragment(target, new URLSearchParams({ error: name, error_code: error.code, error_description: error.message }));
 }
 
 const badState = (deps: AuthDeps, code: 'bad_oauth_state' | 'bad_oauth_callback', message: string): CallbackResult => {

@@ -27,33 +27,39 @@ export function settingsRoutes(app: FastifyInstance, platform: Platform): void {
 
   app.get<RefParams>('/projects/:ref/settings/versions', async (request) => ({ versions: await settings.versions(request.params.ref) }));
 
-  app.post<RefParams>('/projects/:ref/settings/revert', async (request) => {
-    const { ref } = request.params;
-    const target = objectBody(request.body).version;
-    const session = sessionOf(request);
-    const result = await settings.revert(ref, target, session.admin.email);
-    await platform.audit(
-      session.admin,
-      'settings_reverted',
-      { project_ref: ref, to_version: target, version: result.version, changed: result.changed },
-      clientMeta(platform, request).ip,
-    );
-    return settings.view(ref);
-  });
+  /** Applies a whole-version change (revert, copy), records it in the audit log, answers the new view. */
+  const replaceSettings = (
+    path: string,
+    action: string,
+    apply: (ref: string, body: Record<string, unknown>, by: string) => Promise<{ version: number; changed: unknown }>,
+    traits: (body: Record<string, unknown>) => Record<string, unknown>,
+  ) =>
+    app.post<RefParams>(path, async (request) => {
+      const { ref } = request.params;
+      const body = objectBody(request.body);
+      const session = sessionOf(request);
+      const result = await apply(ref, body, session.admin.email);
+      await platform.audit(
+        session.admin,
+        action,
+        { project_ref: ref, ...traits(body), version: result.version, changed: result.changed },
+        clientMeta(platform, request).ip,
+      );
+      return settings.view(ref);
+    });
 
-  app.post<RefParams>('/projects/:ref/settings/copy', async (request) => {
-    const { ref } = request.params;
-    const from = objectBody(request.body).from_ref;
-    const session = sessionOf(request);
-    const result = await settings.copy(ref, from, session.admin.email);
-    await platform.audit(
-      session.admin,
-      'settings_copied',
-      { project_ref: ref, from_ref: from, version: result.version, changed: result.changed },
-      clientMeta(platform, request).ip,
-    );
-    return settings.view(ref);
-  });
+  replaceSettings(
+    '/projects/:ref/settings/revert',
+    'settings_reverted',
+    (ref, body, by) => settings.revert(ref, body.version, by),
+    (body) => ({ to_version: body.version }),
+  );
+  replaceSettings(
+    '/projects/:ref/settings/copy',
+    'settings_copied',
+    (ref, body, by) => settings.copy(ref, body.from_ref, by),
+    (body) => ({ from_ref: body.from_ref }),
+  );
 
   app.get<{ Querystring: { a?: string; b?: string } }>('/settings/diff', async (request) => {
     const { a, b } = request.query;

@@ -6,7 +6,7 @@ import { verify, verifyTypes, type VerifyRequestType } from '../../auth/verify.j
 import { FoyerError, isFoyerError } from '../../errors.js';
 import { requireJsonBody } from '../body.js';
 import { rateLimitGuard } from '../plugins/rate-limit.js';
-import { errorRedirect, fragmentRedirect } from '../redirect-errors.js';
+import { errorRedirect, fragmentRedirect } from '../../auth/redirect-url.js';
 import { requestMeta } from '../request-meta.js';
 import { Maybe, MetaSecurity, sessionResponse } from '../schemas.js';
 
