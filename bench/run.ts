@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkpoint, dropDatabase, recreateDatabase, serverVersion } from './databases.js';
+import { analyze, checkpoint, dropDatabase, recreateDatabase, serverVersion } from './databases.js';
 import { migrateFoyer, ROOT, startFoyer } from './foyer.js';
 import { busyFraction, waitQuiet } from './machine.js';
 import { chooseLoadGenerator, stopAllLoad, type LoadGenerator } from './load.js';
@@ -49,8 +49,12 @@ function scratchDir(): string {
   return dir;
 }
 
+/** The databases this run created, re-analyzed before each measurement (`analyze`). */
+const benchDatabases: string[] = [];
+
 async function benchDatabase(serverUrl: string, name: string): Promise<string> {
   const url = await recreateDatabase(serverUrl, name);
+  benchDatabases.push(url);
   onCleanup(() => dropDatabase(serverUrl, name));
   return url;
 }
@@ -97,10 +101,11 @@ async function prepare(options: BenchOptions, dir: string, generator: LoadGenera
     .sort((a, b) => ORDER.indexOf(a.key) - ORDER.indexOf(b.key));
 }
 
-/** One measurement of one round: checkpoint, warm-up (first round), a look at the CPUs, the load. */
+/** One measurement of one round: warm-up (first round), analyze, checkpoint, a look at the CPUs, the load. */
 async function measure(measurement: Measurement, round: number, options: BenchOptions): Promise<Sample> {
-  await checkpoint(options.serverUrl);
   if (round === 1 && measurement.http && options.warmupSeconds > 0) await measurement.run(options.warmupSeconds);
+  for (const url of benchDatabases) await analyze(url);
+  await checkpoint(options.serverUrl);
   const busyBefore = await busyFraction(1_000);
   const cpuBefore = measurement.pid ? cpuSeconds(measurement.pid) : 0;
   const result = await measurement.run(options.seconds);

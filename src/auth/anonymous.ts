@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { FoyerError } from '../errors.js';
 import { newRefreshToken } from '../security/crypto.js';
-import { insertAnonymousUserWithSession, insertCountedAnonymousUserWithSession, type NewAnonymousSession } from '../store/users.js';
+import { signInAnonymousUser, signInCountedAnonymousUser, type NewAnonymousSession } from '../store/anonymous-sign-in.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
 import { writeUnderLimit, type LimitTicket } from './limit-ticket.js';
 import { sessionResponse, type SessionResponse } from './tokens.js';
@@ -49,8 +49,8 @@ export async function signInAnonymously(
   };
   const user = await writeUnderLimit(
     limit,
-    () => insertAnonymousUserWithSession(deps.db, session),
-    (counter) => insertCountedAnonymousUserWithSession(deps.db, session, counter),
+    () => signInAnonymousUser(deps.db, session),
+    (counter) => signInCountedAnonymousUser(deps.db, session, counter),
   );
   const issuedAt = Math.floor(Date.now() / 1000);
   return sessionResponse(deps, {

@@ -19,6 +19,8 @@ export type AdvisoryLockResult<T> = { readonly acquired: true; readonly value: T
 
 export interface Db extends ScriptRunner {
   readonly engine: 'postgres' | 'pglite';
+  /** Statements that can run at once: the pool's size (1 for the embedded engine). */
+  readonly connections: number;
   /** Runs `work` in one transaction; commits when it resolves, rolls back when it throws. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   /**

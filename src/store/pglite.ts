@@ -38,6 +38,7 @@ export async function openPglite(options: PgliteOptions): Promise<Db> {
   };
   return {
     engine: 'pglite',
+    connections: 1,
     query: base.query,
     transaction: (work) => pg.transaction((tx) => work(asQueryable(tx))),
     execScript,

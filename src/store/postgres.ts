@@ -22,7 +22,9 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
     idle_timeout: 60,
     connect_timeout: 10,
     onnotice: () => {},
-    connection: { TimeZone: 'UTC', application_name: options.applicationName ?? 'foyer' },
+    // JIT off: Foyer's statements run in milliseconds, and a cost estimate inflated by stale statistics
+    // would otherwise make PostgreSQL compile one (100 ms and more) on every execution.
+    connection: { TimeZone: 'UTC', application_name: options.applicationName ?? 'foyer', jit: 'off' },
     types: {
       // Foyer passes JSON as text it already serialised; postgres.js would stringify it a second time.
       json: {
@@ -48,6 +50,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
   const base = asQueryable(sql);
   return {
     engine: 'postgres',
+    connections: options.poolSize,
     query: base.query,
     async transaction(work) {
       return (await sql.begin((tx) => work(asQueryable(tx)))) as Awaited<ReturnType<typeof work>>;

@@ -34,43 +34,70 @@ export interface CounterUpsertInputs {
 }
 
 /**
- * The counter's `points, ms_before_next` columns. `now()` is when the transaction began: one that
+ * The counter's `points, ms_before_next` columns, from the row `row` (a table alias with `points` and
+ * `expires_at`; bare column names when omitted). `now()` is when the transaction began: one that
  * waited for the row lock may be older than the window another opened, so with `capMs` the time left
  * is capped at the window's length.
  */
-export function counterStateSql(capMs?: string): string {
-  const left = 'ceil(extract(epoch from (expires_at - now())) * 1000)';
-  return `points::float8 as points,
-  case when expires_at is null then -1
-       else greatest(0, ${capMs === undefined ? left : `least(${capMs}::float8, ${left})`}) end::float8 as ms_before_next`;
+export function counterStateSql(capMs?: string, row?: string): string {
+  return `${row ? `${row}.` : ''}points::float8 as points,
+  ${msBeforeNextSql(capMs, row)} as ms_before_next`;
 }
+
+function msBeforeNextSql(capMs?: string, row?: string): string {
+  const expiresAt = row ? `${row}.expires_at` : 'expires_at';
+  const left = `ceil(extract(epoch from (${expiresAt} - now())) * 1000)`;
+  return `case when ${expiresAt} is null then -1
+       else greatest(0, ${capMs === undefined ? left : `least(${capMs}::float8, ${left})`}) end::float8`;
+}
+
+/** The upsert's conflict clause: add to the window, or start a new one when it ended (or `forceExpire`). */
+const counterConflictSql = (forceExpire: string) => `on conflict (key) do update set
+  points = case when ${forceExpire} or r.expires_at <= now() then excluded.points else r.points + excluded.points end,
+  expires_at = case when ${forceExpire} or r.expires_at <= now() then excluded.expires_at else r.expires_at end`;
+
+const windowEndSql = (windowMs: string) => `case when ${windowMs}::float8 > 0 then now() + ${windowMs}::float8 * interval '1 millisecond' end`;
 
 /** `insert … on conflict … returning points, ms_before_next` for the given inputs. */
 export function counterUpsertSql({ key, points, windowMs, forceExpire }: CounterUpsertInputs): string {
   return `insert into foyer.rate_limits as r (key, points, expires_at)
-values (${key}, ${points}, case when ${windowMs}::float8 > 0 then now() + ${windowMs}::float8 * interval '1 millisecond' end)
-on conflict (key) do update set
-  points = case when ${forceExpire} or r.expires_at <= now() then excluded.points else r.points + excluded.points end,
-  expires_at = case when ${forceExpire} or r.expires_at <= now() then excluded.expires_at else r.expires_at end
+values (${key}, ${points}, ${windowEndSql(windowMs)})
+${counterConflictSql(forceExpire)}
 returning ${counterStateSql(windowMs)}`;
 }
 
 /**
- * SQL pieces for a statement that counts one request and writes only when the request is allowed.
- * The counter's three parameters (`counterParams`) follow the statement's own, from `$<firstParam>`:
- *
- *   with ${pieces.cte}, u as (insert into … select … from rl where ${pieces.allowed} returning …)
- *   select rl.points, rl.ms_before_next, u.* from rl left join u on true
- *
- * The counter's row stays locked until the statement commits, so concurrent requests of one key
- * queue behind each other; requests of different keys (clients) do not.
+ * CTEs that count a batch of requests, each with its own key (or none): `source` is a relation with
+ * columns `i` (the request's position), `rl_key`, `rl_window_ms` and `rl_limit`. Each key's row is
+ * upserted once with all of its requests' points, rows locked in key order so that concurrent batches
+ * cannot deadlock. `${ctes.counted}` then has one row per request: `i`, `points` (its own place in the
+ * window: the k-th request of a key in the batch gets the points before the batch plus k),
+ * `ms_before_next` and `allowed` (true for requests without a key).
  */
-export function inlineCounterSql(firstParam: number): { readonly cte: string; readonly allowed: string } {
-  const upsert = counterUpsertSql({ key: `$${firstParam}`, points: '1', windowMs: `$${firstParam + 1}`, forceExpire: 'false' });
-  return { cte: `rl as (${upsert})`, allowed: `rl.points <= $${firstParam + 2}` };
+export function batchCounterSql(source: string): { readonly ctes: string; readonly counted: string } {
+  const ctes = `rl_keys as (
+       select rl_key, max(rl_window_ms) as window_ms, count(*)::int as n from ${source} where rl_key is not null group by rl_key
+     ), rl_rows as (
+       insert into foyer.rate_limits as r (key, points, expires_at)
+       select rl_key, n, ${windowEndSql('window_ms')} from rl_keys order by rl_key
+       ${counterConflictSql('false')}
+       returning r.key, r.points, r.expires_at
+     ), rl_counted as (
+       select q.i, q.rl_limit, k.key is not null as has_key,
+              (k.points - rk.n + row_number() over (partition by q.rl_key order by q.i))::float8 as points,
+              ${msBeforeNextSql('rk.window_ms', 'k')} as ms_before_next
+         from ${source} q left join rl_rows k on k.key = q.rl_key left join rl_keys rk on rk.rl_key = q.rl_key
+     ), rl_allowed as (
+       select i, points, ms_before_next, not has_key or points <= rl_limit as allowed from rl_counted
+     )`;
+  return { ctes, counted: 'rl_allowed' };
 }
 
-export const counterParams = (counter: InlineCounter): [string, number, number] => [counter.key, counter.windowMs, counter.limit];
+/** A request's counter fields for `batchCounterSql`'s source, as JSON object members (null: not counted). */
+export function batchCounterJson(limit: InlineCounter | undefined): string {
+  if (!limit) return '"rl_key":null,"rl_window_ms":null,"rl_limit":null';
+  return `"rl_key":${JSON.stringify(limit.key)},"rl_window_ms":${limit.windowMs},"rl_limit":${limit.limit}`;
+}
 
 /** What a counted statement returns: the counter, and its result unless the request was refused. */
 export interface Counted<T> {

@@ -1,12 +1,14 @@
 /**
  * SQL for POST /token?grant_type=refresh_token. Every outcome (rotation, lost-response recovery,
  * reuse detection, expiry, bans) is decided by `foyer.refresh_token_grant` (migrations 0003, 0011).
- * The common case, a live token of a valid session, is first tried as one plain statement: it does
- * the same writes with a fraction of the function's per-statement work (one snapshot, one plan, each
- * relation locked once). When it rotates nothing, the function decides, as it always could.
+ * The common case, a live token of a valid session, is first tried as one plain statement shared by
+ * the concurrent refreshes (`Coalescer`): it does the same writes with a fraction of the function's
+ * per-statement work (one snapshot, one plan, each relation locked once, one commit for the batch).
+ * When it rotates nothing for a request, the function decides, as it always could.
  */
-import type { Queryable, SqlParam } from './db.js';
-import { counterParams, inlineCounterSql, type Counted, type CounterState, type InlineCounter } from './rate-limits.js';
+import { coalescerPerDb } from './coalesce.js';
+import type { Db, Queryable, SqlParam } from './db.js';
+import { batchCounterJson, batchCounterSql, type Counted, type CounterState, type InlineCounter } from './rate-limits.js';
 import type { AmrEntry } from './sessions.js';
 import { USER_COLUMNS, type UserRow } from './users.js';
 
@@ -53,76 +55,122 @@ async function grant(db: Queryable, input: RefreshInput): Promise<RefreshRow> {
   return rows[0];
 }
 
-const rotationParams = (input: RefreshInput): SqlParam[] => [
-  input.token, input.newToken, input.timeboxSeconds, input.inactivitySeconds, input.userAgent, input.ip,
-];
-
 /**
- * The common rotation, `$1…$6` = `rotationParams`, written only when `gate` (SQL, may be empty) holds.
- * Same lock order as the function: the session row first, then the token. The token is revoked only
- * while still live, so of two concurrent rotations of one token exactly one rotates here (the other
- * re-reads it as revoked, rotates nothing, and goes to the function: lost-response recovery).
- * The session checks are the negations of the function's expiry and ban checks.
+ * The common rotation for a batch of requests (`$1`: a jsonb array, `requestsJson`), counted against
+ * each request's rate limit. Per token, only the first allowed request rotates here; a second one in
+ * the same batch, like any request that rotates nothing, goes to the function after this statement
+ * commits (for a duplicate: lost-response recovery, exactly as for two concurrent requests).
+ * Lock order is the function's own: sessions first (in id order, so concurrent batches cannot
+ * deadlock), then tokens. A token is revoked only while still live, so of two concurrent rotations
+ * of one token exactly one rotates. The session checks are the negations of the function's expiry
+ * and ban checks.
  */
-const rotationCtes = (gate: string) => `sess as (
-       select s.id, s.user_id, s.aal
-         from auth.sessions s join auth.users u on u.id = s.user_id
-        where s.id = (select t.session_id from auth.refresh_tokens t where t.token = $1)
-          and (s.not_after is null or now() <= s.not_after)
-          and ($3::float8 <= 0 or now() <= s.created_at + make_interval(secs => $3::float8))
-          and ($4::float8 <= 0 or now() <= coalesce(s.refreshed_at at time zone 'UTC', s.updated_at, s.created_at)
-                                           + make_interval(secs => $4::float8))
+const counter = batchCounterSql('q');
+const ROTATION_SQL = `with q as (
+       select * from jsonb_to_recordset($1::jsonb) as r(
+         i int, token text, new_token text, timebox float8, inactivity float8, user_agent text, ip inet,
+         rl_key text, rl_window_ms float8, rl_limit float8)
+     ), ${counter.ctes}, lead as (
+       select distinct on (q.token) q.* from q join ${counter.counted} c on c.i = q.i where c.allowed order by q.token, q.i
+     ), sess as (
+       select s.id, s.user_id, s.aal, lead.i, lead.token, lead.new_token, lead.user_agent, lead.ip
+         from lead
+         join auth.refresh_tokens t on t.token = lead.token
+         join auth.sessions s on s.id = t.session_id
+         join auth.users u on u.id = s.user_id
+        where (s.not_after is null or now() <= s.not_after)
+          and (lead.timebox <= 0 or now() <= s.created_at + make_interval(secs => lead.timebox))
+          and (lead.inactivity <= 0 or now() <= coalesce(s.refreshed_at at time zone 'UTC', s.updated_at, s.created_at)
+                                                + make_interval(secs => lead.inactivity))
           and not coalesce(u.banned_until > now(), false)
-          ${gate}
+        order by s.id
           for update of s
      ), revoked as (
        update auth.refresh_tokens t set revoked = true, updated_at = now()
-         from sess where t.token = $1 and t.session_id = sess.id and not coalesce(t.revoked, false)
+         from sess where t.token = sess.token and t.session_id = sess.id and not coalesce(t.revoked, false)
        returning t.instance_id, t.user_id, t.token, t.session_id
+     ), rotated as (
+       select sess.*, r.instance_id from revoked r join sess on sess.token = r.token
      ), child as (
        insert into auth.refresh_tokens (instance_id, token, user_id, revoked, created_at, updated_at, parent, session_id)
-       select r.instance_id, $2, r.user_id, false, now(), now(), r.token, r.session_id from revoked r
+       select instance_id, new_token, user_id::text, false, now(), now(), token, id from rotated
      ), touched as (
        update auth.sessions s
-          set refreshed_at = now() at time zone 'UTC', updated_at = now(), user_agent = $5, ip = $6::inet
-         from revoked r where s.id = r.session_id
-     )`;
-
-const ROTATED = `select 'rotated'::text as outcome, $2::text as refresh_token, sess.id as session_id,
-            coalesce(sess.aal::text, 'aal1') as aal,
-            coalesce((select jsonb_agg(jsonb_build_object('method', c.authentication_method,
-                                                          'timestamp', floor(extract(epoch from c.created_at))::bigint)
-                                       order by c.created_at desc)
-                        from auth.mfa_amr_claims c where c.session_id = sess.id), '[]'::jsonb) as amr,
+          set refreshed_at = now() at time zone 'UTC', updated_at = now(), user_agent = x.user_agent, ip = x.ip
+         from (select distinct on (id) id, user_agent, ip from rotated order by id, i desc) x where s.id = x.id
+     )
+     select c.i, c.points, c.ms_before_next,
+            case when rot.i is not null then 'rotated' end as outcome, rot.new_token as refresh_token,
+            rot.id as session_id, coalesce(rot.aal::text, 'aal1') as aal,
+            coalesce((select jsonb_agg(jsonb_build_object('method', m.authentication_method,
+                                                          'timestamp', floor(extract(epoch from m.created_at))::bigint)
+                                       order by m.created_at desc)
+                        from auth.mfa_amr_claims m where m.session_id = rot.id), '[]'::jsonb) as amr,
             ${USER_COLUMNS}
-       from revoked r join sess on sess.id = r.session_id join auth.users u on u.id = sess.user_id`;
+       from ${counter.counted} c
+       left join rotated rot on rot.i = c.i
+       left join auth.users u on u.id = rot.user_id
+      order by c.i`;
 
-const ROTATION_SQL = `with ${rotationCtes('')}
-     ${ROTATED}`;
+interface RotationRequest {
+  readonly input: RefreshInput;
+  /** Counted in the statement when present; a request over its limit touches no token. */
+  readonly counter: InlineCounter | undefined;
+}
 
-const counted = inlineCounterSql(7);
-const COUNTED_ROTATION_SQL = `with ${counted.cte}, ${rotationCtes(`and (select ${counted.allowed} from rl)`)}
-     select rl.points, rl.ms_before_next, f.* from rl left join (${ROTATED}) f on true`;
+function requestsJson(requests: readonly RotationRequest[]): string {
+  const rows = requests.map(({ input, counter: limit }, index) =>
+    `{"i":${index},"token":${JSON.stringify(input.token)},"new_token":${JSON.stringify(input.newToken)},` +
+    `"timebox":${input.timeboxSeconds},"inactivity":${input.inactivitySeconds},` +
+    `"user_agent":${JSON.stringify(input.userAgent)},"ip":${JSON.stringify(input.ip)},` +
+    `${batchCounterJson(limit)}}`,
+  );
+  return `[${rows.join(',')}]`;
+}
 
-/** Rotation, reuse detection and the session's user: one round trip in the common case. */
-export async function rotateRefreshToken(db: Queryable, input: RefreshInput): Promise<RefreshRow> {
-  const [rotated] = await db.query<RefreshRow>(ROTATION_SQL, rotationParams(input));
-  return rotated ?? grant(db, input);
+type RotationRow = Omit<RefreshRow, 'outcome'> & { i: number; outcome: 'rotated' | null; points: number | null; ms_before_next: number | null };
+
+interface RotationOutcome {
+  readonly counter: CounterState | undefined;
+  /** Whether the request was allowed (always, when not counted here). */
+  readonly allowed: boolean;
+  /** The rotation; undefined when this statement rotated nothing for the request. */
+  readonly row: RefreshRow | undefined;
+}
+
+async function rotateAll(db: Queryable, requests: readonly RotationRequest[]): Promise<RotationOutcome[]> {
+  const rows = await db.query<RotationRow>(ROTATION_SQL, [requestsJson(requests)]);
+  return rows.map((row, index) => {
+    const limit = requests[index].counter;
+    const counted = row.points === null ? undefined : { points: row.points, ms_before_next: row.ms_before_next ?? -1 };
+    return {
+      counter: counted,
+      allowed: !limit || (counted !== undefined && counted.points <= limit.limit),
+      // The row goes on as it is (its extra columns are in no response schema).
+      row: row.outcome === 'rotated' ? (row as RefreshRow) : undefined,
+    };
+  });
+}
+
+/** Concurrent requests share statements of up to 64 requests each. */
+const coalescerFor = coalescerPerDb<RotationRequest, RotationOutcome>(rotateAll, 64);
+
+/**
+ * Rotation, reuse detection and the session's user. The common case shares one statement with the
+ * other refreshes waiting for the database; anything else is the function's to decide.
+ */
+export async function rotateRefreshToken(db: Db, input: RefreshInput): Promise<RefreshRow> {
+  const outcome = await coalescerFor(db).submit({ input, counter: undefined });
+  return outcome.row ?? grant(db, input);
 }
 
 /**
  * The same, counted against a rate limit in the rotation's statement: a request over the limit is
  * counted and touches no token; `result` is then undefined.
  */
-export async function rotateCountedRefreshToken(
-  db: Queryable,
-  input: RefreshInput,
-  counter: InlineCounter,
-): Promise<Counted<RefreshRow>> {
-  const [row] = await db.query<RefreshRow & CounterState>(COUNTED_ROTATION_SQL, [...rotationParams(input), ...counterParams(counter)]);
-  // The row goes on as it is (its two counter columns are not in any response schema): copying a
-  // row of thirty columns to drop two costs more than the rest of this function.
-  const state = { points: row.points, ms_before_next: row.ms_before_next };
-  if (state.points > counter.limit) return { counter: state, result: undefined };
-  return { counter: state, result: row.outcome ? row : await grant(db, input) };
+export async function rotateCountedRefreshToken(db: Db, input: RefreshInput, counter: InlineCounter): Promise<Counted<RefreshRow>> {
+  const outcome = await coalescerFor(db).submit({ input, counter });
+  if (!outcome.counter) throw new Error('the rotation statement did not count the request');
+  if (!outcome.allowed) return { counter: outcome.counter, result: undefined };
+  return { counter: outcome.counter, result: outcome.row ?? (await grant(db, input)) };
 }

@@ -1,6 +1,5 @@
 /** SQL for auth.users and auth.identities. Rows come back in the shape `UserRow`; never with secrets. */
 import type { Queryable, SqlParam } from './db.js';
-import { counterParams, inlineCounterSql, type Counted, type CounterState, type InlineCounter } from './rate-limits.js';
 
 export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
@@ -46,7 +45,7 @@ export interface UserRow {
 }
 
 /** Public columns of `auth.users u`; never encrypted_password or token hashes. */
-const USER_FIELDS = `
+export const USER_FIELDS = `
   u.id, u.aud, u.role, u.email, u.email_confirmed_at, u.invited_at, u.phone, u.phone_confirmed_at,
   u.confirmation_sent_at, u.confirmed_at, u.recovery_sent_at, nullif(u.email_change, '') as new_email,
   u.email_change_sent_at, nullif(u.phone_change, '') as new_phone, u.phone_change_sent_at,
@@ -61,69 +60,6 @@ export const USER_COLUMNS = `${USER_FIELDS},
       'provider', i.provider, 'last_sign_in_at', i.last_sign_in_at, 'created_at', i.created_at,
       'updated_at', i.updated_at, 'email', i.email) order by i.created_at)
     from auth.identities i where i.user_id = u.id), '[]'::json) as identities`;
-
-export interface NewAnonymousSession {
-  userId: string;
-  sessionId: string;
-  refreshToken: string;
-  aud: string;
-  role: string;
-  userMetadataJson: string;
-  userAgent: string | null;
-  ip: string | null;
-}
-
-/** The sign-in's writes; `$1…$8` are `anonymousSignInParams`. Each insert reads `u`, so none runs without the user. */
-const ANONYMOUS_SIGN_IN_WRITES = `u as (
-       insert into auth.users (instance_id, id, aud, role, email, phone, encrypted_password, raw_app_meta_data,
-                               raw_user_meta_data, is_anonymous, is_sso_user, last_sign_in_at, created_at, updated_at)
-       select '${NIL_UUID}', $1, $2, $3, null, null, '', '{}'::jsonb, $4::jsonb, true, false, now(), now(), now()
-       %ALLOWED%
-       returning *
-     ), s as (
-       insert into auth.sessions (id, user_id, aal, created_at, updated_at, user_agent, ip)
-       select $5, u.id, 'aal1', now(), now(), $6, $7::inet from u
-     ), r as (
-       insert into auth.refresh_tokens (instance_id, token, user_id, revoked, created_at, updated_at, parent, session_id)
-       select '${NIL_UUID}', $8, u.id, false, now(), now(), null, $5 from u
-     ), a as (
-       insert into auth.mfa_amr_claims (id, session_id, created_at, updated_at, authentication_method)
-       select gen_random_uuid(), $5, now(), now(), 'anonymous' from u
-     )`;
-
-const SIGN_IN_SQL = `with ${ANONYMOUS_SIGN_IN_WRITES.replace('%ALLOWED%', '')}
-     select ${USER_FIELDS}, '[]'::json as identities from u`;
-
-const counted = inlineCounterSql(9);
-const COUNTED_SIGN_IN_SQL = `with ${counted.cte}, ${ANONYMOUS_SIGN_IN_WRITES.replace('%ALLOWED%', `from rl where ${counted.allowed}`)}
-     select rl.points, rl.ms_before_next, ${USER_FIELDS}, '[]'::json as identities from rl left join u on true`;
-
-const anonymousSignInParams = (input: NewAnonymousSession): SqlParam[] => [
-  input.userId, input.aud, input.role, input.userMetadataJson, input.sessionId, input.userAgent, input.ip, input.refreshToken,
-];
-
-/**
- * An anonymous sign-in in one statement: user, session, refresh token and AMR claim, so the hot path
- * costs one round trip. Foreign keys are checked at the end of the statement, after all four inserts.
- */
-export async function insertAnonymousUserWithSession(db: Queryable, input: NewAnonymousSession): Promise<UserRow> {
-  const rows = await db.query<UserRow>(SIGN_IN_SQL, anonymousSignInParams(input));
-  return rows[0];
-}
-
-/**
- * The same sign-in counted against a rate limit in the same statement (and so the same commit): a
- * request over the limit is counted and writes nothing else; `result` is then undefined.
- */
-export async function insertCountedAnonymousUserWithSession(
-  db: Queryable,
-  input: NewAnonymousSession,
-  counter: InlineCounter,
-): Promise<Counted<UserRow>> {
-  const [row] = await db.query<UserRow & CounterState>(COUNTED_SIGN_IN_SQL, [...anonymousSignInParams(input), ...counterParams(counter)]);
-  // The row goes on as it is (its two counter columns are not in any response schema).
-  return { counter: { points: row.points, ms_before_next: row.ms_before_next }, result: row.id ? row : undefined };
-}
 
 export async function findUserById(db: Queryable, userId: string): Promise<UserRow | undefined> {
   const rows = await db.query<UserRow>(`select ${USER_COLUMNS} from auth.users u where u.id = $1`, [userId]);

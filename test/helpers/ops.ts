@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { promoteToPermanent } from '../../src/auth/promotion.js';
 import type { Queryable } from '../../src/store/db.js';
-import { insertAnonymousUserWithSession } from '../../src/store/users.js';
+import { insertAnonymousUserWithSession } from '../../src/store/anonymous-sign-in.js';
 
 export interface SeedOptions {
   /** Created, signed in and last refreshed this many days ago (default 0: now). */
