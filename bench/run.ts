@@ -65,6 +65,10 @@ async function prepare(options: BenchOptions, dir: string, generator: LoadGenera
   const { connections } = options;
   const shape = { connections, clientIps: options.clientIps, generator };
   const measurements: Measurement[] = [];
+  // Every Foyer started here writes its profile into one directory, emptied first.
+  const profiles = join(RESULTS_DIR, 'profiles');
+  if (options.profile) rmSync(profiles, { recursive: true, force: true });
+  const nodeArgs = options.profile ? ['--cpu-prof', '--cpu-prof-dir', profiles] : [];
   if (want('limit-signin', 'limit-refresh', 'foyer-signin', 'foyer-refresh', 'foyer-user')) {
     const url = await benchDatabase(options.serverUrl, DB);
     log('migrating the bench database (foyer migrate)…');
@@ -76,9 +80,6 @@ async function prepare(options: BenchOptions, dir: string, generator: LoadGenera
       measurements.push(pgbenchMeasurement('limit-refresh', url, scripts.refresh, connections));
     }
     if (want('foyer-signin', 'foyer-refresh', 'foyer-user')) {
-      const profiles = join(RESULTS_DIR, 'profiles');
-      if (options.profile) rmSync(profiles, { recursive: true, force: true });
-      const nodeArgs = options.profile ? ['--cpu-prof', '--cpu-prof-dir', profiles] : [];
       const foyer = await startFoyer('Foyer (PostgreSQL)', { databaseUrl: url, dataDir: dir, nodeArgs, env: options.foyerEnv });
       log(`Foyer (PostgreSQL) at ${foyer.url}`);
       if (want('foyer-signin')) measurements.push(foyerSignIn('foyer-signin', foyer, shape));
@@ -92,7 +93,7 @@ async function prepare(options: BenchOptions, dir: string, generator: LoadGenera
     if (want('peer-session')) measurements.push(await peerSession(peer, shape));
   }
   if (want('pglite-signin')) {
-    const embedded = await startFoyer('Foyer (PGlite)', { dataDir: join(dir, 'pglite'), env: options.foyerEnv });
+    const embedded = await startFoyer('Foyer (PGlite)', { dataDir: join(dir, 'pglite'), nodeArgs, env: options.foyerEnv });
     log(`Foyer (PGlite) at ${embedded.url}`);
     measurements.push(foyerSignIn('pglite-signin', embedded, shape));
   }

@@ -23,23 +23,30 @@ const settled = () => new Promise((resolve) => setImmediate(resolve));
 const upper = (inputs: readonly string[]) => inputs.map((input) => input.toUpperCase());
 
 describe('Coalescer', () => {
-  it('runs a call at once while fewer batches than allowed are running', async () => {
+  it('starts a batch on the next turn of the event loop with every call submitted in this one', async () => {
     const { calls, run } = controlledRunner();
     const coalescer = new Coalescer(run, { maxInFlight: 2, maxBatch: 10 });
     const a = coalescer.submit('a');
     const b = coalescer.submit('b');
-    assert.deepEqual(calls.map((call) => call.inputs), [['a'], ['b']], 'no timer, no waiting: both started on submit');
-    calls[1].resolve(['B']);
-    calls[0].resolve(['A']);
-    assert.deepEqual(await Promise.all([a, b]), ['A', 'B']);
+    assert.equal(calls.length, 0, 'nothing runs before the turn ends');
+    await settled();
+    assert.deepEqual(calls.map((call) => call.inputs), [['a', 'b']]);
+    const c = coalescer.submit('c');
+    await settled();
+    assert.deepEqual(calls.map((call) => call.inputs), [['a', 'b'], ['c']], 'a second batch may run beside the first');
+    calls[1].resolve(['C']);
+    calls[0].resolve(['A', 'B']);
+    assert.deepEqual(await Promise.all([a, b, c]), ['A', 'B', 'C']);
   });
 
   it('collects the calls that arrive while the batches run into the next batch, each answered with its own output', async () => {
     const { calls, run } = controlledRunner();
     const coalescer = new Coalescer(run, { maxInFlight: 1, maxBatch: 10 });
     const first = coalescer.submit('a');
+    await settled();
     const rest = ['b', 'c', 'd'].map((input) => coalescer.submit(input));
-    assert.equal(calls.length, 1);
+    await settled();
+    assert.equal(calls.length, 1, 'no second batch while one runs');
     assert.equal(coalescer.waiting, 3);
     calls[0].resolve(['A']);
     await settled();
@@ -59,7 +66,7 @@ describe('Coalescer', () => {
       calls[index].resolve(upper(calls[index].inputs));
     }
     assert.deepEqual(await Promise.all(all), ['A', 'B', 'C', 'D', 'E']);
-    assert.deepEqual(calls.map((call) => call.inputs), [['a'], ['b', 'c'], ['d', 'e']]);
+    assert.deepEqual(calls.map((call) => call.inputs), [['a', 'b'], ['c', 'd'], ['e']]);
   });
 
   it('runs each call of a failed batch again on its own, so one bad input fails only its own call', async () => {
@@ -77,7 +84,7 @@ describe('Coalescer', () => {
       outcomes.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : (outcome.reason as Error).message)),
       ['A', 'B', 'statement failed for bad', 'C'],
     );
-    assert.deepEqual(attempts, [['a'], ['b', 'bad', 'c'], ['b'], ['bad'], ['c']]);
+    assert.deepEqual(attempts, [['a', 'b', 'bad', 'c'], ['a'], ['b'], ['bad'], ['c']]);
   });
 
   it('fails the calls of a batch whose runner answers with the wrong number of outputs', async () => {
