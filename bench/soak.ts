@@ -2,7 +2,8 @@
  * Soak mode (`npm run bench -- --soak SECONDS`): sustained anonymous sign-ins and refresh rotations
  * (one sign-in, then two rotations, per connection, over and over) against Foyer on PostgreSQL. Every 10 s
  * it prints the Foyer child's RSS (/proc/<pid>/status) and event-loop delay (bench/soak-probe.ts, preloaded
- * into the real `foyer start` process), and at the end the RSS growth from minute 2 to the end (< 10 %).
+ * into the real `foyer start` process), and at the end the RSS growth from minute 2 to the end (< 10 %),
+ * median of a minute at each end.
  * autocannon drives it, whatever --load says: the soak counts every response as it comes, for the 10 s
  * figures, and wrk only reports at its end.
  */
@@ -40,6 +41,8 @@ interface SoakSample {
 const INTERVAL_S = 10;
 const RSS_BASELINE_S = 120;
 const RSS_TARGET = 0.1;
+/** RSS is compared as the median of a window at each end: a single sample is as likely a GC peak as a trough. */
+const RSS_WINDOW_S = 60;
 
 function loopDelay(child: Child): Promise<LoopDelay | null> {
   return new Promise((resolve) => {
@@ -141,22 +144,41 @@ export async function runSoak(options: BenchOptions, context: SoakContext): Prom
   }
   await cleanupAll();
 
-  const baseline = samples.find((s) => s.atSeconds >= RSS_BASELINE_S);
-  const last = samples.at(-1);
-  let verdict: string;
-  let growth: number | null = null;
-  if (!baseline || !last || last === baseline) {
-    verdict = `RSS growth: not measured (needs samples after minute 2; run --soak 300 or more)`;
-  } else {
-    growth = last.rssMb / baseline.rssMb - 1;
-    verdict =
-      `RSS growth from t=${baseline.atSeconds} s (${baseline.rssMb.toFixed(1)} MB) to t=${last.atSeconds} s (${last.rssMb.toFixed(1)} MB): ` +
-      `${(growth * 100).toFixed(1)} %  (target < ${RSS_TARGET * 100} %: ${growth < RSS_TARGET ? 'met' : 'MISSED'})`;
-  }
+  const { verdict, growth } = rssGrowthVerdict(samples);
   process.stdout.write(
     `\nsoak: ${counts.signIns} sign-ins, ${counts.refreshes} refreshes, ${counts.failed} failed in ${seconds} s\n${verdict}\n`,
   );
   const file = join(context.resultsDir, 'soak-latest.json');
   writeFileSync(file, `${JSON.stringify({ seconds, connections: options.connections, counts, samples, rssGrowth: growth }, null, 2)}\n`);
   process.stderr.write(`soak results written to ${file}\n`);
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+/**
+ * RSS growth from minute 2 to the end: the median of the samples in the minute from t = 120 s against
+ * the median of the last minute's. Under load V8's heap saws up and down by a fifth between samples, so
+ * comparing two single samples measures where each fell on the saw, not growth.
+ */
+function rssGrowthVerdict(samples: readonly { atSeconds: number; rssMb: number }[]): { verdict: string; growth: number | null } {
+  const last = samples.at(-1);
+  const start = samples.filter((s) => s.atSeconds >= RSS_BASELINE_S && s.atSeconds < RSS_BASELINE_S + RSS_WINDOW_S);
+  const end = last ? samples.filter((s) => s.atSeconds > last.atSeconds - RSS_WINDOW_S) : [];
+  if (!last || start.length === 0 || start.some((s) => end.includes(s))) {
+    return { verdict: `RSS growth: not measured (needs a minute of samples after minute 2 and a last minute apart from it; run --soak 240 or more)`, growth: null };
+  }
+  const from = median(start.map((s) => s.rssMb));
+  const to = median(end.map((s) => s.rssMb));
+  const growth = to / from - 1;
+  const range = (window: typeof start) => `${Math.min(...window.map((s) => s.rssMb)).toFixed(1)}–${Math.max(...window.map((s) => s.rssMb)).toFixed(1)}`;
+  const verdict =
+    `RSS growth, median of t=${start[0].atSeconds}–${start.at(-1)?.atSeconds} s (${from.toFixed(1)} MB, samples ${range(start)}) ` +
+    `to median of t=${end[0].atSeconds}–${last.atSeconds} s (${to.toFixed(1)} MB, samples ${range(end)}): ` +
+    `${(growth * 100).toFixed(1)} %  (target < ${RSS_TARGET * 100} %: ${growth < RSS_TARGET ? 'met' : 'MISSED'})` +
+    `\n  (single samples, t=${start[0].atSeconds} s to t=${last.atSeconds} s: ${((last.rssMb / start[0].rssMb - 1) * 100).toFixed(1)} %)`;
+  return { verdict, growth };
 }

@@ -4,7 +4,7 @@
  * costs one commit per batch instead of one per visitor, and each visitor's rows are still written
  * all together or not at all.
  */
-import { coalescerPerDb } from './coalesce.js';
+import { batchRequestsSql, coalescerPerDb } from './coalesce.js';
 import type { Db, Queryable } from './db.js';
 import { batchCounterJson, batchCounterSql, type Counted, type CounterState, type InlineCounter } from './rate-limits.js';
 import { NIL_UUID, USER_FIELDS, type UserRow } from './users.js';
@@ -32,12 +32,10 @@ interface SignInOutcome {
   readonly result: UserRow | undefined;
 }
 
-/** The requests arrive as one jsonb array (`$1`); `q.i` is each one's position in it. */
-const REQUESTS = `q as (
-       select * from jsonb_to_recordset($1::jsonb) as r(
-         i int, user_id uuid, aud text, role text, meta jsonb, session_id uuid, user_agent text, ip inet,
-         token text, rl_key text, rl_window_ms float8, rl_limit float8)
-     )`;
+/** The requests, from one jsonb array (`requestsJson`). */
+const REQUESTS = batchRequestsSql(
+  'user_id uuid, aud text, role text, meta jsonb, session_id uuid, user_agent text, ip inet, token text, rl_key text, rl_window_ms float8, rl_limit float8',
+);
 
 const counter = batchCounterSql('q');
 

@@ -111,6 +111,14 @@ export class Coalescer<In, Out> {
  */
 export const batchesInFlight = (connections: number): number => Math.max(1, Math.floor(connections / 4));
 
+/**
+ * SQL for a batch's requests as a relation `q`, from the jsonb array in `$1` (one object per request,
+ * with `i`, its position, among its `columns`). `foyer.batch_requests` tells the planner a batch is
+ * small (migration 0012), so lookups go through indexes.
+ */
+export const batchRequestsSql = (columns: string): string =>
+  `q as (select r.* from foyer.batch_requests($1::jsonb) e cross join lateral jsonb_to_record(e) as r(i int, ${columns}))`;
+
 /** One coalescer per database for the batch runner `run`, made on first use. */
 export function coalescerPerDb<In, Out>(run: (db: Db, inputs: readonly In[]) => Promise<readonly Out[]>, maxBatch: number): (db: Db) => Coalescer<In, Out> {
   const coalescers = new WeakMap<Db, Coalescer<In, Out>>();

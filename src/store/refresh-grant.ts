@@ -6,7 +6,7 @@
  * per-statement work (one snapshot, one plan, each relation locked once, one commit for the batch).
  * When it rotates nothing for a request, the function decides, as it always could.
  */
-import { coalescerPerDb } from './coalesce.js';
+import { batchRequestsSql, coalescerPerDb } from './coalesce.js';
 import type { Db, Queryable, SqlParam } from './db.js';
 import { batchCounterJson, batchCounterSql, type Counted, type CounterState, type InlineCounter } from './rate-limits.js';
 import type { AmrEntry } from './sessions.js';
@@ -66,11 +66,10 @@ async function grant(db: Queryable, input: RefreshInput): Promise<RefreshRow> {
  * and ban checks.
  */
 const counter = batchCounterSql('q');
-const ROTATION_SQL = `with q as (
-       select * from jsonb_to_recordset($1::jsonb) as r(
-         i int, token text, new_token text, timebox float8, inactivity float8, user_agent text, ip inet,
-         rl_key text, rl_window_ms float8, rl_limit float8)
-     ), ${counter.ctes}, lead as (
+const REQUESTS = batchRequestsSql(
+  'token text, new_token text, timebox float8, inactivity float8, user_agent text, ip inet, rl_key text, rl_window_ms float8, rl_limit float8',
+);
+const ROTATION_SQL = `with ${REQUESTS}, ${counter.ctes}, lead as (
        select distinct on (q.token) q.* from q join ${counter.counted} c on c.i = q.i where c.allowed order by q.token, q.i
      ), sess as (
        select s.id, s.user_id, s.aal, lead.i, lead.token, lead.new_token, lead.user_agent, lead.ip
