@@ -103,6 +103,13 @@ for (const engine of engines) {
       assert.match(result.stdout, /^foyer doctor: 0 problem\(s\)/);
       assert.match(result.stdout, /\[ok\] +database: .*migrations up to date/);
       assert.match(result.stdout, /\[warn\] +data tables: cart_items\.user_id references auth\.users without an index/);
+      // The server's own setting decides: the warning appears exactly when PostgreSQL runs without autovacuum.
+      const autovacuumOff =
+        engine === 'postgres' &&
+        (await withDb(project, async (db) => (await db.query<{ v: string }>(`select current_setting('autovacuum') as v`))[0].v)) !== 'on';
+      const warning = /\[warn\] +autovacuum: PostgreSQL runs with autovacuum off[\s\S]*fix: Set autovacuum = on/;
+      if (autovacuumOff) assert.match(result.stdout, warning);
+      else assert.doesNotMatch(result.stdout, /autovacuum/);
     });
 
     it('foyer keys rotate explains a shared secret, and rotates only the embedded one with --yes', async () => {
