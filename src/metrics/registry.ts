@@ -10,6 +10,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
 import { getAbuseCounters } from '../security/abuse-counters.js';
+import { batchStatsOf, type BatchStats } from '../store/coalesce.js';
 import type { Queryable } from '../store/db.js';
 import { readSpikeWindow, readTotals } from '../store/stats.js';
 import { PROJECT, spikeFrom, totalsFrom, type Spike, type SpikeSettings, type Totals } from '../stats/report.js';
@@ -137,6 +138,10 @@ export function createMetrics(options: MetricsOptions): FoyerMetrics {
       }
     },
   });
+  batchMetric(Counter, 'foyer_db_batches_total', 'Statements run by a hot path that batches concurrent requests (anonymous_sign_in, refresh_rotation), in this process.', 'batches');
+  batchMetric(Counter, 'foyer_db_batched_requests_total', 'Requests carried by those statements; divided by foyer_db_batches_total, the mean batch size.', 'requests');
+  batchMetric(Counter, 'foyer_db_batch_retries_total', 'Batches whose statement failed, after which each of their requests ran alone.', 'retried');
+  batchMetric(Gauge, 'foyer_db_batch_waiting', 'Requests waiting for the next batch right now (the hot path is busy).', 'waiting');
   const latency = new RequestHistogram(
     'foyer_http_request_duration_seconds',
     'HTTP request duration by method, route pattern and status code (this process).',
@@ -160,6 +165,22 @@ export function createMetrics(options: MetricsOptions): FoyerMetrics {
         this.reset();
         if (!db) return;
         for (const [labels, n] of values(db)) this.inc(labels, n);
+      },
+    });
+  }
+
+  function batchMetric(kind: typeof Counter | typeof Gauge, name: string, help: string, field: keyof BatchStats): void {
+    new kind({
+      name,
+      help,
+      labelNames: ['path'],
+      registers,
+      collect(this: Counter | Gauge) {
+        this.reset();
+        for (const [path, stats] of Object.entries(batchStatsOf(options.db))) {
+          if (this instanceof Gauge) this.set({ path }, stats[field]);
+          else this.inc({ path }, stats[field]);
+        }
       },
     });
   }

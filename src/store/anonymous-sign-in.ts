@@ -87,7 +87,7 @@ async function signInAll(db: Queryable, requests: readonly SignInRequest[]): Pro
 }
 
 /** Concurrent requests share statements of up to 64 requests each. */
-const coalescerFor = coalescerPerDb<SignInRequest, SignInOutcome>(signInAll, 64);
+const coalescerFor = coalescerPerDb<SignInRequest, SignInOutcome>('anonymous_sign_in', signInAll, 64);
 
 /** An anonymous sign-in, written together with whatever other sign-ins are waiting for the database. */
 export async function signInAnonymousUser(db: Db, session: NewAnonymousSession): Promise<UserRow> {

@@ -20,6 +20,18 @@ export interface CoalescerOptions {
   readonly maxBatch: number;
 }
 
+/** What a coalescer has done since it was made (read by the metrics). */
+export interface BatchStats {
+  /** Statements run (retries of single requests after a failed batch included). */
+  readonly batches: number;
+  /** Requests carried by those statements, retries included. */
+  readonly requests: number;
+  /** Batches that failed and whose requests then ran one by one. */
+  readonly retried: number;
+  /** Requests waiting for a batch right now. */
+  readonly waiting: number;
+}
+
 /** Runs `inputs` as one statement; returns one output per input, in order. */
 export type BatchRunner<In, Out> = (inputs: readonly In[]) => Promise<readonly Out[]>;
 
@@ -35,6 +47,9 @@ export class Coalescer<In, Out> {
   #queue: Pending<In, Out>[] = [];
   #inFlight = 0;
   #gathering = false;
+  #batches = 0;
+  #requests = 0;
+  #retried = 0;
 
   constructor(run: BatchRunner<In, Out>, options: CoalescerOptions) {
     if (!(options.maxInFlight >= 1) || !(options.maxBatch >= 1)) throw new RangeError('maxInFlight and maxBatch must be at least 1');
@@ -45,6 +60,10 @@ export class Coalescer<In, Out> {
   /** Calls currently waiting for a batch (not counting running ones). */
   get waiting(): number {
     return this.#queue.length;
+  }
+
+  get stats(): BatchStats {
+    return { batches: this.#batches, requests: this.#requests, retried: this.#retried, waiting: this.#queue.length };
   }
 
   submit(input: In): Promise<Out> {
@@ -84,6 +103,7 @@ export class Coalescer<In, Out> {
         batch[0].reject(error);
         return;
       }
+      this.#retried += 1;
       await Promise.all(
         batch.map(async (pending) => {
           try {
@@ -97,6 +117,8 @@ export class Coalescer<In, Out> {
   }
 
   async #runChecked(inputs: readonly In[]): Promise<readonly Out[]> {
+    this.#batches += 1;
+    this.#requests += inputs.length;
     const outputs = await this.#run(inputs);
     if (outputs.length !== inputs.length) throw new Error(`a batch of ${inputs.length} returned ${outputs.length} results`);
     return outputs;
@@ -119,15 +141,30 @@ export const batchesInFlight = (connections: number): number => Math.max(1, Math
 export const batchRequestsSql = (columns: string): string =>
   `q as (select r.* from foyer.batch_requests($1::jsonb) e cross join lateral jsonb_to_record(e) as r(i int, ${columns}))`;
 
-/** One coalescer per database for the batch runner `run`, made on first use. */
-export function coalescerPerDb<In, Out>(run: (db: Db, inputs: readonly In[]) => Promise<readonly Out[]>, maxBatch: number): (db: Db) => Coalescer<In, Out> {
+/** Per database, its hot paths' coalescers by name, for the metrics. */
+const pathsByDb = new WeakMap<object, Map<string, { readonly stats: BatchStats }>>();
+
+/** One coalescer per database for the batch runner `run`, made on first use; `path` names it in the metrics. */
+export function coalescerPerDb<In, Out>(
+  path: string,
+  run: (db: Db, inputs: readonly In[]) => Promise<readonly Out[]>,
+  maxBatch: number,
+): (db: Db) => Coalescer<In, Out> {
   const coalescers = new WeakMap<Db, Coalescer<In, Out>>();
   return (db) => {
     let coalescer = coalescers.get(db);
     if (!coalescer) {
       coalescer = new Coalescer((inputs) => run(db, inputs), { maxInFlight: batchesInFlight(db.connections), maxBatch });
       coalescers.set(db, coalescer);
+      let paths = pathsByDb.get(db);
+      if (!paths) pathsByDb.set(db, (paths = new Map()));
+      paths.set(path, coalescer);
     }
     return coalescer;
   };
+}
+
+/** The batch statistics of each hot path that has run on `db` since the process started. */
+export function batchStatsOf(db: object): Record<string, BatchStats> {
+  return Object.fromEntries([...(pathsByDb.get(db) ?? [])].map(([path, coalescer]) => [path, coalescer.stats]));
 }

@@ -152,7 +152,7 @@ async function rotateAll(db: Queryable, requests: readonly RotationRequest[]): P
 }
 
 /** Concurrent requests share statements of up to 64 requests each. */
-const coalescerFor = coalescerPerDb<RotationRequest, RotationOutcome>(rotateAll, 64);
+const coalescerFor = coalescerPerDb<RotationRequest, RotationOutcome>('refresh_rotation', rotateAll, 64);
 
 /**
  * Rotation, reuse detection and the session's user. The common case shares one statement with the

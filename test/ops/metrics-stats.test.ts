@@ -149,10 +149,32 @@ for (const engine of engines) {
         'foyer_users', 'foyer_anonymous_signups_total', 'foyer_conversions_total', 'foyer_anonymous_cleanup_deleted_total',
         'foyer_anonymous_cleanup_runs_total', 'foyer_anonymous_signup_spike', 'foyer_sign_ins_total', 'foyer_token_refreshes_total',
         'foyer_captcha_rejections_total', 'foyer_rate_limited_requests_total', 'foyer_http_request_duration_seconds', 'foyer_database_up',
+        'foyer_db_batches_total', 'foyer_db_batched_requests_total', 'foyer_db_batch_retries_total', 'foyer_db_batch_waiting',
       ]) {
         assert.match(response.body, new RegExp(`^# TYPE ${family} `, 'm'), family);
       }
       assert.match(response.body, /^foyer_users\{kind="anonymous",project="default"\} 0$/m);
+    });
+
+    it('shows concurrent sign-ins and refreshes sharing statements', async () => {
+      const sessions = await Promise.all(Array.from({ length: 20 }, () => signUpAnonymously(t.app)));
+      await Promise.all(
+        sessions.map(async (session) => {
+          const response = await t.app.inject({
+            method: 'POST', url: '/auth/v1/token?grant_type=refresh_token', headers: versionHeaders, payload: { refresh_token: session.refresh_token },
+          });
+          assert.equal(response.statusCode, 200, response.body);
+        }),
+      );
+      const values = parseMetrics((await t.app.inject({ method: 'GET', url: '/metrics' })).body);
+      for (const path of ['anonymous_sign_in', 'refresh_rotation']) {
+        const requests = metric(values, 'foyer_db_batched_requests_total', { path });
+        const batches = metric(values, 'foyer_db_batches_total', { path }) ?? 0;
+        assert.equal(requests, 20, `${path}: every request carried once`);
+        assert.ok(batches >= 1 && batches < 20, `${path}: 20 requests in ${batches} statements`);
+        assert.equal(metric(values, 'foyer_db_batch_retries_total', { path }), 0);
+        assert.equal(metric(values, 'foyer_db_batch_waiting', { path }), 0);
+      }
     });
   });
 }

@@ -85,6 +85,7 @@ describe('Coalescer', () => {
       ['A', 'B', 'statement failed for bad', 'C'],
     );
     assert.deepEqual(attempts, [['a', 'b', 'bad', 'c'], ['a'], ['b'], ['bad'], ['c']]);
+    assert.deepEqual(coalescer.stats, { batches: 5, requests: 8, retried: 1, waiting: 0 }, 'what the metrics report');
   });
 
   it('fails the calls of a batch whose runner answers with the wrong number of outputs', async () => {
