@@ -14,7 +14,7 @@
 import type { Db } from './db.js';
 
 export interface CoalescerOptions {
-  /** Batches running at once; with a pool, its size (more would only queue in the driver). */
+  /** Batches running at once (for a database: `batchesInFlight` of its pool). */
   readonly maxInFlight: number;
   /** The most calls one statement carries. */
   readonly maxBatch: number;
