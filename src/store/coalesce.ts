@@ -78,7 +78,8 @@ export class Coalescer<In, Out> {
         setImmediate(() => {
           this.#gathering = false;
           this.#inFlight -= 1;
-          this.#dispatch();
+          // A batch that finished meanwhile may have taken the queue with it.
+          if (this.#queue.length > 0) this.#dispatch();
         });
       }
     });

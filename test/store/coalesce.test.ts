@@ -57,6 +57,20 @@ describe('Coalescer', () => {
     assert.equal(coalescer.waiting, 0);
   });
 
+  it('runs no empty statement when a finishing batch took the calls a new one was gathering', async () => {
+    const { calls, run } = controlledRunner();
+    const coalescer = new Coalescer(run, { maxInFlight: 2, maxBatch: 10 });
+    const a = coalescer.submit('a');
+    await settled();
+    const b = coalescer.submit('b');
+    calls[0].resolve(['A']);
+    assert.equal(await a, 'A');
+    await settled();
+    assert.deepEqual(calls.map((call) => call.inputs), [['a'], ['b']], 'b went with the finishing batch; no batch of nothing followed');
+    calls[1].resolve(['B']);
+    assert.equal(await b, 'B');
+  });
+
   it('never puts more than maxBatch calls into one batch', async () => {
     const { calls, run } = controlledRunner();
     const coalescer = new Coalescer(run, { maxInFlight: 1, maxBatch: 2 });
