@@ -6,7 +6,7 @@
  */
 import { batchRequestsSql, coalescerPerDb } from './coalesce.js';
 import type { Db, Queryable } from './db.js';
-import { batchCounterJson, batchCounterSql, type Counted, type CounterState, type InlineCounter } from './rate-limits.js';
+import { batchCounterJson, batchCounterSql, batchCounterState, type Counted, type CounterState, type InlineCounter } from './rate-limits.js';
 import { NIL_UUID, USER_FIELDS, type UserRow } from './users.js';
 
 export interface NewAnonymousSession {
@@ -81,7 +81,7 @@ async function signInAll(db: Queryable, requests: readonly SignInRequest[]): Pro
   // Rows go on as they are (the extra columns are in no response schema): copying rows of thirty
   // columns to drop three costs more than the rest of this function.
   return rows.map((row) => ({
-    counter: row.points === null ? undefined : { points: row.points, ms_before_next: row.ms_before_next ?? -1 },
+    counter: batchCounterState(row),
     result: row.id ? row : undefined,
   }));
 }

@@ -34,14 +34,13 @@ export interface CounterUpsertInputs {
 }
 
 /**
- * The counter's `points, ms_before_next` columns, from the row `row` (a table alias with `points` and
- * `expires_at`; bare column names when omitted). `now()` is when the transaction began: one that
+ * The counter's `points, ms_before_next` columns. `now()` is when the transaction began: one that
  * waited for the row lock may be older than the window another opened, so with `capMs` the time left
  * is capped at the window's length.
  */
-export function counterStateSql(capMs?: string, row?: string): string {
-  return `${row ? `${row}.` : ''}points::float8 as points,
-  ${msBeforeNextSql(capMs, row)} as ms_before_next`;
+export function counterStateSql(capMs?: string): string {
+  return `points::float8 as points,
+  ${msBeforeNextSql(capMs)} as ms_before_next`;
 }
 
 function msBeforeNextSql(capMs?: string, row?: string): string {
@@ -91,6 +90,11 @@ export function batchCounterSql(source: string): { readonly ctes: string; readon
        select i, points, ms_before_next, not has_key or points <= rl_limit as allowed from rl_counted
      )`;
   return { ctes, counted: 'rl_allowed' };
+}
+
+/** The counter of one request of a batch, from its row's `points, ms_before_next`; undefined when not counted. */
+export function batchCounterState(row: { points: number | null; ms_before_next: number | null }): CounterState | undefined {
+  return row.points === null ? undefined : { points: row.points, ms_before_next: row.ms_before_next ?? -1 };
 }
 
 /** A request's counter fields for `batchCounterSql`'s source, as JSON object members (null: not counted). */

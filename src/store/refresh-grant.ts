@@ -8,7 +8,7 @@
  */
 import { batchRequestsSql, coalescerPerDb } from './coalesce.js';
 import type { Db, Queryable, SqlParam } from './db.js';
-import { batchCounterJson, batchCounterSql, type Counted, type CounterState, type InlineCounter } from './rate-limits.js';
+import { batchCounterJson, batchCounterSql, batchCounterState, type Counted, type CounterState, type InlineCounter } from './rate-limits.js';
 import type { AmrEntry } from './sessions.js';
 import { USER_COLUMNS, type UserRow } from './users.js';
 
@@ -131,24 +131,14 @@ type RotationRow = Omit<RefreshRow, 'outcome'> & { i: number; outcome: 'rotated'
 
 interface RotationOutcome {
   readonly counter: CounterState | undefined;
-  /** Whether the request was allowed (always, when not counted here). */
-  readonly allowed: boolean;
-  /** The rotation; undefined when this statement rotated nothing for the request. */
+  /** The rotation; undefined when this statement rotated nothing for the request (or refused it). */
   readonly row: RefreshRow | undefined;
 }
 
 async function rotateAll(db: Queryable, requests: readonly RotationRequest[]): Promise<RotationOutcome[]> {
   const rows = await db.query<RotationRow>(ROTATION_SQL, [requestsJson(requests)]);
-  return rows.map((row, index) => {
-    const limit = requests[index].counter;
-    const counted = row.points === null ? undefined : { points: row.points, ms_before_next: row.ms_before_next ?? -1 };
-    return {
-      counter: counted,
-      allowed: !limit || (counted !== undefined && counted.points <= limit.limit),
-      // The row goes on as it is (its extra columns are in no response schema).
-      row: row.outcome === 'rotated' ? (row as RefreshRow) : undefined,
-    };
-  });
+  // The rows go on as they are (their extra columns are in no response schema).
+  return rows.map((row) => ({ counter: batchCounterState(row), row: row.outcome === 'rotated' ? (row as RefreshRow) : undefined }));
 }
 
 /** Concurrent requests share statements of up to 64 requests each. */
@@ -170,6 +160,6 @@ export async function rotateRefreshToken(db: Db, input: RefreshInput): Promise<R
 export async function rotateCountedRefreshToken(db: Db, input: RefreshInput, counter: InlineCounter): Promise<Counted<RefreshRow>> {
   const outcome = await coalescerFor(db).submit({ input, counter });
   if (!outcome.counter) throw new Error('the rotation statement did not count the request');
-  if (!outcome.allowed) return { counter: outcome.counter, result: undefined };
+  if (outcome.counter.points > counter.limit) return { counter: outcome.counter, result: undefined };
   return { counter: outcome.counter, result: outcome.row ?? (await grant(db, input)) };
 }
