@@ -1,5 +1,6 @@
 /** SQL on auth.users for OAuth sign-in and linking: the email taken from an identity, its confirmation. */
 import type { Queryable } from './db.js';
+import { emailOwnerSql } from './users.js';
 
 export async function setUserEmail(db: Queryable, userId: string, email: string | null): Promise<void> {
   await db.query(`update auth.users set email = $2, updated_at = now() where id = $1`, [userId, email]);
@@ -31,7 +32,8 @@ export async function dropUnconfirmedPassword(db: Queryable, userId: string): Pr
 /** The user that owns `email` as its address (GoTrue's FindUserByEmailAndAudience), locked. */
 export async function lockUserIdByEmail(db: Queryable, email: string, aud: string): Promise<string | undefined> {
   const rows = await db.query<{ id: string }>(
-    `select id from auth.users where lower(email) = $1 and aud = $2 and is_sso_user = false order by created_at limit 1 for update`,
+    `select u.id from auth.users u where ${emailOwnerSql('u', '$1')} and u.aud = $2 and u.is_sso_user = false
+      order by u.created_at limit 1 for update`,
     [email, aud],
   );
   return rows[0]?.id;
@@ -56,7 +58,7 @@ export async function unconfirmUserEmail(db: Queryable, userId: string): Promise
 /** Whether a user other than `userId` has `email` as its address (GoTrue's FindUserByEmailAndAudience). */
 export async function emailUsedByOther(db: Queryable, email: string, aud: string, userId: string): Promise<boolean> {
   const rows = await db.query<{ used: boolean }>(
-    `select exists (select 1 from auth.users where lower(email) = $1 and aud = $2 and is_sso_user = false and id <> $3) as used`,
+    `select exists (select 1 from auth.users u where ${emailOwnerSql('u', '$1')} and u.aud = $2 and u.is_sso_user = false and u.id <> $3) as used`,
     [email, aud, userId],
   );
   return rows[0].used;

@@ -3,6 +3,14 @@ import type { Queryable, SqlParam } from './db.js';
 
 export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
+/**
+ * The condition "the user whose address is `param`" (already lower-cased), written so the index on
+ * (instance_id, lower(email)) serves it: on `lower(email)` alone PostgreSQL reads every user. GoTrue
+ * writes the nil instance id (and only looks there); a row written by hand without one is still found.
+ */
+export const emailOwnerSql = (alias: string, param: string): string =>
+  `(${alias}.instance_id = '${NIL_UUID}' or ${alias}.instance_id is null) and lower(${alias}.email) = ${param}`;
+
 export interface IdentityRow {
   identity_id: string;
   id: string;
@@ -90,10 +98,10 @@ export async function findUserForPasswordLogin(
   by: { email: string } | { phone: string },
   aud: string,
 ): Promise<PasswordUserRow | undefined> {
-  const [column, value] = 'email' in by ? ['lower(u.email)', by.email] : ['u.phone', by.phone];
+  const [match, value] = 'email' in by ? [emailOwnerSql('u', '$1'), by.email] : ['u.phone = $1', by.phone];
   const rows = await db.query<PasswordUserRow>(
     `select ${USER_COLUMNS}, u.encrypted_password
-       from auth.users u where ${column} = $1 and u.aud = $2 and u.is_sso_user = false
+       from auth.users u where ${match} and u.aud = $2 and u.is_sso_user = false
       order by u.created_at limit 1`,
     [value, aud],
   );
@@ -104,7 +112,7 @@ export async function findUserForPasswordLogin(
 export async function emailTaken(db: Queryable, email: string, aud: string, exceptUserId: string | null): Promise<boolean> {
   const rows = await db.query<{ taken: boolean }>(
     `select exists (
-       select 1 from auth.users u where lower(u.email) = $1 and u.aud = $2 and u.is_sso_user = false and u.id is distinct from $3::uuid
+       select 1 from auth.users u where ${emailOwnerSql('u', '$1')} and u.aud = $2 and u.is_sso_user = false and u.id is distinct from $3::uuid
        union all
        select 1 from auth.identities i join auth.users u on u.id = i.user_id
         where i.email = $1 and u.aud = $2 and u.id is distinct from $3::uuid

@@ -74,16 +74,22 @@ for (const engine of engines) {
 
       // The first token again, as a client that never saw the rotation's response sends it.
       const { outcome, refreshToken, tuplesRead } = await database.db.transaction(async (tx) => {
+        // The counters also hold earlier transactions' counts until they are flushed, which never
+        // happens inside a transaction: the difference is this call's alone.
+        const tuples = async () => {
+          const [stats] = await tx.query<{ n: string }>(
+            `select coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) as n
+               from pg_stat_xact_user_tables where relid = 'auth.refresh_tokens'::regclass`,
+          );
+          return Number(stats.n);
+        };
+        const before = await tuples();
         const input = refreshInput(mine.refreshToken);
         const [row] = await tx.query<{ outcome: string; refresh_token: string }>(
           'select outcome, refresh_token from foyer.refresh_token_grant($1, $2, $3, $4, $5, $6, $7, $8)',
           [input.token, input.newToken, input.reuseIntervalSeconds, input.rotationEnabled, input.timeboxSeconds, input.inactivitySeconds, input.userAgent, input.ip],
         );
-        const [stats] = await tx.query<{ n: string }>(
-          `select coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) as n
-             from pg_stat_xact_user_tables where relid = 'auth.refresh_tokens'::regclass`,
-        );
-        return { outcome: row.outcome, refreshToken: row.refresh_token, tuplesRead: Number(stats.n) };
+        return { outcome: row.outcome, refreshToken: row.refresh_token, tuplesRead: (await tuples()) - before };
       });
       assert.equal(outcome, 'reissued');
       assert.equal(refreshToken, rotated.refresh_token, 'the child the lost response carried');
