@@ -12,6 +12,8 @@ export interface FoyerServer {
   readonly child: Child;
   readonly url: string;
   readonly anonKey: string;
+  /** Its PostgreSQL database; undefined on the embedded PGlite. */
+  readonly databaseUrl: string | undefined;
 }
 
 export interface FoyerOptions {
@@ -71,5 +73,5 @@ export async function startFoyer(name: string, options: FoyerOptions): Promise<F
     stdio: ['ignore', 'pipe', 'pipe', ...(options.ipc ? (['ipc'] as const) : [])],
   });
   const [, anonKey] = await child.waitFor(/anon key:\s+(\S+)/, 120_000);
-  return { child, url: `http://127.0.0.1:${port}`, anonKey };
+  return { child, url: `http://127.0.0.1:${port}`, anonKey, databaseUrl: options.databaseUrl };
 }

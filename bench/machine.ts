@@ -1,5 +1,5 @@
 /** How busy the machine is: other work on the same 2 cores skews every figure. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 function cpuTimes(): { idle: number; total: number } {
@@ -29,4 +29,40 @@ export async function waitQuiet(maxSeconds: number, log: (line: string) => void,
     busy = await busyFraction(5_000);
   }
   return busy;
+}
+
+interface ProcStat {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly command: string;
+  /** utime + stime, and cutime + cstime (children that exited and were waited for), in clock ticks. */
+  readonly ticks: number;
+  readonly childTicks: number;
+}
+
+function procStat(pid: number): ProcStat | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { pid, ppid: Number(fields[1]), command, ticks: Number(fields[11]) + Number(fields[12]), childTicks: Number(fields[13]) + Number(fields[14]) };
+  } catch {
+    return undefined; // gone between the listing and the read
+  }
+}
+
+/**
+ * CPU seconds used so far by the local PostgreSQL server: every live postgres process, plus what the
+ * postmaster has collected from backends that already exited (a pgbench run's connections end before
+ * the second reading). Undefined when no PostgreSQL runs on this machine (a remote server).
+ */
+export function databaseCpuSeconds(): number | undefined {
+  const stats = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map((name) => procStat(Number(name)))
+    .filter((stat): stat is ProcStat => stat?.command === 'postgres');
+  const pids = new Set(stats.map((stat) => stat.pid));
+  const postmasters = stats.filter((stat) => !pids.has(stat.ppid));
+  if (postmasters.length === 0) return undefined;
+  const CLOCK_TICKS = 100; // getconf CLK_TCK on Linux
+  const ticks = stats.reduce((sum, stat) => sum + stat.ticks, 0) + postmasters.reduce((sum, stat) => sum + stat.childTicks, 0);
+  return ticks / CLOCK_TICKS;
 }

@@ -14,6 +14,8 @@ export interface Sample {
   readonly count: number;
   /** CPU time of the server process per successful request (HTTP contenders): efficiency, less skewed by others. */
   readonly cpuMsPerRequest?: number;
+  /** CPU time of the local PostgreSQL server per successful request or transaction, all its processes. */
+  readonly dbCpuMsPerRequest?: number;
   /** CPU time of the load generator per response (HTTP contenders): what it takes from the server's CPUs. */
   readonly loadCpuMsPerRequest?: number;
   readonly p50Ms?: number;
@@ -115,6 +117,7 @@ export function buildResults(meta: Meta, samples: Samples) {
         p50Ms: rounds[0]?.p50Ms === undefined ? undefined : spread(rounds.map((s) => s.p50Ms!)),
         p99Ms: rounds[0]?.p99Ms === undefined ? undefined : spread(rounds.map((s) => s.p99Ms!)),
         cpuMsPerRequest: rounds[0]?.cpuMsPerRequest === undefined ? undefined : spread(rounds.map((s) => s.cpuMsPerRequest!)),
+        dbCpuMsPerRequest: rounds[0]?.dbCpuMsPerRequest === undefined ? undefined : spread(rounds.map((s) => s.dbCpuMsPerRequest!)),
         loadCpuMsPerRequest: rounds[0]?.loadCpuMsPerRequest === undefined ? undefined : spread(rounds.map((s) => s.loadCpuMsPerRequest!)),
         failed: rounds.reduce((sum, s) => sum + s.failed, 0),
       }];
@@ -141,7 +144,7 @@ const verdict = (met: boolean | undefined) => (met === undefined ? '' : met ? 'm
 
 export function formatTable(results: Results): string {
   const { meta } = results;
-  const rows: string[][] = [['', 'per second: median (min–max)', 'p50 ms', 'p99 ms (max)', 'CPU ms/req', 'load CPU', 'target', '']];
+  const rows: string[][] = [['', 'per second: median (min–max)', 'p50 ms', 'p99 ms (max)', 'CPU ms/req', 'db CPU', 'load CPU', 'target', '']];
   for (const [key, m] of Object.entries(results.measurements)) {
     const flag = m.failed > 0 ? ` [${m.failed} failed]` : '';
     rows.push([
@@ -150,6 +153,7 @@ export function formatTable(results: Results): string {
       ms(m.p50Ms?.median),
       m.p99Ms ? `${ms(m.p99Ms.median)} (${ms(m.p99Ms.max)})` : '–',
       m.cpuMsPerRequest ? m.cpuMsPerRequest.median.toFixed(2) : '–',
+      m.dbCpuMsPerRequest ? m.dbCpuMsPerRequest.median.toFixed(2) : '–',
       m.loadCpuMsPerRequest ? m.loadCpuMsPerRequest.median.toFixed(2) : '–',
       key === 'foyer-signin' && results.signinP99 ? `p99 ≤ ${P99_TARGET_MS} ms` : '',
       key === 'foyer-signin' ? verdict(results.signinP99?.met) : '',
@@ -158,7 +162,7 @@ export function formatTable(results: Results): string {
   rows.push([]);
   for (const r of results.ratios) {
     const target = r.target ? `≥ ${r.target}×` : '(info)';
-    rows.push([`ratio  ${r.label}`, `${times(r.median)} (${times(r.min)}–${times(r.max)})`, '', '', '', '', target, verdict(r.met)]);
+    rows.push([`ratio  ${r.label}`, `${times(r.median)} (${times(r.min)}–${times(r.max)})`, '', '', '', '', '', target, verdict(r.met)]);
   }
   const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => (row[col] ?? '').length)));
   const cell = (text: string, col: number) => (col === 0 ? text.padEnd(widths[col]) : text.padStart(widths[col]));
@@ -171,7 +175,8 @@ export function formatTable(results: Results): string {
       `load generator ${meta.loadGenerator}`,
   ].join('\n');
   const notes = [
-    'CPU ms/req: the server process\'s CPU time per 2xx response; load CPU: the load generator\'s per response',
+    'CPU ms/req: the server process\'s CPU time per 2xx response; db CPU: the local PostgreSQL\'s (all its processes) per 2xx ' +
+      'response or pgbench transaction; load CPU: the load generator\'s per response',
     `load average ${meta.loadAverage.start.toFixed(1)} at start, ${meta.loadAverage.end.toFixed(1)} at end`,
   ];
   const all = Object.values(results.measurements).flatMap((m) => m.rounds);

@@ -9,7 +9,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyze, checkpoint, dropDatabase, recreateDatabase, serverVersion } from './databases.js';
 import { migrateFoyer, ROOT, startFoyer } from './foyer.js';
-import { busyFraction, waitQuiet } from './machine.js';
+import { busyFraction, databaseCpuSeconds, waitQuiet } from './machine.js';
 import { chooseLoadGenerator, stopAllLoad, type LoadGenerator } from './load.js';
 import { parseOptions, type BenchOptions } from './options.js';
 import { betterAuthVersion, startPeer } from './peer.js';
@@ -109,18 +109,27 @@ async function measure(measurement: Measurement, round: number, options: BenchOp
   await checkpoint(options.serverUrl);
   const busyBefore = await busyFraction(1_000);
   const cpuBefore = measurement.pid ? cpuSeconds(measurement.pid) : 0;
+  const dbCpuBefore = measurement.onPostgres ? databaseCpuSeconds() : undefined;
   const result = await measurement.run(options.seconds);
   const cpuMsPerRequest = measurement.pid ? ((cpuSeconds(measurement.pid) - cpuBefore) * 1000) / result.count : undefined;
-  const sample: Sample = { ...result, busyBefore, ...(cpuMsPerRequest === undefined ? {} : { cpuMsPerRequest }) };
+  const dbCpuAfter = dbCpuBefore === undefined ? undefined : databaseCpuSeconds();
+  const dbCpuMsPerRequest = dbCpuBefore === undefined || dbCpuAfter === undefined ? undefined : ((dbCpuAfter - dbCpuBefore) * 1000) / result.count;
+  const sample: Sample = {
+    ...result,
+    busyBefore,
+    ...(cpuMsPerRequest === undefined ? {} : { cpuMsPerRequest }),
+    ...(dbCpuMsPerRequest === undefined ? {} : { dbCpuMsPerRequest }),
+  };
   // wrk reports latency to the microsecond, autocannon to the millisecond.
   const round1 = (n: number | undefined) => Math.round((n ?? NaN) * 10) / 10;
   const latency = sample.p99Ms === undefined ? '' : `  p50 ${round1(sample.p50Ms)} ms  p99 ${round1(sample.p99Ms)} ms`;
   const cpu = cpuMsPerRequest === undefined ? '' : `  server CPU ${cpuMsPerRequest.toFixed(2)} ms/req`;
   const loadCpu = sample.loadCpuMsPerRequest === undefined ? '' : `  load CPU ${sample.loadCpuMsPerRequest.toFixed(2)} ms/req`;
+  const dbCpu = sample.dbCpuMsPerRequest === undefined ? '' : `  db CPU ${sample.dbCpuMsPerRequest.toFixed(2)} ms/req`;
   const failed = sample.failed ? `  FAILED ${sample.failed} ${JSON.stringify(sample.failures ?? {})}` : '';
   const busy = busyBefore > BUSY ? `  (machine ${(busyBefore * 100).toFixed(0)} % busy before)` : '';
   const rps = Math.round(sample.rps).toString().padStart(6);
-  log(`round ${round}/${options.rounds}  ${measurement.key.padEnd(14)} ${rps}/s${latency}${cpu}${loadCpu}${failed}${busy}`);
+  log(`round ${round}/${options.rounds}  ${measurement.key.padEnd(14)} ${rps}/s${latency}${cpu}${dbCpu}${loadCpu}${failed}${busy}`);
   return sample;
 }
 

@@ -11,6 +11,8 @@ export interface Measurement {
   readonly pid?: number;
   /** HTTP measurements get a warm-up before their first round. */
   readonly http: boolean;
+  /** Whether it runs on the local PostgreSQL, whose CPU time per request is measured too. */
+  readonly onPostgres: boolean;
   run(seconds: number): Promise<Sample>;
 }
 
@@ -35,6 +37,7 @@ export function pgbenchMeasurement(key: MeasurementKey, url: string, script: str
   return {
     key,
     http: false,
+    onPostgres: true,
     async run(seconds) {
       const result = await runPgbench(url, script, connections, seconds);
       return { rps: result.tps, count: result.transactions, failed: result.failed };
@@ -60,7 +63,8 @@ export const REFRESH_PATH = '/auth/v1/token?grant_type=refresh_token';
 export function foyerSignIn(key: MeasurementKey, server: FoyerServer, shape: LoadShape): Measurement {
   const request = jsonPost(SIGNUP_PATH, '{"data":{}}', foyerHeaders(server));
   const pid = server.child.process.pid;
-  return { key, pid, http: true, run: async (seconds) => sample(await runLoad({ ...shape, url: server.url, seconds, workload: request })) };
+  const onPostgres = server.databaseUrl !== undefined;
+  return { key, pid, http: true, onPostgres, run: async (seconds) => sample(await runLoad({ ...shape, url: server.url, seconds, workload: request })) };
 }
 
 /**
@@ -82,15 +86,16 @@ export async function foyerSessionMeasurements(server: FoyerServer, shape: LoadS
       key: 'foyer-refresh',
       pid,
       http: true,
+      onPostgres: true,
       run: async (seconds) => sample(await runLoad({ ...shape, url: server.url, seconds, workload: refresh })),
     },
-    { key: 'foyer-user', pid, http: true, run: async (seconds) => sample(await runLoad({ ...shape, url: server.url, seconds, workload: getUser })) },
+    { key: 'foyer-user', pid, http: true, onPostgres: true, run: async (seconds) => sample(await runLoad({ ...shape, url: server.url, seconds, workload: getUser })) },
   ];
 }
 
 export function peerSignIn(peer: PeerServer, shape: LoadShape): Measurement {
   const request = jsonPost('/api/auth/sign-in/anonymous', '{}');
-  return { key: 'peer-signin', pid: peer.child.process.pid, http: true, run: async (seconds) => sample(await runLoad({ ...shape, url: peer.url, seconds, workload: request })) };
+  return { key: 'peer-signin', pid: peer.child.process.pid, http: true, onPostgres: true, run: async (seconds) => sample(await runLoad({ ...shape, url: peer.url, seconds, workload: request })) };
 }
 
 /** get-session with the session cookie of one of `2 × connections` anonymous users. */
@@ -110,6 +115,7 @@ export async function peerSession(peer: PeerServer, shape: LoadShape): Promise<M
     key: 'peer-session',
     pid: peer.child.process.pid,
     http: true,
+    onPostgres: true,
     run: async (seconds) => sample(await runLoad({ ...shape, url: peer.url, seconds, workload: request })),
   };
 }
