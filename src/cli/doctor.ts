@@ -12,6 +12,7 @@ import { lockDirectory } from '../store/dir-lock.js';
 import { listMigrations } from '../store/migrate.js';
 import { embeddedDbDir, openDb } from '../store/open.js';
 import { redact } from '../store/postgres.js';
+import { AUTOVACUUM_OFF, autovacuumOff } from '../store/server-settings.js';
 import { configChecks, loadForDoctor, type Finding } from './doctor-checks.js';
 
 async function smtpCheck(config: Config): Promise<Finding> {
@@ -49,7 +50,7 @@ async function databaseChecks(db: Db, where: string): Promise<Finding[]> {
       ? { check: 'database', status: 'warn', message: `${where}: ${pending.length} migration(s) pending (${pending.join(', ')})`, fix: 'Run `foyer migrate` (`foyer start` also applies them).' }
       : { check: 'database', status: 'ok', message: `${where}: reachable, migrations up to date` },
   );
-  if (db.engine === 'postgres') findings.push(...(await autovacuumCheck(db)));
+  findings.push(...(await autovacuumCheck(db)));
   try {
     for (const reference of await unindexedUserReferences(db)) {
       findings.push({
@@ -65,21 +66,8 @@ async function databaseChecks(db: Db, where: string): Promise<Finding[]> {
   return findings;
 }
 
-/**
- * Without autovacuum, dead row versions pile up and statistics go stale. Prepared statements then keep
- * plans made for the tables' old sizes (a plan is remade only when ANALYZE changes the statistics).
- */
 async function autovacuumCheck(db: Db): Promise<Finding[]> {
-  const [{ autovacuum }] = await db.query<{ autovacuum: string }>(`select current_setting('autovacuum') as autovacuum`);
-  if (autovacuum === 'on') return [];
-  return [
-    {
-      check: 'autovacuum',
-      status: 'warn',
-      message: 'PostgreSQL runs with autovacuum off: dead rows pile up and statistics go stale, so queries keep plans made for the tables\' old sizes',
-      fix: 'Set autovacuum = on (PostgreSQL\'s default) in postgresql.conf and reload; until then, run VACUUM ANALYZE regularly.',
-    },
-  ];
+  return (await autovacuumOff(db)) ? [{ check: 'autovacuum', status: 'warn', ...AUTOVACUUM_OFF }] : [];
 }
 
 async function databaseCheck(config: Config): Promise<Finding[]> {

@@ -9,8 +9,9 @@ import { openProject, type Project } from '../runtime.js';
 import { protectionBannerLines } from '../security/protection-status.js';
 import { embeddedDbDir } from '../store/open.js';
 import { redact } from '../store/postgres.js';
+import { AUTOVACUUM_OFF, autovacuumOff } from '../store/server-settings.js';
 
-function banner(project: Project, listenUrl: string, platformLines: readonly string[] = []): string {
+function banner(project: Project, listenUrl: string, platformLines: readonly string[] = [], warnings: readonly string[] = []): string {
   const { config } = project.deps;
   const base = listenUrl.replace(/\/$/, '');
   const lines = [
@@ -33,6 +34,7 @@ function banner(project: Project, listenUrl: string, platformLines: readonly str
   if (project.generatedSecret) lines.push(`  JWT secret:               generated, kept in ${resolve(config.dataDir, 'jwt-secret')}`);
   if (project.migrations.applied.length) lines.push(`  Migrations applied:       ${project.migrations.applied.join(', ')}`);
   lines.push(...platformLines);
+  for (const warning of warnings) lines.push(`  Warning:                  ${warning}`);
   lines.push('');
   return lines.join('\n');
 }
@@ -78,5 +80,10 @@ export async function start(config: Config, env: Env = process.env): Promise<voi
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const listenUrl = `http://${host}:${port}`;
   const live = { ...project, deps: platform.registry.default.deps };
-  process.stdout.write(`${banner(live, listenUrl, await platform.bannerLines(listenUrl))}\n`);
+  const warnings: string[] = [];
+  if (await autovacuumOff(project.deps.db)) {
+    app.log.warn({ fix: AUTOVACUUM_OFF.fix }, AUTOVACUUM_OFF.message);
+    warnings.push(`${AUTOVACUUM_OFF.message}. ${AUTOVACUUM_OFF.fix}`);
+  }
+  process.stdout.write(`${banner(live, listenUrl, await platform.bannerLines(listenUrl), warnings)}\n`);
 }

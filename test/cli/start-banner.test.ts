@@ -1,0 +1,46 @@
+/**
+ * `foyer start` prints where it serves and with which keys, and warns at once about a database server
+ * that will slow it down over time (autovacuum off), not only when someone runs `foyer doctor`.
+ */
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { after, before, describe, it } from 'node:test';
+import { createCliProject, startCli, withDb, type CliProject } from '../helpers/cli.js';
+import { engines } from '../helpers/engines.js';
+
+for (const engine of engines) {
+  describe(`foyer start banner (${engine})`, () => {
+    let project: CliProject;
+    before(async () => {
+      project = await createCliProject(engine);
+    });
+    after(() => project.close());
+
+    it('warns about autovacuum exactly when the PostgreSQL server runs without it', async () => {
+      const autovacuumOff =
+        engine === 'postgres' &&
+        (await withDb(project, async (db) => (await db.query<{ v: string }>(`select current_setting('autovacuum') as v`))[0].v)) !== 'on';
+      const child = startCli(project, ['start'], { PORT: '0', GOTRUE_API_HOST: '127.0.0.1' });
+      let stdout = '';
+      child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      let stderr = '';
+      child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      try {
+        const deadline = Date.now() + 60_000;
+        while (!/anon key:[\s\S]*\n\n/.test(stdout)) {
+          assert.ok(child.exitCode === null, `foyer start exited: ${stderr}`);
+          assert.ok(Date.now() < deadline, `no banner after 60 s:\n${stdout}\n${stderr}`);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        assert.match(stdout, /API URL \(createClient\): +http:\/\/127\.0\.0\.1:\d+/);
+        const warning = /Warning: +PostgreSQL runs with autovacuum off.*Set autovacuum = on/;
+        if (autovacuumOff) assert.match(stdout, warning);
+        else assert.doesNotMatch(stdout, /autovacuum/);
+      } finally {
+        const exited = once(child, 'exit');
+        child.kill('SIGTERM');
+        await exited;
+      }
+    });
+  });
+}
