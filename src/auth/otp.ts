@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { FoyerError } from '../errors.js';
 import type { Queryable } from '../store/db.js';
-import { findUserForPasswordLogin, insertUser, lockUser, upsertIdentity, type UserRow } from '../store/users.js';
+import { findUserForPasswordLogin, findUserIdByPendingEmail, insertUser, lockUser, upsertIdentity, type UserRow } from '../store/users.js';
 import type { AuthDeps } from './deps.js';
 import { assertMailFrequency, issueMailToken, type PkceChallenge } from './mail-links.js';
 import { resolveRedirect } from './redirect.js';
@@ -105,11 +105,8 @@ export async function resend(deps: AuthDeps, input: { type: 'signup' | 'email_ch
       await sendConfirmation(deps, tx, user.id, email, redirectTo);
       return;
     }
-    const pending = await tx.query<{ id: string }>(
-      `select id from auth.users where lower(email_change) = $1 and aud = $2 limit 1`,
-      [email, deps.config.jwtAud],
-    );
-    const user = pending[0] ? await lockUser(tx, pending[0].id) : undefined;
+    const pendingId = await findUserIdByPendingEmail(tx, email, deps.config.jwtAud);
+    const user = pendingId ? await lockUser(tx, pendingId) : undefined;
     if (!user) return;
     assertMailFrequency(deps.config, user.email_change_sent_at);
     await tx.query('update auth.users set email_change_sent_at = now() where id = $1', [user.id]);

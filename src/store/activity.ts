@@ -28,12 +28,15 @@ export const AUDIT_ACTIONS = {
 
 /**
  * True when the user aliased `u` was created anonymously: still anonymous, or converted since (the
- * promotion writes a user_converted audit entry; index audit_log_entries_actor_id_idx).
+ * promotion writes a user_converted audit entry). `createdSince` bounds the users' created_at from
+ * below; a conversion comes after the creation, so only entries from then on are read (index
+ * audit_log_entries_action_created_at_idx), not every conversion ever recorded.
  */
-export const createdAnonymouslySql = (u: string): string =>
+export const createdAnonymouslySql = (u: string, createdSince: string): string =>
   `(${u}.is_anonymous or exists (select 1 from auth.audit_log_entries ca
                                    where (ca.payload ->> 'actor_id') = ${u}.id::text
-                                     and (ca.payload ->> 'action') = '${AUDIT_ACTIONS.converted}'))`;
+                                     and (ca.payload ->> 'action') = '${AUDIT_ACTIONS.converted}'
+                                     and ca.created_at >= ${createdSince}))`;
 
 /** Audit entries of users deleted while anonymous (by the cleanup or an admin), aliased `a`. */
 export const deletedAnonymousSql = (a: string): string =>

@@ -46,7 +46,7 @@ export async function readTotals(db: Queryable): Promise<TotalsRow> {
 /** Anonymous sign-ups created in [from, to): existing users plus those deleted while anonymous. */
 const signupsBetweenSql = (from: string, to: string) => `(
   (select count(*) from auth.users u
-    where u.created_at >= ${from} and u.created_at < ${to} and ${createdAnonymouslySql('u')})
+    where u.created_at >= ${from} and u.created_at < ${to} and ${createdAnonymouslySql('u', from)})
   + (select count(*) from auth.audit_log_entries a
       where ${action('a')} = '${AUDIT_ACTIONS.deleted}' and a.created_at >= ${from} and ${deletedAnonymousSql('a')}
         and ((a.payload -> 'traits') ->> 'user_created_at')::timestamptz >= ${from}
@@ -91,7 +91,7 @@ export async function readSeries(db: Queryable, bucket: Bucket, buckets: number)
      ), signups as (
        select date_trunc($1, u.created_at) as start, count(*)::int as n, (count(*) filter (where not u.is_anonymous))::int as converted
          from auth.users u, span
-        where u.created_at >= span.first and ${createdAnonymouslySql('u')}
+        where u.created_at >= span.first and ${createdAnonymouslySql('u', 'span.first')}
         group by 1
      ), deleted_signups as (
        select date_trunc($1, ((a.payload -> 'traits') ->> 'user_created_at')::timestamptz) as start, count(*)::int as n

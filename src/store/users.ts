@@ -205,6 +205,12 @@ export async function deleteUser(db: Queryable, userId: string): Promise<boolean
   return rows.length > 0;
 }
 
+/** The user waiting to change its address to `email` (lower-cased), by index users_email_change_lower_idx. */
+export async function findUserIdByPendingEmail(db: Queryable, email: string, aud: string): Promise<string | undefined> {
+  const rows = await db.query<{ id: string }>(`select id from auth.users where lower(email_change) = $1 and aud = $2 limit 1`, [email, aud]);
+  return rows[0]?.id;
+}
+
 /** Locks the user row for the rest of the transaction (conversions, admin updates). */
 export async function lockUser(db: Queryable, userId: string): Promise<UserRow | undefined> {
   const rows = await db.query<UserRow>(`select ${USER_COLUMNS} from auth.users u where u.id = $1 for update of u`, [userId]);

@@ -1,6 +1,7 @@
 /**
  * Finding a user by address (password sign-in, duplicate checks, OAuth linking) goes through the index
- * on (instance_id, lower(email)). EXPLAIN (ANALYZE, BUFFERS) shows how many pages each lookup touched,
+ * on (instance_id, lower(email)), and by pending address (email-change resend) through the index on
+ * lower(email_change). EXPLAIN (ANALYZE, BUFFERS) shows how many pages each lookup touched,
  * which must not grow with the number of users: a sequential scan touches every page of the table, a
  * scan of a whole index every page of the index. On PostgreSQL 15 a lookup on lower(email) alone read
  * every user; PGlite's PostgreSQL 18 skips through the index's instance ids by itself.
@@ -11,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Queryable, SqlParam } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
 import { emailUsedByOther, lockUserIdByEmail } from '../../src/store/oauth-users.js';
-import { emailTaken, findUserForPasswordLogin, NIL_UUID } from '../../src/store/users.js';
+import { emailTaken, findUserForPasswordLogin, findUserIdByPendingEmail, NIL_UUID } from '../../src/store/users.js';
 import { engines, openTestDatabase, type TestDatabase } from '../helpers/engines.js';
 
 const USERS = 20_000;
@@ -32,6 +33,10 @@ for (const engine of engines) {
          select '${NIL_UUID}', gen_random_uuid(), '${AUD}', '${AUD}', 'Member' || g || '@Example.com', '', '{}', '{}',
                 false, false, now() - make_interval(secs => g), now()
            from generate_series(1, ${USERS}) g`,
+      );
+      // Every 10th member is waiting to change its address.
+      await database.db.query(
+        `update auth.users set email_change = 'Next-' || email where email like 'Member%0@Example.com'`,
       );
       // Written by hand, without GoTrue's nil instance id: still somebody's address.
       await database.db.query(
@@ -85,6 +90,14 @@ for (const engine of engines) {
       const other = await measured((tx) => emailUsedByOther(tx, 'member99@example.com', AUD, randomUUID()));
       assert.equal(other.result, true);
       assert.ok(other.pages <= MOST_PAGES, `touched ${other.pages} pages`);
+    });
+
+    it('finds the user waiting for an address change touching a few pages (email-change resend)', async () => {
+      const { result, pages } = await measured((tx) => findUserIdByPendingEmail(tx, 'next-member4320@example.com', AUD));
+      assert.match(result ?? '', /^[0-9a-f-]{36}$/);
+      assert.ok(pages <= MOST_PAGES, `touched ${pages} pages to find one of ${USERS} users`);
+      const none = await measured((tx) => findUserIdByPendingEmail(tx, 'member4321@example.com', AUD));
+      assert.equal(none.result, undefined, 'an address nobody is changing to');
     });
 
     it('still finds a user written without an instance id', async () => {
