@@ -1,18 +1,27 @@
 /**
- * GET /admin/audit?user_id= lists the entries about one user among many. EXPLAIN (ANALYZE, BUFFERS) of
- * the listing shows how many pages it touched, which must not grow with the size of the log.
+ * Reads of the audit log that must not grow with its size: GET /admin/audit?user_id= (the entries
+ * about one user) and the sign-up spike check (every /metrics scrape). EXPLAIN (ANALYZE, BUFFERS) shows
+ * how many pages each touched.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { AUDIT_ACTIONS } from '../../src/store/activity.js';
 import { listAuditEntries } from '../../src/store/audit-log.js';
 import type { Queryable, SqlParam } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
+import { readSpikeWindow } from '../../src/store/stats.js';
 import { NIL_UUID } from '../../src/store/users.js';
 import { engines, openTestDatabase, type TestDatabase } from '../helpers/engines.js';
 
 /** Other users' entries, all newer than the ones about the user looked up. */
 const NEWER_ENTRIES = 40_000;
+/** Conversions recorded long before the spike check's window. */
+const OLD_CONVERSIONS = 20_000;
+/** Users who signed up with an address during the spike check's baseline. */
+const PERMANENT_USERS = 5_000;
+/** Index pages another level deep, at most: nothing that grows with the older conversions. */
+const GROWTH_PAGES = 10;
 /** A few pages per index scan, the rows' own pages, and the count's. */
 const MOST_PAGES = 40;
 
@@ -39,25 +48,72 @@ for (const engine of engines) {
     });
     after(() => database.close());
 
-    it('lists the entries about one user touching a few pages, not the whole log', async () => {
-      const { result, pages } = await database.db.transaction(async (tx) => {
-        let touched = 0;
+    /** Runs `work` in a transaction, each statement once more under EXPLAIN (ANALYZE, BUFFERS): its result and the pages touched. */
+    const measured = <T>(work: (db: Queryable) => Promise<T>) =>
+      database.db.transaction(async (tx) => {
+        let pages = 0;
         const explained: Queryable = {
           async query<Row>(text: string, params?: readonly SqlParam[]) {
             const rows = await tx.query<Row>(text, params);
             const [explain] = await tx.query<{ 'QUERY PLAN': [{ Plan: Record<string, number> }] }>(`explain (analyze, buffers, format json) ${text}`, params);
             const plan = explain['QUERY PLAN'][0].Plan;
-            touched += (plan['Shared Hit Blocks'] ?? 0) + (plan['Shared Read Blocks'] ?? 0);
+            pages += (plan['Shared Hit Blocks'] ?? 0) + (plan['Shared Read Blocks'] ?? 0);
             return rows;
           },
         };
-        // Pages of one entry: at this log's size, the planner's guess then favours walking the log by
-        // time, as it does for pages of 50 at 1 000 000 entries.
-        return { result: await listAuditEntries(explained, { userId }, { page: 1, perPage: 1 }), pages: touched };
+        return { result: await work(explained), pages };
       });
+
+    it('lists the entries about one user touching a few pages, not the whole log', async () => {
+      // Pages of one entry: at this log's size, the planner's guess then favours walking the log by
+      // time, as it does for pages of 50 at 1 000 000 entries.
+      const { result, pages } = await measured((db) => listAuditEntries(db, { userId }, { page: 1, perPage: 1 }));
       assert.equal(result.total, 4, 'three as the actor, one as the deleted user');
       assert.deepEqual(result.entries.map((entry) => entry.payload.action), ['user_deleted'], 'the newest first');
       assert.ok(pages <= MOST_PAGES, `touched ${pages} pages among ${NEWER_ENTRIES} newer entries`);
+    });
+
+    it('checks for a sign-up spike reading the same pages however many conversions came before its window', async () => {
+      const addOldConversions = async () => {
+        await database.db.query(
+          `insert into auth.audit_log_entries (instance_id, id, payload, created_at, ip_address)
+           select '${NIL_UUID}', gen_random_uuid(), jsonb_build_object('actor_id', gen_random_uuid()::text, 'action', '${AUDIT_ACTIONS.converted}',
+                  'log_type', 'user', 'traits', jsonb_build_object('method', 'email')), now() - interval '20 days' - make_interval(secs => g), '127.0.0.1'
+             from generate_series(1, ${OLD_CONVERSIONS}) g`,
+        );
+        await database.db.query('analyze auth.audit_log_entries');
+      };
+      // Signed up with an address during the baseline: each is checked for a conversion.
+      await database.db.query(
+        `insert into auth.users (instance_id, id, aud, role, email, encrypted_password, is_anonymous, is_sso_user, created_at, updated_at)
+         select '${NIL_UUID}', gen_random_uuid(), 'authenticated', 'authenticated', 'member' || g || '@example.com', '', false, false,
+                now() - interval '2 hours' - make_interval(secs => g * 4), now()
+           from generate_series(1, ${PERMANENT_USERS}) g`,
+      );
+      // Signed up anonymously 30 minutes ago and converted since: counted in the last hour.
+      const converted = randomUUID();
+      await database.db.query(
+        `insert into auth.users (instance_id, id, aud, role, email, encrypted_password, is_anonymous, is_sso_user, created_at, updated_at)
+         values ('${NIL_UUID}', $1, 'authenticated', 'authenticated', 'converted@example.com', '', false, false, now() - interval '30 minutes', now())`,
+        [converted],
+      );
+      await database.db.query(
+        `insert into auth.audit_log_entries (instance_id, id, payload, created_at, ip_address)
+         values ('${NIL_UUID}', gen_random_uuid(), jsonb_build_object('actor_id', $1::text, 'action', '${AUDIT_ACTIONS.converted}'), now(), '127.0.0.1')`,
+        [converted],
+      );
+      await database.db.query('analyze auth.users');
+
+      await addOldConversions();
+      const first = await measured((db) => readSpikeWindow(db, 24));
+      assert.deepEqual(first.result, { last_hour: 1, baseline: 0 });
+      await addOldConversions();
+      const second = await measured((db) => readSpikeWindow(db, 24));
+      assert.deepEqual(second.result, { last_hour: 1, baseline: 0 });
+      assert.ok(
+        second.pages - first.pages <= GROWTH_PAGES,
+        `${OLD_CONVERSIONS} more conversions before the window: ${first.pages} → ${second.pages} pages`,
+      );
     });
   });
 }
