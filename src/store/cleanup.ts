@@ -115,14 +115,18 @@ export async function lockCandidates(
   cursor: BatchCursor,
   batchSize: number,
 ): Promise<LockedCandidate[]> {
+  // `keep` is decided for the locked batch only, outside the subquery: in the same select as the scan,
+  // PostgreSQL plans for every stale user and reads each application table whole into a hash.
   return tx.query<LockedCandidate>(
-    `select u.id::text as id, u.created_at, ${keepForDataSql(criteria.references, criteria.keepDataOwners)} as keep
-       from auth.users u
-      where u.created_at < $1::timestamptz and (u.created_at, u.id) > ($2::timestamptz, $3::uuid)
-        and ${staleAnonymousSql('u', '$1::timestamptz')}
-      order by u.created_at, u.id
-      limit $4
-      for update of u skip locked`,
+    `select c.id::text as id, c.created_at, ${keepForDataSql(criteria.references, criteria.keepDataOwners, 'c')} as keep
+       from (select u.id, u.created_at
+               from auth.users u
+              where u.created_at < $1::timestamptz and (u.created_at, u.id) > ($2::timestamptz, $3::uuid)
+                and ${staleAnonymousSql('u', '$1::timestamptz')}
+              order by u.created_at, u.id
+              limit $4
+                for update of u skip locked) c
+      order by c.created_at, c.id`,
     [cutoff, cursor.createdAt, cursor.id, batchSize],
   );
 }
