@@ -24,6 +24,8 @@ export interface CleanupRun {
   error: string | null;
 }
 
+// `id` comes back as a number; ORDER BY names the table's column (r.id), which its primary key serves,
+// not this cast.
 const RUN_COLUMNS = `id::int as id, started_at, finished_at, heartbeat_at, status, trigger, inactive_days, keep_data_owners, batch_size,
   cutoff, deleted, kept_data_owners, spared, batches, host, pid, error`;
 
@@ -78,14 +80,14 @@ export async function getCleanupRun(db: Queryable, id: number): Promise<CleanupR
 /** Newest first. */
 export async function listCleanupRuns(db: Queryable, limit: number, beforeId?: number): Promise<CleanupRun[]> {
   return db.query<CleanupRun>(
-    `select ${RUN_COLUMNS} from foyer.cleanup_runs where ($2::bigint is null or id < $2::bigint) order by id desc limit $1`,
+    `select ${RUN_COLUMNS} from foyer.cleanup_runs r where ($2::bigint is null or r.id < $2::bigint) order by r.id desc limit $1`,
     [limit, beforeId ?? null],
   );
 }
 
 export async function latestRunningCleanup(db: Queryable): Promise<CleanupRun | undefined> {
   const rows = await db.query<CleanupRun>(
-    `select ${RUN_COLUMNS} from foyer.cleanup_runs where status = 'running' order by id desc limit 1`,
+    `select ${RUN_COLUMNS} from foyer.cleanup_runs r where r.status = 'running' order by r.id desc limit 1`,
   );
   return rows[0];
 }

@@ -20,10 +20,15 @@ export async function insertOutboxMail(
   );
 }
 
+const OUTBOX_COLUMNS = 'id, created_at, kind, recipient, subject, text_body, html_body';
+
+/** Newest first. One statement per shape: a prepared `$1 is null or …` could not use the recipient index. */
 export async function listOutbox(db: Queryable, query: { recipient?: string; limit: number }): Promise<OutboxMail[]> {
+  if (query.recipient === undefined) {
+    return db.query<OutboxMail>(`select ${OUTBOX_COLUMNS} from foyer.mail_outbox order by created_at desc limit $1`, [query.limit]);
+  }
   return db.query<OutboxMail>(
-    `select id, created_at, kind, recipient, subject, text_body, html_body from foyer.mail_outbox
-      where ($1::text is null or lower(recipient) = lower($1)) order by created_at desc limit $2`,
-    [query.recipient ?? null, query.limit],
+    `select ${OUTBOX_COLUMNS} from foyer.mail_outbox where lower(recipient) = lower($1) order by created_at desc limit $2`,
+    [query.recipient, query.limit],
   );
 }

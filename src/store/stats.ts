@@ -8,7 +8,7 @@
  * account (user_merged) or deleted while anonymous (user_deleted with traits.was_anonymous, written
  * by the cleanup and the admin API).
  */
-import { AUDIT_ACTIONS, createdAnonymouslySql, deletedAnonymousSql, lastActiveSql } from './activity.js';
+import { AUDIT_ACTIONS, createdAnonymouslySql, deletedAnonymousSql, lastActiveJoinedSql, SESSIONS_ACTIVE_SQL } from './activity.js';
 import type { Queryable } from './db.js';
 
 export interface TotalsRow {
@@ -132,7 +132,8 @@ export interface ActiveRow {
 
 /**
  * Anonymous users by their latest activity (sign-in or refresh). Only the latest activity is stored,
- * so this is "active within the window as of now", not a history. Reads every anonymous user.
+ * so this is "active within the window as of now", not a history. Reads every anonymous user and every
+ * session, each once.
  */
 export async function readActiveAnonymous(db: Queryable): Promise<ActiveRow> {
   const rows = await db.query<ActiveRow>(
@@ -140,8 +141,9 @@ export async function readActiveAnonymous(db: Queryable): Promise<ActiveRow> {
             (count(*) filter (where last_active_at >= now() - interval '1 day'))::int as last_day,
             (count(*) filter (where last_active_at >= now() - interval '7 days'))::int as last_7_days,
             (count(*) filter (where last_active_at >= now() - interval '30 days'))::int as last_30_days
-       from (select ${lastActiveSql('u')} as last_active_at
-               from auth.users u where u.is_anonymous and u.deleted_at is null) x`,
+       from (select ${lastActiveJoinedSql('u', 'a')} as last_active_at
+               from auth.users u left join ${SESSIONS_ACTIVE_SQL} a on a.user_id = u.id
+              where u.is_anonymous and u.deleted_at is null) x`,
   );
   return rows[0];
 }
