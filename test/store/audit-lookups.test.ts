@@ -8,11 +8,12 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { AUDIT_ACTIONS } from '../../src/store/activity.js';
 import { listAuditEntries } from '../../src/store/audit-log.js';
-import type { Queryable, SqlParam } from '../../src/store/db.js';
+import type { Queryable } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
 import { readSpikeWindow } from '../../src/store/stats.js';
 import { NIL_UUID } from '../../src/store/users.js';
 import { engines, openTestDatabase, type TestDatabase } from '../helpers/engines.js';
+import { countPages } from '../helpers/pages.js';
 
 /** Other users' entries, all newer than the ones about the user looked up. */
 const NEWER_ENTRIES = 40_000;
@@ -48,21 +49,7 @@ for (const engine of engines) {
     });
     after(() => database.close());
 
-    /** Runs `work` in a transaction, each statement once more under EXPLAIN (ANALYZE, BUFFERS): its result and the pages touched. */
-    const measured = <T>(work: (db: Queryable) => Promise<T>) =>
-      database.db.transaction(async (tx) => {
-        let pages = 0;
-        const explained: Queryable = {
-          async query<Row>(text: string, params?: readonly SqlParam[]) {
-            const rows = await tx.query<Row>(text, params);
-            const [explain] = await tx.query<{ 'QUERY PLAN': [{ Plan: Record<string, number> }] }>(`explain (analyze, buffers, format json) ${text}`, params);
-            const plan = explain['QUERY PLAN'][0].Plan;
-            pages += (plan['Shared Hit Blocks'] ?? 0) + (plan['Shared Read Blocks'] ?? 0);
-            return rows;
-          },
-        };
-        return { result: await work(explained), pages };
-      });
+    const measured = <T>(work: (db: Queryable) => Promise<T>) => countPages(database.db, work);
 
     it('lists the entries about one user touching a few pages, not the whole log', async () => {
       // Pages of one entry: at this log's size, the planner's guess then favours walking the log by

@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { dataReferences, lockCandidates, START_CURSOR } from '../../src/store/cleanup.js';
-import type { Queryable, SqlParam } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
 import { NIL_UUID } from '../../src/store/users.js';
 import { engines, openTestDatabase, type TestDatabase } from '../helpers/engines.js';
 import { addCartRow, createCartTable } from '../helpers/ops.js';
+import { countPages } from '../helpers/pages.js';
 
 /** Stale anonymous users, waiting for the cleanup. */
 const STALE_USERS = 3_000;
@@ -57,30 +57,13 @@ for (const engine of engines) {
       await database.db.query('analyze public.cart_items');
     };
 
-    /** The first batch, its statement run once more under EXPLAIN (ANALYZE, BUFFERS), rolled back. */
+    /** The first batch and the pages it touched, rolled back. */
     const firstBatch = async () => {
       const criteria = { references: await dataReferences(database.db), keepDataOwners: true };
       assert.equal(criteria.references.length, 1, 'the cart is found as user data');
-      return database.db
-        .transaction(async (tx) => {
-          let pages = 0;
-          const explained: Queryable = {
-            async query<Row>(text: string, params?: readonly SqlParam[]) {
-              const rows = await tx.query<Row>(text, params);
-              const [explain] = await tx.query<{ 'QUERY PLAN': [{ Plan: Record<string, number> }] }>(`explain (analyze, buffers, format json) ${text}`, params);
-              const plan = explain['QUERY PLAN'][0].Plan;
-              pages += (plan['Shared Hit Blocks'] ?? 0) + (plan['Shared Read Blocks'] ?? 0);
-              return rows;
-            },
-          };
-          const cutoff = new Date(Date.now() - 30 * 86_400_000).toISOString();
-          const candidates = await lockCandidates(explained, criteria, cutoff, START_CURSOR, BATCH);
-          throw Object.assign(new Error('rollback'), { outcome: { candidates, pages } });
-        })
-        .catch((error: { outcome?: { candidates: Awaited<ReturnType<typeof lockCandidates>>; pages: number } }) => {
-          if (!error.outcome) throw error;
-          return error.outcome;
-        });
+      const cutoff = new Date(Date.now() - 30 * 86_400_000).toISOString();
+      const { result: candidates, pages } = await countPages(database.db, (db) => lockCandidates(db, criteria, cutoff, START_CURSOR, BATCH), { rollback: true });
+      return { candidates, pages };
     };
 
     it('decides which users their data keeps for the batch only, not by reading the application tables whole', async () => {

@@ -9,11 +9,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { Queryable, SqlParam } from '../../src/store/db.js';
+import type { Queryable } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
 import { emailUsedByOther, lockUserIdByEmail } from '../../src/store/oauth-users.js';
 import { emailTaken, findUserForPasswordLogin, findUserIdByPendingEmail, NIL_UUID } from '../../src/store/users.js';
 import { engines, openTestDatabase, type TestDatabase } from '../helpers/engines.js';
+import { countPages } from '../helpers/pages.js';
 
 const USERS = 20_000;
 /** Through the index: a few pages per index scan and one per row. */
@@ -48,25 +49,7 @@ for (const engine of engines) {
     });
     after(() => database.close());
 
-    /**
-     * Runs `lookup` in a transaction, each of its statements once more under EXPLAIN (ANALYZE,
-     * BUFFERS): returns its result and the pages its statements' execution touched.
-     */
-    const measured = <T>(lookup: (db: Queryable) => Promise<T>) =>
-      database.db.transaction(async (tx) => {
-        let pages = 0;
-        const explained: Queryable = {
-          async query<Row>(text: string, params?: readonly SqlParam[]) {
-            const rows = await tx.query<Row>(text, params);
-            const [explain] = await tx.query<{ 'QUERY PLAN': [{ Plan: Record<string, number> }] }>(`explain (analyze, buffers, format json) ${text}`, params);
-            const plan = explain['QUERY PLAN'][0].Plan;
-            pages += (plan['Shared Hit Blocks'] ?? 0) + (plan['Shared Read Blocks'] ?? 0);
-            return rows;
-          },
-        };
-        const result = await lookup(explained);
-        return { result, pages };
-      });
+    const measured = <T>(lookup: (db: Queryable) => Promise<T>) => countPages(database.db, lookup);
 
     it('signs in by password touching a few pages, not every user', async () => {
       const { result, pages } = await measured((tx) => findUserForPasswordLogin(tx, { email: 'member4321@example.com' }, AUD));
