@@ -4,28 +4,39 @@ do $$
 declare
   role_name text;
 begin
+  -- Roles are shared by every database of the cluster: a migration of another database may create or
+  -- change the same role at the same moment. The loser gets unique_violation or "tuple concurrently
+  -- updated" (internal_error); the winner's change is the one wanted, so both are let through.
   foreach role_name in array array['anon', 'authenticated', 'service_role', 'authenticator'] loop
     begin
       execute format('create role %I nologin noinherit', role_name);
-    exception when duplicate_object or unique_violation then
+    exception when duplicate_object or unique_violation or internal_error then
       null;
     end;
   end loop;
   begin
-    alter role service_role bypassrls;
-  exception when insufficient_privilege then
-    raise warning 'foyer: cannot give service_role BYPASSRLS (connect as a superuser once to fix)';
+    if not (select rolbypassrls from pg_roles where rolname = 'service_role') then
+      alter role service_role bypassrls;
+    end if;
+  exception
+    when insufficient_privilege then
+      raise warning 'foyer: cannot give service_role BYPASSRLS (connect as a superuser once to fix)';
+    when unique_violation or internal_error then
+      null;
   end;
   begin
     grant anon, authenticated, service_role to authenticator;
-  exception when insufficient_privilege then null;
+  exception when insufficient_privilege or unique_violation or internal_error then null;
   end;
   -- Foyer's own connection switches to these roles (the Data API and RLS checks); a superuser already can.
   if not (select rolsuper from pg_roles where rolname = current_user) then
     begin
       execute format('grant anon, authenticated, service_role to %I', current_user);
-    exception when insufficient_privilege then
-      raise warning 'foyer: % cannot be granted the API roles; the Data API needs them', current_user;
+    exception
+      when insufficient_privilege then
+        raise warning 'foyer: % cannot be granted the API roles; the Data API needs them', current_user;
+      when unique_violation or internal_error then
+        null;
     end;
   end if;
 end $$;
