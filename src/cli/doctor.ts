@@ -12,6 +12,7 @@ import { lockDirectory } from '../store/dir-lock.js';
 import { listMigrations } from '../store/migrate.js';
 import { embeddedDbDir, openDb } from '../store/open.js';
 import { redact } from '../store/postgres.js';
+import { DRIVER_UNPATCHED, driverPatched } from '../store/driver-patch.js';
 import { AUTOVACUUM_OFF, autovacuumOff } from '../store/server-settings.js';
 import { configChecks, loadForDoctor, type Finding } from './doctor-checks.js';
 
@@ -51,6 +52,7 @@ async function databaseChecks(db: Db, where: string): Promise<Finding[]> {
       : { check: 'database', status: 'ok', message: `${where}: reachable, migrations up to date` },
   );
   findings.push(...(await autovacuumCheck(db)));
+  if (db.engine === 'postgres' && !driverPatched()) findings.push({ check: 'database driver', status: 'warn', ...DRIVER_UNPATCHED });
   try {
     for (const reference of await unindexedUserReferences(db)) {
       findings.push({

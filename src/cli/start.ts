@@ -9,6 +9,7 @@ import { openProject, type Project } from '../runtime.js';
 import { protectionBannerLines } from '../security/protection-status.js';
 import { embeddedDbDir } from '../store/open.js';
 import { redact } from '../store/postgres.js';
+import { DRIVER_UNPATCHED, driverPatched } from '../store/driver-patch.js';
 import { AUTOVACUUM_OFF, autovacuumOff } from '../store/server-settings.js';
 
 function banner(project: Project, listenUrl: string, platformLines: readonly string[] = [], warnings: readonly string[] = []): string {
@@ -81,9 +82,13 @@ export async function start(config: Config, env: Env = process.env): Promise<voi
   const listenUrl = `http://${host}:${port}`;
   const live = { ...project, deps: platform.registry.default.deps };
   const warnings: string[] = [];
-  if (await autovacuumOff(project.deps.db)) {
-    app.log.warn({ fix: AUTOVACUUM_OFF.fix }, AUTOVACUUM_OFF.message);
-    warnings.push(`${AUTOVACUUM_OFF.message}. ${AUTOVACUUM_OFF.fix}`);
+  const findings = [
+    ...((await autovacuumOff(project.deps.db)) ? [AUTOVACUUM_OFF] : []),
+    ...(project.deps.db.engine === 'postgres' && !driverPatched() ? [DRIVER_UNPATCHED] : []),
+  ];
+  for (const finding of findings) {
+    app.log.warn({ fix: finding.fix }, finding.message);
+    warnings.push(`${finding.message}. ${finding.fix}`);
   }
   process.stdout.write(`${banner(live, listenUrl, await platform.bannerLines(listenUrl), warnings)}\n`);
 }

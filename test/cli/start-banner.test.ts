@@ -36,6 +36,7 @@ for (const engine of engines) {
         const warning = /Warning: +PostgreSQL runs with autovacuum off.*Set autovacuum = on/;
         if (autovacuumOff) assert.match(stdout, warning);
         else assert.doesNotMatch(stdout, /autovacuum/);
+        assert.doesNotMatch(stdout, /pool queue/, 'the installed driver is patched: no warning about it');
       } finally {
         const exited = once(child, 'exit');
         child.kill('SIGTERM');
