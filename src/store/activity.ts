@@ -14,7 +14,7 @@ export const lastActiveSql = (u: string): string =>
             (select max(${sessionActiveSql('s')}) from auth.sessions s where s.user_id = ${u}.id))`;
 
 /**
- * The same for many users at once: join `sessionsActiveSql` as `a` on `a.user_id = u.id` (left join)
+ * The same for many users at once: left join `SESSIONS_ACTIVE_SQL` as `a` on `a.user_id = u.id`
  * and read `lastActiveJoinedSql('u', 'a')`. One pass over the sessions instead of a probe per user.
  */
 export const SESSIONS_ACTIVE_SQL = `(select s.user_id, max(${sessionActiveSql('s')}) as active_at from auth.sessions s group by s.user_id)`;
