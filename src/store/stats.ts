@@ -25,20 +25,26 @@ export interface TotalsRow {
 const action = (a: string) => `(${a}.payload ->> 'action')`;
 
 export async function readTotals(db: Queryable): Promise<TotalsRow> {
+  // Runs on every /metrics scrape: users are counted by kind in one pass, and conversions are read once
+  // for both their total and their split by method.
   const rows = await db.query<TotalsRow>(
-    `select
-       (select count(*)::int from auth.users where is_anonymous and deleted_at is null) as anonymous_users,
-       (select count(*)::int from auth.users where not is_anonymous and deleted_at is null) as permanent_users,
-       (select count(*)::int from auth.audit_log_entries a where ${action('a')} = '${AUDIT_ACTIONS.converted}') as converted,
+    `with users as (
+       select (count(*) filter (where is_anonymous))::int as anonymous_users,
+              (count(*) filter (where not is_anonymous))::int as permanent_users
+         from auth.users where deleted_at is null
+     ), conversions as (
+       select coalesce((a.payload -> 'traits') ->> 'method', 'unknown') as method, count(*)::int as n
+         from auth.audit_log_entries a where ${action('a')} = '${AUDIT_ACTIONS.converted}' group by 1
+     )
+     select users.anonymous_users, users.permanent_users,
+       (select coalesce(sum(n), 0)::int from conversions) as converted,
        (select count(*)::int from auth.audit_log_entries a where ${action('a')} = '${AUDIT_ACTIONS.merged}') as merged,
        (select count(*)::int from auth.audit_log_entries a where ${action('a')} = '${AUDIT_ACTIONS.deleted}' and ${deletedAnonymousSql('a')}) as deleted_anonymous,
-       coalesce((select json_object_agg(method, n) from (
-                   select coalesce((a.payload -> 'traits') ->> 'method', 'unknown') as method, count(*)::int as n
-                     from auth.audit_log_entries a where ${action('a')} = '${AUDIT_ACTIONS.converted}' group by 1) m), '{}'::json)
-         as conversions_by_method,
+       coalesce((select json_object_agg(method, n) from conversions), '{}'::json) as conversions_by_method,
        (select coalesce(sum(deleted), 0)::int from foyer.cleanup_runs) as cleanup_deleted,
        coalesce((select json_object_agg(status, n) from (
-                   select status, count(*)::int as n from foyer.cleanup_runs group by 1) r), '{}'::json) as cleanup_runs_by_status`,
+                   select status, count(*)::int as n from foyer.cleanup_runs group by 1) r), '{}'::json) as cleanup_runs_by_status
+       from users`,
   );
   return rows[0];
 }
