@@ -1,6 +1,7 @@
 /** How busy the machine is: other work on the same 2 cores skews every figure. */
 import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CLOCK_TICKS, readProcStat, type ProcStat } from './processes.js';
 
 function cpuTimes(): { idle: number; total: number } {
   const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
@@ -31,21 +32,9 @@ export async function waitQuiet(maxSeconds: number, log: (line: string) => void,
   return busy;
 }
 
-interface ProcStat {
-  readonly pid: number;
-  readonly ppid: number;
-  readonly command: string;
-  /** utime + stime, and cutime + cstime (children that exited and were waited for), in clock ticks. */
-  readonly ticks: number;
-  readonly childTicks: number;
-}
-
 function procStat(pid: number): ProcStat | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { pid, ppid: Number(fields[1]), command, ticks: Number(fields[11]) + Number(fields[12]), childTicks: Number(fields[13]) + Number(fields[14]) };
+    return readProcStat(pid);
   } catch {
     return undefined; // gone between the listing and the read
   }
@@ -62,7 +51,6 @@ export function databaseCpuSeconds(): number | undefined {
   const pids = new Set(stats.map((stat) => stat.pid));
   const postmasters = stats.filter((stat) => !pids.has(stat.ppid));
   if (postmasters.length === 0) return undefined;
-  const CLOCK_TICKS = 100; // getconf CLK_TCK on Linux
   const ticks = stats.reduce((sum, stat) => sum + stat.ticks, 0) + postmasters.reduce((sum, stat) => sum + stat.childTicks, 0);
   return ticks / CLOCK_TICKS;
 }

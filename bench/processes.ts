@@ -116,10 +116,27 @@ export function rssBytes(pid: number): number {
 }
 
 /** CPU time (user + system, all threads) a process has used so far, in seconds (/proc/<pid>/stat). */
-export function cpuSeconds(pid: number): number {
+/** Linux's clock ticks per second (getconf CLK_TCK), the unit of /proc/<pid>/stat's CPU times. */
+export const CLOCK_TICKS = 100;
+
+export interface ProcStat {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly command: string;
+  /** utime + stime, and cutime + cstime (children that exited and were waited for), in clock ticks. */
+  readonly ticks: number;
+  readonly childTicks: number;
+}
+
+/** /proc/<pid>/stat, parsed; throws when the process is gone. */
+export function readProcStat(pid: number): ProcStat {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the command name, which is in parentheses and may contain spaces.
+  const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const CLOCK_TICKS = 100; // getconf CLK_TCK on Linux
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  return { pid, ppid: Number(fields[1]), command, ticks: Number(fields[11]) + Number(fields[12]), childTicks: Number(fields[13]) + Number(fields[14]) };
+}
+
+export function cpuSeconds(pid: number): number {
+  return readProcStat(pid).ticks / CLOCK_TICKS;
 }

@@ -14,6 +14,7 @@ import { ROOT, startFoyer } from './foyer.js';
 import { extractRefreshToken, fromClients, startAutocannon, TokenChains, times } from './load.js';
 import type { BenchOptions } from './options.js';
 import { cleanupAll, rssBytes, type Child } from './processes.js';
+import { spread } from './report.js';
 import { foyerHeaders, REFRESH_PATH, SIGNUP_PATH } from './workloads.js';
 
 export interface SoakContext {
@@ -153,12 +154,6 @@ export async function runSoak(options: BenchOptions, context: SoakContext): Prom
   process.stderr.write(`soak results written to ${file}\n`);
 }
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
-
 /**
  * RSS growth from minute 2 to the end: the median of the samples in the minute from t = 120 s against
  * the median of the last minute's. Under load V8's heap saws up and down by a fifth between samples, so
@@ -171,8 +166,8 @@ function rssGrowthVerdict(samples: readonly { atSeconds: number; rssMb: number }
   if (!last || start.length === 0 || start.some((s) => end.includes(s))) {
     return { verdict: `RSS growth: not measured (needs a minute of samples after minute 2 and a last minute apart from it; run --soak 240 or more)`, growth: null };
   }
-  const from = median(start.map((s) => s.rssMb));
-  const to = median(end.map((s) => s.rssMb));
+  const from = spread(start.map((s) => s.rssMb)).median;
+  const to = spread(end.map((s) => s.rssMb)).median;
   const growth = to / from - 1;
   const range = (window: typeof start) => `${Math.min(...window.map((s) => s.rssMb)).toFixed(1)}–${Math.max(...window.map((s) => s.rssMb)).toFixed(1)}`;
   const verdict =
