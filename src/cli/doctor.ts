@@ -12,8 +12,7 @@ import { lockDirectory } from '../store/dir-lock.js';
 import { listMigrations } from '../store/migrate.js';
 import { embeddedDbDir, openDb } from '../store/open.js';
 import { redact } from '../store/postgres.js';
-import { DRIVER_UNPATCHED, driverPatched } from '../store/driver-patch.js';
-import { AUTOVACUUM_OFF, autovacuumOff } from '../store/server-settings.js';
+import { databaseWarnings } from '../store/server-settings.js';
 import { configChecks, loadForDoctor, type Finding } from './doctor-checks.js';
 
 async function smtpCheck(config: Config): Promise<Finding> {
@@ -51,8 +50,7 @@ async function databaseChecks(db: Db, where: string): Promise<Finding[]> {
       ? { check: 'database', status: 'warn', message: `${where}: ${pending.length} migration(s) pending (${pending.join(', ')})`, fix: 'Run `foyer migrate` (`foyer start` also applies them).' }
       : { check: 'database', status: 'ok', message: `${where}: reachable, migrations up to date` },
   );
-  findings.push(...(await autovacuumCheck(db)));
-  if (db.engine === 'postgres' && !driverPatched()) findings.push({ check: 'database driver', status: 'warn', ...DRIVER_UNPATCHED });
+  for (const warning of await databaseWarnings(db)) findings.push({ ...warning, status: 'warn' });
   try {
     for (const reference of await unindexedUserReferences(db)) {
       findings.push({
@@ -66,10 +64,6 @@ async function databaseChecks(db: Db, where: string): Promise<Finding[]> {
     // auth schema missing: reported as pending migrations above.
   }
   return findings;
-}
-
-async function autovacuumCheck(db: Db): Promise<Finding[]> {
-  return (await autovacuumOff(db)) ? [{ check: 'autovacuum', status: 'warn', ...AUTOVACUUM_OFF }] : [];
 }
 
 async function databaseCheck(config: Config): Promise<Finding[]> {

@@ -9,8 +9,7 @@ import { openProject, type Project } from '../runtime.js';
 import { protectionBannerLines } from '../security/protection-status.js';
 import { embeddedDbDir } from '../store/open.js';
 import { redact } from '../store/postgres.js';
-import { DRIVER_UNPATCHED, driverPatched } from '../store/driver-patch.js';
-import { AUTOVACUUM_OFF, autovacuumOff } from '../store/server-settings.js';
+import { databaseWarnings } from '../store/server-settings.js';
 
 function banner(project: Project, listenUrl: string, platformLines: readonly string[] = [], warnings: readonly string[] = []): string {
   const { config } = project.deps;
@@ -81,14 +80,8 @@ export async function start(config: Config, env: Env = process.env): Promise<voi
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const listenUrl = `http://${host}:${port}`;
   const live = { ...project, deps: platform.registry.default.deps };
-  const warnings: string[] = [];
-  const findings = [
-    ...((await autovacuumOff(project.deps.db)) ? [AUTOVACUUM_OFF] : []),
-    ...(project.deps.db.engine === 'postgres' && !driverPatched() ? [DRIVER_UNPATCHED] : []),
-  ];
-  for (const finding of findings) {
-    app.log.warn({ fix: finding.fix }, finding.message);
-    warnings.push(`${finding.message}. ${finding.fix}`);
-  }
-  process.stdout.write(`${banner(live, listenUrl, await platform.bannerLines(listenUrl), warnings)}\n`);
+  const warnings = await databaseWarnings(project.deps.db);
+  for (const warning of warnings) app.log.warn({ fix: warning.fix }, warning.message);
+  const warningLines = warnings.map((warning) => `${warning.message}. ${warning.fix}`);
+  process.stdout.write(`${banner(live, listenUrl, await platform.bannerLines(listenUrl), warningLines)}\n`);
 }

@@ -1,5 +1,9 @@
-/** PostgreSQL server settings Foyer's performance depends on, read from the server it is connected to. */
+/**
+ * What slows Foyer down on a PostgreSQL database over time, read from the server and the installed
+ * driver: `foyer start` warns about it in its banner and log, `foyer doctor` lists it.
+ */
 import type { Db } from './db.js';
+import { DRIVER_UNPATCHED, driverPatched } from './driver-patch.js';
 
 /**
  * Without autovacuum, dead row versions pile up and statistics go stale. Prepared statements then keep
@@ -10,9 +14,19 @@ export const AUTOVACUUM_OFF = {
   fix: 'Set autovacuum = on (PostgreSQL\'s default) in postgresql.conf and reload; until then, run VACUUM ANALYZE regularly.',
 } as const;
 
-/** Whether autovacuum is off on a PostgreSQL server (never for the embedded engine, which has none to run). */
-export async function autovacuumOff(db: Db): Promise<boolean> {
-  if (db.engine !== 'postgres') return false;
+export interface DatabaseWarning {
+  /** What was checked, as `foyer doctor` names it. */
+  readonly check: string;
+  readonly message: string;
+  readonly fix: string;
+}
+
+/** The warnings that apply to `db` (none for the embedded engine: no autovacuum to run, no driver). */
+export async function databaseWarnings(db: Db): Promise<DatabaseWarning[]> {
+  if (db.engine !== 'postgres') return [];
+  const warnings: DatabaseWarning[] = [];
   const [{ autovacuum }] = await db.query<{ autovacuum: string }>(`select current_setting('autovacuum') as autovacuum`);
-  return autovacuum !== 'on';
+  if (autovacuum !== 'on') warnings.push({ check: 'autovacuum', ...AUTOVACUUM_OFF });
+  if (!driverPatched()) warnings.push({ check: 'database driver', ...DRIVER_UNPATCHED });
+  return warnings;
 }
