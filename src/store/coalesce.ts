@@ -57,11 +57,6 @@ export class Coalescer<In, Out> {
     this.#options = options;
   }
 
-  /** Calls currently waiting for a batch (not counting running ones). */
-  get waiting(): number {
-    return this.#queue.length;
-  }
-
   get stats(): BatchStats {
     return { batches: this.#batches, requests: this.#requests, retried: this.#retried, waiting: this.#queue.length };
   }

@@ -47,14 +47,14 @@ describe('Coalescer', () => {
     const rest = ['b', 'c', 'd'].map((input) => coalescer.submit(input));
     await settled();
     assert.equal(calls.length, 1, 'no second batch while one runs');
-    assert.equal(coalescer.waiting, 3);
+    assert.equal(coalescer.stats.waiting, 3);
     calls[0].resolve(['A']);
     await settled();
     assert.deepEqual(calls[1].inputs, ['b', 'c', 'd']);
     calls[1].resolve(upper(calls[1].inputs));
     assert.equal(await first, 'A');
     assert.deepEqual(await Promise.all(rest), ['B', 'C', 'D']);
-    assert.equal(coalescer.waiting, 0);
+    assert.equal(coalescer.stats.waiting, 0);
   });
 
   it('runs no empty statement when a finishing batch took the calls a new one was gathering', async () => {
