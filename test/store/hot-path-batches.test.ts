@@ -7,35 +7,14 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { newRefreshToken } from '../../src/security/crypto.js';
 import { signInAnonymousUser, signInCountedAnonymousUser, type NewAnonymousSession } from '../../src/store/anonymous-sign-in.js';
 import type { InlineCounter } from '../../src/store/rate-limits.js';
-import { rotateCountedRefreshToken, rotateRefreshToken, type RefreshInput } from '../../src/store/refresh-grant.js';
+import { rotateCountedRefreshToken, rotateRefreshToken } from '../../src/store/refresh-grant.js';
 import { migrate } from '../../src/store/migrate.js';
 import { engines, openTestDatabase, type TestDatabase } from '../helpers/engines.js';
+import { newAnonymousSession, refreshInput } from '../helpers/hot-path-inputs.js';
 
-const newSession = (ip = '203.0.113.7'): NewAnonymousSession => ({
-  userId: randomUUID(),
-  sessionId: randomUUID(),
-  refreshToken: newRefreshToken(),
-  aud: 'authenticated',
-  role: 'authenticated',
-  userMetadataJson: JSON.stringify({ seat: randomUUID() }),
-  userAgent: 'batch-test',
-  ip,
-});
-
-const refreshInput = (token: string, ip = '203.0.113.7'): RefreshInput => ({
-  token,
-  newToken: newRefreshToken(),
-  reuseIntervalSeconds: 10,
-  rotationEnabled: true,
-  timeboxSeconds: 0,
-  inactivitySeconds: 0,
-  userAgent: 'batch-test',
-  ip,
-});
-
+const newSession = () => newAnonymousSession({ userMetadataJson: JSON.stringify({ seat: randomUUID() }) });
 const counter = (key: string, limit: number): InlineCounter => ({ key: `batch-test:${key}`, windowMs: 60_000, limit });
 
 for (const engine of engines) {

@@ -5,33 +5,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { newRefreshToken } from '../../src/security/crypto.js';
-import { signInAnonymousUser, type NewAnonymousSession } from '../../src/store/anonymous-sign-in.js';
+import { signInAnonymousUser } from '../../src/store/anonymous-sign-in.js';
 import { migrate } from '../../src/store/migrate.js';
-import { rotateRefreshToken, type RefreshInput } from '../../src/store/refresh-grant.js';
+import { rotateRefreshToken } from '../../src/store/refresh-grant.js';
 import { engines, openTestDatabase, type TestDatabase } from '../helpers/engines.js';
-
-const newSession = (): NewAnonymousSession => ({
-  userId: randomUUID(),
-  sessionId: randomUUID(),
-  refreshToken: newRefreshToken(),
-  aud: 'authenticated',
-  role: 'authenticated',
-  userMetadataJson: '{}',
-  userAgent: 'lookup-test',
-  ip: '203.0.113.9',
-});
-
-const refreshInput = (token: string): RefreshInput => ({
-  token,
-  newToken: newRefreshToken(),
-  reuseIntervalSeconds: 10,
-  rotationEnabled: true,
-  timeboxSeconds: 0,
-  inactivitySeconds: 0,
-  userAgent: 'lookup-test',
-  ip: '203.0.113.9',
-});
+import { newAnonymousSession, refreshInput } from '../helpers/hot-path-inputs.js';
 
 /** Issued after the lost response: this many sessions' chains of TOKENS_PER_SESSION revoked tokens. */
 const OTHER_SESSIONS = 100;
@@ -56,13 +34,13 @@ for (const engine of engines) {
 
     it('answers a lost response from the session’s own tokens, not by reading every newer token', async () => {
       // Sessions as the planner sees them in production: many, each with a long chain of revoked tokens.
-      const mine = newSession();
+      const mine = newAnonymousSession();
       await signInAnonymousUser(database.db, mine);
       await insertRevokedTokens(mine.userId, [mine.sessionId]);
       const rotated = await rotateRefreshToken(database.db, refreshInput(mine.refreshToken));
       assert.equal(rotated.outcome, 'rotated');
 
-      const others = newSession();
+      const others = newAnonymousSession();
       await signInAnonymousUser(database.db, others);
       const otherSessionIds = Array.from({ length: OTHER_SESSIONS }, () => randomUUID());
       await database.db.query(
