@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import type { Config, Env } from '../config/load.js';
 import { buildFront } from '../http/platform/front.js';
-import { schedulerBannerLine, startScheduler, type Scheduler } from '../jobs/scheduler.js';
+import { schedulerBannerLine } from '../jobs/scheduler.js';
 import { Platform } from '../platform/platform.js';
 import { openProject, type Project } from '../runtime.js';
 import { protectionBannerLines } from '../security/protection-status.js';
@@ -53,7 +53,6 @@ export async function start(config: Config, env: Env = process.env): Promise<voi
     response.once('close', () => inFlight.delete(response));
   });
   let stopping = false;
-  let scheduler: Scheduler | undefined;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -61,7 +60,7 @@ export async function start(config: Config, env: Env = process.env): Promise<voi
     for (const response of inFlight) if (!response.headersSent) response.setHeader('connection', 'close');
     try {
       // Background jobs stop after their current batch (alongside the HTTP shutdown), before the database closes.
-      const jobs = scheduler?.stop();
+      const jobs = platform.stopJobs();
       await app.close();
       await jobs;
     } finally {
@@ -73,8 +72,8 @@ export async function start(config: Config, env: Env = process.env): Promise<voi
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
   await app.listen({ port: config.port, host: config.host });
-  // The default project's cleanup, housekeeping and spike check (docs/operations.md), on its live settings.
-  scheduler = startScheduler(platform.registry.default.deps, app.log);
+  // Every project's cleanup, housekeeping and spike check (docs/operations.md), on its live settings.
+  platform.scheduleJobs(app.log);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;

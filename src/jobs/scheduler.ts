@@ -1,12 +1,15 @@
 /**
  * Background jobs of `foyer start`: the anonymous-user cleanup (FOYER_ANONYMOUS_CLEANUP_ENABLED) and
  * GoTrue's housekeeping (GOTRUE_DB_CLEANUP_ENABLED) every FOYER_ANONYMOUS_CLEANUP_INTERVAL, and the
- * sign-up spike check every 5 minutes. Every process schedules them; the cleanup's advisory lock lets
- * one process run it at a time (the others skip that round).
+ * sign-up spike check every 5 minutes. Every process schedules them for every project it serves; the
+ * cleanup's advisory lock (per project database) lets one process run it at a time (the others skip
+ * that round).
  *
- * Settings are read at every round from `deps.config`, which the console may change live: switching
- * the cleanup on, or a new interval, takes effect from the next round without a restart. Timers never
- * keep the process alive; stop() cancels them and waits for a round in flight to end after its batch.
+ * Settings are read at every round from `deps.config`, which the console may change live. When the
+ * change is watched (`deps.watchConfig`), switching the cleanup or housekeeping on brings the next round
+ * as close as the first one after a start (a minute), and a new interval counts from the last round's
+ * end, without a restart. Timers never keep the process alive; stop() cancels them and waits for a round
+ * in flight to end after its batch.
  */
 import type { Config } from '../config/load.js';
 import type { Db } from '../store/db.js';
@@ -25,7 +28,7 @@ export interface Scheduler {
 }
 
 export interface SchedulerOptions {
-  /** Delay before the first cleanup round (default: one minute after start, or the interval if shorter). */
+  /** Delay before the first cleanup round, and after the cleanup is switched on (default: one minute, or the interval if shorter). */
   readonly firstRunDelayMs?: number;
   readonly spikeCheckIntervalMs?: number;
 }
@@ -38,6 +41,17 @@ const SPIKE_REPEAT_MS = 60 * 60_000;
 export interface JobDeps {
   readonly db: Db;
   readonly config: Config;
+  /** Calls `listener` after each change of `config`, with the settings before and after; returns the unsubscribe. */
+  readonly watchConfig?: (listener: (previous: Config, next: Config) => void) => () => void;
+}
+
+interface Repeating {
+  /** Re-arms the pending round to start `delayMs` from now; while a round runs, the next one starts `delayMs` after it ends. */
+  rearm(delayMs: number): void;
+  /** When the pending round will start (ms since the epoch), or undefined while one runs. */
+  readonly dueAt: number | undefined;
+  /** When the last round ended, or undefined before the first. */
+  readonly lastEndedAt: number | undefined;
 }
 
 export function startScheduler(deps: JobDeps, log: JobLogger, options: SchedulerOptions = {}): Scheduler {
@@ -47,27 +61,56 @@ export function startScheduler(deps: JobDeps, log: JobLogger, options: Scheduler
   let stopped = false;
 
   /** Runs `job` after `firstMs`, then again `nextMs()` after each round ends (so rounds never overlap). */
-  const repeat = (firstMs: number, nextMs: () => number, job: () => Promise<void>) => {
+  const repeat = (firstMs: number, nextMs: () => number, job: () => Promise<void>): Repeating => {
+    let pending: NodeJS.Timeout | undefined;
+    let dueAt: number | undefined;
+    let lastEndedAt: number | undefined;
+    let requestedDelayMs: number | undefined;
     const arm = (delay: number) => {
+      if (pending) {
+        clearTimeout(pending);
+        timers.delete(pending);
+      }
+      dueAt = Date.now() + delay;
       const timer = setTimeout(() => {
         timers.delete(timer);
+        pending = undefined;
+        dueAt = undefined;
         if (stopped) return;
         const round = job()
           .catch((error: unknown) => log.error({ err: error }, 'background job failed'))
           .finally(() => {
             inFlight.delete(round);
-            if (!stopped) arm(nextMs());
+            lastEndedAt = Date.now();
+            const delay = requestedDelayMs ?? nextMs();
+            requestedDelayMs = undefined;
+            if (!stopped) arm(delay);
           });
         inFlight.add(round);
       }, delay);
       timer.unref();
       timers.add(timer);
+      pending = timer;
     };
     arm(firstMs);
+    return {
+      rearm(delayMs) {
+        if (stopped) return;
+        if (pending) arm(Math.max(0, delayMs));
+        else requestedDelayMs = Math.max(0, delayMs);
+      },
+      get dueAt() {
+        return dueAt;
+      },
+      get lastEndedAt() {
+        return lastEndedAt;
+      },
+    };
   };
 
   const intervalMs = () => deps.config.cleanupIntervalSeconds * 1000;
-  repeat(options.firstRunDelayMs ?? Math.min(60_000, intervalMs()), intervalMs, async () => {
+  const firstDelayMs = () => options.firstRunDelayMs ?? Math.min(60_000, intervalMs());
+  const cleanup = repeat(firstDelayMs(), intervalMs, async () => {
     const config = deps.config;
     if (config.dbCleanupEnabled) {
       const affected = await runHousekeeping(deps.db, config);
@@ -85,6 +128,17 @@ export function startScheduler(deps: JobDeps, log: JobLogger, options: Scheduler
     }
   });
 
+  const unwatch = deps.watchConfig?.((previous, next) => {
+    const now = Date.now();
+    // A round in flight arms the next one with the new interval when it ends.
+    if (next.cleanupIntervalSeconds !== previous.cleanupIntervalSeconds && cleanup.dueAt !== undefined && cleanup.lastEndedAt !== undefined) {
+      cleanup.rearm(cleanup.lastEndedAt + intervalMs() - now);
+    }
+    // A round in flight may have read the settings before the switch: the next one comes as soon as after a start.
+    const switchedOn = (next.cleanupEnabled && !previous.cleanupEnabled) || (next.dbCleanupEnabled && !previous.dbCleanupEnabled);
+    if (switchedOn && (cleanup.dueAt === undefined || cleanup.dueAt - now > firstDelayMs())) cleanup.rearm(firstDelayMs());
+  });
+
   let lastSpikeLog = 0;
   const spikeMs = options.spikeCheckIntervalMs ?? SPIKE_CHECK_MS;
   repeat(spikeMs, () => spikeMs, async () => {
@@ -98,6 +152,7 @@ export function startScheduler(deps: JobDeps, log: JobLogger, options: Scheduler
   return {
     async stop() {
       stopped = true;
+      unwatch?.();
       controller.abort();
       for (const timer of timers) clearTimeout(timer);
       timers.clear();

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyServerOptions } from 'fastify';
 import pino from 'pino';
 import type { Env } from '../config/load.js';
+import { startScheduler, type JobLogger, type SchedulerOptions } from '../jobs/scheduler.js';
 import { resolveMasterKey, type MasterKey } from '../projects/master-key.js';
 import { ProjectRegistry, type PlatformLog } from '../projects/registry.js';
 import { SettingsService } from '../projects/settings-service.js';
@@ -24,6 +25,11 @@ export interface PlatformOptions {
   /** Where the built console is (default: console/dist of this package). */
   readonly consoleDir?: string;
   readonly loginLimiter?: LoginLimiter;
+}
+
+/** A logger that labels a project's lines (Fastify's and pino's fit). */
+export interface ProjectJobLogger {
+  child(bindings: { project: string }): JobLogger;
 }
 
 export const defaultConsoleDir = (): string => fileURLToPath(new URL('../../console/dist/', import.meta.url));
@@ -58,6 +64,31 @@ export class Platform {
       await registry.close();
       throw error;
     }
+  }
+
+  /**
+   * Schedules the background jobs (cleanup, housekeeping, spike check: docs/operations.md) of every
+   * project this process serves, each on its own database and live settings, its log lines labelled
+   * with its ref: the default project and the open ones now, and any project opened later (created in
+   * the console, or opened on its first request).
+   */
+  scheduleJobs(log: ProjectJobLogger, options: SchedulerOptions = {}): void {
+    this.registry.attach((project) => {
+      const { deps, live } = project;
+      const jobDeps = {
+        db: project.db,
+        get config() {
+          return deps.config;
+        },
+        watchConfig: live.onApply,
+      };
+      return startScheduler(jobDeps, log.child({ project: project.record.ref }), options);
+    });
+  }
+
+  /** Stops every project's jobs after their current batch; none start after this. */
+  stopJobs(): Promise<void> {
+    return this.registry.detach();
   }
 
   get consoleEnabled(): boolean {

@@ -14,10 +14,14 @@ import { isServerSetting } from './catalog.js';
 /** How long a replaced rate limiter or mailer stays open for requests already holding it. */
 const RETIRE_AFTER_MS = 30_000;
 
+export type ConfigListener = (previous: Config, next: Config) => void;
+
 export interface LiveDeps {
   readonly deps: AuthDeps;
   /** Puts `next` in force; server-wide values (keys, database, listener) keep their opening values. */
   apply(next: Config): Promise<void>;
+  /** Calls `listener` after each apply() with the settings before and after; returns the unsubscribe. */
+  onApply(listener: ConfigListener): () => void;
   /** Closes the limiters and mailers (current and retired); not the database. */
   close(): Promise<void>;
 }
@@ -45,6 +49,7 @@ export function makeLive(opened: AuthDeps): LiveDeps {
     }, RETIRE_AFTER_MS).unref();
   };
   let applying: Promise<void> = Promise.resolve();
+  const listeners = new Set<ConfigListener>();
 
   const deps: AuthDeps = {
     db: opened.db,
@@ -80,6 +85,13 @@ export function makeLive(opened: AuthDeps): LiveDeps {
       state.mailer = mailer;
     }
     state.config = next;
+    for (const listener of listeners) {
+      try {
+        listener(previous, next);
+      } catch {
+        // A listener's failure is its own; the settings are in force either way.
+      }
+    }
   };
 
   return {
@@ -89,8 +101,13 @@ export function makeLive(opened: AuthDeps): LiveDeps {
       applying = run.catch(() => {});
       return run;
     },
+    onApply(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     async close() {
       await applying;
+      listeners.clear();
       const components = [...retired, state.rateLimits, state.mailer];
       retired.clear();
       await Promise.all(components.map((component) => Promise.resolve(component.close()).catch(() => {})));

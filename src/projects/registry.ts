@@ -37,6 +37,13 @@ export type { PlatformLog, ProjectRecord, ServedProject } from './types.js';
 
 export const DEFAULT_REF = 'default';
 
+/** Something that runs alongside a served project (its background jobs), stopped before the project closes. */
+export interface ProjectCompanion {
+  stop(): Promise<void>;
+}
+
+export type CompanionStarter = (project: ServedProject) => ProjectCompanion;
+
 export interface RegistryOptions {
   /** The variables the default project was configured with (process environment and .env files). */
   readonly serverEnv: Env;
@@ -59,6 +66,8 @@ export class ProjectRegistry {
   private readonly secrets = new Map<string, ProjectSecrets>();
   private readonly served = new Map<string, Promise<ServedProject>>();
   private readonly reloads = new Map<string, Promise<void>>();
+  private readonly companions = new Map<string, ProjectCompanion>();
+  private companionStarter: CompanionStarter | undefined;
   private defaultServed!: ServedProject;
   private closed = false;
 
@@ -240,9 +249,29 @@ export class ProjectRegistry {
     }));
   }
 
+  /**
+   * Runs `start` for every project served: the default one, those open already, and each one opened
+   * later (created in the console, or opened on its first request). One companion per project.
+   */
+  attach(start: CompanionStarter): void {
+    if (this.closed) return;
+    this.companionStarter = start;
+    this.startCompanion(this.defaultServed);
+    for (const opening of this.served.values()) opening.then((served) => this.startCompanion(served), () => {});
+  }
+
+  /** Stops every companion, and starts no more (shutdown begins with this). */
+  async detach(): Promise<void> {
+    this.companionStarter = undefined;
+    const running = [...this.companions.values()];
+    this.companions.clear();
+    await Promise.all(running.map((companion) => companion.stop().catch(() => {})));
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.detach();
     await Promise.all([...this.reloads.values()]);
     const others = await Promise.all([...this.served.values()].map((opening) => opening.catch(() => undefined)));
     await Promise.all(
@@ -372,6 +401,14 @@ export class ProjectRegistry {
     const live = makeLive(project.deps);
     const app = await buildApp({ deps: live.deps, logger: this.options.logger, project: record.ref });
     await app.ready();
-    return { record, deps: live.deps, app, environment, version, live, db: project.deps.db };
+    const served: ServedProject = { record, deps: live.deps, app, environment, version, live, db: project.deps.db };
+    this.startCompanion(served);
+    return served;
+  }
+
+  private startCompanion(served: ServedProject): void {
+    const start = this.companionStarter;
+    if (!start || this.closed || this.companions.has(served.record.ref)) return;
+    this.companions.set(served.record.ref, start(served));
   }
 }
