@@ -1,5 +1,5 @@
 /**
- * `foyer admin create` (a console administrator) and `foyer project create|list`. They open the control
+ * `foyer admin create` (a console administrator) and `foyer project create|delete|list`. They open the control
  * database (the default project's): in embedded mode stop `foyer start` first (one process per data
  * directory); with PostgreSQL a running Foyer picks a new project up at once (NOTIFY).
  */
@@ -84,6 +84,23 @@ export function registerPlatformCommands(program: Command, config: () => Config,
             [`Project ${record.ref} (${record.name}) created`, `  API URL:          <Foyer URL>/p/${record.ref}`,
               `  anon key:         ${record.apiKeys?.anonKey}`, `  service_role key: ${record.apiKeys?.serviceRoleKey}`, ''].join('\n'),
           );
+        } catch (error) {
+          throw new Error(describe(error));
+        }
+      });
+    });
+  project
+    .command('delete')
+    .description('delete a project: an embedded database is removed, a PostgreSQL database is kept and released')
+    .argument('<ref>', 'the project’s ref (foyer project list)')
+    .requiredOption('--confirm <ref>', 'the same ref again: a deletion is never a slip')
+    .action(async (ref: string, options: { confirm: string }) => {
+      if (options.confirm !== ref) throw new Error(`--confirm must repeat the ref (${ref}) to delete the project`);
+      await withPlatform(config(), rawEnv(), async (platform) => {
+        try {
+          const deleted = await platform.registry.delete(ref);
+          const database = deleted.databaseRemoved ? 'its embedded database was removed' : 'its PostgreSQL database was kept, with its data, and released';
+          process.stdout.write(`Project ${ref} deleted; ${database}\n`);
         } catch (error) {
           throw new Error(describe(error));
         }

@@ -15,6 +15,8 @@ export class PlatformError extends Error {
 
 export const invalid = (message: string) => new PlatformError(422, 'validation_failed', message);
 export const projectNotFound = (ref: string) => new PlatformError(404, 'project_not_found', `No project with ref ${JSON.stringify(ref)}`);
+export const defaultProjectProtected = () =>
+  new PlatformError(409, 'default_project', 'The default project cannot be deleted: it is configured by the environment and holds the control database');
 export const masterKeyRequired = (what: string) =>
   new PlatformError(
     503,

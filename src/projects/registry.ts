@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import type { FastifyServerOptions } from 'fastify';
 import { buildApp } from '../app.js';
 import { ConfigError, type Config, type Env } from '../config/load.js';
-import { invalid, masterKeyRequired, PlatformError, projectNotFound } from '../platform/errors.js';
+import { defaultProjectProtected, invalid, masterKeyRequired, PlatformError, projectNotFound } from '../platform/errors.js';
 import { openProject, type Project } from '../runtime.js';
 import { deriveApiKeys, type ApiKeys } from '../security/api-keys.js';
 import { randomSecret } from '../security/crypto.js';
@@ -20,6 +20,7 @@ import type { Db } from '../store/db.js';
 import {
   claimDatabase,
   currentSettings,
+  deleteProjectRow,
   currentVersions,
   ensureDefaultProject,
   insertProject,
@@ -36,6 +37,16 @@ import type { PlatformLog, ProjectRecord, ServedProject } from './types.js';
 export type { PlatformLog, ProjectRecord, ServedProject } from './types.js';
 
 export const DEFAULT_REF = 'default';
+
+/** How long a deletion waits for the requests a project is answering before it closes the project. */
+const DRAIN_MS = 10_000;
+
+export interface DeletedProject {
+  readonly ref: string;
+  readonly dbKind: 'embedded' | 'postgres';
+  /** Whether its data went with it: an embedded database's directory is removed, a PostgreSQL database is kept. */
+  readonly databaseRemoved: boolean;
+}
 
 /** Something that runs alongside a served project (its background jobs), stopped before the project closes. */
 export interface ProjectCompanion {
@@ -211,13 +222,38 @@ export class ProjectRegistry {
     this.require(ref).name = name;
   }
 
-  /** Re-reads the projects table: projects another process created, new names. */
+  /**
+   * Deletes a project other than the default one: its row and settings history (control database), its
+   * background jobs, and its app once the requests it is answering end (at most DRAIN_MS). An embedded
+   * database is removed with its directory. A PostgreSQL database is the operator's: it keeps its data,
+   * and is released, so it can be served as a project again. Other processes forget the project on the
+   * notification.
+   */
+  async delete(ref: string): Promise<DeletedProject> {
+    if (ref === DEFAULT_REF) throw defaultProjectProtected();
+    const record = this.require(ref);
+    await this.control.transaction(async (tx) => {
+      if (!(await deleteProjectRow(tx, ref))) throw projectNotFound(ref);
+      await notifyPlatform(tx, { type: 'project', ref });
+    });
+    await this.forget(ref, { release: true });
+    const databaseRemoved = record.dbKind === 'embedded';
+    if (databaseRemoved) this.removeEmbeddedDir(ref, 'embedded');
+    return { ref, dbKind: record.dbKind, databaseRemoved };
+  }
+
+  /** Re-reads the projects table: projects another process created or deleted, new names. */
   async refreshProjects(): Promise<void> {
-    for (const row of await listProjectRows(this.control)) {
+    const rows = await listProjectRows(this.control);
+    for (const row of rows) {
       const known = this.records.get(row.ref);
       if (known) known.name = row.name;
       else if (row.ref !== DEFAULT_REF) await this.addRecord(row);
     }
+    const listed = new Set(rows.map((row) => row.ref));
+    const gone = [...this.records.keys()].filter((ref) => ref !== DEFAULT_REF && !listed.has(ref));
+    // The deleting process released the database and removed what was to be removed.
+    await Promise.all(gone.map((ref) => this.forget(ref, { release: false })));
   }
 
   /** Puts the newest stored settings of `ref` in force in this process (when it is open here). */
@@ -287,6 +323,28 @@ export class ProjectRegistry {
     await this.defaultServed.live.close();
   }
 
+  /** Stops serving `ref` in this process: new requests find no project, those in flight finish first. */
+  private async forget(ref: string, options: { release: boolean }): Promise<void> {
+    if (!this.records.delete(ref)) return;
+    this.secrets.delete(ref);
+    const opening = this.served.get(ref);
+    this.served.delete(ref);
+    const companion = this.companions.get(ref);
+    this.companions.delete(ref);
+    await companion?.stop().catch(() => {});
+    const served = await opening?.catch(() => undefined);
+    if (!served) return;
+    const deadline = Date.now() + DRAIN_MS;
+    while (served.activeRequests > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    await this.reloads.get(ref);
+    this.reloads.delete(ref);
+    if (options.release) await releaseDatabase(served.db, ref).catch((error: unknown) => this.log.warn(`project ${ref}: its database could not be released: ${(error as Error).message}`));
+    await served.app.close().catch(() => {});
+    await served.live.close();
+    await served.db.close().catch(() => {});
+    this.log.info(`project ${ref} is no longer served`);
+  }
+
   private async reloadNow(ref: string): Promise<void> {
     const opening = ref === DEFAULT_REF ? Promise.resolve(this.defaultServed) : this.served.get(ref);
     const served = await opening?.catch(() => undefined);
@@ -329,7 +387,7 @@ export class ProjectRegistry {
       }
     }
     const app = await buildApp({ deps: live.deps, logger: this.options.logger, project: DEFAULT_REF });
-    this.defaultServed = { record, deps: live.deps, app, environment, version, live, db };
+    this.defaultServed = { record, deps: live.deps, app, environment, version, live, db, activeRequests: 0 };
     for (const row of rows) if (row.ref !== DEFAULT_REF) await this.addRecord(row);
   }
 
@@ -401,7 +459,7 @@ export class ProjectRegistry {
     const live = makeLive(project.deps);
     const app = await buildApp({ deps: live.deps, logger: this.options.logger, project: record.ref });
     await app.ready();
-    const served: ServedProject = { record, deps: live.deps, app, environment, version, live, db: project.deps.db };
+    const served: ServedProject = { record, deps: live.deps, app, environment, version, live, db: project.deps.db, activeRequests: 0 };
     this.startCompanion(served);
     return served;
   }

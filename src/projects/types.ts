@@ -24,6 +24,8 @@ export interface ServedProject {
   readonly environment: ProjectEnvironment;
   /** The settings version in force. */
   version: number;
+  /** Requests its app is answering now (counted by the front server), so a deletion can wait for them. */
+  activeRequests: number;
   readonly live: LiveDeps;
   readonly db: Db;
 }

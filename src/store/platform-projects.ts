@@ -61,6 +61,12 @@ export async function insertProject(db: Queryable, row: Omit<ProjectRow, 'create
   return inserted;
 }
 
+/** Deletes a project's row (its settings history follows, on delete cascade); false when there was none. */
+export async function deleteProjectRow(tx: Queryable, ref: string): Promise<boolean> {
+  const rows = await tx.query<{ ref: string }>(`delete from foyer.projects where ref = $1 and ref <> 'default' returning ref`, [ref]);
+  return rows.length === 1;
+}
+
 export async function listProjectRows(db: Queryable): Promise<ProjectRow[]> {
   return db.query<ProjectRow>(`select ${projectColumns} from foyer.projects order by ref = 'default' desc, created_at, ref`);
 }

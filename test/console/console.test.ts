@@ -8,7 +8,8 @@
  *  - CAPTCHA against a local siteverify server ("Test secret", then captcha_failed without a token);
  *  - the anonymous rate limit → 429 after it; revert to an earlier version lifts it;
  *  - the dashboard shows the counts the database holds after N anonymous and M converted users;
- *  - users, cleanup, RLS audit, outbox, audit log, history and diff pages render; phone, dark, keyboard.
+ *  - users, cleanup, RLS audit, outbox, audit log, history and diff pages render; phone, dark, keyboard;
+ *  - a third project is deleted once its ref is typed, and its API answers 404 at once.
  * Screenshots of every page: test-artifacts/console/*.png. */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -357,11 +358,35 @@ describe('the console in a real browser', { skip: existsSync(CHROMIUM) ? false :
     assert.match(audit, /user_deleted/);
   });
 
+  step('deletes a project once its ref is typed: gone from the list, its API answers 404 project_not_found', async () => {
+    await page.goto(consoleUrl(server.url, '#/'));
+    await page.getByLabel('Project name').fill('Throwaway');
+    await page.getByRole('button', { name: 'Create project' }).click();
+    await page.getByRole('heading', { name: 'Endpoints' }).waitFor({ timeout: 120_000 });
+    const ref = decodeURIComponent(/#\/projects\/([^/]+)/.exec(page.url())?.[1] ?? '');
+    const apiUrl = (await page.getByTestId('api-url').getAttribute('data-value')) ?? '';
+    assert.equal((await fetch(`${apiUrl}/auth/v1/health`)).status, 200);
+    const confirm = page.getByLabel(/Type the ref/);
+    const button = page.getByRole('button', { name: 'Delete project' });
+    assert.equal(await button.isDisabled(), true, 'nothing typed yet');
+    await confirm.fill(ref.slice(0, 8));
+    assert.equal(await button.isDisabled(), true, 'a prefix of the ref is not enough');
+    await confirm.fill(ref);
+    await screenshot(page, '17b-delete-project', { at: page.locator('.danger-zone') });
+    await button.click();
+    await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
+    await page.getByRole('link', { name: 'Second app' }).first().waitFor();
+    await page.waitForFunction(() => !document.body.innerText.includes('Throwaway'));
+    const health = await fetch(`${apiUrl}/auth/v1/health`);
+    assert.equal(health.status, 404);
+    assert.equal(((await health.json()) as { code: string }).code, 'project_not_found');
+  });
+
   step("records every console mutation in the default project's audit log", async () => {
     const defaultRef = await defaultProjectRef(page);
     await openSection(page, server.url, defaultRef, 'audit');
     const table = await page.getByTestId('audit-table').innerText();
-    for (const action of ['console_admin_created', 'console_login', 'project_created', 'settings_changed', 'settings_reverted', 'settings_copied', 'captcha_secret_tested']) {
+    for (const action of ['console_admin_created', 'console_login', 'project_created', 'project_deleted', 'settings_changed', 'settings_reverted', 'settings_copied', 'captcha_secret_tested']) {
       assert.match(table, new RegExp(action), `${action} is in the audit log`);
     }
     assert.match(table, new RegExp(ADMIN.email), 'with the administrator as actor');

@@ -1,11 +1,11 @@
 /**
  * `foyer admin create` and `foyer project create|list` on an embedded data directory, then `foyer start`
  * on it: no setup link once an administrator exists, the CLI-made project served, its settings kept
- * across a restart.
+ * across a restart; then `foyer project delete`.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -97,5 +97,25 @@ describe('foyer admin / project commands', () => {
     assert.equal(refused.error?.code, 'anonymous_provider_disabled');
     const fine = await makeClient(server.url, server.anonKey).auth.signInAnonymously();
     assert.equal(fine.error, null);
+  });
+
+  it('deletes a project: the ref must be repeated; then it is neither listed, nor its directory kept, nor served', async () => {
+    await server?.stop();
+    server = undefined;
+    const unconfirmed = await foyer(['project', 'delete', ref, '--confirm', 'someotherref'], env);
+    assert.notEqual(unconfirmed.code, 0);
+    assert.match(unconfirmed.output, /--confirm must repeat the ref/);
+    assert.equal(existsSync(join(dataDir, 'projects', ref)), true);
+    const refusedDefault = await foyer(['project', 'delete', 'default', '--confirm', 'default'], env);
+    assert.notEqual(refusedDefault.code, 0);
+    assert.match(refusedDefault.output, /default project cannot be deleted/);
+    const deleted = await foyer(['project', 'delete', ref, '--confirm', ref], env);
+    assert.equal(deleted.code, 0, deleted.output);
+    assert.match(deleted.output, new RegExp(`Project ${ref} deleted; its embedded database was removed`));
+    assert.equal(existsSync(join(dataDir, 'projects', ref)), false);
+    const listed = await foyer(['project', 'list'], env);
+    assert.doesNotMatch(listed.output, new RegExp(ref));
+    server = await startServer(env);
+    assert.equal((await fetch(`${server.url}/p/${ref}/auth/v1/health`)).status, 404);
   });
 });

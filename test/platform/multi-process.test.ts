@@ -1,6 +1,7 @@
 /**
  * Two `foyer start` processes on one PostgreSQL database: a setting changed through one is in force on
- * the other within a second (LISTEN/NOTIFY), and a project created on one is served by the other.
+ * the other within a second (LISTEN/NOTIFY), and a project created on one is served by the other, and
+ * no longer once deleted.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -109,5 +110,16 @@ describe('two Foyer processes on one PostgreSQL database', { skip: postgresUrl ?
     assert.equal(inProject.error?.code, 'anonymous_provider_disabled');
     const versions = (await consoleCall(b, session, 'GET', `/projects/${project.ref}/settings/versions`)).versions as { version: number }[];
     assert.deepEqual(versions.map((v) => v.version), [2, 1]);
+  });
+
+  it('a project deleted through one process is no longer served by the other, and its database can be a project again', async () => {
+    const { projects } = (await consoleCall(a, session, 'GET', '/projects')) as { projects: { ref: string; name: string }[] };
+    const shared = projects.find((project) => project.name === 'Shared')!;
+    const deleted = await consoleCall(b, session, 'DELETE', `/projects/${shared.ref}`, { confirm: shared.ref });
+    assert.deepEqual(deleted, { deleted: shared.ref, database: { kind: 'postgres', removed: false } });
+    await timeUntil(async () => (await fetch(`${a.url}/p/${shared.ref}/auth/v1/health`)).status === 404, 1000, 'the project gone at A');
+    const again = (await consoleCall(a, session, 'POST', '/projects', { name: 'Shared again', database_url: projectDb.url })) as { ref: string };
+    assert.notEqual(again.ref, shared.ref);
+    await timeUntil(async () => (await fetch(`${b.url}/p/${again.ref}/auth/v1/health`)).status === 200, 5000, 'the new project at B');
   });
 });

@@ -1,7 +1,8 @@
-/** A project's endpoints, keys and a copy-paste createClient snippet. */
+/** A project's endpoints, keys, a copy-paste createClient snippet, and its deletion. */
 import { CodeBlock, CopyField } from '../components/CopyField';
 import { dateTime } from '../format';
 import type { Project } from '../types';
+import { DeleteProject } from './DeleteProject';
 
 export function browserSnippet(project: Project): string {
   return `import { createClient } from '@supabase/supabase-js'
@@ -26,7 +27,7 @@ const supabase = createClient(
 )`;
 }
 
-export function ProjectOverview({ project }: { project: Project }) {
+export function ProjectOverview({ project, onDeleted }: { project: Project; onDeleted: () => void }) {
   return (
     <>
       <h1>
@@ -66,6 +67,7 @@ export function ProjectOverview({ project }: { project: Project }) {
           global WebSocket, and creating the client without it throws.
         </p>
       </section>
+      {project.is_default ? null : <DeleteProject project={project} onDeleted={onDeleted} />}
     </>
   );
 }

@@ -2,7 +2,7 @@
 import { get, projectPath } from '../api';
 import { ErrorNotice, Loading } from '../components/Notice';
 import { useLoad, type Loaded } from '../hooks';
-import type { ProjectSection } from '../router';
+import { href, navigate, type ProjectSection } from '../router';
 import type { Project } from '../types';
 import { AuditLogPage } from './AuditLog';
 import { CaptchaPage } from './Captcha';
@@ -15,10 +15,18 @@ import { SettingsPage } from './Settings';
 import { UserDetailPage } from './UserDetail';
 import { UsersPage } from './Users';
 
-function Section({ project, projects, section, id }: { project: Project; projects: readonly Project[]; section: ProjectSection; id?: string }) {
+interface SectionProps {
+  project: Project;
+  projects: readonly Project[];
+  section: ProjectSection;
+  id?: string;
+  onDeleted: () => void;
+}
+
+function Section({ project, projects, section, id, onDeleted }: SectionProps) {
   switch (section) {
     case 'overview':
-      return <ProjectOverview project={project} />;
+      return <ProjectOverview project={project} onDeleted={onDeleted} />;
     case 'settings':
       return <SettingsPage project={project} projects={projects} />;
     case 'captcha':
@@ -45,7 +53,14 @@ export function ProjectPage({ route, projects }: { route: { ref: string; section
     [route.ref, listed, projects.data === undefined],
   );
   const project = listed ?? fetched.data;
-  if (project) return <Section key={project.ref} project={project} projects={projects.data ?? []} section={route.section} id={route.id} />;
+  const onDeleted = () => {
+    projects.set((projects.data ?? []).filter((p) => p.ref !== route.ref));
+    projects.reload();
+    navigate(href({ page: 'projects' }));
+  };
+  if (project) {
+    return <Section key={project.ref} project={project} projects={projects.data ?? []} section={route.section} id={route.id} onDeleted={onDeleted} />;
+  }
   if (fetched.error) return <ErrorNotice error={fetched.error} />;
   if (fetched.loading || projects.data === undefined) return <Loading />;
   return (

@@ -5,13 +5,13 @@
  * before their body is read, so the project app streams and parses it as if it had been addressed
  * directly (headers, client address and the response stream are the connection's own).
  */
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import cookie from '@fastify/cookie';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { FoyerError } from '../../errors.js';
-import { PlatformError } from '../../platform/errors.js';
+import { PlatformError, projectNotFound } from '../../platform/errors.js';
 import type { Platform } from '../../platform/platform.js';
-import { DEFAULT_REF } from '../../projects/registry.js';
+import { DEFAULT_REF, type ServedProject } from '../../projects/registry.js';
 import { consoleStatic } from './console-static.js';
 import { consoleSessionRoutes } from './routes-console.js';
 import { projectRoutes } from './routes-projects.js';
@@ -59,6 +59,19 @@ function projectTarget(platform: Platform, request: IncomingMessage): { ref: str
 const frontServes = (platform: Platform, request: IncomingMessage): boolean =>
   projectTarget(platform, request) !== undefined || (platform.consoleEnabled && PLATFORM_PATH.test(request.url ?? '/'));
 
+/** Counts the request among those the project is answering until its response ends or its connection closes. */
+function countActive(served: ServedProject, response: ServerResponse): void {
+  served.activeRequests += 1;
+  let counted = true;
+  const done = () => {
+    if (!counted) return;
+    counted = false;
+    served.activeRequests -= 1;
+  };
+  response.once('finish', done);
+  response.once('close', done);
+}
+
 export async function buildFront(platform: Platform, options: { logger?: FastifyServerOptions['logger'] } = {}): Promise<FastifyInstance> {
   const defaultApp = platform.registry.default.app;
   const front = Fastify({
@@ -101,13 +114,18 @@ export async function buildFront(platform: Platform, options: { logger?: Fastify
       if (!registry.get(target.ref)) {
         return reply.code(404).header('x-sb-error-code', 'project_not_found').send({ code: 'project_not_found', message: `No project with ref ${target.ref}` });
       }
+      let served: ServedProject;
       try {
-        app = (await registry.serve(target.ref)).app;
+        served = await registry.serve(target.ref);
       } catch (error) {
         const failure = error instanceof PlatformError ? error : new PlatformError(503, 'project_unavailable', `Project ${target.ref} cannot be served`);
         if (!(error instanceof PlatformError)) request.log.error({ err: error, ref: target.ref }, 'project could not be opened');
         return sendPlatformError(reply, failure);
       }
+      // Deleted while it was being opened: its app is closing.
+      if (!registry.get(target.ref)) return sendPlatformError(reply, projectNotFound(target.ref));
+      app = served.app;
+      countActive(served, reply.raw);
     }
     if (target) request.raw.url = target.url;
     reply.hijack();

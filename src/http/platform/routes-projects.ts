@@ -1,10 +1,10 @@
 /**
- * Projects: list, create, show, rename; the CAPTCHA secret test; and the admin API of a project
+ * Projects: list, create, show, rename, delete; the CAPTCHA secret test; and the admin API of a project
  * (/auth/v1/admin/*) reached with its service_role key, so the console never holds that key itself.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { testCaptchaSecret } from '../../platform/captcha-test.js';
-import { invalid } from '../../platform/errors.js';
+import { defaultProjectProtected, invalid } from '../../platform/errors.js';
 import type { Platform } from '../../platform/platform.js';
 import { MASK } from '../../projects/catalog.js';
 import type { ProjectRecord } from '../../projects/registry.js';
@@ -84,6 +84,22 @@ export function projectRoutes(app: FastifyInstance, platform: Platform): void {
     await registry.rename(request.params.ref, name);
     await platform.audit(sessionOf(request).admin, 'project_renamed', { project_ref: request.params.ref, name }, clientMeta(platform, request).ip);
     return projectView(platform, request, registry.require(request.params.ref));
+  });
+
+  app.delete<RefParams>('/projects/:ref', async (request) => {
+    const { ref } = request.params;
+    const record = registry.require(ref);
+    if (record.isDefault) throw defaultProjectProtected();
+    // The API asks for the ref, as the console asks a person to type it: a deletion is never a slip.
+    if (objectBody(request.body).confirm !== ref) throw invalid(`confirm must be the project's ref (${JSON.stringify(ref)}) to delete it`);
+    const deleted = await registry.delete(ref);
+    await platform.audit(
+      sessionOf(request).admin,
+      'project_deleted',
+      { project_ref: ref, name: record.name, database: deleted.dbKind, database_removed: deleted.databaseRemoved },
+      clientMeta(platform, request).ip,
+    );
+    return { deleted: ref, database: { kind: deleted.dbKind, removed: deleted.databaseRemoved } };
   });
 
   app.post<RefParams>('/projects/:ref/captcha/test', async (request) => {
