@@ -12,10 +12,10 @@ import { buildApp } from '../app.js';
 import { ConfigError, type Config, type Env } from '../config/load.js';
 import { defaultProjectProtected, invalid, masterKeyRequired, PlatformError, projectNotFound } from '../platform/errors.js';
 import { openProject, type Project } from '../runtime.js';
-import { deriveApiKeys, type ApiKeys } from '../security/api-keys.js';
+import { deriveApiKeys } from '../security/api-keys.js';
 import { randomSecret } from '../security/crypto.js';
 import { createKeyring } from '../security/jwt.js';
-import { isSealed, type SecretBox } from '../security/secret-box.js';
+import { type SecretBox } from '../security/secret-box.js';
 import type { Db } from '../store/db.js';
 import {
   claimDatabase,
@@ -31,10 +31,14 @@ import {
   type StoredOverrides,
 } from '../store/platform-projects.js';
 import { effectiveConfig, pinnedBy, projectEnvironment, type ProjectEnvironment, type ProjectSecrets } from './effective.js';
+import { Companions, type CompanionStarter } from './companions.js';
 import { makeLive } from './live.js';
+import { openOverrides, openProjectSecrets, sealProjectSecrets } from './sealed.js';
+import { closeServed, drained } from './served.js';
 import type { PlatformLog, ProjectRecord, ServedProject } from './types.js';
 
 export type { PlatformLog, ProjectRecord, ServedProject } from './types.js';
+export type { CompanionStarter, ProjectCompanion } from './companions.js';
 
 export const DEFAULT_REF = 'default';
 
@@ -48,13 +52,6 @@ export interface DeletedProject {
   readonly databaseRemoved: boolean;
 }
 
-/** Something that runs alongside a served project (its background jobs), stopped before the project closes. */
-export interface ProjectCompanion {
-  stop(): Promise<void>;
-}
-
-export type CompanionStarter = (project: ServedProject) => ProjectCompanion;
-
 export interface RegistryOptions {
   /** The variables the default project was configured with (process environment and .env files). */
   readonly serverEnv: Env;
@@ -66,8 +63,7 @@ export interface RegistryOptions {
 
 const REF_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 export const newRef = (): string => Array.from({ length: 20 }, () => REF_ALPHABET[randomInt(REF_ALPHABET.length)]).join('');
-export const overrideContext = (ref: string, name: string) => `settings:${ref}:${name}`;
-const secretContext = (ref: string, column: string) => `project:${ref}:${column}`;
+export { overrideContext } from './sealed.js';
 
 export class ProjectRegistry {
   readonly control: Db;
@@ -77,8 +73,9 @@ export class ProjectRegistry {
   private readonly secrets = new Map<string, ProjectSecrets>();
   private readonly served = new Map<string, Promise<ServedProject>>();
   private readonly reloads = new Map<string, Promise<void>>();
-  private readonly companions = new Map<string, ProjectCompanion>();
-  private companionStarter: CompanionStarter | undefined;
+  private readonly companions = new Companions();
+  /** Projects this process is deleting: the notification of its own deletion must not forget them first. */
+  private readonly deleting = new Set<string>();
   private defaultServed!: ServedProject;
   private closed = false;
 
@@ -141,20 +138,7 @@ export class ProjectRegistry {
 
   /** Stored overrides with secret values opened (one that does not open is left out, with a warning). */
   openOverrides(ref: string, stored: StoredOverrides): Record<string, string> {
-    const plain: Record<string, string> = {};
-    for (const [name, value] of Object.entries(stored)) {
-      if (!isSealed(value)) {
-        plain[name] = value;
-        continue;
-      }
-      try {
-        if (!this.box) throw new Error('FOYER_MASTER_KEY is not set');
-        plain[name] = this.box.open(value, overrideContext(ref, name));
-      } catch (error) {
-        this.log.warn(`project ${ref}: the stored value of ${name} cannot be opened (${(error as Error).message}); it is ignored`);
-      }
-    }
-    return plain;
+    return openOverrides(this.box, ref, stored, (message) => this.log.warn(message));
   }
 
   async create(input: { name: string; databaseUrl: string | undefined }): Promise<ProjectRecord> {
@@ -193,8 +177,7 @@ export class ProjectRegistry {
           ref,
           name: input.name,
           db_kind: kind,
-          database_url_sealed: databaseUrl ? this.box!.seal(databaseUrl, secretContext(ref, 'database_url')) : null,
-          jwt_secret_sealed: this.box!.seal(secrets.jwtSecret, secretContext(ref, 'jwt_secret')),
+          ...sealProjectSecrets(this.box!, ref, secrets),
         });
         await notifyPlatform(tx, { type: 'project', ref });
         return inserted;
@@ -232,11 +215,17 @@ export class ProjectRegistry {
   async delete(ref: string): Promise<DeletedProject> {
     if (ref === DEFAULT_REF) throw defaultProjectProtected();
     const record = this.require(ref);
-    await this.control.transaction(async (tx) => {
-      if (!(await deleteProjectRow(tx, ref))) throw projectNotFound(ref);
-      await notifyPlatform(tx, { type: 'project', ref });
-    });
-    await this.forget(ref, { release: true });
+    if (this.deleting.has(ref)) throw projectNotFound(ref);
+    this.deleting.add(ref);
+    try {
+      await this.control.transaction(async (tx) => {
+        if (!(await deleteProjectRow(tx, ref))) throw projectNotFound(ref);
+        await notifyPlatform(tx, { type: 'project', ref });
+      });
+      await this.forget(ref, { release: true });
+    } finally {
+      this.deleting.delete(ref);
+    }
     const databaseRemoved = record.dbKind === 'embedded';
     if (databaseRemoved) this.removeEmbeddedDir(ref, 'embedded');
     return { ref, dbKind: record.dbKind, databaseRemoved };
@@ -251,7 +240,7 @@ export class ProjectRegistry {
       else if (row.ref !== DEFAULT_REF) await this.addRecord(row);
     }
     const listed = new Set(rows.map((row) => row.ref));
-    const gone = [...this.records.keys()].filter((ref) => ref !== DEFAULT_REF && !listed.has(ref));
+    const gone = [...this.records.keys()].filter((ref) => ref !== DEFAULT_REF && !listed.has(ref) && !this.deleting.has(ref));
     // The deleting process released the database and removed what was to be removed.
     await Promise.all(gone.map((ref) => this.forget(ref, { release: false })));
   }
@@ -291,36 +280,24 @@ export class ProjectRegistry {
    */
   attach(start: CompanionStarter): void {
     if (this.closed) return;
-    this.companionStarter = start;
-    this.startCompanion(this.defaultServed);
-    for (const opening of this.served.values()) opening.then((served) => this.startCompanion(served), () => {});
+    this.companions.attach(start, [this.defaultServed]);
+    for (const opening of this.served.values()) opening.then((served) => this.companions.serving(served), () => {});
   }
 
   /** Stops every companion, and starts no more (shutdown begins with this). */
-  async detach(): Promise<void> {
-    this.companionStarter = undefined;
-    const running = [...this.companions.values()];
-    this.companions.clear();
-    await Promise.all(running.map((companion) => companion.stop().catch(() => {})));
+  detach(): Promise<void> {
+    return this.companions.detach();
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.detach();
+    await this.companions.detach({ end: true });
     await Promise.all([...this.reloads.values()]);
     const others = await Promise.all([...this.served.values()].map((opening) => opening.catch(() => undefined)));
-    await Promise.all(
-      others.map(async (served) => {
-        if (!served) return;
-        await served.app.close().catch(() => {});
-        await served.live.close();
-        await served.db.close().catch(() => {});
-      }),
-    );
+    await Promise.all(others.map((served) => served && closeServed(served, { database: true })));
     // The default project's database belongs to whoever opened it (`foyer start`).
-    await this.defaultServed.app.close().catch(() => {});
-    await this.defaultServed.live.close();
+    await closeServed(this.defaultServed, { database: false });
   }
 
   /** Stops serving `ref` in this process: new requests find no project, those in flight finish first. */
@@ -329,19 +306,14 @@ export class ProjectRegistry {
     this.secrets.delete(ref);
     const opening = this.served.get(ref);
     this.served.delete(ref);
-    const companion = this.companions.get(ref);
-    this.companions.delete(ref);
-    await companion?.stop().catch(() => {});
+    await this.companions.stop(ref);
     const served = await opening?.catch(() => undefined);
     if (!served) return;
-    const deadline = Date.now() + DRAIN_MS;
-    while (served.activeRequests > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    await drained(served, DRAIN_MS);
     await this.reloads.get(ref);
     this.reloads.delete(ref);
     if (options.release) await releaseDatabase(served.db, ref).catch((error: unknown) => this.log.warn(`project ${ref}: its database could not be released: ${(error as Error).message}`));
-    await served.app.close().catch(() => {});
-    await served.live.close();
-    await served.db.close().catch(() => {});
+    await closeServed(served, { database: true });
     this.log.info(`project ${ref} is no longer served`);
   }
 
@@ -395,11 +367,7 @@ export class ProjectRegistry {
     let secrets: ProjectSecrets | undefined;
     let problem: string | undefined;
     try {
-      if (!this.box) throw new Error('FOYER_MASTER_KEY is not set');
-      secrets = {
-        jwtSecret: this.box.open(row.jwt_secret_sealed ?? '', secretContext(row.ref, 'jwt_secret')),
-        databaseUrl: row.database_url_sealed ? this.box.open(row.database_url_sealed, secretContext(row.ref, 'database_url')) : undefined,
-      };
+      secrets = openProjectSecrets(this.box, row);
     } catch (error) {
       problem = `its secrets cannot be opened: ${(error as Error).message}`;
       this.log.error(`project ${row.ref} is not served: ${problem}`);
@@ -460,13 +428,7 @@ export class ProjectRegistry {
     const app = await buildApp({ deps: live.deps, logger: this.options.logger, project: record.ref });
     await app.ready();
     const served: ServedProject = { record, deps: live.deps, app, environment, version, live, db: project.deps.db, activeRequests: 0 };
-    this.startCompanion(served);
+    if (!this.closed) this.companions.serving(served);
     return served;
-  }
-
-  private startCompanion(served: ServedProject): void {
-    const start = this.companionStarter;
-    if (!start || this.closed || this.companions.has(served.record.ref)) return;
-    this.companions.set(served.record.ref, start(served));
   }
 }
