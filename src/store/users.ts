@@ -217,6 +217,17 @@ export async function lockUser(db: Queryable, userId: string): Promise<UserRow |
   return rows[0];
 }
 
+/** The user of `email` in `aud` (SSO users aside), locked: GoTrue's lookup by email and audience. */
+export async function lockUserByEmail(db: Queryable, email: string, aud: string): Promise<UserRow | undefined> {
+  const rows = await db.query<UserRow>(
+    `select ${USER_COLUMNS} from auth.users u
+      where ${emailOwnerSql('u', '$1')} and u.aud = $2 and u.is_sso_user = false
+      order by u.created_at limit 1 for update of u`,
+    [email, aud],
+  );
+  return rows[0];
+}
+
 /** app_metadata.provider/providers from the user's identities (provider kept if already set). */
 export async function recomputeProviders(db: Queryable, userId: string): Promise<void> {
   await db.query(

@@ -5,45 +5,10 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { SMTPServer } from 'smtp-server';
 import { engines } from '../helpers/engines.js';
 import { createTestProject, decodeJwt, type TestProject } from '../helpers/project.js';
 import { makeClient } from '../helpers/server.js';
-
-interface ReceivedMail {
-  to: string[];
-  raw: string;
-}
-
-async function startSmtpServer(): Promise<{ port: number; mails: ReceivedMail[]; close: () => Promise<void> }> {
-  const mails: ReceivedMail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      let raw = '';
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => (raw += chunk));
-      stream.on('end', () => {
-        mails.push({ to: session.envelope.rcptTo.map((rcpt) => rcpt.address), raw });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return { port, mails, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
-/** The verification link of a received mail (quoted-printable soft breaks undone). */
-function verifyLinkOf(raw: string): URL {
-  const text = raw.replace(/=\r?\n/g, '').replace(/=3D/g, '=');
-  const match = /https?:\/\/[^\s"<>]+\/verify\?[^\s"<>]+/.exec(text);
-  assert.ok(match, 'the mail carries a verification link');
-  return new URL(match[0].replace(/&amp;/g, '&'));
-}
+import { startSmtpServer, verifyLinkOf, type SmtpServer } from '../helpers/smtp.js';
 
 const cartSql = `
   create table public.cart_items (
@@ -59,7 +24,7 @@ const cartSql = `
 for (const engine of engines) {
   describe(`anonymous → permanent with supabase-js and real mail (${engine})`, () => {
     let t: TestProject;
-    let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
+    let smtp: SmtpServer;
     let url: string;
 
     before(async () => {

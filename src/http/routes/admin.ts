@@ -1,4 +1,4 @@
-/** The admin users API: a JWT whose role is in GOTRUE_JWT_ADMIN_ROLES (the service_role key). */
+/** The admin users API and invitations: a JWT whose role is in GOTRUE_JWT_ADMIN_ROLES (the service_role key). */
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
@@ -13,9 +13,11 @@ import {
 } from '../../auth/admin.js';
 import { authenticateAdmin } from '../../auth/authenticate.js';
 import type { AuthDeps } from '../../auth/deps.js';
+import { inviteUser } from '../../auth/invite.js';
 import { FoyerError } from '../../errors.js';
 import { listOutbox } from '../../store/outbox.js';
 import { requireBody, requireJsonBody } from '../body.js';
+import { requestMeta } from '../request-meta.js';
 import { JsonObject, Maybe, userResponse } from '../schemas.js';
 
 const ListQuery = Type.Object({
@@ -39,6 +41,9 @@ const AdminUserBody = Type.Object({
 type AdminUserBody = Static<typeof AdminUserBody>;
 
 const IdParams = Type.Object({ id: Type.String() });
+
+const InviteBody = Type.Object({ email: Maybe(Type.String()), data: Maybe(JsonObject) });
+type InviteBody = Static<typeof InviteBody>;
 
 const listResponse = {
   type: 'object',
@@ -101,6 +106,17 @@ export function adminRoutes(app: FastifyInstance, deps: AuthDeps): void {
         limit: positiveInt(request.query.limit, 'limit', 50, 500),
       }),
     }),
+  );
+
+  app.post<{ Body: InviteBody; Querystring: { redirect_to?: string } }>(
+    '/invite',
+    { onRequest: requireAdmin, preValidation: requireJsonBody, schema: { body: InviteBody, response: { 200: userResponse } } },
+    async (request) => {
+      const { email, data } = request.body;
+      if (!email) throw new FoyerError('validation_failed', 'An email address is required');
+      const claims = authenticateAdmin(deps, request.headers.authorization);
+      return inviteUser(deps, { email, data: data ?? undefined, redirectTo: request.query.redirect_to, adminId: claims.sub }, requestMeta(request));
+    },
   );
 
   app.post<{ Body: AdminUserBody }>(
