@@ -94,8 +94,15 @@ export interface MailTokenRequest {
   readonly pkce?: PkceChallenge;
 }
 
-/** Issues a mailed token (code + hash, stored as GoTrue stores it), starts its PKCE flow if any, and sends it. */
-export async function issueMailToken(deps: AuthDeps, tx: Queryable, request: MailTokenRequest): Promise<void> {
+export interface MailToken {
+  /** The code a person types. */
+  readonly otp: string;
+  /** What the link carries as `token` (GoTrue's token_hash, with the PKCE prefix when a flow started). */
+  readonly hash: string;
+}
+
+/** Stores a new token (code + hash, as GoTrue stores it) and starts its PKCE flow if any; sends nothing. */
+export async function createMailToken(tx: Queryable, request: Omit<MailTokenRequest, 'kind' | 'redirectTo' | 'newEmail'>): Promise<MailToken> {
   const otp = newOtp();
   const hash = (request.pkce ? PKCE_PREFIX : '') + tokenHash(request.to, otp);
   await saveOneTimeToken(tx, { userId: request.userId, type: request.tokenType, hash, relatesTo: request.to });
@@ -107,6 +114,12 @@ export async function issueMailToken(deps: AuthDeps, tx: Queryable, request: Mai
       authenticationMethod: request.verifyType,
     });
   }
+  return { otp, hash };
+}
+
+/** Issues a mailed token (createMailToken) and sends it. */
+export async function issueMailToken(deps: AuthDeps, tx: Queryable, request: MailTokenRequest): Promise<void> {
+  const { otp, hash } = await createMailToken(tx, request);
   await sendTokenMail(deps, tx, {
     kind: request.kind,
     to: request.to,

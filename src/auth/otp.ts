@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { FoyerError } from '../errors.js';
 import type { Queryable } from '../store/db.js';
-import { findUserForPasswordLogin, findUserIdByPendingEmail, insertUser, lockUser, upsertIdentity, type UserRow } from '../store/users.js';
+import { findUserIdByPendingEmail, insertUser, lockUser, lockUserByEmail, upsertIdentity, type UserRow } from '../store/users.js';
 import type { AuthDeps } from './deps.js';
 import { assertMailFrequency, issueMailToken, type PkceChallenge } from './mail-links.js';
 import { resolveRedirect } from './redirect.js';
@@ -17,10 +17,7 @@ export interface OtpInput {
   readonly pkce?: PkceChallenge;
 }
 
-async function lockedUserByEmail(deps: AuthDeps, tx: Queryable, email: string): Promise<UserRow | undefined> {
-  const found = await findUserForPasswordLogin(tx, { email }, deps.config.jwtAud);
-  return found ? lockUser(tx, found.id) : undefined;
-}
+const lockedUserByEmail = (deps: AuthDeps, tx: Queryable, email: string): Promise<UserRow | undefined> => lockUserByEmail(tx, email, deps.config.jwtAud);
 
 async function sendRecovery(
   deps: AuthDeps,

@@ -56,6 +56,19 @@ export const userResponse = {
   },
 } as const;
 
+/** POST /admin/generate_link: the user with the link, code and hashed token beside it (GoTrue's shape). */
+export const generatedLinkResponse = {
+  type: 'object',
+  properties: {
+    ...userResponse.properties,
+    action_link: { type: 'string' },
+    email_otp: { type: 'string' },
+    hashed_token: { type: 'string' },
+    verification_type: { type: 'string' },
+    redirect_to: { type: 'string' },
+  },
+} as const;
+
 export const sessionResponse = {
   type: 'object',
   properties: {

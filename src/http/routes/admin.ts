@@ -13,12 +13,13 @@ import {
 } from '../../auth/admin.js';
 import { authenticateAdmin } from '../../auth/authenticate.js';
 import type { AuthDeps } from '../../auth/deps.js';
+import { generateLink } from '../../auth/generate-link.js';
 import { inviteUser } from '../../auth/invite.js';
 import { FoyerError } from '../../errors.js';
 import { listOutbox } from '../../store/outbox.js';
 import { requireBody, requireJsonBody } from '../body.js';
 import { requestMeta } from '../request-meta.js';
-import { JsonObject, Maybe, userResponse } from '../schemas.js';
+import { generatedLinkResponse, JsonObject, Maybe, userResponse } from '../schemas.js';
 
 const ListQuery = Type.Object({
   page: Type.Optional(Type.String()),
@@ -44,6 +45,16 @@ const IdParams = Type.Object({ id: Type.String() });
 
 const InviteBody = Type.Object({ email: Maybe(Type.String()), data: Maybe(JsonObject) });
 type InviteBody = Static<typeof InviteBody>;
+
+const GenerateLinkBody = Type.Object({
+  type: Maybe(Type.String()),
+  email: Maybe(Type.String()),
+  new_email: Maybe(Type.String()),
+  password: Maybe(Type.String()),
+  data: Maybe(JsonObject),
+  redirect_to: Maybe(Type.String()),
+});
+type GenerateLinkBody = Static<typeof GenerateLinkBody>;
 
 const listResponse = {
   type: 'object',
@@ -116,6 +127,29 @@ export function adminRoutes(app: FastifyInstance, deps: AuthDeps): void {
       if (!email) throw new FoyerError('validation_failed', 'An email address is required');
       const claims = authenticateAdmin(deps, request.headers.authorization);
       return inviteUser(deps, { email, data: data ?? undefined, redirectTo: request.query.redirect_to, adminId: claims.sub }, requestMeta(request));
+    },
+  );
+
+  app.post<{ Body: GenerateLinkBody; Querystring: { redirect_to?: string } }>(
+    '/admin/generate_link',
+    { onRequest: requireAdmin, preValidation: requireJsonBody, schema: { body: GenerateLinkBody, response: { 200: generatedLinkResponse } } },
+    async (request) => {
+      const body = request.body;
+      if (!body.email) throw new FoyerError('validation_failed', 'An email address is required');
+      const claims = authenticateAdmin(deps, request.headers.authorization);
+      return generateLink(
+        deps,
+        {
+          type: body.type ?? '',
+          email: body.email,
+          newEmail: body.new_email ?? undefined,
+          password: body.password ?? undefined,
+          data: body.data ?? undefined,
+          redirectTo: body.redirect_to ?? request.query.redirect_to,
+          adminId: claims.sub,
+        },
+        requestMeta(request),
+      );
     },
   );
 
