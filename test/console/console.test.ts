@@ -8,7 +8,7 @@
  *  - CAPTCHA against a local siteverify server ("Test secret", then captcha_failed without a token);
  *  - the anonymous rate limit → 429 after it; revert to an earlier version lifts it;
  *  - the dashboard shows the counts the database holds after N anonymous and M converted users;
- *  - users, cleanup, RLS audit, outbox, audit log, history and diff pages render; phone, dark, keyboard;
+ *  - users (an invitation among them), cleanup, RLS audit, outbox, audit log, history and diff pages render; phone, dark, keyboard;
  *  - a third project is deleted once its ref is typed, and its API answers 404 at once.
  * Screenshots of every page: test-artifacts/console/*.png. */
 import assert from 'node:assert/strict';
@@ -325,6 +325,15 @@ describe('the console in a real browser', { skip: existsSync(CHROMIUM) ? false :
     await page.getByRole('button', { name: 'Delete converted-0@example.com' }).click();
     await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
     assert.equal(await countUsers(second.apiUrl, second.serviceRoleKey, false), permanentBefore - 1);
+
+    // An invitation from the Users page: the project mails it (to its outbox here) and lists the user.
+    await page.getByLabel('Email address to invite').fill('invitee@example.com');
+    await page.getByRole('button', { name: 'Send invitation' }).click();
+    await page.getByRole('status').filter({ hasText: 'Invitation sent to invitee@example.com' }).waitFor();
+    await page.getByLabel('Search email, phone or id').fill('invitee');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: 'invitee@example.com' }).waitFor();
+    assert.equal(await countUsers(second.apiUrl, second.serviceRoleKey, false), permanentBefore);
   });
 
   step('renders the cleanup, RLS audit, mail outbox and audit log pages', async () => {
@@ -342,7 +351,10 @@ describe('the console in a real browser', { skip: existsSync(CHROMIUM) ? false :
       await page.waitForLoadState('networkidle');
       assert.equal(await page.locator('.loading').count(), 0, `${section} finished loading`);
       assert.equal(await page.locator('.notice-error').count(), 0, `${section} shows no error`);
-      if (section === 'mail') await page.getByText('to converted-1@example.com', { exact: false }).first().waitFor();
+      if (section === 'mail') {
+        await page.getByText('to converted-1@example.com', { exact: false }).first().waitFor();
+        await page.getByText('to invitee@example.com', { exact: false }).first().waitFor();
+      }
       if (section === 'cleanup') {
         // A run now, with its progress and then its place in the history (nobody is inactive for 30 days: 0 deleted).
         await page.getByRole('button', { name: 'Run the cleanup now…' }).click();

@@ -140,6 +140,30 @@ for (const engine of engines) {
       assert.equal(audit.length, 1, 'the mutation is audited, reads are not');
     });
 
+    it('forwards /platform/v1/projects/:ref/invite to the project’s POST /invite: the invitation goes to its outbox', async () => {
+      const invited = await t.call(session, 'POST', `/platform/v1/projects/${second.ref}/invite`, { email: 'invited-in-console@example.com' });
+      assert.equal(invited.statusCode, 200, invited.body);
+      assert.ok(invited.json().invited_at);
+      const outbox = await t.call(session, 'GET', `/platform/v1/projects/${second.ref}/admin/mail/outbox?email=invited-in-console@example.com`);
+      const messages = outbox.json().messages as { subject: string }[];
+      assert.deepEqual(messages.map((message) => message.subject), ['You have been invited']);
+      const again = await t.call(session, 'POST', `/platform/v1/projects/${second.ref}/invite`, { email: 'not an address' });
+      assert.equal(again.statusCode, 400);
+      assert.equal(again.json().code, 'validation_failed');
+      const noCsrf = await t.front.inject({
+        method: 'POST',
+        url: `/platform/v1/projects/${second.ref}/invite`,
+        headers: { cookie: session.cookie },
+        payload: { email: 'sneaky@example.com' },
+      });
+      assert.equal(noCsrf.statusCode, 403);
+      const [audit] = await t.database.db.query<{ traits: Record<string, unknown> }>(
+        `select payload -> 'traits' as traits from auth.audit_log_entries
+          where payload ->> 'action' = 'admin_api_request' and payload -> 'traits' ->> 'path' = '/invite' order by created_at limit 1`,
+      );
+      assert.deepEqual(audit.traits, { project_ref: second.ref, method: 'POST', path: '/invite', status: 200 });
+    });
+
     it('renames a project (additive PATCH) and refuses bad input', async () => {
       const renamed = await t.call(session, 'PATCH', `/platform/v1/projects/${second.ref}`, { name: 'Renamed app' });
       assert.equal(renamed.json().name, 'Renamed app');

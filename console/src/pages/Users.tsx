@@ -1,10 +1,10 @@
-/** A project's users: anonymous or permanent, searchable, paged. */
+/** A project's users: anonymous or permanent, searchable, paged; and invitations by email. */
 import { useId, useState, type FormEvent } from 'react';
-import { adminPath, request } from '../api';
-import { LoadState } from '../components/Notice';
+import { adminPath, post, projectPath, request } from '../api';
+import { ErrorNotice, LoadState, Success } from '../components/Notice';
 import { Pager } from '../components/Pager';
 import { relative, shortId } from '../format';
-import { useLoad } from '../hooks';
+import { useAction, useLoad } from '../hooks';
 import { projectHref } from '../router';
 import type { AuthUser, Project } from '../types';
 
@@ -13,6 +13,39 @@ const PER_PAGE = 25;
 
 export function userLabel(user: AuthUser): string {
   return user.email || user.phone || (user.is_anonymous ? 'Anonymous user' : 'User without email');
+}
+
+/** GoTrue's POST /invite through the management API: the project mails the invitation link. */
+function InviteUser({ project, onInvited }: { project: Project; onInvited: () => void }) {
+  const [email, setEmail] = useState('');
+  const action = useAction();
+  const id = useId();
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const address = email.trim();
+    const invited = await action.run(() => post<AuthUser>(projectPath(project.ref, '/invite'), { email: address }), `Invitation sent to ${address}`);
+    if (invited) {
+      setEmail('');
+      onInvited();
+    }
+  };
+  return (
+    <section className="card" aria-labelledby={`${id}-title`}>
+      <h2 id={`${id}-title`}>Invite a user</h2>
+      <form className="toolbar" onSubmit={submit}>
+        <div className="field grow">
+          <label htmlFor={id}>Email address to invite</label>
+          <input id={id} type="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
+        </div>
+        <button type="submit" className="button" disabled={action.busy}>
+          {action.busy ? 'Sending…' : 'Send invitation'}
+        </button>
+      </form>
+      <p className="hint">The project mails a link that confirms the address and signs the person in; they then choose a password.</p>
+      <Success message={action.message} />
+      <ErrorNotice error={action.error} title="Not invited" />
+    </section>
+  );
 }
 
 export function UsersPage({ project }: { project: Project }) {
@@ -97,6 +130,7 @@ export function UsersPage({ project }: { project: Project }) {
           )
         }
       </LoadState>
+      <InviteUser project={project} onInvited={users.reload} />
     </>
   );
 }

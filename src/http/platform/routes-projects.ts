@@ -1,8 +1,9 @@
 /**
  * Projects: list, create, show, rename, delete; the CAPTCHA secret test; and the admin API of a project
- * (/auth/v1/admin/*) reached with its service_role key, so the console never holds that key itself.
+ * (/auth/v1/admin/*, and /auth/v1/invite) reached with its service_role key, so the console never holds
+ * that key itself.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { testCaptchaSecret } from '../../platform/captcha-test.js';
 import { defaultProjectProtected, invalid } from '../../platform/errors.js';
 import type { Platform } from '../../platform/platform.js';
@@ -117,45 +118,58 @@ export function projectRoutes(app: FastifyInstance, platform: Platform): void {
     return result;
   });
 
-  app.route<{ Params: { ref: string; '*': string } }>({
+  /** Answers with what the project's own app answers `method target` with its service_role key; audits mutations. */
+  const forward = async (request: FastifyRequest<RefParams>, reply: FastifyReply, target: { path: string; query: string }) => {
+    const { ref } = request.params;
+    const record = registry.require(ref);
+    const served = await registry.serve(ref);
+    const key = record.apiKeys?.serviceRoleKey ?? '';
+    const response = await served.app.inject({
+      method: request.method as 'GET',
+      url: `/auth/v1${target.path}${target.query}`,
+      headers: {
+        authorization: `Bearer ${key}`,
+        apikey: key,
+        'x-supabase-api-version': '2024-01-01',
+        ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      payload: request.body === undefined ? undefined : JSON.stringify(request.body),
+    });
+    if (request.method !== 'GET') {
+      await platform.audit(
+        sessionOf(request).admin,
+        'admin_api_request',
+        { project_ref: ref, method: request.method, path: target.path, status: response.statusCode },
+        clientMeta(platform, request).ip,
+      );
+    }
+    reply.code(response.statusCode);
+    for (const name of FORWARDED_HEADERS) {
+      const value = response.headers[name];
+      if (value !== undefined) reply.header(name, value);
+    }
+    return reply.send(response.rawPayload);
+  };
+
+  /** The path after `marker` and the query, as the client encoded them. */
+  const rawTail = (request: FastifyRequest, marker: string) => {
+    const rawUrl = request.raw.url ?? '';
+    const rest = rawUrl.slice(rawUrl.indexOf(marker) + marker.length);
+    return { rest: rest.split('?')[0], query: rest.includes('?') ? rest.slice(rest.indexOf('?')) : '' };
+  };
+
+  app.route<RefParams & { Params: { '*': string } }>({
     method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     url: '/projects/:ref/admin/*',
     handler: async (request, reply) => {
-      const { ref } = request.params;
-      const record = registry.require(ref);
-      const served = await registry.serve(ref);
-      const key = record.apiKeys?.serviceRoleKey ?? '';
-      // The path and query as the client encoded them, after /projects/<ref>/admin/.
-      const rawUrl = request.raw.url ?? '';
-      const marker = `/projects/${ref}/admin/`;
-      const rest = rawUrl.slice(rawUrl.indexOf(marker) + marker.length);
-      const path = rest.split('?')[0];
-      const query = rest.includes('?') ? rest.slice(rest.indexOf('?')) : '';
-      const response = await served.app.inject({
-        method: request.method as 'GET',
-        url: `/auth/v1/admin/${path}${query}`,
-        headers: {
-          authorization: `Bearer ${key}`,
-          apikey: key,
-          'x-supabase-api-version': '2024-01-01',
-          ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        payload: request.body === undefined ? undefined : JSON.stringify(request.body),
-      });
-      if (request.method !== 'GET') {
-        await platform.audit(
-          sessionOf(request).admin,
-          'admin_api_request',
-          { project_ref: ref, method: request.method, path: `/admin/${path}`, status: response.statusCode },
-          clientMeta(platform, request).ip,
-        );
-      }
-      reply.code(response.statusCode);
-      for (const name of FORWARDED_HEADERS) {
-        const value = response.headers[name];
-        if (value !== undefined) reply.header(name, value);
-      }
-      return reply.send(response.rawPayload);
+      const { rest, query } = rawTail(request, `/projects/${request.params.ref}/admin/`);
+      return forward(request, reply, { path: `/admin/${rest}`, query });
     },
+  });
+
+  // Invitations are GoTrue's POST /invite, outside /admin.
+  app.post<RefParams>('/projects/:ref/invite', async (request, reply) => {
+    const { query } = rawTail(request, `/projects/${request.params.ref}/invite`);
+    return forward(request, reply, { path: '/invite', query });
   });
 }
