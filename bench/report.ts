@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 
 export type MeasurementKey =
   | 'limit-signin' | 'limit-refresh'
-  | 'foyer-signin' | 'foyer-refresh' | 'foyer-user'
+  | 'foyer-signin' | 'foyer-refresh' | 'foyer-user' | 'foyer-rest'
   | 'peer-signin' | 'peer-session'
   | 'pglite-signin';
 
@@ -40,6 +40,7 @@ export const LABELS: Record<MeasurementKey, string> = {
   'foyer-signin': 'Foyer  anonymous sign-in (PostgreSQL)',
   'foyer-refresh': 'Foyer  refresh rotation (PostgreSQL)',
   'foyer-user': 'Foyer  GET /user (PostgreSQL)',
+  'foyer-rest': 'Foyer  Data API select under RLS (PostgreSQL)',
   'peer-signin': 'peer   Better Auth sign-in/anonymous',
   'peer-session': 'peer   Better Auth get-session',
   'pglite-signin': 'Foyer  anonymous sign-in (embedded PGlite)',

@@ -25,7 +25,7 @@ const PEER_DB = 'foyer_bench_peer';
 /** The order measurements run in, within each round. */
 const ORDER: MeasurementKey[] = [
   'limit-signin', 'foyer-signin', 'peer-signin', 'pglite-signin',
-  'limit-refresh', 'foyer-refresh', 'foyer-user', 'peer-session',
+  'limit-refresh', 'foyer-refresh', 'foyer-user', 'foyer-rest', 'peer-session',
 ];
 export const RESULTS_DIR = join(ROOT, 'bench', 'results');
 
@@ -69,7 +69,7 @@ async function prepare(options: BenchOptions, dir: string, generator: LoadGenera
   const profiles = join(RESULTS_DIR, 'profiles');
   if (options.profile) rmSync(profiles, { recursive: true, force: true });
   const nodeArgs = options.profile ? ['--cpu-prof', '--cpu-prof-dir', profiles] : [];
-  if (want('limit-signin', 'limit-refresh', 'foyer-signin', 'foyer-refresh', 'foyer-user')) {
+  if (want('limit-signin', 'limit-refresh', 'foyer-signin', 'foyer-refresh', 'foyer-user', 'foyer-rest')) {
     const url = await benchDatabase(options.serverUrl, DB);
     log('migrating the bench database (foyer migrate)…');
     await migrateFoyer({ databaseUrl: url, dataDir: dir, env: options.foyerEnv });
@@ -79,11 +79,11 @@ async function prepare(options: BenchOptions, dir: string, generator: LoadGenera
       await seedRefreshChains(url, connections);
       measurements.push(pgbenchMeasurement('limit-refresh', url, scripts.refresh, connections));
     }
-    if (want('foyer-signin', 'foyer-refresh', 'foyer-user')) {
+    if (want('foyer-signin', 'foyer-refresh', 'foyer-user', 'foyer-rest')) {
       const foyer = await startFoyer('Foyer (PostgreSQL)', { databaseUrl: url, dataDir: dir, nodeArgs, env: options.foyerEnv });
       log(`Foyer (PostgreSQL) at ${foyer.url}`);
       if (want('foyer-signin')) measurements.push(foyerSignIn('foyer-signin', foyer, shape));
-      if (want('foyer-refresh', 'foyer-user')) measurements.push(...(await foyerSessionMeasurements(foyer, shape)));
+      if (want('foyer-refresh', 'foyer-user', 'foyer-rest')) measurements.push(...(await foyerSessionMeasurements(foyer, shape)));
     }
   }
   if (want('peer-signin', 'peer-session')) {

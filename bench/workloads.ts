@@ -1,4 +1,5 @@
 /** What each measurement sends, prepared once (token pools, cookies) and run once per round. */
+import { query } from './databases.js';
 import type { FoyerServer } from './foyer.js';
 import { getWithPool, jsonPost, runLoad, times, TokenChains, type LoadResult, type LoadShape } from './load.js';
 import type { PeerServer } from './peer.js';
@@ -68,8 +69,29 @@ export function foyerSignIn(key: MeasurementKey, server: FoyerServer, shape: Loa
 }
 
 /**
- * Refresh rotations and GET /user need sessions first: `2 × connections` anonymous sign-ins. Each
- * rotation presents the newest token of a chain, so no token is presented twice.
+ * The Data API's read under RLS: a table whose policy lets each user select their own rows (the seed
+ * guide's pattern, `user_id = auth.uid()`), 4 rows per bench user. The Data API finds the new table by
+ * reloading its schema cache on first use.
+ */
+const restTableSql = (userIds: readonly string[]) => `
+  drop table if exists public.bench_notes;
+  create table public.bench_notes (
+    id bigint generated always as identity primary key,
+    user_id uuid not null references auth.users (id) on delete cascade,
+    body text not null
+  );
+  create index bench_notes_user_id_idx on public.bench_notes (user_id);
+  alter table public.bench_notes enable row level security;
+  grant select on public.bench_notes to authenticated;
+  create policy "own notes" on public.bench_notes for select to authenticated using (user_id = (select auth.uid()));
+  insert into public.bench_notes (user_id, body)
+    select u, 'note ' || n from unnest(array[${userIds.map((id) => `'${id}'`).join(',')}]::uuid[]) u, generate_series(1, 4) n;
+  analyze public.bench_notes;`;
+export const REST_PATH = '/rest/v1/bench_notes?select=id,body&order=id';
+
+/**
+ * Refresh rotations, GET /user and the Data API read need sessions first: `2 × connections` anonymous
+ * sign-ins. Each rotation presents the newest token of a chain, so no token is presented twice.
  */
 export async function foyerSessionMeasurements(server: FoyerServer, shape: LoadShape): Promise<Measurement[]> {
   const sessions = await times(shape.connections * 2, 8, async () => {
@@ -81,7 +103,7 @@ export async function foyerSessionMeasurements(server: FoyerServer, shape: LoadS
   const users = sessions.map((s) => ({ apikey: server.anonKey, authorization: `Bearer ${s.access_token}` }));
   const getUser = getWithPool('/auth/v1/user', users);
   const pid = server.child.process.pid;
-  return [
+  const measurements: Measurement[] = [
     {
       key: 'foyer-refresh',
       pid,
@@ -91,6 +113,18 @@ export async function foyerSessionMeasurements(server: FoyerServer, shape: LoadS
     },
     { key: 'foyer-user', pid, http: true, onPostgres: true, run: async (seconds) => sample(await runLoad({ ...shape, url: server.url, seconds, workload: getUser })) },
   ];
+  if (server.databaseUrl) {
+    await query(server.databaseUrl, restTableSql(sessions.map((s) => s.user.id)));
+    // RLS must hand each user exactly their 4 rows: a policy that let nothing (or everything) through would still answer 200.
+    const probe = await fetch(`${server.url}${REST_PATH}`, { headers: users[0] });
+    const rows = (await probe.json()) as unknown;
+    if (probe.status !== 200 || !Array.isArray(rows) || rows.length !== 4) {
+      throw new Error(`the Data API read answered ${probe.status} ${JSON.stringify(rows).slice(0, 200)}; expected the user's 4 rows`);
+    }
+    const read = getWithPool(REST_PATH, users);
+    measurements.push({ key: 'foyer-rest', pid, http: true, onPostgres: true, run: async (seconds) => sample(await runLoad({ ...shape, url: server.url, seconds, workload: read })) });
+  }
+  return measurements;
 }
 
 export function peerSignIn(peer: PeerServer, shape: LoadShape): Measurement {
