@@ -20,6 +20,7 @@ import {
 } from '../store/users.js';
 import { isUuid } from './authenticate.js';
 import type { AuthDeps } from './deps.js';
+import { uniqueToEmailExists } from './email-user.js';
 import { promoteToPermanent } from './promotion.js';
 import { toPublicUser, type PublicUser } from './user-view.js';
 import { checkPasswordStrength, normalizeEmail, normalizePhone } from './validate.js';
@@ -126,7 +127,7 @@ export async function adminCreateUser(deps: AuthDeps, input: AdminUserInput): Pr
       }
       if (ban !== undefined) await setBan(tx, id, ban);
     })
-    .catch(uniqueToConflict);
+    .catch(uniqueToEmailExists);
   return adminGetUser(deps, id);
 }
 
@@ -187,7 +188,7 @@ export async function adminUpdateUser(deps: AuthDeps, id: string, input: AdminUs
       // An identity added here (an anonymous user's first) shows in app_metadata.providers, as GoTrue does.
       if (email !== undefined || phone !== undefined) await recomputeProviders(tx, id);
     })
-    .catch(uniqueToConflict);
+    .catch(uniqueToEmailExists);
   return adminGetUser(deps, id);
 }
 
@@ -246,9 +247,3 @@ async function setBan(tx: { query: AuthDeps['db']['query'] }, id: string, second
   );
 }
 
-function uniqueToConflict(error: unknown): never {
-  if ((error as { code?: string }).code === '23505') {
-    throw new FoyerError('email_exists', 'A user with this email address has already been registered');
-  }
-  throw error;
-}

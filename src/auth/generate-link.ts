@@ -4,20 +4,19 @@
  * would, the token is stored, and the answer carries the link, the code and the hashed token. Nothing
  * is mailed, so neither the mail rate limit nor the per-user frequency applies (as in GoTrue).
  */
-import { randomUUID } from 'node:crypto';
 import { FoyerError } from '../errors.js';
 import { randomSecret } from '../security/crypto.js';
 import { hashPassword } from '../security/password.js';
 import { insertAuditEntry } from '../store/audit.js';
-import type { Queryable } from '../store/db.js';
 import type { OneTimeTokenType } from '../store/one-time-tokens.js';
-import { emailTaken, findUserById, findUserForPasswordLogin, insertUser, lockUserByEmail, mergeUserMetadata, NIL_UUID, upsertIdentity, type UserRow } from '../store/users.js';
-import { isUuid } from './authenticate.js';
+import { emailTaken, findUserById, findUserForPasswordLogin, lockUserByEmail, mergeUserMetadata, type UserRow } from '../store/users.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
+import { emailExists, insertEmailUser, uniqueToEmailExists } from './email-user.js';
+import { recordInvitation } from './invite.js';
 import { createMailToken, verifyLink, type VerifyType } from './mail-links.js';
 import { resolveRedirect } from './redirect.js';
 import { toPublicUser, type PublicUser } from './user-view.js';
-import { checkPasswordStrength, metadataJson, normalizeEmail } from './validate.js';
+import { checkPasswordStrength, normalizeEmail } from './validate.js';
 
 export const linkTypes = ['signup', 'invite', 'magiclink', 'recovery', 'email_change_current', 'email_change_new'] as const;
 export type LinkType = (typeof linkTypes)[number];
@@ -40,7 +39,6 @@ export type GeneratedLink = PublicUser & {
   readonly redirect_to: string;
 };
 
-const emailExists = () => new FoyerError('email_exists', 'A user with this email address has already been registered');
 const userNotFound = () => new FoyerError('user_not_found', 'User with this email not found');
 
 /** What a link type stores and how /verify is told to take it. */
@@ -49,31 +47,6 @@ interface TokenPlan {
   readonly verifyType: VerifyType;
   /** The address the code is hashed with. */
   readonly to: string;
-}
-
-/** A new user as sign-up or invitation makes it: an email identity, the address unconfirmed. */
-async function insertEmailUser(deps: AuthDeps, tx: Queryable, email: string, encryptedPassword: string, data: Record<string, unknown> | undefined): Promise<string> {
-  const id = randomUUID();
-  await insertUser(tx, {
-    id,
-    aud: deps.config.jwtAud,
-    role: deps.config.jwtDefaultGroupName,
-    email,
-    phone: null,
-    encryptedPassword,
-    appMetadataJson: JSON.stringify({ provider: 'email', providers: ['email'] }),
-    userMetadataJson: metadataJson(data),
-    emailConfirmed: false,
-    phoneConfirmed: false,
-    isAnonymous: false,
-  });
-  await upsertIdentity(tx, {
-    userId: id,
-    provider: 'email',
-    providerId: id,
-    identityDataJson: JSON.stringify({ sub: id, email, email_verified: false, phone_verified: false }),
-  });
-  return id;
 }
 
 export async function generateLink(deps: AuthDeps, input: GenerateLinkInput, meta: RequestMeta): Promise<GeneratedLink> {
@@ -118,23 +91,14 @@ export async function generateLink(deps: AuthDeps, input: GenerateLinkInput, met
           break;
         }
         case 'invite': {
-          if (user?.email_confirmed_at) throw emailExists();
-          userId ??= await insertEmailUser(deps, tx, email, '', input.data);
-          await insertAuditEntry(tx, {
-            actorId: typeof input.adminId === 'string' && isUuid(input.adminId) ? input.adminId : NIL_UUID,
-            action: 'user_invited',
-            logType: 'team',
-            traits: { user_id: userId, user_email: email },
-            ip: meta.ip,
-          });
-          await tx.query('update auth.users set invited_at = now(), confirmation_sent_at = now() where id = $1', [userId]);
+          userId = await recordInvitation(deps, tx, user, { email, data: input.data, adminId: input.adminId }, meta);
           plan = { tokenType: 'confirmation_token', verifyType: 'invite', to: email };
           break;
         }
         case 'signup': {
           if (user?.email_confirmed_at) throw emailExists();
           if (user && input.data) await mergeUserMetadata(tx, user.id, JSON.stringify(input.data));
-          userId ??= await insertEmailUser(deps, tx, email, encryptedPassword, input.data);
+          userId ??= await insertEmailUser(deps, tx, { email, encryptedPassword, data: input.data });
           await tx.query('update auth.users set confirmation_sent_at = now() where id = $1', [userId]);
           plan = { tokenType: 'confirmation_token', verifyType: 'signup', to: email };
           break;
@@ -158,10 +122,7 @@ export async function generateLink(deps: AuthDeps, input: GenerateLinkInput, met
       const token = await createMailToken(tx, { userId: userId as string, ...plan });
       return { userId: userId as string, token, verifyType: plan.verifyType };
     })
-    .catch((error: unknown) => {
-      if ((error as { code?: string }).code === '23505') throw emailExists();
-      throw error;
-    });
+    .catch(uniqueToEmailExists);
 
   const user = (await findUserById(deps.db, outcome.userId)) as UserRow;
   return {

@@ -4,16 +4,16 @@
  * (`email_exists`). The invite mail carries a link and a code (`/verify` type `invite`) that confirm the
  * address and start a session, after which the person sets a password with PUT /user.
  */
-import { randomUUID } from 'node:crypto';
-import { FoyerError } from '../errors.js';
 import { insertAuditEntry } from '../store/audit.js';
-import { findUserById, insertUser, lockUserByEmail, NIL_UUID, upsertIdentity } from '../store/users.js';
+import type { Queryable } from '../store/db.js';
+import { findUserById, lockUserByEmail, NIL_UUID, type UserRow } from '../store/users.js';
 import { isUuid } from './authenticate.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
+import { emailExists, insertEmailUser, uniqueToEmailExists } from './email-user.js';
 import { issueMailToken } from './mail-links.js';
 import { resolveRedirect } from './redirect.js';
 import { toPublicUser, type PublicUser } from './user-view.js';
-import { metadataJson, normalizeEmail } from './validate.js';
+import { normalizeEmail } from './validate.js';
 
 export interface InviteInput {
   readonly email: string;
@@ -23,7 +23,30 @@ export interface InviteInput {
   readonly adminId?: unknown;
 }
 
-const emailExists = () => new FoyerError('email_exists', 'A user with this email address has already been registered');
+/**
+ * The invitation's writes, in the caller's transaction, for `existing` (the address's user, locked) or a
+ * new user: refuses a confirmed address, audits `user_invited` and marks the user invited. Returns the
+ * user's id; the caller issues the token (mailed by POST /invite, answered by generate_link).
+ */
+export async function recordInvitation(
+  deps: AuthDeps,
+  tx: Queryable,
+  existing: UserRow | undefined,
+  input: { email: string; data?: Record<string, unknown>; adminId?: unknown },
+  meta: RequestMeta,
+): Promise<string> {
+  if (existing?.email_confirmed_at) throw emailExists();
+  const id = existing?.id ?? (await insertEmailUser(deps, tx, { email: input.email, encryptedPassword: '', data: input.data }));
+  await insertAuditEntry(tx, {
+    actorId: typeof input.adminId === 'string' && isUuid(input.adminId) ? input.adminId : NIL_UUID,
+    action: 'user_invited',
+    logType: 'team',
+    traits: { user_id: id, user_email: input.email },
+    ip: meta.ip,
+  });
+  await tx.query('update auth.users set invited_at = now(), confirmation_sent_at = now() where id = $1', [id]);
+  return id;
+}
 
 export async function inviteUser(deps: AuthDeps, input: InviteInput, meta: RequestMeta): Promise<PublicUser> {
   const { config } = deps;
@@ -33,45 +56,12 @@ export async function inviteUser(deps: AuthDeps, input: InviteInput, meta: Reque
     .transaction(async (tx) => {
       // Locked: two invitations of an invited address take turns, and the second mails a new token.
       const existing = await lockUserByEmail(tx, email, config.jwtAud);
-      if (existing?.email_confirmed_at) throw emailExists();
-      const id = existing?.id ?? randomUUID();
-      if (!existing) {
-        await insertUser(tx, {
-          id,
-          aud: config.jwtAud,
-          role: config.jwtDefaultGroupName,
-          email,
-          phone: null,
-          encryptedPassword: '',
-          appMetadataJson: JSON.stringify({ provider: 'email', providers: ['email'] }),
-          userMetadataJson: metadataJson(input.data),
-          emailConfirmed: false,
-          phoneConfirmed: false,
-          isAnonymous: false,
-        });
-        await upsertIdentity(tx, {
-          userId: id,
-          provider: 'email',
-          providerId: id,
-          identityDataJson: JSON.stringify({ sub: id, email, email_verified: false, phone_verified: false }),
-        });
-      }
-      await insertAuditEntry(tx, {
-        actorId: typeof input.adminId === 'string' && isUuid(input.adminId) ? input.adminId : NIL_UUID,
-        action: 'user_invited',
-        logType: 'team',
-        traits: { user_id: id, user_email: email },
-        ip: meta.ip,
-      });
-      await tx.query('update auth.users set invited_at = now(), confirmation_sent_at = now() where id = $1', [id]);
+      const id = await recordInvitation(deps, tx, existing, { email, data: input.data, adminId: input.adminId }, meta);
       await issueMailToken(deps, tx, { userId: id, tokenType: 'confirmation_token', to: email, kind: 'invite', verifyType: 'invite', redirectTo });
       return id;
     })
-    .catch((error: unknown) => {
-      // A sign-up or another invitation inserted the address between the lock and the insert.
-      if ((error as { code?: string }).code === '23505') throw emailExists();
-      throw error;
-    });
+    // A sign-up or another invitation inserted the address between the lock and the insert: that one won.
+    .catch(uniqueToEmailExists);
   const user = await findUserById(deps.db, userId);
   return toPublicUser(user!);
 }

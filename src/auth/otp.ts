@@ -1,13 +1,13 @@
 /** POST /otp (and /magiclink), /recover and /resend: the mail-sending entry points. */
-import { randomUUID } from 'node:crypto';
 import { FoyerError } from '../errors.js';
 import type { Queryable } from '../store/db.js';
-import { findUserIdByPendingEmail, insertUser, lockUser, lockUserByEmail, upsertIdentity, type UserRow } from '../store/users.js';
+import { findUserIdByPendingEmail, lockUser, lockUserByEmail, type UserRow } from '../store/users.js';
 import type { AuthDeps } from './deps.js';
+import { insertEmailUser } from './email-user.js';
 import { assertMailFrequency, issueMailToken, type PkceChallenge } from './mail-links.js';
 import { resolveRedirect } from './redirect.js';
 import { sendConfirmation } from './signup.js';
-import { metadataJson, normalizeEmail } from './validate.js';
+import { normalizeEmail } from './validate.js';
 
 export interface OtpInput {
   readonly email: string;
@@ -45,26 +45,7 @@ export async function sendMagicLink(deps: AuthDeps, input: OtpInput): Promise<vo
     if (!user) {
       if (!input.createUser) throw new FoyerError('otp_disabled', 'Signups not allowed for otp');
       if (config.disableSignup) throw new FoyerError('signup_disabled', 'Signups not allowed for this instance');
-      const id = randomUUID();
-      await insertUser(tx, {
-        id,
-        aud: config.jwtAud,
-        role: config.jwtDefaultGroupName,
-        email,
-        phone: null,
-        encryptedPassword: '',
-        appMetadataJson: JSON.stringify({ provider: 'email', providers: ['email'] }),
-        userMetadataJson: metadataJson(input.data),
-        emailConfirmed: false,
-        phoneConfirmed: false,
-        isAnonymous: false,
-      });
-      await upsertIdentity(tx, {
-        userId: id,
-        provider: 'email',
-        providerId: id,
-        identityDataJson: JSON.stringify({ sub: id, email, email_verified: false, phone_verified: false }),
-      });
+      const id = await insertEmailUser(deps, tx, { email, encryptedPassword: '', data: input.data });
       await sendConfirmation(deps, tx, id, email, redirectTo, input.pkce);
       return;
     }

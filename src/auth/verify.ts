@@ -9,6 +9,7 @@ import { startSession } from '../store/sessions.js';
 import { emailTaken, lockUser, recomputeProviders, upsertIdentity, type UserRow } from '../store/users.js';
 import type { Queryable } from '../store/db.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
+import { uniqueToEmailExists } from './email-user.js';
 import { PKCE_PREFIX, tokenHash } from './mail-links.js';
 import { promoteToPermanent } from './promotion.js';
 import { sessionResponse, type SessionResponse } from './tokens.js';
@@ -97,13 +98,8 @@ export async function verify(
       }
       return { session: await newSession(tx, user.id, input.type === 'recovery' ? 'recovery' : 'otp', meta) };
     })
-    .catch((error: unknown) => {
-      // The address was taken by another user between request and verification: that user won.
-      if ((error as { code?: string }).code === '23505') {
-        throw new FoyerError('email_exists', 'A user with this email address has already been registered');
-      }
-      throw error;
-    });
+    // The address was taken by another user between request and verification: that user won.
+    .catch(uniqueToEmailExists);
   if ('expired' in outcome) throw expired();
   if ('message' in outcome) return { kind: 'message', message: outcome.message };
   if ('authCode' in outcome) return { kind: 'code', authCode: outcome.authCode };

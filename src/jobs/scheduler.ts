@@ -6,7 +6,7 @@
  * that round).
  *
  * Settings are read at every round from `deps.config`, which the console may change live. When the
- * change is watched (`deps.watchConfig`), switching the cleanup or housekeeping on brings the next round
+ * change is watched (`options.watchConfig`), switching the cleanup or housekeeping on brings the next round
  * as close as the first one after a start (a minute), and a new interval counts from the last round's
  * end, without a restart. Timers never keep the process alive; stop() cancels them and waits for a round
  * in flight to end after its batch.
@@ -31,6 +31,8 @@ export interface SchedulerOptions {
   /** Delay before the first cleanup round, and after the cleanup is switched on (default: one minute, or the interval if shorter). */
   readonly firstRunDelayMs?: number;
   readonly spikeCheckIntervalMs?: number;
+  /** Calls `listener` after each change of `deps.config`, with the settings before and after; returns the unsubscribe. */
+  readonly watchConfig?: (listener: (previous: Config, next: Config) => void) => () => void;
 }
 
 const SPIKE_CHECK_MS = 5 * 60_000;
@@ -41,8 +43,6 @@ const SPIKE_REPEAT_MS = 60 * 60_000;
 export interface JobDeps {
   readonly db: Db;
   readonly config: Config;
-  /** Calls `listener` after each change of `config`, with the settings before and after; returns the unsubscribe. */
-  readonly watchConfig?: (listener: (previous: Config, next: Config) => void) => () => void;
 }
 
 interface Repeating {
@@ -128,7 +128,7 @@ export function startScheduler(deps: JobDeps, log: JobLogger, options: Scheduler
     }
   });
 
-  const unwatch = deps.watchConfig?.((previous, next) => {
+  const unwatch = options.watchConfig?.((previous, next) => {
     const now = Date.now();
     // A round in flight arms the next one with the new interval when it ends.
     if (next.cleanupIntervalSeconds !== previous.cleanupIntervalSeconds && cleanup.dueAt !== undefined && cleanup.lastEndedAt !== undefined) {

@@ -73,17 +73,9 @@ export class Platform {
    * the console, or opened on its first request).
    */
   scheduleJobs(log: ProjectJobLogger, options: SchedulerOptions = {}): void {
-    this.registry.attach((project) => {
-      const { deps, live } = project;
-      const jobDeps = {
-        db: project.db,
-        get config() {
-          return deps.config;
-        },
-        watchConfig: live.onApply,
-      };
-      return startScheduler(jobDeps, log.child({ project: project.record.ref }), options);
-    });
+    this.registry.attach((project) =>
+      startScheduler(project.deps, log.child({ project: project.record.ref }), { ...options, watchConfig: project.live.onApply }),
+    );
   }
 
   /** Stops every project's jobs after their current batch; none start after this. */

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { engines } from '../helpers/engines.js';
-import { createTestProject, decodeJwt, type TestProject } from '../helpers/project.js';
+import { decodeJwt, type TestProject } from '../helpers/project.js';
 import { makeClient } from '../helpers/server.js';
-import { startSmtpServer, verifyLinkOf, type SmtpServer } from '../helpers/smtp.js';
+import { startMailingProject, verifyLinkOf, type MailingProject, type SmtpServer } from '../helpers/smtp.js';
 
 const cartSql = `
   create table public.cart_items (
@@ -26,23 +26,13 @@ for (const engine of engines) {
     let t: TestProject;
     let smtp: SmtpServer;
     let url: string;
-
+    let mailing: MailingProject;
     before(async () => {
-      smtp = await startSmtpServer();
-      t = await createTestProject(engine, {
-        GOTRUE_SMTP_HOST: '127.0.0.1',
-        GOTRUE_SMTP_PORT: String(smtp.port),
-        GOTRUE_SMTP_ADMIN_EMAIL: 'auth@foyer.test',
-        GOTRUE_SMTP_SENDER_NAME: 'Foyer Test',
-        GOTRUE_URI_ALLOW_LIST: 'http://app.test/**',
-      });
+      mailing = await startMailingProject(engine, { GOTRUE_SMTP_SENDER_NAME: 'Foyer Test' });
+      ({ t, smtp, url } = mailing);
       await t.database.db.execScript(cartSql);
-      url = await t.app.listen({ port: 0, host: '127.0.0.1' });
     });
-    after(async () => {
-      await t.close();
-      await smtp.close();
-    });
+    after(() => mailing.close());
 
     /** Runs SQL as PostgREST would for the holder of `accessToken`: role authenticated, claims set. */
     const asUser = <T>(accessToken: string, text: string, params: string[] = []) =>

@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { engines } from '../helpers/engines.js';
-import { createTestProject, versionHeaders, type TestProject } from '../helpers/project.js';
+import { versionHeaders, type TestProject } from '../helpers/project.js';
 import { makeClient } from '../helpers/server.js';
-import { startSmtpServer, type SmtpServer } from '../helpers/smtp.js';
+import { startMailingProject, type MailingProject, type SmtpServer } from '../helpers/smtp.js';
 
 for (const engine of engines) {
   describe(`generated links with supabase-js (${engine})`, () => {
@@ -17,20 +17,12 @@ for (const engine of engines) {
     const admin = () => makeClient(url, t.serviceRoleKey).auth.admin;
     const anon = () => makeClient(url, t.anonKey).auth;
 
+    let mailing: MailingProject;
     before(async () => {
-      smtp = await startSmtpServer();
-      t = await createTestProject(engine, {
-        GOTRUE_SMTP_HOST: '127.0.0.1',
-        GOTRUE_SMTP_PORT: String(smtp.port),
-        GOTRUE_SMTP_ADMIN_EMAIL: 'auth@foyer.test',
-        GOTRUE_URI_ALLOW_LIST: 'http://app.test/**',
-      });
-      url = await t.app.listen({ port: 0, host: '127.0.0.1' });
+      mailing = await startMailingProject(engine);
+      ({ t, smtp, url } = mailing);
     });
-    after(async () => {
-      await t.close();
-      await smtp.close();
-    });
+    after(() => mailing.close());
 
     it('signup: a link and a code for a new user with a password; the code confirms and signs in; nothing is mailed', async () => {
       const email = `generated-${engine}@example.com`;

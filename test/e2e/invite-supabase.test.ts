@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { engines } from '../helpers/engines.js';
-import { createTestProject, versionHeaders, type TestProject } from '../helpers/project.js';
+import { versionHeaders, type TestProject } from '../helpers/project.js';
 import { makeClient } from '../helpers/server.js';
-import { startSmtpServer, verifyLinkOf, type SmtpServer } from '../helpers/smtp.js';
+import { startMailingProject, verifyLinkOf, type MailingProject, type SmtpServer } from '../helpers/smtp.js';
 
 for (const engine of engines) {
   describe(`invitations with supabase-js and real mail (${engine})`, () => {
@@ -20,21 +20,12 @@ for (const engine of engines) {
     const usersWith = async (email: string) =>
       (await t.database.db.query<{ id: string }>(`select id::text as id from auth.users where email = $1`, [email])).map((row) => row.id);
 
+    let mailing: MailingProject;
     before(async () => {
-      smtp = await startSmtpServer();
-      t = await createTestProject(engine, {
-        GOTRUE_SMTP_HOST: '127.0.0.1',
-        GOTRUE_SMTP_PORT: String(smtp.port),
-        GOTRUE_SMTP_ADMIN_EMAIL: 'auth@foyer.test',
-        GOTRUE_URI_ALLOW_LIST: 'http://app.test/**',
-        GOTRUE_RATE_LIMIT_EMAIL_SENT: '1000',
-      });
-      url = await t.app.listen({ port: 0, host: '127.0.0.1' });
+      mailing = await startMailingProject(engine, { GOTRUE_RATE_LIMIT_EMAIL_SENT: '1000' });
+      ({ t, smtp, url } = mailing);
     });
-    after(async () => {
-      await t.close();
-      await smtp.close();
-    });
+    after(() => mailing.close());
 
     it('invites by email; the link confirms the address and signs in; a password set then works', async () => {
       const admin = makeClient(url, t.serviceRoleKey);

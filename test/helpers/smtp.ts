@@ -1,6 +1,8 @@
-/** A real SMTP server (smtp-server) on a free port that keeps every mail it receives, and what tests read from a mail. */
+/** A real SMTP server (smtp-server) on a free port that keeps every mail it receives, a project mailing through it, and what tests read from a mail. */
 import assert from 'node:assert/strict';
 import { SMTPServer } from 'smtp-server';
+import type { EngineName } from './engines.js';
+import { createTestProject, type TestProject } from './project.js';
 
 export interface ReceivedMail {
   to: string[];
@@ -41,4 +43,34 @@ export function verifyLinkOf(raw: string): URL {
   const match = /https?:\/\/[^\s"<>]+\/verify\?[^\s"<>]+/.exec(text);
   assert.ok(match, 'the mail carries a verification link');
   return new URL(match[0].replace(/&amp;/g, '&'));
+}
+
+export interface MailingProject {
+  readonly t: TestProject;
+  readonly smtp: SmtpServer;
+  /** Where the project's app listens (a free port on 127.0.0.1). */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** A project that mails through its own SMTP server and allows redirects to http://app.test/**, listening. */
+export async function startMailingProject(engine: EngineName, env: Record<string, string> = {}): Promise<MailingProject> {
+  const smtp = await startSmtpServer();
+  const t = await createTestProject(engine, {
+    GOTRUE_SMTP_HOST: '127.0.0.1',
+    GOTRUE_SMTP_PORT: String(smtp.port),
+    GOTRUE_SMTP_ADMIN_EMAIL: 'auth@foyer.test',
+    GOTRUE_URI_ALLOW_LIST: 'http://app.test/**',
+    ...env,
+  });
+  const url = await t.app.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    t,
+    smtp,
+    url,
+    async close() {
+      await t.close();
+      await smtp.close();
+    },
+  };
 }

@@ -1,29 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { runHousekeeping } from '../../src/jobs/housekeeping.js';
-import { startScheduler, type JobLogger } from '../../src/jobs/scheduler.js';
+import { startScheduler } from '../../src/jobs/scheduler.js';
 import { listCleanupRuns } from '../../src/store/cleanup-runs.js';
 import { engines } from '../helpers/engines.js';
+import { recordingJobLog, until } from '../helpers/jobs.js';
 import { existing, seedAnonymous, seedMany } from '../helpers/ops.js';
 import { createTestProject, type TestProject } from '../helpers/project.js';
-
-function recordingLogger() {
-  const lines: { level: string; message: string }[] = [];
-  const logger: JobLogger = {
-    info: (_object, message) => lines.push({ level: 'info', message }),
-    warn: (_object, message) => lines.push({ level: 'warn', message }),
-    error: (_object, message) => lines.push({ level: 'error', message }),
-  };
-  return { lines, logger };
-}
-
-const until = async (condition: () => Promise<boolean>, ms = 20_000) => {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-};
 
 for (const engine of engines) {
   describe(`background jobs (${engine})`, () => {
@@ -70,7 +53,7 @@ for (const engine of engines) {
       const stale = await seedMany(db, 3, { daysAgo: 40 });
       // A burst: 6 sign-ups in the last hour after a silent day (minimum 5).
       await seedMany(db, 4);
-      const { lines, logger } = recordingLogger();
+      const { lines, logger } = recordingJobLog();
       const scheduler = startScheduler({ db, config: t.project.deps.config }, logger, { firstRunDelayMs: 10, spikeCheckIntervalMs: 20 });
       try {
         await until(async () => (await listCleanupRuns(db, 1))[0]?.status === 'completed');

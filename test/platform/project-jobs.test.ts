@@ -1,39 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { JobLogger } from '../../src/jobs/scheduler.js';
-import type { ProjectJobLogger } from '../../src/platform/platform.js';
 import { listCleanupRuns } from '../../src/store/cleanup-runs.js';
 import type { Db } from '../../src/store/db.js';
 import { engines } from '../helpers/engines.js';
+import { recordingJobLog, until } from '../helpers/jobs.js';
 import { existing, seedMany } from '../helpers/ops.js';
 import { createTestPlatform, type ConsoleLogin, type TestPlatform } from '../helpers/platform.js';
-
-interface Line {
-  readonly project: string;
-  readonly level: string;
-  readonly message: string;
-}
-
-/** A logger like Fastify's: `child({project})` labels the lines of one project's jobs. */
-function recordingLogger(): { lines: Line[]; log: ProjectJobLogger } {
-  const lines: Line[] = [];
-  const log: ProjectJobLogger = {
-    child: ({ project }): JobLogger => ({
-      info: (_object, message) => lines.push({ project, level: 'info', message }),
-      warn: (_object, message) => lines.push({ project, level: 'warn', message }),
-      error: (_object, message) => lines.push({ project, level: 'error', message }),
-    }),
-  };
-  return { lines, log };
-}
-
-const until = async (condition: () => Promise<boolean>, ms = 20_000) => {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-};
 
 const CLEANUP_ON = { FOYER_ANONYMOUS_CLEANUP_ENABLED: 'true' };
 
@@ -41,7 +13,7 @@ for (const engine of engines) {
   describe(`background jobs of every project (${engine})`, () => {
     let t: TestPlatform;
     let session: ConsoleLogin;
-    const recorder = recordingLogger();
+    const recorder = recordingJobLog();
     const patch = (ref: string, changes: Record<string, string | null>) =>
       t.call(session, 'PATCH', `/platform/v1/projects/${ref}/settings`, { changes });
     const dbOf = async (ref: string): Promise<Db> => (await t.platform.registry.serve(ref)).db;

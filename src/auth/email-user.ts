@@ -1,0 +1,45 @@
+/** Users of an email address: a new one as sign-ups by mail make it, and the `email_exists` refusal. */
+import { randomUUID } from 'node:crypto';
+import { FoyerError } from '../errors.js';
+import type { Queryable } from '../store/db.js';
+import { insertUser, upsertIdentity } from '../store/users.js';
+import type { AuthDeps } from './deps.js';
+import { metadataJson } from './validate.js';
+
+export const emailExists = () => new FoyerError('email_exists', 'A user with this email address has already been registered');
+
+/** Maps a unique violation (another request took the address first) to `email_exists`; rethrows the rest. */
+export function uniqueToEmailExists(error: unknown): never {
+  if ((error as { code?: string }).code === '23505') throw emailExists();
+  throw error;
+}
+
+/** Inserts the user and its email identity; returns the new id. `encryptedPassword` is '' for none. */
+export async function insertEmailUser(
+  deps: Pick<AuthDeps, 'config'>,
+  tx: Queryable,
+  user: { email: string; encryptedPassword: string; data: Record<string, unknown> | undefined },
+): Promise<string> {
+  const id = randomUUID();
+  const { email } = user;
+  await insertUser(tx, {
+    id,
+    aud: deps.config.jwtAud,
+    role: deps.config.jwtDefaultGroupName,
+    email,
+    phone: null,
+    encryptedPassword: user.encryptedPassword,
+    appMetadataJson: JSON.stringify({ provider: 'email', providers: ['email'] }),
+    userMetadataJson: metadataJson(user.data),
+    emailConfirmed: false,
+    phoneConfirmed: false,
+    isAnonymous: false,
+  });
+  await upsertIdentity(tx, {
+    userId: id,
+    provider: 'email',
+    providerId: id,
+    identityDataJson: JSON.stringify({ sub: id, email, email_verified: false, phone_verified: false }),
+  });
+  return id;
+}
