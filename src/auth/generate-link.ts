@@ -62,13 +62,14 @@ export async function generateLink(deps: AuthDeps, input: GenerateLinkInput, met
   if (type === 'email_change_current' && !config.mailerSecureEmailChangeEnabled) {
     throw new FoyerError('validation_failed', 'Enable secure email change to generate link for current email');
   }
-  const known = await findUserForPasswordLogin(deps.db, { email }, config.jwtAud);
+  // Only sign-ups look before the transaction: a new user's password is hashed outside it. The other
+  // types find (or miss) the user under its lock.
+  const known = type === 'signup' || type === 'magiclink' ? await findUserForPasswordLogin(deps.db, { email }, config.jwtAud) : undefined;
   if (!known && type === 'magiclink') {
     // GoTrue: a magic link for a new address is a sign-up link, with a password nobody knows.
     type = 'signup';
     password = randomSecret(48);
   }
-  if (!known && (type === 'recovery' || type === 'email_change_current' || type === 'email_change_new')) throw userNotFound();
   if (type === 'signup' && !known) {
     if (!password) throw new FoyerError('validation_failed', 'Signup requires a valid password');
     if (input.type === 'signup') checkPasswordStrength(password, config.passwordMinLength);

@@ -279,7 +279,7 @@ export class ProjectRegistry {
    * later (created in the console, or opened on its first request). One companion per project.
    */
   attach(start: CompanionStarter): void {
-    if (this.closed) return;
+    // After close() the companions have ended: nothing starts.
     this.companions.attach(start, [this.defaultServed]);
     for (const opening of this.served.values()) opening.then((served) => this.companions.serving(served), () => {});
   }
@@ -428,7 +428,7 @@ export class ProjectRegistry {
     const app = await buildApp({ deps: live.deps, logger: this.options.logger, project: record.ref });
     await app.ready();
     const served: ServedProject = { record, deps: live.deps, app, environment, version, live, db: project.deps.db, activeRequests: 0 };
-    if (!this.closed) this.companions.serving(served);
+    this.companions.serving(served);
     return served;
   }
 }
