@@ -40,9 +40,9 @@ async function databaseChecks(db: Db, where: string): Promise<Finding[]> {
   const findings: Finding[] = [];
   let applied = new Set<string>();
   try {
-    applied = new Set((await db.query<{ version: string }>('select version from foyer.schema_migrations')).map((row) => row.version));
+    applied = new Set((await db.query<{ version: string }>('select version from auth.foyer_schema_migrations')).map((row) => row.version));
   } catch {
-    // No foyer schema yet: everything is pending.
+    // Not migrated yet: everything is pending.
   }
   const pending = listMigrations().filter((migration) => !applied.has(migration.version)).map((migration) => migration.version);
   findings.push(

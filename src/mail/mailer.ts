@@ -1,6 +1,6 @@
 /**
  * Mail delivery: SMTP through nodemailer when GOTRUE_SMTP_HOST is set, otherwise the outbox table
- * (foyer.mail_outbox) that the admin API shows, so the embedded quick start can finish every flow.
+ * (auth.foyer_mail_outbox) that the admin API shows, so the embedded quick start can finish every flow.
  */
 import nodemailer from 'nodemailer';
 import type { Queryable } from '../store/db.js';

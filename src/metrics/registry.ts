@@ -89,10 +89,10 @@ export function createMetrics(options: MetricsOptions): FoyerMetrics {
     Object.entries(db.totals.conversions.by_method).map(([method, n]) => [{ method }, n]),
     ['method'],
   );
-  dbCounter('foyer_anonymous_cleanup_deleted_total', 'Stale anonymous users deleted by the cleanup. From foyer.cleanup_runs.', (db) => [
+  dbCounter('foyer_anonymous_cleanup_deleted_total', 'Stale anonymous users deleted by the cleanup. From auth.foyer_cleanup_runs.', (db) => [
     [{}, db.totals.cleanup.deleted],
   ]);
-  dbCounter('foyer_anonymous_cleanup_runs_total', 'Cleanup runs by final status. From foyer.cleanup_runs.', (db) =>
+  dbCounter('foyer_anonymous_cleanup_runs_total', 'Cleanup runs by final status. From auth.foyer_cleanup_runs.', (db) =>
     Object.entries(db.totals.cleanup.runs).map(([status, n]) => [{ status }, n]),
     ['status'],
   );

@@ -199,7 +199,7 @@ export class ProjectRegistry {
   async rename(ref: string, name: string): Promise<void> {
     this.require(ref);
     await this.control.transaction(async (tx) => {
-      await tx.query(`update foyer.projects set name = $2 where ref = $1`, [ref, name]);
+      await tx.query(`update auth.foyer_projects set name = $2 where ref = $1`, [ref, name]);
       await notifyPlatform(tx, { type: 'project', ref });
     });
     this.require(ref).name = name;

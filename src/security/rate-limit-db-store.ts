@@ -17,11 +17,11 @@ const UPSERT_SQL = counterUpsertSql({ key: '$1', points: '$2', windowMs: '$3', f
 
 const GET_SQL = `
 select ${counterStateSql()}
-  from foyer.rate_limits where key = $1 and (expires_at is null or expires_at > now())`;
+  from auth.foyer_rate_limits where key = $1 and (expires_at is null or expires_at > now())`;
 
 /** Expired rows are removed now and then by whoever writes, in proportion to traffic. */
 const CLEANUP_EVERY = 500;
-const CLEANUP_SQL = `delete from foyer.rate_limits where expires_at < now() - interval '1 minute'`;
+const CLEANUP_SQL = `delete from auth.foyer_rate_limits where expires_at < now() - interval '1 minute'`;
 
 export interface DbStoreOptions {
   readonly db: Queryable;
@@ -62,7 +62,7 @@ export class RateLimiterDb extends RateLimiterStoreAbstract {
   }
 
   async _delete(rlKey: string): Promise<boolean> {
-    const rows = await this.db.query('delete from foyer.rate_limits where key = $1 returning 1', [rlKey]);
+    const rows = await this.db.query('delete from auth.foyer_rate_limits where key = $1 returning 1', [rlKey]);
     return rows.length > 0;
   }
 

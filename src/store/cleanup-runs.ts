@@ -1,4 +1,4 @@
-/** foyer.cleanup_runs: the history of anonymous-user cleanup runs (console, admin API, /metrics). */
+/** auth.foyer_cleanup_runs: the history of anonymous-user cleanup runs (console, admin API, /metrics). */
 import type { Queryable } from './db.js';
 
 export type CleanupRunStatus = 'running' | 'completed' | 'aborted' | 'interrupted' | 'failed';
@@ -41,7 +41,7 @@ export interface NewCleanupRun {
 /** Records a run; its cutoff is computed by the database clock, so every process agrees on it. */
 export async function insertCleanupRun(db: Queryable, run: NewCleanupRun): Promise<CleanupRun> {
   const rows = await db.query<CleanupRun>(
-    `insert into foyer.cleanup_runs (trigger, inactive_days, keep_data_owners, batch_size, cutoff, host, pid)
+    `insert into auth.foyer_cleanup_runs (trigger, inactive_days, keep_data_owners, batch_size, cutoff, host, pid)
      values ($1, $2::int, $3::boolean, $4::int, now() - make_interval(days => $2::int), $5, $6::int)
      returning ${RUN_COLUMNS}`,
     [run.trigger, run.inactiveDays, run.keepDataOwners, run.batchSize, run.host, run.pid],
@@ -55,7 +55,7 @@ export async function insertCleanupRun(db: Queryable, run: NewCleanupRun): Promi
  */
 export async function markInterruptedRuns(db: Queryable): Promise<number> {
   const rows = await db.query<{ id: number }>(
-    `update foyer.cleanup_runs
+    `update auth.foyer_cleanup_runs
         set status = 'interrupted', finished_at = now(),
             error = 'the process running it stopped before it finished; its committed batches are counted, the next run did the rest'
       where status = 'running' returning id`,
@@ -65,7 +65,7 @@ export async function markInterruptedRuns(db: Queryable): Promise<number> {
 
 export async function finishCleanupRun(db: Queryable, id: number, status: Exclude<CleanupRunStatus, 'running'>, error?: string): Promise<CleanupRun> {
   const rows = await db.query<CleanupRun>(
-    `update foyer.cleanup_runs set status = $2, finished_at = now(), heartbeat_at = now(), error = $3
+    `update auth.foyer_cleanup_runs set status = $2, finished_at = now(), heartbeat_at = now(), error = $3
       where id = $1::bigint returning ${RUN_COLUMNS}`,
     [id, status, error ?? null],
   );
@@ -73,21 +73,21 @@ export async function finishCleanupRun(db: Queryable, id: number, status: Exclud
 }
 
 export async function getCleanupRun(db: Queryable, id: number): Promise<CleanupRun | undefined> {
-  const rows = await db.query<CleanupRun>(`select ${RUN_COLUMNS} from foyer.cleanup_runs where id = $1::bigint`, [id]);
+  const rows = await db.query<CleanupRun>(`select ${RUN_COLUMNS} from auth.foyer_cleanup_runs where id = $1::bigint`, [id]);
   return rows[0];
 }
 
 /** Newest first. */
 export async function listCleanupRuns(db: Queryable, limit: number, beforeId?: number): Promise<CleanupRun[]> {
   return db.query<CleanupRun>(
-    `select ${RUN_COLUMNS} from foyer.cleanup_runs r where ($2::bigint is null or r.id < $2::bigint) order by r.id desc limit $1`,
+    `select ${RUN_COLUMNS} from auth.foyer_cleanup_runs r where ($2::bigint is null or r.id < $2::bigint) order by r.id desc limit $1`,
     [limit, beforeId ?? null],
   );
 }
 
 export async function latestRunningCleanup(db: Queryable): Promise<CleanupRun | undefined> {
   const rows = await db.query<CleanupRun>(
-    `select ${RUN_COLUMNS} from foyer.cleanup_runs r where r.status = 'running' order by r.id desc limit 1`,
+    `select ${RUN_COLUMNS} from auth.foyer_cleanup_runs r where r.status = 'running' order by r.id desc limit 1`,
   );
   return rows[0];
 }

@@ -166,7 +166,7 @@ export async function deleteCandidates(
               now(), ''
          from deleted d
      ), progress as (
-       update foyer.cleanup_runs
+       update auth.foyer_cleanup_runs
           set deleted = deleted + (select count(*) from deleted),
               kept_data_owners = kept_data_owners + $4::int,
               spared = spared + cardinality($1::uuid[]) - (select count(*) from deleted),

@@ -131,11 +131,11 @@ export const batchesInFlight = (connections: number): number => Math.max(1, Math
 
 /**
  * SQL for a batch's requests as a relation `q`, from the jsonb array in `$1` (one object per request,
- * with `i`, its position, among its `columns`). `foyer.batch_requests` tells the planner a batch is
+ * with `i`, its position, among its `columns`). `auth.foyer_batch_requests` tells the planner a batch is
  * small (migration 0012), so lookups go through indexes.
  */
 export const batchRequestsSql = (columns: string): string =>
-  `q as (select r.* from foyer.batch_requests($1::jsonb) e cross join lateral jsonb_to_record(e) as r(i int, ${columns}))`;
+  `q as (select r.* from auth.foyer_batch_requests($1::jsonb) e cross join lateral jsonb_to_record(e) as r(i int, ${columns}))`;
 
 /** Per database, its hot paths' coalescers by name, for the metrics. */
 const pathsByDb = new WeakMap<object, Map<string, { readonly stats: BatchStats }>>();

@@ -16,13 +16,13 @@ export interface ConsoleSessionRow {
 }
 
 export async function countAdmins(db: Queryable): Promise<number> {
-  const [row] = await db.query<{ n: number }>(`select count(*)::int as n from foyer.console_admins`);
+  const [row] = await db.query<{ n: number }>(`select count(*)::int as n from auth.foyer_console_admins`);
   return row.n;
 }
 
 export async function findAdminByEmail(db: Queryable, email: string): Promise<ConsoleAdminRow | undefined> {
   const [row] = await db.query<ConsoleAdminRow>(
-    `select id::text as id, email, password_hash, created_at from foyer.console_admins where email = $1`,
+    `select id::text as id, email, password_hash, created_at from auth.foyer_console_admins where email = $1`,
     [email],
   );
   return row;
@@ -31,7 +31,7 @@ export async function findAdminByEmail(db: Queryable, email: string): Promise<Co
 /** Inserts the administrator; undefined when that address already has one. */
 export async function insertAdmin(db: Queryable, email: string, passwordHash: string): Promise<ConsoleAdminRow | undefined> {
   const [row] = await db.query<ConsoleAdminRow>(
-    `insert into foyer.console_admins (email, password_hash) values ($1, $2) on conflict (email) do nothing
+    `insert into auth.foyer_console_admins (email, password_hash) values ($1, $2) on conflict (email) do nothing
      returning id::text as id, email, password_hash, created_at`,
     [email, passwordHash],
   );
@@ -39,7 +39,7 @@ export async function insertAdmin(db: Queryable, email: string, passwordHash: st
 }
 
 export async function updateAdminPassword(db: Queryable, email: string, passwordHash: string): Promise<boolean> {
-  const rows = await db.query(`update foyer.console_admins set password_hash = $2 where email = $1 returning id`, [email, passwordHash]);
+  const rows = await db.query(`update auth.foyer_console_admins set password_hash = $2 where email = $1 returning id`, [email, passwordHash]);
   return rows.length > 0;
 }
 
@@ -48,18 +48,18 @@ export async function insertSession(
   session: { tokenHash: string; adminId: string; csrfHash: string; ttlSeconds: number; ip: string | null; userAgent: string | null },
 ): Promise<void> {
   await db.query(
-    `insert into foyer.console_sessions (token_hash, admin_id, csrf_hash, expires_at, ip, user_agent)
+    `insert into auth.foyer_console_sessions (token_hash, admin_id, csrf_hash, expires_at, ip, user_agent)
      values ($1, $2::uuid, $3, now() + make_interval(secs => $4), $5, $6)`,
     [session.tokenHash, session.adminId, session.csrfHash, session.ttlSeconds, session.ip, session.userAgent?.slice(0, 512) ?? null],
   );
   // Expired sessions go as new ones come.
-  await db.query(`delete from foyer.console_sessions where expires_at < now() - interval '1 day'`);
+  await db.query(`delete from auth.foyer_console_sessions where expires_at < now() - interval '1 day'`);
 }
 
 export async function findSession(db: Queryable, tokenHash: string): Promise<ConsoleSessionRow | undefined> {
   const [row] = await db.query<ConsoleSessionRow>(
     `select s.admin_id::text as admin_id, a.email, s.csrf_hash, s.expires_at
-       from foyer.console_sessions s join foyer.console_admins a on a.id = s.admin_id
+       from auth.foyer_console_sessions s join auth.foyer_console_admins a on a.id = s.admin_id
       where s.token_hash = $1 and s.expires_at > now()`,
     [tokenHash],
   );
@@ -67,23 +67,23 @@ export async function findSession(db: Queryable, tokenHash: string): Promise<Con
 }
 
 export async function deleteSession(db: Queryable, tokenHash: string): Promise<void> {
-  await db.query(`delete from foyer.console_sessions where token_hash = $1`, [tokenHash]);
+  await db.query(`delete from auth.foyer_console_sessions where token_hash = $1`, [tokenHash]);
 }
 
 export async function insertSetupToken(db: Queryable, tokenHash: string, ttlSeconds: number): Promise<void> {
   await db.query(
-    `insert into foyer.console_setup_tokens (token_hash, expires_at) values ($1, now() + make_interval(secs => $2))`,
+    `insert into auth.foyer_console_setup_tokens (token_hash, expires_at) values ($1, now() + make_interval(secs => $2))`,
     [tokenHash, ttlSeconds],
   );
 }
 
 /** Uses up a setup token: true when it was valid (then every setup token is gone). */
 export async function consumeSetupToken(db: Queryable, tokenHash: string): Promise<boolean> {
-  const rows = await db.query(`delete from foyer.console_setup_tokens where token_hash = $1 and expires_at > now() returning token_hash`, [
+  const rows = await db.query(`delete from auth.foyer_console_setup_tokens where token_hash = $1 and expires_at > now() returning token_hash`, [
     tokenHash,
   ]);
   if (rows.length === 0) return false;
-  await db.query(`delete from foyer.console_setup_tokens`);
+  await db.query(`delete from auth.foyer_console_setup_tokens`);
   return true;
 }
 

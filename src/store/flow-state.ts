@@ -1,5 +1,5 @@
 /**
- * SQL for auth.flow_state (GoTrue's PKCE and OAuth flows) and foyer.oauth_flows (what Foyer keeps
+ * SQL for auth.flow_state (GoTrue's PKCE and OAuth flows) and auth.foyer_oauth_flows (what Foyer keeps
  * towards the provider). An OAuth flow's flow_state id is the `state` sent to the provider.
  */
 import type { Queryable } from './db.js';
@@ -62,7 +62,7 @@ export async function insertOAuthFlow(db: Queryable, flow: NewOAuthFlow): Promis
        values ($1, $2, $3, $4::auth.code_challenge_method, $5, $6, $7, $8, $9, now(), now())
        returning id
      )
-     insert into foyer.oauth_flows (flow_state_id, provider_code_verifier, provider_nonce, client_flow)
+     insert into auth.foyer_oauth_flows (flow_state_id, provider_code_verifier, provider_nonce, client_flow)
      select id, $10, $11, $12 from f`,
     [
       flow.id, flow.userId, flow.authCode, flow.codeChallengeMethod, flow.codeChallenge, flow.providerType,
@@ -87,7 +87,7 @@ export async function claimOAuthFlow(db: Queryable, stateId: string): Promise<OA
   const rows = await db.query<OAuthFlowRow>(
     `with found as (
        select ${FLOW_COLUMNS}, o.provider_code_verifier, o.provider_nonce, o.client_flow
-         from auth.flow_state f join foyer.oauth_flows o on o.flow_state_id = f.id
+         from auth.flow_state f join auth.foyer_oauth_flows o on o.flow_state_id = f.id
         where f.id = $1 and f.auth_code_issued_at is null and f.user_id is null
         for update of f
      ), stamped as (

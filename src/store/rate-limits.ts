@@ -1,5 +1,5 @@
 /**
- * SQL for rate-limit counters in `foyer.rate_limits` (an unlogged table): one fixed window per key.
+ * SQL for rate-limit counters in `auth.foyer_rate_limits` (an unlogged table): one fixed window per key.
  * The same upsert serves the limiter's own statement and the hot paths that fold their counter into
  * the statement doing their writes (one round trip and one commit instead of two).
  *
@@ -59,7 +59,7 @@ const windowEndSql = (windowMs: string) => `case when ${windowMs}::float8 > 0 th
 
 /** `insert … on conflict … returning points, ms_before_next` for the given inputs. */
 export function counterUpsertSql({ key, points, windowMs, forceExpire }: CounterUpsertInputs): string {
-  return `insert into foyer.rate_limits as r (key, points, expires_at)
+  return `insert into auth.foyer_rate_limits as r (key, points, expires_at)
 values (${key}, ${points}, ${windowEndSql(windowMs)})
 ${counterConflictSql(forceExpire)}
 returning ${counterStateSql(windowMs)}`;
@@ -77,7 +77,7 @@ export function batchCounterSql(source: string): { readonly ctes: string; readon
   const ctes = `rl_keys as (
        select rl_key, max(rl_window_ms) as window_ms, count(*)::int as n from ${source} where rl_key is not null group by rl_key
      ), rl_rows as (
-       insert into foyer.rate_limits as r (key, points, expires_at)
+       insert into auth.foyer_rate_limits as r (key, points, expires_at)
        select rl_key, n, ${windowEndSql('window_ms')} from rl_keys order by rl_key
        ${counterConflictSql('false')}
        returning r.key, r.points, r.expires_at

@@ -1,6 +1,6 @@
 /**
  * SQL for POST /token?grant_type=refresh_token. Every outcome (rotation, lost-response recovery,
- * reuse detection, expiry, bans) is decided by `foyer.refresh_token_grant` (migrations 0003, 0011).
+ * reuse detection, expiry, bans) is decided by `auth.foyer_refresh_token_grant` (migrations 0003, 0011).
  * The common case, a live token of a valid session, is first tried as one plain statement shared by
  * the concurrent refreshes (`Coalescer`): it does the same writes with a fraction of the function's
  * per-statement work (one snapshot, one plan, each relation locked once, one commit for the batch).
@@ -46,7 +46,7 @@ const grantParams = (input: RefreshInput): SqlParam[] => [
 ];
 
 const GRANT_SQL = `select r.outcome, r.refresh_token, r.session_id, r.aal, r.amr, ${USER_COLUMNS}
-       from foyer.refresh_token_grant($1, $2, $3, $4, $5, $6, $7, $8) r
+       from auth.foyer_refresh_token_grant($1, $2, $3, $4, $5, $6, $7, $8) r
        left join auth.users u on u.id = r.user_id`;
 
 /** The function's answer for every case. */

@@ -41,9 +41,9 @@ export async function readTotals(db: Queryable): Promise<TotalsRow> {
        (select count(*)::int from auth.audit_log_entries a where ${action('a')} = '${AUDIT_ACTIONS.merged}') as merged,
        (select count(*)::int from auth.audit_log_entries a where ${action('a')} = '${AUDIT_ACTIONS.deleted}' and ${deletedAnonymousSql('a')}) as deleted_anonymous,
        coalesce((select json_object_agg(method, n) from conversions), '{}'::json) as conversions_by_method,
-       (select coalesce(sum(deleted), 0)::int from foyer.cleanup_runs) as cleanup_deleted,
+       (select coalesce(sum(deleted), 0)::int from auth.foyer_cleanup_runs) as cleanup_deleted,
        coalesce((select json_object_agg(status, n) from (
-                   select status, count(*)::int as n from foyer.cleanup_runs group by 1) r), '{}'::json) as cleanup_runs_by_status
+                   select status, count(*)::int as n from auth.foyer_cleanup_runs group by 1) r), '{}'::json) as cleanup_runs_by_status
        from users`,
   );
   return rows[0];

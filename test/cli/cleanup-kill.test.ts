@@ -57,7 +57,7 @@ for (const engine of engines) {
 
       const afterKill = await withDb(project, async (inspect) => ({
         remaining: await count(inspect, 'select count(*)::int as n from auth.users'),
-        run: (await inspect.query<{ status: string; deleted: number; batches: number }>('select status, deleted, batches from foyer.cleanup_runs'))[0],
+        run: (await inspect.query<{ status: string; deleted: number; batches: number }>('select status, deleted, batches from auth.foyer_cleanup_runs'))[0],
         audited: await count(inspect, `select count(*)::int as n from auth.audit_log_entries where payload ->> 'action' = 'user_deleted'`),
       }));
       // Nothing half-done: the run's counters, the audit log and the users agree batch by batch.
@@ -80,7 +80,7 @@ for (const engine of engines) {
         assert.equal(audit.length, total);
         assert.ok(audit.every((row) => row.n === 1));
         assert.deepEqual(new Set(audit.map((row) => row.id)), new Set(ids));
-        const runs = await inspect.query<{ status: string; deleted: number }>('select status, deleted from foyer.cleanup_runs order by id');
+        const runs = await inspect.query<{ status: string; deleted: number }>('select status, deleted from auth.foyer_cleanup_runs order by id');
         assert.deepEqual(runs.map((run) => run.status), ['interrupted', 'completed']);
         assert.equal(runs[0].deleted + runs[1].deleted, total);
       });

@@ -157,7 +157,7 @@ for (const engine of engines) {
       assert.equal(user.body.email_confirmed_at, undefined);
       assert.equal(user.body.identities.length, 1);
       const mail = await h.t.database.db.query<{ n: number }>(
-        `select count(*)::int as n from foyer.mail_outbox where lower(recipient) = $1 and kind = 'confirmation'`,
+        `select count(*)::int as n from auth.foyer_mail_outbox where lower(recipient) = $1 and kind = 'confirmation'`,
         [`${account}@example.com`],
       );
       assert.equal(mail[0].n, 1);

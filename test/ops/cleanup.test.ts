@@ -308,7 +308,7 @@ for (const engine of engines) {
     it('marks a run left running by a dead process as interrupted, keeping its counts', async () => {
       const { db } = t.database;
       await db.query(
-        `insert into foyer.cleanup_runs (trigger, inactive_days, keep_data_owners, batch_size, cutoff, deleted, batches, pid)
+        `insert into auth.foyer_cleanup_runs (trigger, inactive_days, keep_data_owners, batch_size, cutoff, deleted, batches, pid)
          values ('cli', 30, true, 3, now(), 6, 2, 999999)`,
       );
       const outcome = completed(await runCleanup(db, cleanupSettings(t.project.deps.config), { trigger: 'cli' }));

@@ -33,7 +33,7 @@ for (const engine of engines) {
     });
 
     it('stores the password with scrypt, never in clear', async () => {
-      const [row] = await t.database.db.query<{ password_hash: string }>(`select password_hash from foyer.console_admins where email = $1`, [ADMIN.email]);
+      const [row] = await t.database.db.query<{ password_hash: string }>(`select password_hash from auth.foyer_console_admins where email = $1`, [ADMIN.email]);
       assert.match(row.password_hash, /^scrypt\$15\$8\$1\$[A-Za-z0-9_-]+\$[A-Za-z0-9_-]{43}$/);
       assert.ok(!row.password_hash.includes(ADMIN.password));
     });
@@ -56,7 +56,7 @@ for (const engine of engines) {
       assert.equal(current.headers['cache-control'], 'no-store');
       assert.equal(current.headers['x-frame-options'], 'DENY');
       // The database keeps hashes only.
-      const rows = await t.database.db.query<{ token_hash: string; csrf_hash: string }>(`select token_hash, csrf_hash from foyer.console_sessions`);
+      const rows = await t.database.db.query<{ token_hash: string; csrf_hash: string }>(`select token_hash, csrf_hash from auth.foyer_console_sessions`);
       const token = session.cookie.split('=')[1];
       assert.ok(rows.every((row) => row.token_hash !== token && row.csrf_hash !== session.csrf && /^[0-9a-f]{64}$/.test(row.token_hash)));
     });
@@ -136,7 +136,7 @@ for (const engine of engines) {
       assert.ok(actions.includes('console_admin_created'));
       assert.ok(actions.includes('console_login'));
       assert.ok(actions.includes('console_logout'));
-      const [admin] = await t.database.db.query<{ id: string }>(`select id::text as id from foyer.console_admins where email = $1`, [ADMIN.email]);
+      const [admin] = await t.database.db.query<{ id: string }>(`select id::text as id from auth.foyer_console_admins where email = $1`, [ADMIN.email]);
       const login = rows.find((row) => row.payload.action === 'console_login')!;
       assert.equal(login.payload.actor_id, admin.id);
       assert.equal(login.payload.actor_username, ADMIN.email);

@@ -78,7 +78,7 @@ for (const engine of engines) {
       assert.equal(gone.statusCode, 404);
       assert.equal(gone.json().code, 'project_not_found');
       assert.equal((await remove(project.ref, { confirm: project.ref })).statusCode, 404, 'a second deletion finds nothing');
-      const versions = await t.database.db.query(`select 1 from foyer.settings_versions where project_ref = $1`, [project.ref]);
+      const versions = await t.database.db.query(`select 1 from auth.foyer_settings_versions where project_ref = $1`, [project.ref]);
       assert.equal(versions.length, 0);
       const [audit] = await t.database.db.query<{ payload: { actor_username: string; traits: Record<string, unknown> } }>(
         `select payload from auth.audit_log_entries where payload ->> 'action' = 'project_deleted' and payload -> 'traits' ->> 'project_ref' = $1`,

@@ -57,7 +57,7 @@ for (const engine of engines) {
 
     it('keeps the project’s secrets sealed with the master key', async () => {
       const [row] = await t.database.db.query<{ jwt_secret_sealed: string; database_url_sealed: string | null }>(
-        `select jwt_secret_sealed, database_url_sealed from foyer.projects where ref = $1`,
+        `select jwt_secret_sealed, database_url_sealed from auth.foyer_projects where ref = $1`,
         [second.ref],
       );
       assert.match(row.jwt_secret_sealed, /^v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);

@@ -163,7 +163,7 @@ for (const engine of engines) {
       const view = (response.json().settings as Setting[]).find((s) => s.env === 'GOTRUE_SMTP_PASS')!;
       assert.equal(view.value, '••••');
       const [row] = await t.database.db.query<{ overrides: Record<string, string>; diff: unknown }>(
-        `select overrides, diff from foyer.settings_versions where project_ref = $1 order by version desc limit 1`,
+        `select overrides, diff from auth.foyer_settings_versions where project_ref = $1 order by version desc limit 1`,
         [second.ref],
       );
       assert.match(row.overrides.GOTRUE_SMTP_PASS, /^v1\./);

@@ -131,7 +131,7 @@ for (const engine of engines) {
 
       if (store.startsWith('postgres')) {
         it('fails closed (500) when the counter store fails, and counts it', async () => {
-          await t.database.db.query('drop table foyer.rate_limits');
+          await t.database.db.query('drop table auth.foyer_rate_limits');
           const response = await anonymousSignIn(port, { localAddress: '127.0.0.3' });
           assert.equal(response.status, 500);
           assert.equal(response.body.code, 'unexpected_failure');
@@ -256,18 +256,18 @@ for (const engine of engines) {
       for (const row of await tokenRows(rotated)) assert.deepEqual([row.revoked, row.children], [true, 1], row.token);
       for (const row of await tokenRows(refused)) assert.deepEqual([row.revoked, row.children], [false, 0], row.token);
       const [counter] = await t.database.db.query<{ points: number }>(
-        "select points from foyer.rate_limits where key like '%:token_refresh:%'",
+        "select points from auth.foyer_rate_limits where key like '%:token_refresh:%'",
       );
       assert.equal(counter.points, 20, 'refused requests are counted too');
 
       // A new window: the refused tokens were never spent.
-      await t.database.db.query("update foyer.rate_limits set expires_at = now() - interval '1 second'");
+      await t.database.db.query("update auth.foyer_rate_limits set expires_at = now() - interval '1 second'");
       const later = await refresh(refused[0]);
       assert.equal(later.statusCode, 200, later.body);
     });
 
     it('counts a malformed token before refusing it, and refuses one over the limit with 429 first', async () => {
-      await t.database.db.query('delete from foyer.rate_limits');
+      await t.database.db.query('delete from auth.foyer_rate_limits');
       for (let i = 0; i < 5; i += 1) assert.equal((await refresh('short')).json().code, 'validation_failed');
       assert.equal((await refresh('short')).json().code, 'over_request_rate_limit');
       assert.equal((await refresh(await signIn())).json().code, 'over_request_rate_limit');

@@ -1,5 +1,5 @@
 /**
- * How `foyer.refresh_token_grant` finds rows, seen through PostgreSQL's own per-transaction counters
+ * How `auth.foyer_refresh_token_grant` finds rows, seen through PostgreSQL's own per-transaction counters
  * (`pg_stat_xact_user_tables`): the tuples a call reads must not grow with other sessions' tokens.
  */
 import assert from 'node:assert/strict';
@@ -64,7 +64,7 @@ for (const engine of engines) {
         const before = await tuples();
         const input = refreshInput(mine.refreshToken);
         const [row] = await tx.query<{ outcome: string; refresh_token: string }>(
-          'select outcome, refresh_token from foyer.refresh_token_grant($1, $2, $3, $4, $5, $6, $7, $8)',
+          'select outcome, refresh_token from auth.foyer_refresh_token_grant($1, $2, $3, $4, $5, $6, $7, $8)',
           [input.token, input.newToken, input.reuseIntervalSeconds, input.rotationEnabled, input.timeboxSeconds, input.inactivitySeconds, input.userAgent, input.ip],
         );
         return { outcome: row.outcome, refreshToken: row.refresh_token, tuplesRead: (await tuples()) - before };

@@ -1,0 +1,71 @@
+/**
+ * Rows GoTrue may have left that Foyer cannot serve yet. Serving the database anyway would drop their
+ * meaning without a word: a user with a verified second factor would sign in with one. So the start
+ * stops and names them, with what to do. (GoTrue's v2 refresh tokens are served: not listed here.)
+ */
+import type { Queryable } from './db.js';
+
+interface UnservedKind {
+  readonly table: string;
+  /** Counts the rows that matter; the table may not exist yet on an older schema. */
+  readonly countSql: string;
+  readonly describe: (count: number) => string;
+}
+
+const KINDS: readonly UnservedKind[] = [
+  {
+    table: 'mfa_factors',
+    countSql: `select count(*)::int as count from auth.mfa_factors where status = 'verified'`,
+    describe: (count) =>
+      `auth.mfa_factors holds ${count} verified MFA factor(s). Foyer does not serve MFA yet: these users would sign in ` +
+      `without their second factor. Keep GoTrue for this database for now, or, accepting that, remove them: ` +
+      `delete from auth.mfa_factors where status = 'verified';`,
+  },
+  {
+    table: 'sso_providers',
+    countSql: 'select count(*)::int as count from auth.sso_providers',
+    describe: (count) =>
+      `auth.sso_providers holds ${count} SAML SSO provider(s). Foyer does not serve SAML SSO yet: their users could not ` +
+      `sign in. Keep GoTrue for this database for now, or remove the providers (delete from auth.sso_providers;).`,
+  },
+  {
+    table: 'webauthn_credentials',
+    countSql: 'select count(*)::int as count from auth.webauthn_credentials',
+    describe: (count) =>
+      `auth.webauthn_credentials holds ${count} passkey(s). Foyer does not serve passkeys yet: users who sign in with ` +
+      `them could not. Keep GoTrue for this database for now, or remove them (delete from auth.webauthn_credentials;).`,
+  },
+  {
+    table: 'oauth_clients',
+    countSql: 'select count(*)::int as count from auth.oauth_clients where deleted_at is null',
+    describe: (count) =>
+      `auth.oauth_clients holds ${count} OAuth client(s) of GoTrue's OAuth 2.1 server, which Foyer does not serve yet: ` +
+      `those apps could not sign their users in. Keep GoTrue for this database for now, or delete the clients.`,
+  },
+  {
+    table: 'custom_oauth_providers',
+    countSql: 'select count(*)::int as count from auth.custom_oauth_providers where enabled',
+    describe: (count) =>
+      `auth.custom_oauth_providers holds ${count} enabled custom OAuth/OIDC provider(s), which Foyer does not serve yet. ` +
+      `Keep GoTrue for this database for now, or disable them (update auth.custom_oauth_providers set enabled = false;).`,
+  },
+];
+
+/** One line per kind of row present that Foyer cannot serve; empty when there is none. */
+export async function findUnservedData(db: Queryable): Promise<string[]> {
+  const present = new Set(
+    (
+      await db.query<{ relname: string }>(
+        `select relname from pg_class where relnamespace = to_regnamespace('auth') and relname = any($1)`,
+        [KINDS.map((kind) => kind.table)],
+      )
+    ).map((row) => row.relname),
+  );
+  const findings: string[] = [];
+  for (const kind of KINDS) {
+    if (!present.has(kind.table)) continue;
+    const [row] = await db.query<{ count: number }>(kind.countSql);
+    if (row.count > 0) findings.push(kind.describe(row.count));
+  }
+  return findings;
+}
