@@ -31,6 +31,7 @@ interface LoginRow {
   auth_exists: boolean;
   auth_owner: string | null;
   auth_create: boolean;
+  auth_usage: boolean;
   legacy_foyer: boolean;
 }
 
@@ -42,10 +43,20 @@ export async function inspectDatabase(db: Queryable): Promise<{ state: DatabaseS
             n.oid is not null as auth_exists,
             pg_get_userbyid(n.nspowner) as auth_owner,
             coalesce(has_schema_privilege(n.oid, 'CREATE'), false) as auth_create,
+            coalesce(has_schema_privilege(n.oid, 'USAGE'), false) as auth_usage,
             to_regnamespace('foyer') is not null as legacy_foyer
        from (select 1) as one left join pg_namespace n on n.nspname = 'auth'`,
   );
   const problems: string[] = [];
+  if (login.auth_exists && !(login.auth_create && login.auth_usage)) {
+    // Nothing in a schema it may not use can be read, let alone changed: this is the one thing to fix.
+    problems.push(
+      `${login.login} may not create objects in schema "auth" (owned by ${login.auth_owner}). GoTrue's login owns it; ` +
+        `connect as that login (supabase_auth_admin on Supabase), or as a superuser run:\n` +
+        `    alter schema auth owner to ${quoteIdent(login.login)};`,
+    );
+    return { state: emptyState(login), problems };
+  }
   const recorded = login.auth_exists ? await recordedGotrueVersions(db) : new Set<string>();
   // Past the version Foyer keeps (a newer GoTrue migrated it), the schema is GoTrue's to shape.
   const ahead = [...recorded].some((version) => /^\d{14}$/.test(version) && version > GOTRUE_SCHEMA_VERSION);
@@ -56,13 +67,6 @@ export async function inspectDatabase(db: Queryable): Promise<{ state: DatabaseS
     problems.push(
       `Schema "auth" does not exist and ${login.login} may not create it. As a superuser, run:\n` +
         `    create schema auth authorization ${quoteIdent(login.login)};`,
-    );
-  }
-  if (login.auth_exists && !login.auth_create) {
-    problems.push(
-      `${login.login} may not create objects in schema "auth" (owned by ${login.auth_owner}). GoTrue's login owns it; ` +
-        `connect as that login (supabase_auth_admin on Supabase), or as a superuser run:\n` +
-        `    alter schema auth owner to ${quoteIdent(login.login)};`,
     );
   }
   if (login.auth_exists && !login.superuser) {
@@ -99,6 +103,19 @@ export async function inspectDatabase(db: Queryable): Promise<{ state: DatabaseS
       foyerMigrationsApplied,
     },
     problems,
+  };
+}
+
+function emptyState(login: LoginRow): DatabaseState {
+  return {
+    login: login.login,
+    superuser: login.superuser,
+    authSchemaExists: login.auth_exists,
+    authSchemaBehind: true,
+    missingGotrueVersions: [],
+    missingApiRoles: [],
+    legacyFoyerSchema: login.legacy_foyer,
+    foyerMigrationsApplied: new Set(),
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { migrate } from '../../src/store/migrate.js';
+import { migrate, MIGRATION_LOCK_KEY } from '../../src/store/migrate.js';
 import { openPostgres } from '../../src/store/postgres.js';
 import { createPostgresDatabase, engines } from '../helpers/engines.js';
 
@@ -34,6 +34,32 @@ if (engines.includes('postgres')) {
         } finally {
           await Promise.all(databases.map(({ drop }) => drop()));
         }
+      }
+    });
+  });
+
+  describe('a database another process is migrating (postgres)', () => {
+    it('waits for its lock, then says who holds it and how to end a stuck one', async () => {
+      const { url, drop } = await createPostgresDatabase();
+      const holder = await openPostgres({ url, poolSize: 1 });
+      const db = await openPostgres({ url, poolSize: 1 });
+      try {
+        let release!: () => void;
+        const held = new Promise<void>((resolve) => (release = resolve));
+        const holding = holder.withAdvisoryLock(MIGRATION_LOCK_KEY, () => held);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const started = Date.now();
+        await assert.rejects(migrate(db, { lockWaitMs: 600 }), /held Foyer's migration lock on this database[\s\S]*pg_terminate_backend/);
+        assert.ok(Date.now() - started >= 600, 'it waited');
+        const [schema] = await db.query<{ present: boolean }>(`select to_regnamespace('auth') is not null as present`);
+        assert.equal(schema.present, false, 'nothing was changed');
+        release();
+        await holding;
+        assert.ok((await migrate(db, { lockWaitMs: 600 })).applied.length > 0, 'once released, it migrates');
+      } finally {
+        await holder.close();
+        await db.close();
+        await drop();
       }
     });
   });

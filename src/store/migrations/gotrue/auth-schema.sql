@@ -63,13 +63,8 @@ begin
     alter table auth.oauth_clients drop constraint if exists oauth_clients_client_id_key;
     drop index if exists auth.oauth_clients_client_id_idx;
     alter table auth.oauth_clients drop column if exists client_id;
-    execute has_column into present using 'oauth_clients', 'token_endpoint_auth_method';
-    if not present then
-      alter table auth.oauth_clients add column token_endpoint_auth_method text;
-      execute 'update auth.oauth_clients set token_endpoint_auth_method = '
-        || 'case when client_type = ''public'' then ''none'' else ''client_secret_basic'' end';
-      alter table auth.oauth_clients alter column token_endpoint_auth_method set not null;
-    end if;
+    -- Added empty here, filled once client_type exists (below the columns), then made required.
+    alter table auth.oauth_clients add column if not exists token_endpoint_auth_method text;
   end if;
 end $$;
 
@@ -367,6 +362,11 @@ alter table auth.webauthn_credentials
   add column if not exists created_at timestamp with time zone not null default now(),
   add column if not exists updated_at timestamp with time zone not null default now(),
   add column if not exists last_used_at timestamp with time zone;
+
+-- Clients registered before token_endpoint_auth_method existed authenticate as their type implies.
+update auth.oauth_clients set token_endpoint_auth_method = case when client_type = 'public' then 'none' else 'client_secret_basic' end
+ where token_endpoint_auth_method is null;
+alter table auth.oauth_clients alter column token_endpoint_auth_method set not null;
 
 -- Constraints, under GoTrue's names. A unique key whose index already exists (an earlier Foyer created
 -- refresh_tokens_token_unique as an index) takes that index over.
