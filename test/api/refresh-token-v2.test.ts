@@ -147,7 +147,10 @@ for (const engine of engines) {
            from auth.audit_log_entries where payload->>'actor_id' = $1`,
         [session.userId],
       );
-      assert.deepEqual(audit.map((row) => ({ ...row })), [{ action: 'token_revoked', reason: 'refresh_token_reused', session_id: session.sessionId }]);
+      assert.deepEqual(
+        audit.map((row) => ({ ...row })),
+        [{ action: 'token_revoked', reason: 'refresh_token_reused', session_id: session.sessionId }],
+      );
     });
 
     it('rotates exactly once for concurrent refreshes of one token; every caller gets the one new token', async () => {
@@ -180,7 +183,10 @@ for (const engine of engines) {
       const v1 = await signUpAnonymously(t.app);
       const v1SessionId = decodeJwt(v1.access_token).session_id as string;
       await refreshFails(t, v2Token({ sessionId: v1SessionId, counter: 0, key: Buffer.alloc(32) }), 400, 'refresh_token_not_found');
-      await t.database.db.query('update auth.sessions set refresh_token_hmac_key = $1 where id = $2', [Buffer.alloc(32).toString('base64url'), v1SessionId]);
+      await t.database.db.query('update auth.sessions set refresh_token_hmac_key = $1 where id = $2', [
+        Buffer.alloc(32).toString('base64url'),
+        v1SessionId,
+      ]);
       await refreshFails(t, v2Token({ sessionId: v1SessionId, counter: 0, key: Buffer.alloc(32) }), 400, 'refresh_token_not_found');
       await refreshOk(t, v1.refresh_token);
     });

@@ -96,7 +96,8 @@ export async function insertGoTrueV2Session(db: Queryable, options: GoTrueSessio
   );
   await db.query(
     `insert into auth.identities (provider_id, user_id, identity_data, provider, last_sign_in_at, created_at, updated_at, id)
-     values ($1::text, $2::uuid, jsonb_build_object('sub', $1::text, 'email', $3::text, 'email_verified', true), 'email', now(), now(), now(), gen_random_uuid())`,
+     values ($1::text, $2::uuid, jsonb_build_object('sub', $1::text, 'email', $3::text, 'email_verified', true),
+             'email', now(), now(), now(), gen_random_uuid())`,
     [userId, userId, email],
   );
   await db.query(
