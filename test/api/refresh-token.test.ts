@@ -52,7 +52,7 @@ async function sessionExists(t: TestProject, sessionId: string): Promise<boolean
   return rows[0].n === 1;
 }
 
-/** A token shaped like GoTrue's v2 format (Foyer issues v1 only, so none is ever found). */
+/** A token shaped like GoTrue's v2 format, for a random session id, so it names no session (v2 sessions: refresh-token-v2.test.ts). */
 function v2Token(options: { version?: number; checksum?: boolean; counter?: number } = {}): string {
   const counter: number[] = [];
   for (let value = options.counter ?? 0; ; value >>>= 7) {

@@ -1,0 +1,53 @@
+/**
+ * POST /token?grant_type=refresh_token with one of GoTrue's v2 tokens (src/security/refresh-token-v2.ts).
+ * The answer keeps the v2 format: the next token is the session's next counter, signed with the same
+ * key, so the session keeps working if the project goes back to GoTrue. GoTrue's semantics, with the
+ * checks in its order: an unknown session, one without v2 data, or a signature that is not the
+ * session's all read as an unknown token (400 refresh_token_not_found); then the ban, expiry and the
+ * counter (auth.foyer_refresh_token_v2_grant, migration foyer/0002_refresh_token_v2.sql).
+ */
+import { encodeRefreshTokenV2, readSessionRefreshKey, refreshTokenV2SignedBy, type RefreshTokenV2 } from '../security/refresh-token-v2.js';
+import { findSessionRefreshKey, grantRefreshTokenV2 } from '../store/refresh-grant-v2.js';
+import type { AuthDeps, RequestMeta } from './deps.js';
+import { auditRefreshTokenReuse, refreshFailures } from './refresh-outcome.js';
+import { sessionResponse, type SessionResponse } from './tokens.js';
+
+export async function refreshTokenV2Grant(deps: AuthDeps, token: RefreshTokenV2, meta: RequestMeta): Promise<SessionResponse> {
+  const { config } = deps;
+  const storedKey = await findSessionRefreshKey(deps.db, token.sessionId);
+  if (storedKey === undefined) throw refreshFailures.refresh_token_not_found();
+  const reading = readSessionRefreshKey(storedKey);
+  if ('unreadable' in reading) {
+    // Never mistaken for "no such session": the operator must learn that this data is not usable here.
+    const why =
+      reading.unreadable === 'encrypted'
+        ? "is encrypted with GoTrue's database encryption (GOTRUE_SECURITY_DB_ENCRYPTION_*), which Foyer cannot decrypt"
+        : 'is not unpadded base64url';
+    throw new Error(`auth.sessions ${token.sessionId}: refresh_token_hmac_key ${why}; its v2 refresh tokens cannot be checked`);
+  }
+  if (!refreshTokenV2SignedBy(token, reading.key)) throw refreshFailures.refresh_token_not_found();
+
+  const row = await grantRefreshTokenV2(deps.db, {
+    sessionId: token.sessionId,
+    storedKey,
+    counter: token.counter,
+    reuseIntervalSeconds: config.refreshTokenReuseIntervalSeconds,
+    rotationEnabled: config.refreshTokenRotationEnabled,
+    timeboxSeconds: config.sessionsTimeboxSeconds,
+    inactivitySeconds: config.sessionsInactivityTimeoutSeconds,
+    userAgent: meta.userAgent,
+    ip: meta.ip,
+  });
+  if (row.outcome === 'refresh_token_already_used' && row.id && config.refreshTokenRotationEnabled) {
+    await auditRefreshTokenReuse(deps, row.id, row.session_id, meta);
+  }
+  if (row.outcome !== 'rotated' && row.outcome !== 'reissued') throw refreshFailures[row.outcome]();
+  if (!row.id || row.counter === null || !row.session_id) throw refreshFailures.refresh_token_not_found();
+  return sessionResponse(deps, {
+    user: row,
+    sessionId: row.session_id,
+    aal: row.aal ?? 'aal1',
+    amr: row.amr ?? [],
+    refreshToken: encodeRefreshTokenV2(row.session_id, BigInt(row.counter), reading.key),
+  });
+}
