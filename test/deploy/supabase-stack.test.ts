@@ -32,8 +32,12 @@ import { createSupabaseImageDatabase, type SupabaseImageDatabase, type SupabaseI
 const runtime = finalStage(readDockerfile());
 const skip = postgresUrl ? false : 'TEST_DATABASE_URL is not set';
 
-/** The container's environment for `database`: image ENV, then the compose block (which wins, as in Docker). */
-function stackEnvironment(database: SupabaseImageDatabase, port: number, dataDir: string): { argv: string[]; env: Record<string, string> } {
+/**
+ * The container's environment for `database`: image ENV, then the compose block (which wins, as in
+ * Docker). Ports are free ones so that tests can run side by side: the auth port, and the admin
+ * listener's (FOYER_ADMIN_PORT; a Foyer without that listener ignores the variable).
+ */
+async function stackEnvironment(database: SupabaseImageDatabase, port: number, dataDir: string): Promise<{ argv: string[]; env: Record<string, string> }> {
   const { argv, env: imageEnv } = checkoutCommand(runtime, stageWorkdir(runtime)!, dataDir);
   const compose = supabaseComposeAuthEnv({
     POSTGRES_HOST: database.host,
@@ -43,7 +47,7 @@ function stackEnvironment(database: SupabaseImageDatabase, port: number, dataDir
     ENABLE_ANONYMOUS_USERS: 'true',
     ENABLE_EMAIL_AUTOCONFIRM: 'true',
   });
-  return { argv, env: { ...hostEnv(), ...imageEnv, ...compose, GOTRUE_API_PORT: String(port) } };
+  return { argv, env: { ...hostEnv(), ...imageEnv, ...compose, GOTRUE_API_PORT: String(port), FOYER_ADMIN_PORT: String(await freePort()) } };
 }
 
 /** bcrypt as GoTrue writes it: Go's bcrypt labels its hashes `$2a$` (same algorithm as `$2b$` for these lengths). */
@@ -120,7 +124,7 @@ describe("Foyer as the auth service of Supabase's compose stack", { skip }, () =
     workdir = mkdtempSync(join(tmpdir(), 'foyer-stack-app-'));
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    const { argv, env } = stackEnvironment(database, port, dataDir);
+    const { argv, env } = await stackEnvironment(database, port, dataDir);
     container = await startContainer({ argv, cwd: workdir, env, port });
   });
   after(async () => {
@@ -228,7 +232,7 @@ describe("Foyer starts with the rights each generation of the supabase/postgres 
       const workdir = mkdtempSync(join(tmpdir(), 'foyer-stack-app-'));
       try {
         const port = await freePort();
-        const { argv, env } = stackEnvironment(database, port, dataDir);
+        const { argv, env } = await stackEnvironment(database, port, dataDir);
         // A variant that may create roles logs in as a role of its own (roles are shared by the cluster).
         const login = new URL(env.GOTRUE_DB_DATABASE_URL);
         login.username = database.authAdminRole;
@@ -262,7 +266,7 @@ describe('a start Foyer cannot complete on a supabase/postgres database leaves i
         const snapshot = () => snapshotCatalog(superuser, { roles: [database.authAdminRole], rowsOf: ['auth.schema_migrations'] });
         const before = await snapshot();
         const port = await freePort();
-        const { argv, env } = stackEnvironment(database, port, dataDir);
+        const { argv, env } = await stackEnvironment(database, port, dataDir);
         const exited = await runToExit({ argv, cwd: workdir, env, port });
         assert.notEqual(exited.code, 0, exited.output);
         assert.match(exited.output, /the auth schema is protected/);
