@@ -3,6 +3,11 @@
  * the `auth` schema the supabase/postgres image creates before GoTrue ever runs, and the layout an
  * earlier Foyer (0.1) left, with its own tables in a schema `foyer`.
  */
+/** The GoTrue versions the supabase/postgres image records before GoTrue ever runs. */
+export const IMAGE_AUTH_MIGRATIONS = [
+  '20171026211738', '20171026211808', '20171026211834', '20180103212743', '20180108183307', '20180119214651', '20180125194653',
+] as const;
+
 /** The supabase/postgres image's initial auth schema: 5 tables, 7 old GoTrue versions, 3 helpers. */
 export const SUPABASE_IMAGE_AUTH_SCHEMA = `
 create schema if not exists auth;
@@ -35,8 +40,7 @@ create table auth.audit_log_entries (
 );
 create index audit_logs_instance_id_idx on auth.audit_log_entries (instance_id);
 create table auth.schema_migrations (version varchar(255) not null, constraint schema_migrations_pkey primary key (version));
-insert into auth.schema_migrations (version) values ('20171026211738'), ('20171026211808'), ('20171026211834'),
-  ('20180103212743'), ('20180108183307'), ('20180119214651'), ('20180125194653');
+insert into auth.schema_migrations (version) values ${IMAGE_AUTH_MIGRATIONS.map((version) => `('${version}')`).join(', ')};
 create function auth.uid() returns uuid language sql stable as $$ select nullif(current_setting('request.jwt.claim.sub', true), '')::uuid $$;
 create function auth.role() returns text language sql stable as $$ select nullif(current_setting('request.jwt.claim.role', true), '')::text $$;
 create function auth.email() returns text language sql stable as $$ select nullif(current_setting('request.jwt.claim.email', true), '')::text $$;

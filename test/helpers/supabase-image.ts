@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { postgresUrl } from './engines.js';
+import { IMAGE_AUTH_MIGRATIONS, SUPABASE_IMAGE_AUTH_SCHEMA } from './legacy-schemas.js';
 
 export interface SupabaseImageOptions {
   /** `GRANT CREATE ON DATABASE` to the auth login, as images from 20251121141100 on do (default: not granted). */
@@ -37,15 +38,7 @@ export interface SupabaseImageDatabase {
 }
 
 /** GoTrue versions the image's init script records in auth.schema_migrations. */
-export const IMAGE_AUTH_MIGRATIONS = [
-  '20171026211738',
-  '20171026211808',
-  '20171026211834',
-  '20180103212743',
-  '20180108183307',
-  '20180119214651',
-  '20180125194653',
-] as const;
+export { IMAGE_AUTH_MIGRATIONS };
 
 export const IMAGE_AUTH_TABLES = ['audit_log_entries', 'instances', 'refresh_tokens', 'schema_migrations', 'users'] as const;
 
@@ -87,42 +80,8 @@ function clusterStatements(authAdmin: string, createRole: boolean): string[] {
 function databaseStatements(database: string, authAdmin: string, options: SupabaseImageOptions): string[] {
   const admin = quoteIdent(authAdmin);
   const statements = [
-    `create schema auth authorization ${admin}`,
-    `create table auth.users (
-       instance_id uuid, id uuid not null unique, aud varchar(255), role varchar(255),
-       email varchar(255) unique, encrypted_password varchar(255), confirmed_at timestamptz,
-       invited_at timestamptz, confirmation_token varchar(255), confirmation_sent_at timestamptz,
-       recovery_token varchar(255), recovery_sent_at timestamptz, email_change_token varchar(255),
-       email_change varchar(255), email_change_sent_at timestamptz, last_sign_in_at timestamptz,
-       raw_app_meta_data jsonb, raw_user_meta_data jsonb, is_super_admin boolean,
-       created_at timestamptz, updated_at timestamptz,
-       constraint users_pkey primary key (id))`,
-    'create index users_instance_id_email_idx on auth.users (instance_id, email)',
-    'create index users_instance_id_idx on auth.users (instance_id)',
-    `create table auth.refresh_tokens (
-       instance_id uuid, id bigserial not null, token varchar(255), user_id varchar(255), revoked boolean,
-       created_at timestamptz, updated_at timestamptz,
-       constraint refresh_tokens_pkey primary key (id))`,
-    'create index refresh_tokens_instance_id_idx on auth.refresh_tokens (instance_id)',
-    'create index refresh_tokens_instance_id_user_id_idx on auth.refresh_tokens (instance_id, user_id)',
-    'create index refresh_tokens_token_idx on auth.refresh_tokens (token)',
-    `create table auth.instances (
-       id uuid not null, uuid uuid, raw_base_config text, created_at timestamptz, updated_at timestamptz,
-       constraint instances_pkey primary key (id))`,
-    `create table auth.audit_log_entries (
-       instance_id uuid, id uuid not null, payload json, created_at timestamptz,
-       constraint audit_log_entries_pkey primary key (id))`,
-    'create index audit_logs_instance_id_idx on auth.audit_log_entries (instance_id)',
-    `create table auth.schema_migrations (
-       version varchar(255) not null, constraint schema_migrations_pkey primary key (version))`,
-    `insert into auth.schema_migrations (version) values ${IMAGE_AUTH_MIGRATIONS.map((v) => `('${v}')`).join(', ')}`,
-    // The first helpers read one claim setting each (the later `request.jwt.claims` form came with GoTrue).
-    `create function auth.uid() returns uuid language sql stable
-       as $f$ select nullif(current_setting('request.jwt.claim.sub', true), '')::uuid $f$`,
-    `create function auth.role() returns text language sql stable
-       as $f$ select nullif(current_setting('request.jwt.claim.role', true), '')::text $f$`,
-    `create function auth.email() returns text language sql stable
-       as $f$ select nullif(current_setting('request.jwt.claim.email', true), '')::text $f$`,
+    SUPABASE_IMAGE_AUTH_SCHEMA,
+    `alter schema auth owner to ${admin}`,
     'grant usage on schema auth to anon, authenticated, service_role',
     `grant all privileges on all tables in schema auth to ${admin}`,
     `grant all privileges on all sequences in schema auth to ${admin}`,
