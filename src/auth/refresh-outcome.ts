@@ -1,6 +1,7 @@
 /** What both refresh-token formats answer when a refresh does not hand out a token. */
 import { FoyerError } from '../errors.js';
 import { insertAuditEntry } from '../store/audit.js';
+import type { SessionRotationRules } from '../store/refresh-grant.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
 
 export const refreshFailures = {
@@ -23,4 +24,16 @@ export async function auditRefreshTokenReuse(deps: AuthDeps, userId: string, ses
     traits: { reason: 'refresh_token_reused', session_id: sessionId },
     ip: meta.ip,
   });
+}
+
+/** The project's rotation settings and the request's client, for either token format's grant. */
+export function rotationRules(config: AuthDeps['config'], meta: RequestMeta): SessionRotationRules {
+  return {
+    reuseIntervalSeconds: config.refreshTokenReuseIntervalSeconds,
+    rotationEnabled: config.refreshTokenRotationEnabled,
+    timeboxSeconds: config.sessionsTimeboxSeconds,
+    inactivitySeconds: config.sessionsInactivityTimeoutSeconds,
+    userAgent: meta.userAgent,
+    ip: meta.ip,
+  };
 }

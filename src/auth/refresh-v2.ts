@@ -9,7 +9,7 @@
 import { encodeRefreshTokenV2, readSessionRefreshKey, refreshTokenV2SignedBy, type RefreshTokenV2 } from '../security/refresh-token-v2.js';
 import { findSessionRefreshKey, grantRefreshTokenV2 } from '../store/refresh-grant-v2.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
-import { auditRefreshTokenReuse, refreshFailures } from './refresh-outcome.js';
+import { auditRefreshTokenReuse, refreshFailures, rotationRules } from './refresh-outcome.js';
 import { sessionResponse, type SessionResponse } from './tokens.js';
 
 export async function refreshTokenV2Grant(deps: AuthDeps, token: RefreshTokenV2, meta: RequestMeta): Promise<SessionResponse> {
@@ -31,12 +31,7 @@ export async function refreshTokenV2Grant(deps: AuthDeps, token: RefreshTokenV2,
     sessionId: token.sessionId,
     storedKey,
     counter: token.counter,
-    reuseIntervalSeconds: config.refreshTokenReuseIntervalSeconds,
-    rotationEnabled: config.refreshTokenRotationEnabled,
-    timeboxSeconds: config.sessionsTimeboxSeconds,
-    inactivitySeconds: config.sessionsInactivityTimeoutSeconds,
-    userAgent: meta.userAgent,
-    ip: meta.ip,
+    ...rotationRules(config, meta),
   });
   if (row.outcome === 'refresh_token_already_used' && row.id && config.refreshTokenRotationEnabled) {
     await auditRefreshTokenReuse(deps, row.id, row.session_id, meta);

@@ -4,7 +4,7 @@ import { parseRefreshTokenV2 } from '../security/refresh-token-v2.js';
 import { rotateCountedRefreshToken, rotateRefreshToken, type RefreshInput, type RefreshOutcome } from '../store/refresh-grant.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
 import { writeUnderLimit, type LimitTicket } from './limit-ticket.js';
-import { auditRefreshTokenReuse, refreshFailures } from './refresh-outcome.js';
+import { auditRefreshTokenReuse, refreshFailures, rotationRules } from './refresh-outcome.js';
 import { refreshTokenV2Grant } from './refresh-v2.js';
 import { sessionResponse, type SessionResponse } from './tokens.js';
 
@@ -28,12 +28,7 @@ export async function refreshTokenGrant(deps: AuthDeps, token: string, meta: Req
   const input: RefreshInput = {
     token,
     newToken: newRefreshToken(),
-    reuseIntervalSeconds: config.refreshTokenReuseIntervalSeconds,
-    rotationEnabled: config.refreshTokenRotationEnabled,
-    timeboxSeconds: config.sessionsTimeboxSeconds,
-    inactivitySeconds: config.sessionsInactivityTimeoutSeconds,
-    userAgent: meta.userAgent,
-    ip: meta.ip,
+    ...rotationRules(config, meta),
   };
   const row = await writeUnderLimit(
     limit,

@@ -6,6 +6,7 @@
 import type { Queryable } from './db.js';
 import type { AmrEntry } from './sessions.js';
 import { USER_COLUMNS, type UserRow } from './users.js';
+import type { SessionRotationRules } from './refresh-grant.js';
 
 /** The stored key; undefined when the session is gone or has no v2 data (key or counter missing). */
 export async function findSessionRefreshKey(db: Queryable, sessionId: string): Promise<string | undefined> {
@@ -35,17 +36,11 @@ export interface RefreshV2Row extends UserRow {
   amr: AmrEntry[] | null;
 }
 
-export interface RefreshV2Input {
+export interface RefreshV2Input extends SessionRotationRules {
   readonly sessionId: string;
   /** The stored key the token's signature was checked with. */
   readonly storedKey: string;
   readonly counter: bigint;
-  readonly reuseIntervalSeconds: number;
-  readonly rotationEnabled: boolean;
-  readonly timeboxSeconds: number;
-  readonly inactivitySeconds: number;
-  readonly userAgent: string | null;
-  readonly ip: string | null;
 }
 
 const GRANT_V2_SQL = `select r.outcome, r.counter::text as counter, r.session_id, r.aal, r.amr, ${USER_COLUMNS}

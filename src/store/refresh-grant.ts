@@ -29,15 +29,19 @@ export interface RefreshRow extends UserRow {
   amr: AmrEntry[] | null;
 }
 
-export interface RefreshInput {
+/** What decides a refresh besides the token, the same for both of GoTrue's token formats. */
+export interface SessionRotationRules {
+  readonly reuseIntervalSeconds: number;
+  readonly rotationEnabled: boolean;
+  readonly timeboxSeconds: number;
+  readonly inactivitySeconds: number;
+  readonly userAgent: string | null;
+  readonly ip: string | null;
+}
+
+export interface RefreshInput extends SessionRotationRules {
   token: string;
   newToken: string;
-  reuseIntervalSeconds: number;
-  rotationEnabled: boolean;
-  timeboxSeconds: number;
-  inactivitySeconds: number;
-  userAgent: string | null;
-  ip: string | null;
 }
 
 const grantParams = (input: RefreshInput): SqlParam[] => [
