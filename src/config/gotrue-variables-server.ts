@@ -236,7 +236,7 @@ export const mail: readonly GotrueVariable[] = [
   honoured('GOTRUE_SMTP_ADMIN_EMAIL'),
   honoured('GOTRUE_SMTP_SENDER_NAME'),
   whenSet('GOTRUE_SMTP_HEADERS', 'extra headers on every mail'),
-  notApplicable('GOTRUE_SMTP_LOGGING_ENABLED', "Logs each mail GoTrue sends; Foyer's outbox and log record mail already."),
+  notApplicable('GOTRUE_SMTP_LOGGING_ENABLED', 'A log line per mail GoTrue sends (a debugging aid); Foyer writes none (without GOTRUE_SMTP_HOST, mail waits in its outbox).'),
 
   honoured('GOTRUE_EXTERNAL_EMAIL_ENABLED'),
   honoured('GOTRUE_EXTERNAL_EMAIL_MAGIC_LINK_ENABLED'),
