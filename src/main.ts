@@ -44,10 +44,11 @@ export async function main(argv: readonly string[]): Promise<void> {
   program
     .command('config')
     .description('list every setting: variable, default and meaning')
-    .option('--markdown', 'print the table of docs/configuration.md')
-    .action(async (options: { markdown?: boolean }) => {
+    .option('--markdown', 'print docs/configuration.md')
+    .option('--gotrue', 'list every variable GoTrue reads: honoured, not applicable, or not supported (and when it stops the start)')
+    .action(async (options: { markdown?: boolean; gotrue?: boolean }) => {
       const { printSettings } = await import('./cli/settings-help.js');
-      printSettings(options.markdown ? 'markdown' : 'text');
+      printSettings(options.markdown ? 'markdown' : options.gotrue ? 'gotrue' : 'text');
     });
 
   // keys, users, stats, cleanup, doctor (src/cli/ops-commands.ts)

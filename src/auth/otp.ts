@@ -38,6 +38,7 @@ async function sendRecovery(
 export async function sendMagicLink(deps: AuthDeps, input: OtpInput): Promise<void> {
   const { config } = deps;
   if (!config.emailEnabled) throw new FoyerError('email_provider_disabled', 'Email logins are disabled');
+  if (!config.magicLinkEnabled) throw new FoyerError('email_provider_disabled', 'Login with magic link is disabled');
   const email = normalizeEmail(input.email);
   const redirectTo = resolveRedirect(config, input.redirectTo);
   await deps.db.transaction(async (tx) => {

@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { unknownGotrueVariables, unknownVariablesWarning } from '../config/gotrue-variables.js';
 import { ConfigError, loadConfig, type Config, type Env } from '../config/load.js';
 import { createCaptchaVerifier } from '../security/captcha/verifier.js';
 import { createClientIpResolver } from '../security/client-ip.js';
@@ -47,7 +48,10 @@ export function loadForDoctor(env: Env): LoadedForDoctor {
       return { config: loadConfig(attempt), configErrors: errors };
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
-      const lines = error.message.split('\n').slice(1).map((line) => line.replace(/^\s*-\s*/, ''));
+      const lines = error.message
+        .split('\n')
+        .filter((line) => line.startsWith('  - '))
+        .map((line) => line.replace(/^\s*-\s*/, ''));
       const fresh = lines.filter((line) => !errors.includes(line));
       errors.push(...fresh);
       const named = fresh.map((line) => /^([A-Z][A-Z0-9_]*)/.exec(line)?.[1]).filter((name): name is string => Boolean(name));
@@ -280,7 +284,23 @@ export function configChecks(env: Env, loaded: LoadedForDoctor): Finding[] {
   const { config, configErrors } = loaded;
   const findings: Finding[] = configErrors
     .filter((line) => !explainedElsewhere.some((name) => line.startsWith(name)))
-    .map((line) => ({ check: 'settings', status: 'problem' as const, message: line, fix: 'Correct the value (`foyer config` lists what each variable accepts).' }));
+    .map((line) => ({
+      check: 'settings',
+      status: 'problem' as const,
+      message: line,
+      fix: line.includes('which Foyer does not have')
+        ? "docs/configuration.md (GoTrue's variables) says what Foyer does instead."
+        : 'Correct the value (`foyer config` lists what each variable accepts).',
+    }));
+  const unknown = unknownGotrueVariables(env);
+  if (unknown.length > 0) {
+    findings.push({
+      check: 'GoTrue variables',
+      status: 'warn',
+      message: unknownVariablesWarning(unknown),
+      fix: 'Correct the name if it is a typo, or remove it (`foyer config --gotrue` lists the names GoTrue reads).',
+    });
+  }
   findings.push(...anonymousChecks(env, config), ...linkingChecks(env, config), ...captchaChecks(config, configErrors));
   if (config) findings.push(...protectionChecks(config), ...jwtChecks(env, config), ...cleanupChecks(config));
   return findings;

@@ -1,7 +1,43 @@
+import { gotrueVariableGroups, type GotrueVariable } from '../config/gotrue-variables.js';
+import { refusalText } from '../config/gotrue-variable.js';
 import { settingsSchema } from '../config/settings.js';
 
+const statusText = { honoured: 'honoured', not_applicable: 'not applicable', not_supported: 'not supported' } as const;
+
+const docByName = new Map<string, string>();
+for (const definition of Object.values(settingsSchema)) for (const name of definition.env) docByName.set(name, definition.doc);
+
+/** What Foyer does with a GoTrue variable: its setting's meaning when honoured, else why not. */
+const whatFoyerDoes = (variable: GotrueVariable): string =>
+  variable.status === 'honoured' ? [variable.note, docByName.get(variable.name) ?? ''].filter(Boolean).join(' ') : variable.note;
+
+const stopsTheStart = (variable: GotrueVariable): string => (variable.refuse ? refusalText(variable.refuse) : '');
+
+function gotrueMarkdown(cell: (value: string) => string): string[] {
+  const lines = [
+    '',
+    "## GoTrue's variables",
+    '',
+    'Every environment variable GoTrue (supabase/auth) reads, and what Foyer does with it (`src/config/gotrue-variables.ts`).',
+    '**honoured**: read with GoTrue\'s meaning (the setting above). **not applicable**: tunes GoTrue\'s own process',
+    '(pool, log format, tracing, reloading); nothing a client sees depends on it, so Foyer ignores it. **not supported**:',
+    'part of a GoTrue feature Foyer does not have. Where a value turns such a feature on, `foyer start` (and every other',
+    'command) stops with one message naming each such variable and what to do; the others change nothing on their own.',
+    'Unset, empty or false never stops the start, also where GoTrue turns the feature on by default (TOTP MFA, custom',
+    'OAuth providers): those rows say so. `GOTRUE_*` names in neither table are reported as ignored by `foyer start` and',
+    '`foyer doctor`. `npx foyer config --gotrue` prints this list.',
+  ];
+  for (const group of gotrueVariableGroups) {
+    lines.push('', `### ${group.title}`, '', '| Variable | Status | Stops the start | What Foyer does |', '| --- | --- | --- | --- |');
+    for (const variable of group.variables) {
+      lines.push(`| \`${variable.name}\` | ${statusText[variable.status]} | ${cell(stopsTheStart(variable))} | ${cell(whatFoyerDoes(variable))} |`);
+    }
+  }
+  return lines;
+}
+
 /** `foyer config`: every setting, from the same table the loader validates against. */
-export function printSettings(format: 'text' | 'markdown' = 'text'): void {
+export function printSettings(format: 'text' | 'markdown' | 'gotrue' = 'text'): void {
   const definitions = Object.values(settingsSchema);
   if (format === 'markdown') {
     const cell = (value: string) => value.replace(/\|/g, '\\|');
@@ -22,9 +58,22 @@ export function printSettings(format: 'text' | 'markdown' = 'text'): void {
         '| Variable | Default | Meaning |',
         '| --- | --- | --- |',
         ...rows,
+        ...gotrueMarkdown(cell),
         '',
       ].join('\n'),
     );
+    return;
+  }
+  if (format === 'gotrue') {
+    const lines: string[] = [];
+    for (const group of gotrueVariableGroups) {
+      lines.push(`# ${group.title}`);
+      for (const variable of group.variables) {
+        const stops = stopsTheStart(variable);
+        lines.push(`${variable.name}: ${statusText[variable.status]}${stops ? ` (${stops})` : ''}`, `    ${whatFoyerDoes(variable)}`);
+      }
+    }
+    process.stdout.write(`${lines.join('\n')}\n`);
     return;
   }
   for (const definition of definitions) {

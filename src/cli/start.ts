@@ -1,6 +1,7 @@
 /** `foyer start`: open the project, serve it, print where and with which keys, stop gracefully. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
+import { unknownGotrueVariables, unknownVariablesWarning } from '../config/gotrue-variables.js';
 import type { Config, Env } from '../config/load.js';
 import { buildFront } from '../http/platform/front.js';
 import { schedulerBannerLine } from '../jobs/scheduler.js';
@@ -82,5 +83,12 @@ export async function start(config: Config, env: Env = process.env): Promise<voi
   const warnings = await databaseWarnings(project.deps.db);
   for (const warning of warnings) app.log.warn({ fix: warning.fix }, warning.message);
   const warningLines = warnings.map((warning) => `${warning.message}. ${warning.fix}`);
+  // GOTRUE_* names nobody reads are most likely typos: a setting the operator believes in is not applied.
+  const unknown = unknownGotrueVariables(env);
+  if (unknown.length > 0) {
+    const warning = unknownVariablesWarning(unknown);
+    app.log.warn({ variables: unknown }, warning);
+    warningLines.push(warning);
+  }
   process.stdout.write(`${banner(live, listenUrl, await platform.bannerLines(listenUrl), warningLines)}\n`);
 }

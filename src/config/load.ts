@@ -1,6 +1,7 @@
 /** Loads, validates and freezes the configuration from the environment (and `.env` files). */
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
+import { unsupportedFeatureProblems } from './gotrue-variables.js';
 import { ConfigError } from './parse.js';
 import { protectionProblems } from './parse-protection.js';
 import { settingsSchema, type SettingKey, type SettingValues } from './settings.js';
@@ -14,6 +15,10 @@ export interface Config extends SettingValues {
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Closes a ConfigError that lists GoTrue variables asking for features Foyer lacks. */
+export const MISSING_FEATURES_FOOTER =
+  "docs/configuration.md (GoTrue's variables) lists every GoTrue variable with what Foyer does with it.";
 
 /** Merge `.env` files under the real environment (the real environment wins, as GoTrue does). */
 export function readEnv(processEnv: Env, envFiles: readonly string[] = ['.env']): Env {
@@ -33,7 +38,10 @@ function rawValue(env: Env, names: readonly string[]): { raw: string | undefined
   return { raw: undefined, variable: names[0] };
 }
 
-/** Throws one ConfigError listing every bad variable, each with what it accepts. */
+/**
+ * Throws one ConfigError listing every bad variable, each with what it accepts, and every GoTrue
+ * variable whose value turns on a feature Foyer does not have (src/config/gotrue-variables.ts).
+ */
 export function loadConfig(env: Env): Config {
   const embedded = !rawValue(env, settingsSchema.databaseUrl.env).raw?.trim();
   const values: Record<string, unknown> = {};
@@ -57,8 +65,12 @@ export function loadConfig(env: Env): Config {
     problems.push('GOTRUE_JWT_SECRET must be at least 32 characters long; generate one with `openssl rand -base64 48`');
   }
   problems.push(...protectionProblems(values));
+  // A GoTrue variable asking for a feature Foyer lacks stops the start rather than being ignored.
+  const missingFeatures = unsupportedFeatureProblems(env);
+  problems.push(...missingFeatures);
   if (problems.length > 0) {
-    throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    const footer = missingFeatures.length > 0 ? `\n${MISSING_FEATURES_FOOTER}` : '';
+    throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}${footer}`);
   }
   const port = values.port as number;
   const apiExternalUrl = (values.apiExternalUrl as string | undefined) ?? `http://localhost:${port}/auth/v1`;

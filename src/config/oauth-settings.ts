@@ -41,11 +41,16 @@ const reservedNames = new Set(['email', 'phone', 'anonymous', 'google', 'github'
 
 export const oauthSettings = {
   externalRedirectUrl: setting<string | undefined>({
-    env: ['GOTRUE_EXTERNAL_REDIRECT_URL'],
+    env: ['GOTRUE_EXTERNAL_REDIRECT_URL', 'GOTRUE_EXTERNAL_REDIRECTURL'],
     doc: 'Where every OAuth callback sends the browser, whatever redirect_to said (unset: redirect_to, else SITE_URL).',
     defaultText: '(unset)',
     read: (raw, name) => (raw?.trim() ? parseUrl(name, raw) : undefined),
   }),
+
+  externalSkipNonceCheck: enabled(
+    'GOTRUE_EXTERNAL_SKIP_NONCE_CHECK',
+    'POST /token?grant_type=id_token: skip the nonce check for every provider, as the comment next to this name in Supabase\'s compose file says.',
+  ),
 
   externalGoogleEnabled: enabled('GOTRUE_EXTERNAL_GOOGLE_ENABLED', 'Sign-in and identity linking with Google.'),
   externalGoogleClientId: clientIds(
@@ -54,6 +59,10 @@ export const oauthSettings = {
   ),
   externalGoogleSecret: secret('GOTRUE_EXTERNAL_GOOGLE_SECRET', 'Google OAuth client secret.'),
   externalGoogleRedirectUri: optionalUrl('GOTRUE_EXTERNAL_GOOGLE_REDIRECT_URI', 'Redirect URI registered at Google.'),
+  externalGoogleSkipNonceCheck: enabled(
+    'GOTRUE_EXTERNAL_GOOGLE_SKIP_NONCE_CHECK',
+    'POST /token?grant_type=id_token with Google: skip the nonce check (for sign-in libraries that cannot pass the nonce, e.g. Google Sign-In on iOS).',
+  ),
 
   externalGithubEnabled: enabled('GOTRUE_EXTERNAL_GITHUB_ENABLED', 'Sign-in and identity linking with GitHub.'),
   externalGithubClientId: secret('GOTRUE_EXTERNAL_GITHUB_CLIENT_ID', 'GitHub OAuth app client id.'),
@@ -93,6 +102,10 @@ export const oauthSettings = {
   ),
   externalOidcSecret: secret('FOYER_EXTERNAL_OIDC_SECRET', 'Client secret at that provider.'),
   externalOidcRedirectUri: optionalUrl('FOYER_EXTERNAL_OIDC_REDIRECT_URI', 'Redirect URI registered at that provider.'),
+  externalOidcSkipNonceCheck: enabled(
+    'FOYER_EXTERNAL_OIDC_SKIP_NONCE_CHECK',
+    'POST /token?grant_type=id_token with that provider: skip the nonce check.',
+  ),
   externalOidcScopes: setting({
     env: ['FOYER_EXTERNAL_OIDC_SCOPES'],
     doc: 'Scopes always requested (space or comma separated); a request’s `scopes` are added.',

@@ -70,7 +70,7 @@ export const settingsSchema = {
     read: (raw, _name, ctx) => raw?.trim() || (ctx.embedded ? '127.0.0.1' : '0.0.0.0'),
   }),
   apiExternalUrl: setting<string | undefined>({
-    env: ['API_EXTERNAL_URL', 'GOTRUE_API_EXTERNAL_URL'],
+    env: ['API_EXTERNAL_URL', 'GOTRUE_API_EXTERNAL_URL', 'GOTRUE_API_API_EXTERNAL_URL'],
     doc: 'Public URL of the auth API (used in links and OAuth redirect URIs).',
     defaultText: 'http://localhost:<PORT>/auth/v1',
     read: (raw, name) => (raw?.trim() ? parseUrl(name, raw) : undefined),
@@ -116,7 +116,7 @@ export const settingsSchema = {
     read: (raw, name) => (raw === undefined ? 'postgres' : parseEnum(name, raw, ['postgres'] as const)),
   }),
   dbNamespace: setting({
-    env: ['DB_NAMESPACE', 'GOTRUE_DB_NAMESPACE'],
+    env: ['DB_NAMESPACE', 'GOTRUE_DB_NAMESPACE', 'GOTRUE_DB_DB_NAMESPACE'],
     doc: 'Accepted for compatibility; the auth schema is always `auth`.',
     defaultText: 'auth',
     read: (raw, name) => (raw === undefined || raw.trim() === '' ? 'auth' : parseEnum(name, raw, ['auth'] as const)),
@@ -143,6 +143,7 @@ export const settingsSchema = {
   }),
   disableSignup: bool(['GOTRUE_DISABLE_SIGNUP'], false, 'Refuse every new sign-up (anonymous ones included).'),
   emailEnabled: bool(['GOTRUE_EXTERNAL_EMAIL_ENABLED'], true, 'Allow email sign-up and sign-in.'),
+  magicLinkEnabled: bool(['GOTRUE_EXTERNAL_EMAIL_MAGIC_LINK_ENABLED'], true, 'Allow magic links and emailed sign-in codes (POST /magiclink, POST /otp with an email).'),
   phoneEnabled: bool(['GOTRUE_EXTERNAL_PHONE_ENABLED'], false, 'Allow phone sign-up and sign-in.'),
   manualLinkingEnabled: bool(['GOTRUE_SECURITY_MANUAL_LINKING_ENABLED'], false, 'Allow /user/identities/* (linking identities).'),
   mailerAutoconfirm: bool(['GOTRUE_MAILER_AUTOCONFIRM'], false, 'Confirm email addresses without sending a mail.'),

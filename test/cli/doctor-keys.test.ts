@@ -89,6 +89,24 @@ for (const engine of engines) {
       assert.ok(json.findings.some((finding: { check: string; status: string }) => finding.check.startsWith('GOTRUE_SECURITY_MANUAL_LINKING_ENABLED') && finding.status === 'problem'));
     });
 
+    it('foyer doctor names GoTrue features Foyer lacks and GOTRUE_* names nobody reads, and checks the rest', async () => {
+      const result = await runCli(project, ['doctor', '--json', '--offline'], {
+        GOTRUE_HOOK_SEND_EMAIL_ENABLED: 'true',
+        GOTRUE_SITEURL: 'https://typo.example',
+        GOTRUE_SECURITY_MANUAL_LINKING_ENABLED: 'true',
+      });
+      assert.equal(result.code, 1, result.stderr);
+      const { findings } = JSON.parse(result.stdout) as { findings: { check: string; status: string; message: string; fix?: string }[] };
+      const refusal = findings.find((finding) => finding.message.startsWith('GOTRUE_HOOK_SEND_EMAIL_ENABLED=true asks for the send email hook'));
+      assert.equal(refusal?.status, 'problem');
+      assert.match(refusal?.fix ?? '', /docs\/configuration\.md/);
+      const unknown = findings.find((finding) => finding.check === 'GoTrue variables');
+      assert.equal(unknown?.status, 'warn');
+      assert.match(unknown?.message ?? '', /ignored: GOTRUE_SITEURL/);
+      assert.ok(findings.some((finding) => finding.check === 'manual linking' && finding.status === 'ok'), 'the rest of the configuration is still checked');
+      assert.ok(!findings.some((finding) => finding.message.startsWith('docs/')), 'the closing line of the error is not a finding');
+    });
+
     it('foyer doctor passes a sound project', async () => {
       const result = await runCli(project, ['doctor'], {
         GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED: 'true',

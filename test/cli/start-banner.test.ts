@@ -1,6 +1,7 @@
 /**
  * `foyer start` prints where it serves and with which keys, and warns at once about a database server
- * that will slow it down over time (autovacuum off), not only when someone runs `foyer doctor`.
+ * that will slow it down over time (autovacuum off), not only when someone runs `foyer doctor`, and
+ * about GOTRUE_* variables nobody reads (a typo leaves a setting unapplied).
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -37,6 +38,39 @@ for (const engine of engines) {
         if (autovacuumOff) assert.match(stdout, warning);
         else assert.doesNotMatch(stdout, /autovacuum/);
         assert.doesNotMatch(stdout, /pool queue/, 'the installed driver is patched: no warning about it');
+      } finally {
+        const exited = once(child, 'exit');
+        child.kill('SIGTERM');
+        await exited;
+      }
+    });
+
+    it('names GOTRUE_* variables that neither GoTrue nor Foyer reads, in the banner and the log', async () => {
+      const child = startCli(project, ['start'], {
+        PORT: '0',
+        GOTRUE_API_HOST: '127.0.0.1',
+        GOTRUE_SITEURL: 'https://typo.example',
+        GOTRUE_EXTERNAL_SAML_ENABLED: 'true',
+        GOTRUE_TRACING_ENABLED: 'true',
+      });
+      let stdout = '';
+      child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      let stderr = '';
+      child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      try {
+        const deadline = Date.now() + 60_000;
+        while (!/anon key:[\s\S]*\n\n/.test(stdout)) {
+          assert.ok(child.exitCode === null, `foyer start exited: ${stderr}`);
+          assert.ok(Date.now() < deadline, `no banner after 60 s:\n${stdout}\n${stderr}`);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        assert.match(stdout, /Warning: +ignored: GOTRUE_EXTERNAL_SAML_ENABLED, GOTRUE_SITEURL \(neither GoTrue nor Foyer reads these variables/);
+        const logged = stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { level: number; variables?: string[] });
+        assert.ok(
+          logged.some((entry) => entry.level === 40 && JSON.stringify(entry.variables) === '["GOTRUE_EXTERNAL_SAML_ENABLED","GOTRUE_SITEURL"]'),
+          `a warning in the log names them:\n${stdout}`,
+        );
+        assert.doesNotMatch(stdout, /GOTRUE_TRACING_ENABLED/, 'a GoTrue variable that does not apply is not unknown');
       } finally {
         const exited = once(child, 'exit');
         child.kill('SIGTERM');

@@ -1,0 +1,149 @@
+/**
+ * GoTrue's variables of sign-in methods and extension points: OAuth providers, id_token issuers,
+ * Web3, custom providers, the OAuth server, hooks, MFA, SAML, WebAuthn and passkeys, and the
+ * experimental switches. See src/config/gotrue-variable.ts for the statuses.
+ */
+import { foyerAlias, honoured, inert, notApplicable, switchOn, whenSet, type GotrueVariable } from './gotrue-variable.js';
+
+/** GoTrue's OAuth providers, as in its variable names. Foyer has Google and GitHub (and a generic OIDC one). */
+const unsupportedProviders = [
+  'APPLE', 'AZURE', 'BITBUCKET', 'DISCORD', 'FACEBOOK', 'SNAPCHAT', 'FIGMA', 'FLY', 'GITLAB', 'KAKAO', 'NOTION',
+  'KEYCLOAK', 'LINKEDIN', 'LINKEDIN_OIDC', 'SPOTIFY', 'SLACK', 'SLACK_OIDC', 'TWITTER', 'TWITCH',
+  'VERCEL_MARKETPLACE', 'WORKOS', 'X', 'ZOOM',
+] as const;
+
+/** Providers that speak OpenID Connect with discovery: FOYER_EXTERNAL_OIDC_* can stand in for them. */
+const openIdConnect = new Set<string>(['AZURE', 'GITLAB', 'KAKAO', 'KEYCLOAK', 'LINKEDIN_OIDC', 'SLACK_OIDC']);
+
+const providerFields = ['CLIENT_ID', 'SECRET', 'REDIRECT_URI', 'URL', 'EMAIL_OPTIONAL', 'SKIP_NONCE_CHECK'] as const;
+const apiUrl = 'GoTrue itself never reads the value.';
+const emailOptional =
+  'Lets sign-ins without an email address through. Foyer always accepts a provider identity without one ' +
+  '(GoTrue refuses it unless this is true).';
+
+function unsupportedProvider(provider: string): GotrueVariable[] {
+  const label = provider.toLowerCase();
+  const fix = openIdConnect.has(provider)
+    ? `unset it or set it to false (an OpenID Connect provider can be served with FOYER_EXTERNAL_OIDC_*, e.g. FOYER_EXTERNAL_OIDC_NAME=${label})`
+    : 'unset it or set it to false';
+  const enabledName = `GOTRUE_EXTERNAL_${provider}_ENABLED`;
+  return [
+    switchOn(enabledName, `the ${label} OAuth provider`, `Turns on sign-in with ${label}; Foyer has google, github and one generic OpenID Connect provider.`, fix),
+    ...providerFields.map((field) => inert(`GOTRUE_EXTERNAL_${provider}_${field}`, `Only with ${enabledName}.`)),
+    notApplicable(`GOTRUE_EXTERNAL_${provider}_API_URL`, apiUrl),
+  ];
+}
+
+export const providers: readonly GotrueVariable[] = [
+  honoured('GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED'),
+  honoured('GOTRUE_EXTERNAL_REDIRECTURL'),
+  foyerAlias('GOTRUE_EXTERNAL_REDIRECT_URL', 'Foyer also accepts this spelling (GoTrue reads GOTRUE_EXTERNAL_REDIRECTURL).'),
+
+  honoured('GOTRUE_EXTERNAL_GOOGLE_ENABLED'),
+  honoured('GOTRUE_EXTERNAL_GOOGLE_CLIENT_ID'),
+  honoured('GOTRUE_EXTERNAL_GOOGLE_SECRET'),
+  honoured('GOTRUE_EXTERNAL_GOOGLE_REDIRECT_URI'),
+  notApplicable('GOTRUE_EXTERNAL_GOOGLE_URL', 'GoTrue ignores it for Google (and warns); so does Foyer.'),
+  notApplicable('GOTRUE_EXTERNAL_GOOGLE_API_URL', apiUrl),
+  notApplicable('GOTRUE_EXTERNAL_GOOGLE_EMAIL_OPTIONAL', emailOptional),
+  honoured('GOTRUE_EXTERNAL_GOOGLE_SKIP_NONCE_CHECK'),
+
+  honoured('GOTRUE_EXTERNAL_GITHUB_ENABLED'),
+  honoured('GOTRUE_EXTERNAL_GITHUB_CLIENT_ID'),
+  honoured('GOTRUE_EXTERNAL_GITHUB_SECRET'),
+  honoured('GOTRUE_EXTERNAL_GITHUB_REDIRECT_URI'),
+  honoured('GOTRUE_EXTERNAL_GITHUB_URL'),
+  notApplicable('GOTRUE_EXTERNAL_GITHUB_API_URL', apiUrl),
+  notApplicable('GOTRUE_EXTERNAL_GITHUB_EMAIL_OPTIONAL', emailOptional),
+  notApplicable('GOTRUE_EXTERNAL_GITHUB_SKIP_NONCE_CHECK', 'GitHub issues no ID tokens; GoTrue never reads it.'),
+
+  foyerAlias(
+    'GOTRUE_EXTERNAL_SKIP_NONCE_CHECK',
+    "Supabase's compose file offers this name, but GoTrue does not read it (only GOTRUE_EXTERNAL_<PROVIDER>_SKIP_NONCE_CHECK).",
+  ),
+
+  ...unsupportedProviders.flatMap(unsupportedProvider),
+
+  inert('GOTRUE_EXTERNAL_IOS_BUNDLE_ID', 'An extra client id for Apple ID tokens; only with GOTRUE_EXTERNAL_APPLE_ENABLED.'),
+  whenSet('GOTRUE_EXTERNAL_ALLOWED_ID_TOKEN_ISSUERS', 'id_token sign-ins from issuers other than configured providers', 'Accepts ID tokens of further issuers (with the client_id the request names); Foyer accepts those of its enabled providers only.'),
+  notApplicable('GOTRUE_EXTERNAL_OIDC_PROVIDER_CACHE_TTL', "Foyer reads a provider's discovery document once per configuration (again after a failure)."),
+  switchOn('GOTRUE_EXTERNAL_WEB3_SOLANA_ENABLED', 'Sign in with Solana (grant_type=web3)'),
+  inert('GOTRUE_EXTERNAL_WEB3_SOLANA_MAXIMUM_VALIDITY_DURATION', 'Only with GOTRUE_EXTERNAL_WEB3_SOLANA_ENABLED.'),
+  switchOn('GOTRUE_EXTERNAL_WEB3_ETHEREUM_ENABLED', 'Sign in with Ethereum (grant_type=web3)'),
+  inert('GOTRUE_EXTERNAL_WEB3_ETHEREUM_MAXIMUM_VALIDITY_DURATION', 'Only with GOTRUE_EXTERNAL_WEB3_ETHEREUM_ENABLED.'),
+
+  switchOn(
+    'GOTRUE_CUSTOM_OAUTH_ENABLED',
+    'custom OAuth/OIDC providers managed through /admin/custom-providers',
+    'GoTrue turns custom providers (/admin/custom-providers) on by default; Foyer has none, so unset means off here and true stops the start.',
+  ),
+  inert('GOTRUE_CUSTOM_OAUTH_MAX_PROVIDERS', 'Only with custom providers (GOTRUE_CUSTOM_OAUTH_ENABLED).'),
+  inert('GOTRUE_CUSTOM_OAUTH_EXTERNAL_URL', 'Only with custom providers (GOTRUE_CUSTOM_OAUTH_ENABLED).'),
+  switchOn('GOTRUE_OAUTH_SERVER_ENABLED', 'the OAuth 2.1 authorization server (/oauth/*, /admin/oauth/clients)'),
+  ...['ALLOW_DYNAMIC_REGISTRATION', 'AUTHORIZATION_PATH', 'AUTHORIZATION_TTL', 'DEFAULT_SCOPE'].map((field) =>
+    inert(`GOTRUE_OAUTH_SERVER_${field}`, 'Only with GOTRUE_OAUTH_SERVER_ENABLED.'),
+  ),
+];
+
+/** GoTrue's auth hooks, with the names Supabase's documentation gives them. */
+const hooks = {
+  MFA_VERIFICATION_ATTEMPT: 'MFA verification attempt',
+  PASSWORD_VERIFICATION_ATTEMPT: 'password verification attempt',
+  CUSTOM_ACCESS_TOKEN: 'custom access token',
+  SEND_EMAIL: 'send email',
+  SEND_SMS: 'send SMS',
+  BEFORE_USER_CREATED: 'before user created',
+  AFTER_USER_CREATED: 'after user created',
+} as const;
+
+export const extensionPoints: readonly GotrueVariable[] = [
+  ...Object.entries(hooks).flatMap(([hook, label]) => {
+    const enabled = `GOTRUE_HOOK_${hook}_ENABLED`;
+    return [
+      switchOn(enabled, `the ${label} hook`, `Turns on GoTrue's ${label} auth hook (a Postgres function or an HTTP endpoint); Foyer has no hooks.`),
+      inert(`GOTRUE_HOOK_${hook}_URI`, `Only with ${enabled}.`),
+      inert(`GOTRUE_HOOK_${hook}_SECRETS`, `Only with ${enabled}.`),
+    ];
+  }),
+  inert('SECRETS', 'Bare name GoTrue falls back to for every GOTRUE_HOOK_*_SECRETS; only with a hook enabled.'),
+];
+
+const mfaOnly = 'Only with an MFA factor enabled (GOTRUE_MFA_*_ENROLL_ENABLED / _VERIFY_ENABLED).';
+const webauthnOnly = 'Only with GOTRUE_PASSKEY_ENABLED or WebAuthn MFA.';
+
+export const mfaAndSso: readonly GotrueVariable[] = [
+  ...['CHALLENGE_EXPIRY_DURATION', 'FACTOR_EXPIRY_DURATION', 'RATE_LIMIT_CHALLENGE_AND_VERIFY', 'MAX_ENROLLED_FACTORS', 'MAX_VERIFIED_FACTORS'].map(
+    (field) => inert(`GOTRUE_MFA_${field}`, mfaOnly),
+  ),
+  ...(['ENROLL', 'VERIFY'] as const).flatMap((step) => [
+    switchOn(
+      `GOTRUE_MFA_TOTP_${step}_ENABLED`,
+      `TOTP MFA (${step === 'ENROLL' ? 'enrolling' : 'verifying'} factors)`,
+      'GoTrue turns TOTP MFA (/factors) on by default; Foyer has no MFA, so unset means off here and true stops the start.',
+    ),
+    switchOn(`GOTRUE_MFA_PHONE_${step}_ENABLED`, `phone MFA (${step === 'ENROLL' ? 'enrolling' : 'verifying'} factors)`),
+    switchOn(`GOTRUE_MFA_WEB_AUTHN_${step}_ENABLED`, `WebAuthn MFA (${step === 'ENROLL' ? 'enrolling' : 'verifying'} factors)`),
+  ]),
+  ...['OTP_LENGTH', 'MAX_FREQUENCY', 'TEMPLATE'].map((field) => inert(`GOTRUE_MFA_PHONE_${field}`, 'Only with phone MFA (GOTRUE_MFA_PHONE_*_ENABLED).')),
+
+  switchOn('GOTRUE_SAML_ENABLED', 'SAML 2.0 single sign-on (/sso, /admin/sso/providers)'),
+  ...['PRIVATE_KEY', 'PRIVATE_KEY_NEXT', 'ALLOW_ENCRYPTED_ASSERTIONS', 'RELAY_STATE_VALIDITY_PERIOD', 'EXTERNAL_URL', 'RATE_LIMIT_ASSERTION'].map((field) =>
+    inert(`GOTRUE_SAML_${field}`, 'Only with GOTRUE_SAML_ENABLED.'),
+  ),
+
+  inert('GOTRUE_WEBAUTHN_RP_ID', webauthnOnly),
+  inert('RP_ID', `Bare name of GOTRUE_WEBAUTHN_RP_ID. ${webauthnOnly}`),
+  inert('GOTRUE_WEBAUTHN_RP_DISPLAY_NAME', webauthnOnly),
+  inert('GOTRUE_WEBAUTHN_RP_ORIGINS', webauthnOnly),
+  inert('GOTRUE_WEBAUTHN_CHALLENGE_EXPIRY_DURATION', webauthnOnly),
+  switchOn('GOTRUE_PASSKEY_ENABLED', 'passkey sign-in (/passkeys/*)'),
+  inert('GOTRUE_PASSKEY_MAX_PASSKEYS_PER_USER', 'Only with GOTRUE_PASSKEY_ENABLED.'),
+];
+
+export const experimental: readonly GotrueVariable[] = [
+  whenSet('GOTRUE_EXPERIMENTAL_PROVIDERS_WITH_OWN_LINKING_DOMAIN', 'separate account-linking domains for providers'),
+  whenSet('GOTRUE_EXPERIMENTAL_PROVIDER_LINKING_DOMAINS', 'separate account-linking domains for providers'),
+  switchOn('GOTRUE_EXPERIMENTAL_CURSOR_PAGINATION_ENABLED', 'cursor pages on GET /admin/users'),
+  switchOn('GOTRUE_EXPERIMENTAL_SCIM_ENABLED', 'SCIM provisioning (/scim/v2)'),
+  switchOn('GOTRUE_EXPERIMENTAL_CREATE_EMAIL_IDENTITY_ON_PASSWORD_SET_ENABLED', 'an email identity created when a user without one sets a password'),
+];

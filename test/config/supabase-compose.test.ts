@@ -1,0 +1,107 @@
+/**
+ * Supabase's self-hosting compose file, as an operator runs it with Foyer in GoTrue's place: its
+ * active auth environment starts, and each commented-out group, once uncommented, is either honoured
+ * (and applied) or stops the start naming exactly the variables that turn on a feature Foyer lacks.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { providerRegistry } from '../../src/auth/oauth/providers.js';
+import { gotrueVariable } from '../../src/config/gotrue-variables.js';
+import { ConfigError, loadConfig, type Config } from '../../src/config/load.js';
+import { SUPABASE_COMPOSE_AUTH_COMMENTED_OUT_GROUPS as groups, type CommentedOutGroup } from '../fixtures/supabase-compose-auth-commented-out.js';
+import { SUPABASE_COMPOSE_AUTH_COMMENTED_OUT, SUPABASE_COMPOSE_AUTH_ENV } from '../fixtures/supabase-compose-auth-env.js';
+
+/** What `foyer start` checks before serving: the configuration and the OAuth providers it enables. */
+function start(env: Readonly<Record<string, string>>): { config: Config } | { refused: string[]; message: string } {
+  try {
+    const config = loadConfig(env);
+    providerRegistry(config);
+    return { config };
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, String(error));
+    const refused = error.message
+      .split('\n')
+      .filter((line) => line.startsWith('  - '))
+      .map((line) => /^ {2}- ([A-Z0-9_]+)/.exec(line)?.[1] ?? line);
+    return { refused: refused.sort(), message: error.message };
+  }
+}
+
+function started(env: Readonly<Record<string, string>>): Config {
+  const outcome = start(env);
+  assert.ok('config' in outcome, `refused:\n${'message' in outcome ? outcome.message : ''}`);
+  return outcome.config;
+}
+
+/** Each group once uncommented as the files write it: what Foyer does with it. */
+const expected: Record<CommentedOutGroup, readonly string[] | ((config: Config) => void)> = {
+  nonceCheck: (config) => assert.equal(config.externalSkipNonceCheck, true),
+  secureEmailChange: (config) => assert.equal(config.mailerSecureEmailChangeEnabled, true),
+  smtpMaxFrequency: (config) => assert.equal(config.smtpMaxFrequencySeconds, 1),
+  google: (config) => assert.deepEqual(providerRegistry(config).names, ['google']),
+  github: (config) => assert.deepEqual(providerRegistry(config).names, ['github']),
+  azure: ['GOTRUE_EXTERNAL_AZURE_ENABLED'],
+  sms: ['GOTRUE_SMS_PROVIDER'],
+  twilio: (config) => assert.equal(config.phoneEnabled, true, 'credentials alone change nothing'),
+  testOtp: ['GOTRUE_SMS_TEST_OTP'],
+  mfa: ['GOTRUE_MFA_TOTP_ENROLL_ENABLED', 'GOTRUE_MFA_TOTP_VERIFY_ENABLED'],
+  customAccessTokenHook: ['GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_ENABLED'],
+  mfaVerificationAttemptHook: ['GOTRUE_HOOK_MFA_VERIFICATION_ATTEMPT_ENABLED'],
+  passwordVerificationAttemptHook: ['GOTRUE_HOOK_PASSWORD_VERIFICATION_ATTEMPT_ENABLED'],
+  sendSmsHook: (config) => assert.equal(config.smsAutoconfirm, true, 'written with ENABLED "false": nothing to refuse'),
+  sendEmailHook: (config) => assert.equal(config.smtpHost, 'supabase-mail', 'written with ENABLED "false": nothing to refuse'),
+};
+
+describe("Supabase's compose file, auth service, with Foyer", () => {
+  it('starts with the active environment of a fresh install, every variable read as GoTrue reads it', () => {
+    const config = started(SUPABASE_COMPOSE_AUTH_ENV);
+    assert.equal(config.port, 9999);
+    assert.equal(config.host, '0.0.0.0');
+    assert.equal(config.apiExternalUrl, 'http://localhost:8000');
+    assert.equal(config.mailerUrlPathConfirmation, '/auth/v1/verify');
+    assert.equal(config.smtpSenderName, 'fake_sender');
+    assert.deepEqual(config.jwtAdminRoles, ['service_role']);
+    for (const name of Object.keys(SUPABASE_COMPOSE_AUTH_ENV)) assert.equal(gotrueVariable(name)?.status, 'honoured', name);
+  });
+
+  it('covers every commented-out line of the block', () => {
+    const grouped = Object.values(groups).flatMap((group) => Object.keys(group));
+    assert.deepEqual([...grouped].sort(), [...SUPABASE_COMPOSE_AUTH_COMMENTED_OUT].sort());
+  });
+
+  for (const [group, outcome] of Object.entries(expected) as [CommentedOutGroup, (typeof expected)[CommentedOutGroup]][]) {
+    it(`${group}, uncommented: ${typeof outcome === 'function' ? 'honoured' : `refused (${outcome.join(', ')})`}`, () => {
+      const result = start({ ...SUPABASE_COMPOSE_AUTH_ENV, ...groups[group] });
+      if (typeof outcome === 'function') {
+        assert.ok('config' in result, `refused:\n${'message' in result ? result.message : ''}`);
+        outcome(result.config);
+      } else {
+        assert.ok('refused' in result, 'expected the start to stop');
+        assert.deepEqual(result.refused, [...outcome].sort());
+      }
+    });
+  }
+
+  it('refuses each switch the file writes as false once it is turned on, and agrees with the registry everywhere', () => {
+    for (const [group, values] of Object.entries(groups) as [CommentedOutGroup, Readonly<Record<string, string>>][]) {
+      const outcome = expected[group];
+      for (const [name, value] of Object.entries(values)) {
+        const variable = gotrueVariable(name);
+        assert.ok(variable, `${name} is in the registry`);
+        const on = value === 'false' ? 'true' : value;
+        const refused = new Set(typeof outcome === 'function' ? [] : outcome);
+        if (variable.refuse) refused.add(name);
+        const result = start({ ...SUPABASE_COMPOSE_AUTH_ENV, ...values, [name]: on });
+        if (refused.size > 0) assert.deepEqual('refused' in result && result.refused, [...refused].sort(), `${name}=${on} in group ${group}`);
+        else assert.ok('config' in result, `${name}=${on} is ${variable.status}, so group ${group} starts`);
+      }
+    }
+  });
+
+  it('names every refused variable at once when all groups are uncommented', () => {
+    const everything = Object.assign({}, SUPABASE_COMPOSE_AUTH_ENV, ...Object.values(groups)) as Record<string, string>;
+    const result = start(everything);
+    assert.ok('refused' in result);
+    assert.deepEqual(result.refused, Object.values(expected).filter((outcome) => typeof outcome !== 'function').flat().sort());
+  });
+});
