@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
 import { ConfigError } from './parse.js';
+import { listenerProblems } from './listener-settings.js';
 import { protectionProblems } from './parse-protection.js';
 import { settingsSchema, type SettingKey, type SettingValues } from './settings.js';
 
@@ -57,6 +58,7 @@ export function loadConfig(env: Env): Config {
     problems.push('GOTRUE_JWT_SECRET must be at least 32 characters long; generate one with `openssl rand -base64 48`');
   }
   problems.push(...protectionProblems(values));
+  problems.push(...listenerProblems(values, embedded));
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
