@@ -76,6 +76,9 @@ export interface DataApiConnection {
   close(): Promise<void>;
 }
 
+/** The roles Data API requests switch to, so the roles its own login must be able to become. */
+export const dataApiRoles = (config: Config): string[] => [...new Set(['anon', config.jwtDefaultGroupName, 'service_role'])];
+
 /**
  * Embedded mode: the project database, as ever. Drop-in mode: the login of FOYER_REST_DATABASE_URL,
  * checked (it must be able to become every API role; a ConfigError says which GRANT is missing), or
@@ -85,7 +88,6 @@ export async function openDataApi(project: Project): Promise<DataApiConnection> 
   const { config, db } = project.deps;
   if (config.embedded) return { db, login: undefined, close: async () => {} };
   if (!config.restDatabaseUrl) return { db: null, login: undefined, close: async () => {} };
-  const apiRoles = [...new Set(['anon', config.jwtDefaultGroupName, 'service_role'])];
-  const rest = await openRestLogin({ url: config.restDatabaseUrl, poolSize: config.dbPoolSize, authDb: db, apiRoles });
+  const rest = await openRestLogin({ url: config.restDatabaseUrl, poolSize: config.dbPoolSize, authDb: db, apiRoles: dataApiRoles(config) });
   return { db: rest.db, login: rest.login, close: () => rest.db.close() };
 }

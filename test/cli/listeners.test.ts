@@ -187,6 +187,10 @@ describe('foyer start drop-in: the Data API’s login and the admin listener swi
     assert.match(result.stderr, new RegExp(`FOYER_REST_DATABASE_URL logs in as ${login.name}, which is not a member of service_role`));
     assert.match(result.stderr, new RegExp(`GRANT service_role TO ${login.name};`));
     assert.doesNotMatch(result.stdout, /Foyer is running/);
+    // `foyer doctor` runs the same check.
+    const doctor = await runCli(project, ['doctor'], { FOYER_REST_DATABASE_URL: login.url });
+    assert.equal(doctor.code, 1, doctor.stdout + doctor.stderr);
+    assert.match(doctor.stdout, new RegExp(`\\[PROBLEM\\] Data API login: .*not a member of service_role.*GRANT service_role TO ${login.name};`));
   });
 
   it('refuses the auth server’s own login for the Data API', async () => {
