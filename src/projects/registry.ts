@@ -368,11 +368,11 @@ export class ProjectRegistry {
         this.log.error(`default project: settings version ${version} is not valid with this environment, so it is not applied: ${error.message}`);
       }
     }
-    const served = { deps: live.deps, logger: this.options.logger, project: DEFAULT_REF, metrics: projectMetrics(live.deps, DEFAULT_REF) };
+    const common = { deps: live.deps, logger: this.options.logger, project: DEFAULT_REF, metrics: projectMetrics(live.deps, DEFAULT_REF) };
     const dataApiDb = this.options.dataApiDb !== undefined ? this.options.dataApiDb : this.dropIn ? null : db;
-    const app = await buildApp({ ...served, dataApiDb });
+    const app = await buildApp({ ...common, dataApiDb });
     // Drop-in mode: the auth listener's app, GoTrue's routes only, counting into the same metrics.
-    const gotrueApp = this.dropIn ? await buildApp({ ...served, surface: 'auth' }) : app;
+    const gotrueApp = this.dropIn ? await buildApp({ ...common, surface: 'auth' }) : app;
     this.defaultServed = { record, deps: live.deps, app, gotrueApp, environment, version, live, db, activeRequests: 0 };
     for (const row of rows) if (row.ref !== DEFAULT_REF) await this.addRecord(row);
   }
