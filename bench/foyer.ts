@@ -2,7 +2,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, runToEnd, startChild, type Child } from './processes.js';
+import { query } from './databases.js';
+import { freePort, onCleanup, runToEnd, startChild, type Child } from './processes.js';
 
 export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const BIN = join(ROOT, 'bin', 'foyer.js');
@@ -11,6 +12,11 @@ export const JWT_SECRET = 'foyer-bench-jwt-secret-0123456789abcdefghijklmnop';
 export interface FoyerServer {
   readonly child: Child;
   readonly url: string;
+  /**
+   * Where its Data API is: on PostgreSQL (drop-in mode) the admin listener, with a login of its own
+   * (`dataApi`); on the embedded PGlite the one port. Undefined when it has none.
+   */
+  readonly restUrl: string | undefined;
   readonly anonKey: string;
   /** Its PostgreSQL database; undefined on the embedded PGlite. */
   readonly databaseUrl: string | undefined;
@@ -25,6 +31,28 @@ export interface FoyerOptions {
   readonly ipc?: boolean;
   /** Set last, over the bench's defaults. */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * On PostgreSQL, serve the Data API: on the admin listener, as the login REST_LOGIN (created here; the
+   * database must be migrated, which creates the API roles it joins). Otherwise the admin listener is off.
+   */
+  readonly dataApi?: boolean;
+}
+
+/** The Data API's own login in drop-in mode (PostgREST's authenticator pattern). */
+const REST_LOGIN = 'foyer_bench_rest';
+
+async function createRestLogin(databaseUrl: string): Promise<string> {
+  await query(
+    databaseUrl,
+    `do $$ begin create role ${REST_LOGIN} login noinherit; exception when duplicate_object then null; end $$;
+     grant anon, authenticated, service_role to ${REST_LOGIN};`,
+  );
+  // Roles are cluster-wide: dropped at the end like the bench's databases (before them: cleanups run in reverse).
+  onCleanup(() => query(databaseUrl, `drop role if exists ${REST_LOGIN}`));
+  const url = new URL(databaseUrl);
+  url.username = REST_LOGIN;
+  url.password = '';
+  return url.toString();
 }
 
 function foyerEnv(options: FoyerOptions, port: number): NodeJS.ProcessEnv {
@@ -66,12 +94,22 @@ export async function migrateFoyer(options: FoyerOptions): Promise<void> {
 
 export async function startFoyer(name: string, options: FoyerOptions): Promise<FoyerServer> {
   const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
   const args = [...(options.nodeArgs ?? []), BIN, 'start', '--env-file', emptyEnvFile(options.dataDir)];
+  // Drop-in mode (PostgreSQL): GoTrue's routes on PORT, the Data API on the admin listener.
+  const admin: Record<string, string> = {};
+  let restUrl: string | undefined = url;
+  if (options.databaseUrl) {
+    const adminPort = options.dataApi ? await freePort() : undefined;
+    admin.FOYER_ADMIN_PORT = adminPort ? String(adminPort) : 'off';
+    if (adminPort) admin.FOYER_REST_DATABASE_URL = await createRestLogin(options.databaseUrl);
+    restUrl = adminPort ? `http://127.0.0.1:${adminPort}` : undefined;
+  }
   const child = startChild(name, process.execPath, args, {
     cwd: ROOT,
-    env: foyerEnv(options, port),
+    env: { ...foyerEnv(options, port), ...admin },
     stdio: ['ignore', 'pipe', 'pipe', ...(options.ipc ? (['ipc'] as const) : [])],
   });
   const [, anonKey] = await child.waitFor(/anon key:\s+(\S+)/, 120_000);
-  return { child, url: `http://127.0.0.1:${port}`, anonKey, databaseUrl: options.databaseUrl };
+  return { child, url, restUrl, anonKey, databaseUrl: options.databaseUrl };
 }

@@ -80,7 +80,7 @@ async function prepare(options: BenchOptions, dir: string, generator: LoadGenera
       measurements.push(pgbenchMeasurement('limit-refresh', url, scripts.refresh, connections));
     }
     if (want('foyer-signin', 'foyer-refresh', 'foyer-user', 'foyer-rest')) {
-      const foyer = await startFoyer('Foyer (PostgreSQL)', { databaseUrl: url, dataDir: dir, nodeArgs, env: options.foyerEnv });
+      const foyer = await startFoyer('Foyer (PostgreSQL)', { databaseUrl: url, dataDir: dir, nodeArgs, env: options.foyerEnv, dataApi: want('foyer-rest') });
       log(`Foyer (PostgreSQL) at ${foyer.url}`);
       if (want('foyer-signin')) measurements.push(foyerSignIn('foyer-signin', foyer, shape));
       if (want('foyer-refresh', 'foyer-user', 'foyer-rest')) measurements.push(...(await foyerSessionMeasurements(foyer, shape)));

@@ -113,16 +113,17 @@ export async function foyerSessionMeasurements(server: FoyerServer, shape: LoadS
     },
     { key: 'foyer-user', pid, http: true, onPostgres: true, run: async (seconds) => sample(await runLoad({ ...shape, url: server.url, seconds, workload: getUser })) },
   ];
-  if (server.databaseUrl) {
+  const { restUrl } = server;
+  if (server.databaseUrl && restUrl) {
     await query(server.databaseUrl, restTableSql(sessions.map((s) => s.user.id)));
     // RLS must hand each user exactly their 4 rows: a policy that let nothing (or everything) through would still answer 200.
-    const probe = await fetch(`${server.url}${REST_PATH}`, { headers: users[0] });
+    const probe = await fetch(`${restUrl}${REST_PATH}`, { headers: users[0] });
     const rows = (await probe.json()) as unknown;
     if (probe.status !== 200 || !Array.isArray(rows) || rows.length !== 4) {
       throw new Error(`the Data API read answered ${probe.status} ${JSON.stringify(rows).slice(0, 200)}; expected the user's 4 rows`);
     }
     const read = getWithPool(REST_PATH, users);
-    measurements.push({ key: 'foyer-rest', pid, http: true, onPostgres: true, run: async (seconds) => sample(await runLoad({ ...shape, url: server.url, seconds, workload: read })) });
+    measurements.push({ key: 'foyer-rest', pid, http: true, onPostgres: true, run: async (seconds) => sample(await runLoad({ ...shape, url: restUrl, seconds, workload: read })) });
   }
   return measurements;
 }

@@ -3,6 +3,8 @@ import cors from '@fastify/cors';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { AuthDeps } from './auth/deps.js';
 import { FoyerError } from './errors.js';
+import type { FoyerMetrics } from './metrics/registry.js';
+import type { Db } from './store/db.js';
 import { BODY_LIMIT_BYTES, registerJsonParser } from './http/body.js';
 import { API_VERSION, errorHandler, sendError, wantsVersionedErrors } from './http/errors.js';
 import { registerClientIp } from './http/plugins/client.js';
@@ -12,7 +14,7 @@ import { adminRoutes } from './http/routes/admin.js';
 import { adminAuditRoutes } from './http/routes/admin-audit.js';
 import { identityRoutes } from './http/routes/identities.js';
 import { mergeRoutes } from './http/routes/merge.js';
-import { registerOps } from './http/routes/ops.js';
+import { projectMetrics, registerOps } from './http/routes/ops.js';
 import { opsAdminRoutes } from './http/routes/ops-admin.js';
 import { metaRoutes } from './http/routes/meta.js';
 import { oauthRoutes } from './http/routes/oauth.js';
@@ -22,11 +24,29 @@ import { signupRoutes } from './http/routes/signup.js';
 import { tokenRoutes } from './http/routes/token.js';
 import { userRoutes } from './http/routes/user.js';
 
+/**
+ * What an app serves. `all`: the auth API, the Data API and /metrics (the embedded quick start's one
+ * port, the drop-in admin listener, /p/<ref>). `auth`: GoTrue's routes only, under /auth/v1 and at the
+ * root (the drop-in auth listener, behind a gateway that strips /auth/v1).
+ */
+export type AppSurface = 'all' | 'auth';
+
+export { projectMetrics } from './http/routes/ops.js';
+
 export interface BuildAppOptions {
   readonly deps: AuthDeps;
   readonly logger?: FastifyServerOptions['logger'];
   /** The project's ref: the `project` label of its /metrics (default: "default"). */
   readonly project?: string;
+  /** Default: `all`. */
+  readonly surface?: AppSurface;
+  /**
+   * The Data API's connection (surface `all`): by default the project database; in drop-in mode a login
+   * of its own (FOYER_REST_DATABASE_URL), or null: no Data API.
+   */
+  readonly dataApiDb?: Db | null;
+  /** The project's metrics, when two apps serve one project (both count into it). */
+  readonly metrics?: FoyerMetrics;
 }
 
 const corsAllowedHeaders = [
@@ -81,12 +101,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
     maxAge: 86400,
   });
-  // GET /metrics and the request timing hook, on the root so the hook sees every route.
-  registerOps(app, options.deps, options.project);
+  const surface = options.surface ?? 'all';
+  // The request timing hook (and GET /metrics), on the root so the hook sees every route.
+  const metrics = options.metrics ?? projectMetrics(options.deps, options.project);
+  registerOps(app, options.deps, { metrics, route: surface === 'all' });
   // Served under /auth/v1 (what supabase-js calls) and at the root (drop-in for the gotrue container).
   await app.register(authApi(options.deps), { prefix: '/auth/v1' });
   await app.register(authApi(options.deps));
   // The Data API (PostgREST-compatible, row-level security decides): docs/data-api.md.
-  await app.register(restApi(options.deps), { prefix: '/rest/v1' });
+  const dataApiDb = options.dataApiDb === undefined ? options.deps.db : options.dataApiDb;
+  if (surface === 'all' && dataApiDb) await app.register(restApi(options.deps, dataApiDb), { prefix: '/rest/v1' });
   return app;
 }

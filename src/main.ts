@@ -17,7 +17,10 @@ export async function main(argv: readonly string[]): Promise<void> {
 
   program
     .command('start')
-    .description('migrate the database and serve the API (PORT, DATABASE_URL, GOTRUE_* variables; see docs/configuration.md)')
+    .description(
+      'migrate the database and serve the API (PORT, DATABASE_URL, GOTRUE_* variables; with DATABASE_URL, PORT serves GoTrue\'s routes only ' +
+        'and the console, Data API and /metrics are on FOYER_ADMIN_PORT; see docs/configuration.md)',
+    )
     .action(async () => {
       const { start } = await import('./cli/start.js');
       await start(config(), rawEnv());

@@ -13,6 +13,7 @@ import { createRateLimits } from './security/rate-limit.js';
 import type { Db } from './store/db.js';
 import { migrate, type MigrationResult } from './store/migrate.js';
 import { openDb } from './store/open.js';
+import { openRestLogin } from './store/rest-login.js';
 
 export interface Project {
   readonly deps: AuthDeps;
@@ -63,4 +64,30 @@ export async function openProject(baseConfig: Config, options: { db?: Db } = {})
     if (!options.db) await db.close();
     throw error;
   }
+}
+
+/** Where the default project's Data API runs its queries (docs/data-api.md, "Drop-in mode"). */
+export interface DataApiConnection {
+  /** null: no Data API. */
+  readonly db: Db | null;
+  /** Drop-in mode: the role FOYER_REST_DATABASE_URL logs in as. */
+  readonly login: string | undefined;
+  /** Closes what was opened for it (not the project database). */
+  close(): Promise<void>;
+}
+
+/** The roles Data API requests switch to, so the roles its own login must be able to become. */
+export const dataApiRoles = (config: Config): string[] => [...new Set(['anon', config.jwtDefaultGroupName, 'service_role'])];
+
+/**
+ * Embedded mode: the project database, as ever. Drop-in mode: the login of FOYER_REST_DATABASE_URL,
+ * checked (it must be able to become every API role; a ConfigError says which GRANT is missing), or
+ * none: the Data API never runs on the auth server's login.
+ */
+export async function openDataApi(project: Project): Promise<DataApiConnection> {
+  const { config, db } = project.deps;
+  if (config.embedded) return { db, login: undefined, close: async () => {} };
+  if (!config.restDatabaseUrl) return { db: null, login: undefined, close: async () => {} };
+  const rest = await openRestLogin({ url: config.restDatabaseUrl, poolSize: config.dbPoolSize, authDb: db, apiRoles: dataApiRoles(config) });
+  return { db: rest.db, login: rest.login, close: () => rest.db.close() };
 }

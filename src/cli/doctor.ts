@@ -4,14 +4,16 @@
  * Prints each finding with its fix; the exit code is 1 when there is a problem, 0 otherwise.
  */
 import { existsSync } from 'node:fs';
-import type { Config, Env } from '../config/load.js';
+import { ConfigError, type Config, type Env } from '../config/load.js';
 import { verifySmtp } from '../mail/verify.js';
+import { dataApiRoles } from '../runtime.js';
 import { unindexedUserReferences } from '../store/cleanup.js';
 import type { Db } from '../store/db.js';
 import { lockDirectory } from '../store/dir-lock.js';
 import { listMigrations } from '../store/migrate.js';
 import { embeddedDbDir, openDb } from '../store/open.js';
 import { redact } from '../store/postgres.js';
+import { openRestLogin } from '../store/rest-login.js';
 import { databaseWarnings } from '../store/server-settings.js';
 import { configChecks, loadForDoctor, type Finding } from './doctor-checks.js';
 
@@ -66,6 +68,21 @@ async function databaseChecks(db: Db, where: string): Promise<Finding[]> {
   return findings;
 }
 
+/** Drop-in mode: whether FOYER_REST_DATABASE_URL is a login the Data API can run on (as `foyer start` checks it). */
+async function dataApiLoginCheck(config: Config, authDb: Db): Promise<Finding> {
+  const check = 'Data API login';
+  if (!config.restDatabaseUrl) return { check, status: 'ok', message: 'FOYER_REST_DATABASE_URL unset: the Data API is off in drop-in mode' };
+  const roles = dataApiRoles(config);
+  try {
+    const login = await openRestLogin({ url: config.restDatabaseUrl, poolSize: 1, authDb, apiRoles: roles });
+    await login.db.close();
+    return { check, status: 'ok', message: `${login.login} can become ${roles.join(', ')}` };
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return { check, status: 'problem', message: error.message, fix: 'See docs/data-api.md, "Drop-in mode: a login of its own".' };
+  }
+}
+
 async function databaseCheck(config: Config): Promise<Finding[]> {
   if (config.databaseUrl) {
     let db: Db;
@@ -75,7 +92,7 @@ async function databaseCheck(config: Config): Promise<Finding[]> {
       return [{ check: 'database', status: 'problem', message: (error as Error).message, fix: 'Check DATABASE_URL (host, port, user, password, database name) and that PostgreSQL accepts connections from here.' }];
     }
     try {
-      return await databaseChecks(db, redact(config.databaseUrl));
+      return [...(await databaseChecks(db, redact(config.databaseUrl))), await dataApiLoginCheck(config, db)];
     } finally {
       await db.close();
     }

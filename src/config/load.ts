@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
 import { unsupportedFeatureProblems } from './gotrue-variables.js';
 import { ConfigError } from './parse.js';
+import { listenerProblems } from './listener-settings.js';
 import { protectionProblems } from './parse-protection.js';
 import { settingsSchema, type SettingKey, type SettingValues } from './settings.js';
 
@@ -65,6 +66,7 @@ export function loadConfig(env: Env): Config {
     problems.push('GOTRUE_JWT_SECRET must be at least 32 characters long; generate one with `openssl rand -base64 48`');
   }
   problems.push(...protectionProblems(values));
+  problems.push(...listenerProblems(values, embedded));
   // A GoTrue variable asking for a feature Foyer lacks stops the start rather than being ignored.
   const missingFeatures = unsupportedFeatureProblems(env);
   problems.push(...missingFeatures);

@@ -23,6 +23,7 @@ import {
 } from './parse-protection.js';
 import { oauthSettings } from './oauth-settings.js';
 import { opsSettings } from './ops-settings.js';
+import { listenerSettings } from './listener-settings.js';
 import { platformSettings } from './platform-settings.js';
 
 /**
@@ -59,16 +60,18 @@ export const settingsSchema = {
   // Server
   port: setting({
     env: ['PORT', 'GOTRUE_API_PORT'],
-    doc: 'TCP port to listen on.',
+    doc: 'TCP port to listen on: everything in embedded mode; GoTrue\'s routes only in drop-in mode (DATABASE_URL set; see FOYER_ADMIN_PORT).',
     defaultText: '8081',
     read: (raw, name) => (raw === undefined ? 8081 : parseInteger(name, raw, 0)),
   }),
   host: setting({
     env: ['GOTRUE_API_HOST'],
-    doc: 'Address to listen on. Embedded mode listens on loopback only unless set.',
+    doc: 'Address to listen on (drop-in mode: the auth listener). Embedded mode listens on loopback only unless set.',
     defaultText: '127.0.0.1 (embedded), 0.0.0.0 (PostgreSQL)',
     read: (raw, _name, ctx) => raw?.trim() || (ctx.embedded ? '127.0.0.1' : '0.0.0.0'),
   }),
+  // Drop-in mode: the admin listener and the Data API's own login (src/config/listener-settings.ts)
+  ...listenerSettings,
   apiExternalUrl: setting<string | undefined>({
     env: ['API_EXTERNAL_URL', 'GOTRUE_API_EXTERNAL_URL', 'GOTRUE_API_API_EXTERNAL_URL'],
     doc: 'Public URL of the auth API (used in links and OAuth redirect URIs).',

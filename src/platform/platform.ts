@@ -12,6 +12,7 @@ import { ProjectRegistry, type PlatformLog } from '../projects/registry.js';
 import { SettingsService } from '../projects/settings-service.js';
 import { startSync, type PlatformSync } from '../projects/sync.js';
 import type { Project } from '../runtime.js';
+import type { Db } from '../store/db.js';
 import { insertConsoleAuditEntry } from '../store/console-auth.js';
 import { ConsoleAuth, type ConsoleAdmin } from './console-auth.js';
 import type { LoginLimiter } from './login-limiter.js';
@@ -25,6 +26,8 @@ export interface PlatformOptions {
   /** Where the built console is (default: console/dist of this package). */
   readonly consoleDir?: string;
   readonly loginLimiter?: LoginLimiter;
+  /** The default project's Data API connection (runtime.ts openDataApi); see RegistryOptions.dataApiDb. */
+  readonly dataApiDb?: Db | null;
 }
 
 /** A logger that labels a project's lines (Fastify's and pino's fit). */
@@ -54,6 +57,7 @@ export class Platform {
       box: masterKey.box,
       logger: options.logger,
       log,
+      dataApiDb: options.dataApiDb,
     });
     try {
       const sync = await startSync(registry, config.databaseUrl);
@@ -92,17 +96,24 @@ export class Platform {
     await insertConsoleAuditEntry(this.registry.control, { adminId: admin.id, adminEmail: admin.email, action, traits, ip });
   }
 
-  /** Lines for the start banner: the console, and the one-time setup link while no administrator exists. */
-  async bannerLines(baseUrl: string): Promise<string[]> {
-    const base = baseUrl.replace(/\/$/, '');
+  /**
+   * Lines for the start banner: the console, and the one-time setup link while no administrator exists;
+   * `baseUrl` is where they are served (undefined: nowhere, the drop-in admin listener is off).
+   */
+  async bannerLines(baseUrl: string | undefined): Promise<string[]> {
+    const base = baseUrl?.replace(/\/$/, '');
     const lines: string[] = [];
-    if (this.consoleEnabled) {
-      const token = await this.auth.issueSetupToken();
-      lines.push(`  Console:                  ${base}/console`);
-      if (token) lines.push(`  Console setup (one-time): ${base}/console/setup?token=${token}`);
-    }
     const others = this.registry.list().filter((record) => !record.isDefault);
-    if (others.length) lines.push(`  Projects:                 ${others.length} more at ${base}/p/<ref> (${others.map((record) => record.ref).join(', ')})`);
+    if (base === undefined) {
+      if (others.length) lines.push(`  Projects:                 ${others.length} more, not served (the admin listener is off)`);
+    } else {
+      if (this.consoleEnabled) {
+        const token = await this.auth.issueSetupToken();
+        lines.push(`  Console:                  ${base}/console`);
+        if (token) lines.push(`  Console setup (one-time): ${base}/console/setup?token=${token}`);
+      }
+      if (others.length) lines.push(`  Projects:                 ${others.length} more at ${base}/p/<ref> (${others.map((record) => record.ref).join(', ')})`);
+    }
     if (this.masterKey.source === 'generated') lines.push(`  Master key:               generated, kept in ${this.masterKey.file}`);
     return lines;
   }

@@ -9,6 +9,9 @@ import { settingsSchema, type SettingKey } from '../config/settings.js';
 const SERVER_KEYS: ReadonlySet<SettingKey> = new Set<SettingKey>([
   'port',
   'host',
+  'adminPort',
+  'adminHost',
+  'restDatabaseUrl',
   'logLevel',
   'databaseUrl',
   'dbDriver',

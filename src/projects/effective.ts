@@ -67,7 +67,8 @@ export function projectEnvironment(
     const value = serverEnv[name];
     if (value !== undefined) env[name] = value;
   }
-  for (const name of ['DATABASE_URL', 'GOTRUE_DB_DATABASE_URL', 'FOYER_DATA_DIR', 'FOYER_MASTER_KEY']) delete env[name];
+  // FOYER_REST_DATABASE_URL is a login on the default project's database: never another project's.
+  for (const name of ['DATABASE_URL', 'GOTRUE_DB_DATABASE_URL', 'FOYER_DATA_DIR', 'FOYER_MASTER_KEY', 'FOYER_REST_DATABASE_URL']) delete env[name];
   for (const name of Object.keys(env)) if (name.startsWith('GOTRUE_JWT_')) delete env[name];
   env.GOTRUE_JWT_SECRET = project.jwtSecret;
   if (project.kind === 'postgres') env.DATABASE_URL = project.databaseUrl ?? '';

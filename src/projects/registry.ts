@@ -8,7 +8,7 @@ import { randomInt } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyServerOptions } from 'fastify';
-import { buildApp } from '../app.js';
+import { buildApp, projectMetrics } from '../app.js';
 import { ConfigError, type Config, type Env } from '../config/load.js';
 import { defaultProjectProtected, invalid, masterKeyRequired, PlatformError, projectNotFound } from '../platform/errors.js';
 import { openProject, type Project } from '../runtime.js';
@@ -59,6 +59,11 @@ export interface RegistryOptions {
   readonly box: SecretBox | undefined;
   readonly logger?: FastifyServerOptions['logger'];
   readonly log: PlatformLog;
+  /**
+   * The default project's Data API connection (runtime.ts openDataApi); null: none. Unset: the project
+   * database in embedded mode, none in drop-in mode (it never runs on the auth server's login).
+   */
+  readonly dataApiDb?: Db | null;
 }
 
 const REF_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -89,6 +94,11 @@ export class ProjectRegistry {
     const registry = new ProjectRegistry(options);
     await registry.openDefault();
     return registry;
+  }
+
+  /** Drop-in mode (the default project on PostgreSQL): GoTrue's routes on their own listener, Data APIs on logins of their own. */
+  get dropIn(): boolean {
+    return !this.defaultConfig.embedded;
   }
 
   get log(): PlatformLog {
@@ -358,8 +368,12 @@ export class ProjectRegistry {
         this.log.error(`default project: settings version ${version} is not valid with this environment, so it is not applied: ${error.message}`);
       }
     }
-    const app = await buildApp({ deps: live.deps, logger: this.options.logger, project: DEFAULT_REF });
-    this.defaultServed = { record, deps: live.deps, app, environment, version, live, db, activeRequests: 0 };
+    const common = { deps: live.deps, logger: this.options.logger, project: DEFAULT_REF, metrics: projectMetrics(live.deps, DEFAULT_REF) };
+    const dataApiDb = this.options.dataApiDb !== undefined ? this.options.dataApiDb : this.dropIn ? null : db;
+    const app = await buildApp({ ...common, dataApiDb });
+    // Drop-in mode: the auth listener's app, GoTrue's routes only, counting into the same metrics.
+    const gotrueApp = this.dropIn ? await buildApp({ ...common, surface: 'auth' }) : app;
+    this.defaultServed = { record, deps: live.deps, app, gotrueApp, environment, version, live, db, activeRequests: 0 };
     for (const row of rows) if (row.ref !== DEFAULT_REF) await this.addRecord(row);
   }
 
@@ -425,9 +439,11 @@ export class ProjectRegistry {
 
   private async wrap(record: ProjectRecord, environment: ProjectEnvironment, project: Project, version: number): Promise<ServedProject> {
     const live = makeLive(project.deps);
-    const app = await buildApp({ deps: live.deps, logger: this.options.logger, project: record.ref });
+    // In drop-in mode a project's Data API would need a login of its own, and projects have none: off.
+    const dataApiDb = this.dropIn ? null : project.deps.db;
+    const app = await buildApp({ deps: live.deps, logger: this.options.logger, project: record.ref, dataApiDb });
     await app.ready();
-    const served: ServedProject = { record, deps: live.deps, app, environment, version, live, db: project.deps.db, activeRequests: 0 };
+    const served: ServedProject = { record, deps: live.deps, app, gotrueApp: app, environment, version, live, db: project.deps.db, activeRequests: 0 };
     this.companions.serving(served);
     return served;
   }

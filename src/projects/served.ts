@@ -10,6 +10,7 @@ export async function drained(served: ServedProject, limitMs: number): Promise<v
 /** Closes the project's app and live components, and its database when `database` (the registry opened it). */
 export async function closeServed(served: ServedProject, options: { database: boolean }): Promise<void> {
   await served.app.close().catch(() => {});
+  if (served.gotrueApp !== served.app) await served.gotrueApp.close().catch(() => {});
   await served.live.close();
   if (options.database) await served.db.close().catch(() => {});
 }

@@ -20,7 +20,10 @@ export interface ProjectRecord {
 export interface ServedProject {
   readonly record: ProjectRecord;
   readonly deps: AuthDeps;
+  /** Everything the project serves: auth API, Data API (when it has one), /metrics. */
   readonly app: FastifyInstance;
+  /** GoTrue's routes only: the drop-in auth listener's app for the default project; `app` itself otherwise. */
+  readonly gotrueApp: FastifyInstance;
   readonly environment: ProjectEnvironment;
   /** The settings version in force. */
   version: number;

@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { createCliProject, startCli, withDb, type CliProject } from '../helpers/cli.js';
 import { engines } from '../helpers/engines.js';
+import { freePort } from '../helpers/ports.js';
 
 for (const engine of engines) {
   describe(`foyer start banner (${engine})`, () => {
@@ -21,7 +22,7 @@ for (const engine of engines) {
       const autovacuumOff =
         engine === 'postgres' &&
         (await withDb(project, async (db) => (await db.query<{ v: string }>(`select current_setting('autovacuum') as v`))[0].v)) !== 'on';
-      const child = startCli(project, ['start'], { PORT: '0', GOTRUE_API_HOST: '127.0.0.1' });
+      const child = startCli(project, ['start'], { PORT: '0', GOTRUE_API_HOST: '127.0.0.1', FOYER_ADMIN_PORT: String(await freePort()) });
       let stdout = '';
       child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
       let stderr = '';

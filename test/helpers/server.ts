@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createClient, type SupabaseClient, type WebSocketLikeConstructor } from '@supabase/supabase-js';
 import WebSocket from 'ws';
+import { freePort } from './ports.js';
 
 const FOYER_BIN = resolve(import.meta.dirname, '../../bin/foyer.js');
 const STARTUP_TIMEOUT_MS = 90_000;
@@ -25,6 +26,11 @@ export interface ExitInfo {
 export interface RunningServer {
   /** The "API URL (createClient):" of the banner. */
   readonly url: string;
+  /**
+   * Drop-in mode (DATABASE_URL): the admin listener of the banner (console, /platform/v1, /p/<ref>, Data
+   * API, /metrics); the one port (`url`) in embedded mode, where it serves everything.
+   */
+  readonly adminUrl: string;
   readonly anonKey: string;
   readonly serviceRoleKey: string;
   readonly pid: number;
@@ -66,13 +72,16 @@ function bannerValue(output: string, label: string): string | undefined {
   return new RegExp(`^\\s*${escaped}\\s+(\\S+)\\s*$`, 'm').exec(output)?.[1];
 }
 
-/** Starts `foyer start` with exactly these settings (plus PORT=0) and waits for its banner. */
+/**
+ * Starts `foyer start` with exactly these settings (plus PORT=0, and in drop-in mode FOYER_ADMIN_PORT on
+ * a free port, so servers of parallel tests do not compete for its default) and waits for its banner.
+ */
 export async function startServer(env: Record<string, string>): Promise<RunningServer> {
   const childEnv: Record<string, string> = {};
   for (const [name, value] of Object.entries(process.env)) {
     if (value !== undefined && !FOREIGN_SETTINGS.test(name)) childEnv[name] = value;
   }
-  Object.assign(childEnv, { PORT: '0' }, env);
+  Object.assign(childEnv, { PORT: '0', FOYER_ADMIN_PORT: String(await freePort()) }, env);
   // An empty working directory: no stray .env file is read.
   const cwd = mkdtempSync(join(tmpdir(), 'foyer-cwd-'));
   const child = spawn(process.execPath, [FOYER_BIN, 'start'], { cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -116,8 +125,10 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
     signalled = true;
     child.kill('SIGTERM');
   };
+  const adminUrl = /^\s*Admin listener:\s+(http\S+)/m.exec(output)?.[1] ?? banner.url;
   return {
     ...banner,
+    adminUrl,
     pid: child.pid as number,
     output: () => output,
     terminate,

@@ -1,7 +1,8 @@
 /**
  * Two `foyer start` processes on one PostgreSQL database: a setting changed through one is in force on
  * the other within a second (LISTEN/NOTIFY), and a project created on one is served by the other, and
- * no longer once deleted.
+ * no longer once deleted. Drop-in mode: the console and other projects are on each one's admin listener,
+ * the default project's auth API on its auth listener.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -19,7 +20,7 @@ interface Console {
 }
 
 async function consoleCall(server: RunningServer, session: Console, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${server.url}/platform/v1${path}`, {
+  const response = await fetch(`${server.adminUrl}/platform/v1${path}`, {
     method,
     headers: { cookie: session.cookie, 'x-csrf-token': session.csrf, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -58,7 +59,7 @@ describe('two Foyer processes on one PostgreSQL database', { skip: postgresUrl ?
     b = await startServer(env);
     const token = /\/console\/setup\?token=(\S+)/.exec(a.output())?.[1];
     assert.ok(token, `a setup link in the banner:\n${a.output()}`);
-    const response = await fetch(`${a.url}/platform/v1/setup`, {
+    const response = await fetch(`${a.adminUrl}/platform/v1/setup`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ token, ...ADMIN }),
@@ -95,18 +96,18 @@ describe('two Foyer processes on one PostgreSQL database', { skip: postgresUrl ?
       ref: string;
       anon_key: string;
     };
-    const atB = `${b.url}/p/${project.ref}`;
+    const atB = `${b.adminUrl}/p/${project.ref}`;
     await timeUntil(async () => (await fetch(`${atB}/auth/v1/health`)).status === 200, 5000, 'the project at B');
     await consoleCall(a, session, 'PATCH', `/projects/${project.ref}/settings`, { changes: { [ANON]: 'true' } });
     await timeUntil(async () => (await anonymousSignIn(atB, project.anon_key)).ok, 1000, 'project sign-ins on at B');
     await consoleCall(b, session, 'PATCH', `/projects/${project.ref}/settings`, { changes: { [ANON]: 'false' } });
     await timeUntil(
-      async () => (await anonymousSignIn(`${a.url}/p/${project.ref}`, project.anon_key)).code === 'anonymous_provider_disabled',
+      async () => (await anonymousSignIn(`${a.adminUrl}/p/${project.ref}`, project.anon_key)).code === 'anonymous_provider_disabled',
       1000,
       'project sign-ins off at A',
     );
     // The default project of either process is not affected, nor are tokens interchangeable.
-    const inProject = await makeClient(`${a.url}/p/${project.ref}`, project.anon_key).auth.signInAnonymously();
+    const inProject = await makeClient(`${a.adminUrl}/p/${project.ref}`, project.anon_key).auth.signInAnonymously();
     assert.equal(inProject.error?.code, 'anonymous_provider_disabled');
     const versions = (await consoleCall(b, session, 'GET', `/projects/${project.ref}/settings/versions`)).versions as { version: number }[];
     assert.deepEqual(versions.map((v) => v.version), [2, 1]);
@@ -117,9 +118,9 @@ describe('two Foyer processes on one PostgreSQL database', { skip: postgresUrl ?
     const shared = projects.find((project) => project.name === 'Shared')!;
     const deleted = await consoleCall(b, session, 'DELETE', `/projects/${shared.ref}`, { confirm: shared.ref });
     assert.deepEqual(deleted, { deleted: shared.ref, database: { kind: 'postgres', removed: false } });
-    await timeUntil(async () => (await fetch(`${a.url}/p/${shared.ref}/auth/v1/health`)).status === 404, 1000, 'the project gone at A');
+    await timeUntil(async () => (await fetch(`${a.adminUrl}/p/${shared.ref}/auth/v1/health`)).status === 404, 1000, 'the project gone at A');
     const again = (await consoleCall(a, session, 'POST', '/projects', { name: 'Shared again', database_url: projectDb.url })) as { ref: string };
     assert.notEqual(again.ref, shared.ref);
-    await timeUntil(async () => (await fetch(`${b.url}/p/${again.ref}/auth/v1/health`)).status === 200, 5000, 'the new project at B');
+    await timeUntil(async () => (await fetch(`${b.adminUrl}/p/${again.ref}/auth/v1/health`)).status === 200, 5000, 'the new project at B');
   });
 });

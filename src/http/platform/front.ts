@@ -4,6 +4,10 @@
  * here; everything else goes to the default project's app. Requests are handed over in onRequest,
  * before their body is read, so the project app streams and parses it as if it had been addressed
  * directly (headers, client address and the response stream are the connection's own).
+ *
+ * The drop-in auth listener is a front that serves GoTrue's routes only: every request goes to the
+ * default project's GoTrue-only app, whatever its path or Host, so nothing else is reachable through
+ * a gateway that forwards `/auth/v1/*` there.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import cookie from '@fastify/cookie';
@@ -72,8 +76,22 @@ function countActive(served: ServedProject, response: ServerResponse): void {
   response.once('close', done);
 }
 
-export async function buildFront(platform: Platform, options: { logger?: FastifyServerOptions['logger'] } = {}): Promise<FastifyInstance> {
-  const defaultApp = platform.registry.default.app;
+/**
+ * `everything` (default): projects, the console and /platform/v1, and the default project's full app
+ * (the embedded quick start's one port, the drop-in admin listener); closing the front closes the
+ * platform. `gotrue`: the default project's GoTrue routes only (the drop-in auth listener).
+ */
+export type FrontServes = 'everything' | 'gotrue';
+
+export interface FrontOptions {
+  readonly logger?: FastifyServerOptions['logger'];
+  readonly serves?: FrontServes;
+}
+
+export async function buildFront(platform: Platform, options: FrontOptions = {}): Promise<FastifyInstance> {
+  const gotrueOnly = options.serves === 'gotrue';
+  const defaultApp = gotrueOnly ? platform.registry.default.gotrueApp : platform.registry.default.app;
+  const serves = (request: IncomingMessage): boolean => !gotrueOnly && frontServes(platform, request);
   const front = Fastify({
     // Requests for the default project, most of them, go straight to its app: the front's own request
     // cycle would only decide to hand them over. (inject() still goes through the front's routing.)
@@ -81,7 +99,7 @@ export async function buildFront(platform: Platform, options: { logger?: Fastify
       const server = createServer((request, response) => {
         // Once closing (no longer listening), the front answers everything: 503 with Connection: close,
         // so keep-alive clients let go and shutdown is not held up by their sockets.
-        if (server.listening && !frontServes(platform, request)) defaultApp.routing(request, response);
+        if (server.listening && !serves(request)) defaultApp.routing(request, response);
         else frontHandler(request, response);
       });
       // What Fastify sets on a server it makes itself (its resolved options; the type leaves them open).
@@ -101,6 +119,11 @@ export async function buildFront(platform: Platform, options: { logger?: Fastify
   await defaultApp.ready();
 
   front.addHook('onRequest', async (request, reply) => {
+    if (gotrueOnly) {
+      reply.hijack();
+      defaultApp.routing(request.raw, reply.raw);
+      return;
+    }
     const target = projectTarget(platform, request.raw);
     if (!target && platform.consoleEnabled && PLATFORM_PATH.test(request.raw.url ?? '/')) {
       reply.header('x-frame-options', 'DENY');
@@ -132,6 +155,8 @@ export async function buildFront(platform: Platform, options: { logger?: Fastify
     app.routing(request.raw, reply.raw);
   });
 
+  // The platform belongs to the front that serves everything (the auth listener's closes first).
+  if (gotrueOnly) return front;
   front.addHook('onClose', async () => {
     await platform.close();
   });

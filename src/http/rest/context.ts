@@ -6,12 +6,14 @@ import { runAsCaller, type CallerSettings } from '../../rest/execute.js';
 import { Params, type ParamValue } from '../../rest/ident.js';
 import { relationKey, type SchemaCache, type SchemaSnapshot, type TableInfo } from '../../rest/schema-cache.js';
 import type { ReadContext } from '../../rest/sql/read.js';
-import type { Queryable } from '../../store/db.js';
+import type { Db, Queryable } from '../../store/db.js';
 import type { Caller } from './caller.js';
 import type { MediaChoice } from './parse-headers.js';
 
 export interface RestRequest {
   readonly deps: AuthDeps;
+  /** Where the request runs: the project database, or the Data API's own login (drop-in mode). */
+  readonly db: Db;
   readonly cache: SchemaCache;
   readonly snapshot: SchemaSnapshot;
   readonly caller: Caller;
@@ -60,7 +62,7 @@ export async function asCaller<T>(request: RestRequest, readOnly: boolean, work:
     roleSettings: request.caller.roleSettings,
   };
   try {
-    return await runAsCaller(request.deps.db, settings, work);
+    return await runAsCaller(request.db, settings, work);
   } catch (error) {
     if (error instanceof RestError) throw error;
     const mapped = fromPgError(error, request.caller.anonymous);

@@ -9,6 +9,7 @@ import type { AuthDeps } from '../../auth/deps.js';
 import { RestError } from '../../rest/errors.js';
 import { SchemaCache, type SchemaSnapshot } from '../../rest/schema-cache.js';
 import { tableSource } from '../../rest/sql/read.js';
+import type { Db } from '../../store/db.js';
 import { resolveCaller } from './caller.js';
 import { lookupTable, type RestRequest, type RestResponse } from './context.js';
 import { openApi } from './openapi.js';
@@ -58,8 +59,12 @@ function flatHeaders(request: FastifyRequest): Record<string, string> {
   return out;
 }
 
-export function restApi(deps: AuthDeps) {
-  const cache = new SchemaCache(deps.db, deps.config.restSchemas);
+/**
+ * `db` is what requests run on: the project database, or in drop-in mode a login of the Data API's own
+ * (FOYER_REST_DATABASE_URL) that may only become the API roles.
+ */
+export function restApi(deps: AuthDeps, db: Db = deps.db) {
+  const cache = new SchemaCache(db, deps.config.restSchemas);
   const maxRows = deps.config.restMaxRows;
 
   return async (api: FastifyInstance) => {
@@ -89,7 +94,7 @@ export function restApi(deps: AuthDeps) {
         const caller = await resolveCaller(deps, cache, snapshot, request.headers, apikeyParam);
         const path = request.url.slice(request.url.indexOf('/rest/v1') + '/rest/v1'.length).split('?')[0] || '/';
         return target({
-          deps, cache, snapshot, caller, schema, method, path, rawQuery, headers: flatHeaders(request), prefer, media, range, rawBody, maxRows,
+          deps, db, cache, snapshot, caller, schema, method, path, rawQuery, headers: flatHeaders(request), prefer, media, range, rawBody, maxRows,
         });
       };
       const snapshot = await cache.get();

@@ -1,6 +1,7 @@
-/** GET /settings, GET /health, GET /.well-known/jwks.json. */
+/** GET /settings, GET /health, GET /.well-known/jwks.json, GET /.well-known/openid-configuration. */
 import type { FastifyInstance } from 'fastify';
 import type { AuthDeps } from '../../auth/deps.js';
+import { openIdConfiguration } from '../../auth/discovery.js';
 import { publicProtectionStatus } from '../../security/protection-status.js';
 import { FOYER_VERSION } from '../../version.js';
 
@@ -57,5 +58,11 @@ export function metaRoutes(app: FastifyInstance, deps: AuthDeps): void {
   app.get('/.well-known/jwks.json', async (_request, reply) => {
     reply.header('cache-control', 'public, max-age=600');
     return { keys: deps.keyring.publicJwks };
+  });
+
+  // From the configuration (read per request: settings change live), never from the request's headers.
+  app.get('/.well-known/openid-configuration', async (_request, reply) => {
+    reply.header('cache-control', 'public, max-age=600');
+    return openIdConfiguration(deps.config);
   });
 }

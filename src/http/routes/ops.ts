@@ -1,7 +1,8 @@
 /**
  * At the root of the server: GET /metrics (Prometheus) and the onResponse hook that times every
  * request and counts sign-ins and refreshes. The hook reads a few fields and updates in-memory
- * counters: no I/O on the request path.
+ * counters: no I/O on the request path. A project served by two apps (drop-in mode: the auth
+ * listener's and the admin listener's) counts into one FoyerMetrics, which the admin one serves.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticateAdmin } from '../../auth/authenticate.js';
@@ -24,9 +25,19 @@ function countAuthEvents(metrics: FoyerMetrics, route: string, request: FastifyR
   }
 }
 
-/** Registers the hook and /metrics on the root instance (call before the API plugins). */
-export function registerOps(app: FastifyInstance, deps: AuthDeps, project?: string): FoyerMetrics {
-  const metrics = createMetrics({ db: deps.db, spike: () => deps.config, project });
+/** A project's metrics (one per project, shared by every app serving it). */
+export const projectMetrics = (deps: AuthDeps, project?: string): FoyerMetrics =>
+  createMetrics({ db: deps.db, spike: () => deps.config, project });
+
+export interface OpsOptions {
+  readonly metrics: FoyerMetrics;
+  /** Serve GET /metrics here (the hook counts this app's requests either way). */
+  readonly route: boolean;
+}
+
+/** Registers the hook (and /metrics) on the root instance (call before the API plugins). */
+export function registerOps(app: FastifyInstance, deps: AuthDeps, options: OpsOptions): FoyerMetrics {
+  const { metrics } = options;
 
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -35,6 +46,7 @@ export function registerOps(app: FastifyInstance, deps: AuthDeps, project?: stri
     done();
   });
 
+  if (!options.route) return metrics;
   app.get(
     '/metrics',
     {
