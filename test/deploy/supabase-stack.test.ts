@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -26,6 +27,7 @@ import { freePort, hostEnv, runToExit, startContainer, type ContainerProcess } f
 import { finalStage, readDockerfile, stageWorkdir } from '../helpers/dockerfile.js';
 import { postgresUrl } from '../helpers/engines.js';
 import { checkoutCommand } from '../helpers/image-rootfs.js';
+import { insertGoTrueV2Session, readV2Token } from '../helpers/gotrue-v2-session.js';
 import { makeClient } from '../helpers/server.js';
 import { createSupabaseImageDatabase, type SupabaseImageDatabase, type SupabaseImageOptions } from '../helpers/supabase-image.js';
 
@@ -216,6 +218,75 @@ describe("Foyer as the auth service of Supabase's compose stack", { skip }, () =
       return tx.query<{ uid: string; role: string }>('select auth.uid()::text as uid, auth.role() as role');
     });
     assert.deepEqual(row, { uid: sub, role: 'authenticated' });
+  });
+});
+
+describe('Foyer on a database a newer GoTrue migrated and served (GoTrue 20260625000000 and one later migration)', { skip }, () => {
+  // GoTrue's schema as its migrations leave it. Foyer's converging script builds exactly that catalog
+  // (test/store/gotrue-schema.test.ts compares it with the one recorded from GoTrue's migrations); run
+  // here as supabase_auth_admin, it stands for GoTrue's own run. A later GoTrue migration then adds a
+  // column Foyer does not know, and records its version.
+  const gotrueSchema = readFileSync(fileURLToPath(new URL('../../src/store/migrations/gotrue/auth-schema.sql', import.meta.url)), 'utf8');
+  const LATER_VERSION = '20991231000000';
+  let database: SupabaseImageDatabase;
+  let superuser: Db;
+  let container: ContainerProcess;
+  let url: string;
+  let dataDir: string;
+  let workdir: string;
+  let gotrueCatalog: AuthCatalog;
+  let gotrueVersions: string[];
+  const versions = async () =>
+    (await superuser.query<{ version: string }>('select version::text as version from auth.schema_migrations order by 1')).map((row) => row.version);
+  before(async () => {
+    database = await createSupabaseImageDatabase();
+    const asAuthAdmin = await openPostgres({ url: database.authAdminUrl, poolSize: 1 });
+    try {
+      await asAuthAdmin.execScript(
+        `${gotrueSchema}\n;insert into auth.schema_migrations (version) values ${[...GOTRUE_MIGRATION_VERSIONS, LATER_VERSION]
+          .map((version) => `('${version}')`)
+          .join(', ')} on conflict do nothing;\nalter table auth.users add column later_gotrue_column text;`,
+      );
+    } finally {
+      await asAuthAdmin.close();
+    }
+    superuser = await openPostgres({ url: database.superuserUrl, poolSize: 2 });
+    gotrueCatalog = await readAuthCatalog(superuser);
+    gotrueVersions = await versions();
+    dataDir = mkdtempSync(join(tmpdir(), 'foyer-stack-data-'));
+    workdir = mkdtempSync(join(tmpdir(), 'foyer-stack-app-'));
+  });
+  after(async () => {
+    await container?.stop().catch(() => undefined);
+    await superuser?.close();
+    await database?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(workdir, { recursive: true, force: true });
+  });
+
+  it("starts as supabase_auth_admin and leaves GoTrue's tables and versions as they were", async () => {
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    const { argv, env } = await stackEnvironment(database, port, dataDir);
+    container = await startContainer({ argv, cwd: workdir, env, port });
+    assert.deepEqual(await readAuthCatalog(superuser), gotrueCatalog, "Foyer's additions are all named foyer_*");
+    assert.deepEqual(await versions(), gotrueVersions);
+  });
+
+  it('sessions GoTrue started keep working: a password user signs in, v1 and v2 refresh tokens refresh', async () => {
+    const anonKey = container.bannerValue('anon key:')!;
+    const v2 = await insertGoTrueV2Session(superuser, { counter: 4 });
+    const signIn = await makeClient(url, anonKey).auth.signInWithPassword({ email: v2.email, password: v2.password });
+    assert.equal(signIn.error, null);
+    assert.equal(signIn.data.user?.id, v2.userId);
+    const refreshedV2 = await makeClient(url, anonKey).auth.refreshSession({ refresh_token: v2.token(4) });
+    assert.equal(refreshedV2.error, null);
+    assert.deepEqual(readV2Token(refreshedV2.data.session!.refresh_token), { sessionId: v2.sessionId, counter: 5n });
+    const email = `v1-${randomBytes(4).toString('hex')}@example.com`;
+    const { refreshToken } = await insertGotrueSession(superuser, await insertGotrueEmailUser(superuser, email, 'a gotrue password'));
+    const refreshedV1 = await makeClient(url, anonKey).auth.refreshSession({ refresh_token: refreshToken });
+    assert.equal(refreshedV1.error, null);
+    assert.equal(refreshedV1.data.user?.email, email);
   });
 });
 
