@@ -6,7 +6,9 @@
  * exits is SIGKILLed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from './ports.js';
+
+export { freePort };
 
 export interface ContainerProcess {
   readonly pid: number;
@@ -38,15 +40,6 @@ const running = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
-
-/** A TCP port nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
 
 /** The variables a process needs from this machine (the rest of the test's environment stays out). */
 export function hostEnv(): Record<string, string> {
