@@ -417,6 +417,11 @@ export const settingsSchema = {
     defaultText: '1000',
     read: (raw, name) => (isBlank(raw) ? 1000 : parseInteger(name, raw, 1)),
   }),
+  restCheckSession: bool(
+    ['FOYER_REST_CHECK_SESSION'],
+    true,
+    'Refuse on the Data API an access token whose session has ended (signed out, ended by a reused refresh token, user deleted or banned); false: PostgREST\'s behaviour, any unexpired token is let in.',
+  ),
 
   // Sessions and refresh tokens
   refreshTokenRotationEnabled: bool(

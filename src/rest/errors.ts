@@ -59,6 +59,30 @@ export const columnNotFound = (table: string, column: string) =>
 export const payloadColumnNotFound = (table: string, column: string) =>
   new RestError(400, 'PGRST204', `Could not find the '${column}' column of '${table}' in the schema cache`, { schemaMiss: true });
 
+/** Why a session no longer lets its access tokens in (auth.foyer_rest_session_state). */
+export type SessionEndedReason = 'session_not_found' | 'user_not_found' | 'user_banned';
+
+const SESSION_ENDED_DETAILS: Readonly<Record<SessionEndedReason, string>> = {
+  session_not_found: 'The session of this token has ended (signed out, or ended because its refresh token was reused)',
+  user_not_found: 'The user of this token no longer exists',
+  user_banned: 'The user of this token is banned',
+};
+
+/**
+ * A token whose signature and expiry are fine but whose session has ended: PostgREST's 401 for a
+ * token whose claims do not pass validation (PGRST303, as for an expired one), so clients that
+ * sign in again on an expired token do the same here. GoTrue's own error code is in `details`.
+ */
+export const sessionEnded = (reason: SessionEndedReason) =>
+  new RestError(401, 'PGRST303', 'JWT session ended', {
+    details: SESSION_ENDED_DETAILS[reason],
+    hint: `${reason}: sign in again`,
+    headers: { 'www-authenticate': 'Bearer error="invalid_token", error_description="JWT session ended"' },
+  });
+
+export const isSessionEndedReason = (value: unknown): value is SessionEndedReason =>
+  typeof value === 'string' && Object.hasOwn(SESSION_ENDED_DETAILS, value);
+
 export const notImplemented = (message: string) => new RestError(400, 'PGRST127', message, { details: 'Foyer does not implement this part of PostgREST' });
 
 export const singularityError = (rows: number) =>

@@ -5,6 +5,7 @@
  * and `auth.uid()` / `auth.jwt()` decide. Everything is `set_config(…, true)`: local to the transaction.
  */
 import type { Db, Queryable } from '../store/db.js';
+import { isSessionEndedReason, sessionEnded } from './errors.js';
 import { quoteIdent } from './ident.js';
 
 export interface CallerSettings {
@@ -18,7 +19,23 @@ export interface CallerSettings {
   readonly readOnly: boolean;
   /** The role's own settings (statement_timeout, …), applied before switching to it. */
   readonly roleSettings: readonly (readonly [string, string])[];
+  /** The token's session, asked about after the role switch; undefined: no check. */
+  readonly session?: SessionCheck;
 }
+
+export interface SessionCheck {
+  readonly sessionId: string;
+  /** The token's `sub` when it is a UUID: the session must be this user's. */
+  readonly userId: string | null;
+}
+
+/**
+ * Asked as the caller's role, right after the prelude. The prelude runs as the connecting login,
+ * which in drop-in mode (a NOINHERIT login of the Data API's own) may not even use schema auth, so
+ * the question cannot be part of it; it is sent together with the prelude instead (postgres.js
+ * pipelines both on the transaction's connection), so it costs no extra round trip.
+ */
+const SESSION_STATE = `select auth.foyer_rest_session_state($1::uuid, $2::uuid) as state`;
 
 /** Supabase's statement timeouts for the API roles, when the database sets none for them. */
 const DEFAULT_TIMEOUTS: Readonly<Record<string, string>> = { anon: '3s', authenticated: '8s' };
@@ -53,7 +70,7 @@ export async function runAsCaller<T>(db: Db, settings: CallerSettings, work: (tx
   if (timeout && !roleSettings.some(([name]) => name === 'statement_timeout')) roleSettings.unshift(['statement_timeout', timeout]);
   try {
     return await db.transaction(async (tx) => {
-      await tx.query(prelude(settings.readOnly, roleSettings.length), [
+      const takeOn = tx.query(prelude(settings.readOnly, roleSettings.length), [
         searchPath,
         JSON.stringify(settings.claims),
         typeof sub === 'string' ? sub : '',
@@ -63,6 +80,14 @@ export async function runAsCaller<T>(db: Db, settings: CallerSettings, work: (tx
         JSON.stringify(settings.headers),
         ...roleSettings.flat(),
       ]);
+      const session = settings.session;
+      if (session) {
+        const [, rows] = await Promise.all([takeOn, tx.query<{ state: unknown }>(SESSION_STATE, [session.sessionId, session.userId])]);
+        const state = rows[0]?.state;
+        if (state !== null && state !== undefined) throw sessionEnded(isSessionEndedReason(state) ? state : 'session_not_found');
+      } else {
+        await takeOn;
+      }
       return work(tx);
     });
   } catch (error) {

@@ -5,7 +5,8 @@
  * 401 (22023), and superuser roles are never taken on.
  */
 import type { AuthDeps } from '../../auth/deps.js';
-import { RestError } from '../../rest/errors.js';
+import { RestError, sessionEnded } from '../../rest/errors.js';
+import type { SessionCheck } from '../../rest/execute.js';
 import type { RoleInfo, SchemaCache, SchemaSnapshot } from '../../rest/schema-cache.js';
 import { JwtError, type Claims } from '../../security/jwt.js';
 
@@ -17,6 +18,26 @@ export interface Caller {
   readonly claims: Claims;
   /** PostgREST answers 401 (not 403) to permission errors of unauthenticated callers. */
   readonly anonymous: boolean;
+  /**
+   * The session the token belongs to, checked inside the request's transaction (FOYER_REST_CHECK_SESSION);
+   * undefined for tokens without one (the anon and service-role keys) or with the check off.
+   */
+  readonly session: SessionCheck | undefined;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A token naming a session is let in only while that session lives. Without a `session_id` claim
+ * there is nothing to check (API keys, tokens minted with the secret for a role): as PostgREST.
+ * A `session_id` that is no UUID names no session that could exist: refused at once.
+ */
+function sessionOf(claims: Claims): SessionCheck | undefined {
+  const sessionId = claims.session_id;
+  if (sessionId === undefined || sessionId === null) return undefined;
+  if (typeof sessionId !== 'string' || !UUID.test(sessionId)) throw sessionEnded('session_not_found');
+  const sub = claims.sub;
+  return { sessionId, userId: typeof sub === 'string' && UUID.test(sub) ? sub : null };
 }
 
 function jwtError(error: JwtError): RestError {
@@ -66,5 +87,6 @@ export async function resolveCaller(
     throw new RestError(401, '22023', `role "${role}" does not exist`, { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
   }
   if (found.superuser) throw new RestError(403, '42501', `permission denied to set role "${role}"`);
-  return { role, roleSettings: found.settings, claims, anonymous: role === ANON_ROLE };
+  const session = deps.config.restCheckSession ? sessionOf(claims) : undefined;
+  return { role, roleSettings: found.settings, claims, anonymous: role === ANON_ROLE, session };
 }

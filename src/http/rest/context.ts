@@ -60,6 +60,7 @@ export async function asCaller<T>(request: RestRequest, readOnly: boolean, work:
     schema: request.schema,
     readOnly,
     roleSettings: request.caller.roleSettings,
+    session: request.caller.session,
   };
   try {
     return await runAsCaller(request.db, settings, work);
