@@ -56,7 +56,9 @@ export async function mergeAnonymousUser(
       // Lock in a fixed order (by id) so two merges of crossing pairs cannot deadlock.
       for (const id of [fromId, toId].sort()) {
         const locked = await lockUser(tx, id);
-        if (!locked) throw new FoyerError('user_not_found', 'The anonymous user no longer exists (merged or cleaned up already)');
+        // 403 as when the token's user is found gone before the transaction (authenticateUser): a
+        // concurrent merge that lost the race answers the same whichever side of the lock it lost on.
+        if (!locked) throw new FoyerError('user_not_found', 'The anonymous user no longer exists (merged or cleaned up already)', { status: 403 });
         if (id === fromId && !locked.is_anonymous) throw new FoyerError('validation_failed', 'The user converted meanwhile; nothing to merge');
       }
       const moved = await moveRows(deps, tx, fromId, toId);

@@ -95,16 +95,50 @@ for (const engine of engines) {
       assert.equal(still.statusCode, 200);
     });
 
-    it('lets only one of two simultaneous merges of the same anonymous user happen', async () => {
+    it('lets only one of two simultaneous merges of the same anonymous user happen; the other is 403 user_not_found', async () => {
       const ownerId = await createOwner(t, 'racer@example.com', 'owner password');
-      const anon = await signUpAnonymously(t.app);
-      await t.database.db.query(`insert into carts (user_id, item) values ($1, 'once')`, [anon.user.id]);
       const ownerToken = await signIn(t, 'racer@example.com', 'owner password');
-      const results = await Promise.all([merge(t, ownerToken, anon.access_token), merge(t, ownerToken, anon.access_token)]);
-      const statuses = results.map((r) => r.statusCode).sort();
-      assert.equal(statuses[0], 200);
-      assert.ok(statuses[1] >= 400 && statuses[1] < 500, `the second merge fails cleanly: ${results.map((r) => r.body).join(' | ')}`);
-      assert.equal(await count(t, `select count(*)::int as n from carts where user_id = $1 and item = 'once'`, [ownerId]), 1);
+      // Several races: the loser may find the user gone when its token is checked, or only once it holds the lock.
+      for (let round = 0; round < 3; round++) {
+        const anon = await signUpAnonymously(t.app);
+        await t.database.db.query(`insert into carts (user_id, item) values ($1, $2)`, [anon.user.id, `once ${round}`]);
+        const results = await Promise.all([merge(t, ownerToken, anon.access_token), merge(t, ownerToken, anon.access_token)]);
+        const bodies = results.map((r) => `${r.statusCode} ${r.body}`).join(' | ');
+        const [won, lost] = results[0].statusCode === 200 ? results : [results[1], results[0]];
+        assert.equal(won.statusCode, 200, bodies);
+        assert.equal(lost.statusCode, 403, `the losing merge answers what docs/merge.md promises: ${bodies}`);
+        assert.equal(lost.json().code, 'user_not_found', bodies);
+        assert.equal(await count(t, `select count(*)::int as n from carts where user_id = $1 and item = $2`, [ownerId, `once ${round}`]), 1);
+      }
+    });
+
+    it('answers 403 user_not_found when the anonymous user is deleted while the merge is under way', async () => {
+      const ownerId = await createOwner(t, 'waiter@example.com', 'owner password');
+      const ownerToken = await signIn(t, 'waiter@example.com', 'owner password');
+      const anon = await signUpAnonymously(t.app);
+      // Another transaction holds the anonymous user and deletes it. On PostgreSQL the merge's token
+      // check passes and the merge waits for the lock, then finds the user gone; on the embedded
+      // database (one connection) the merge runs after the delete and its token check finds it gone.
+      const { pending } = await t.database.db.transaction(async (tx) => {
+        await tx.query(`select 1 from auth.users where id = $1 for update`, [anon.user.id]);
+        const started = merge(t, ownerToken, anon.access_token);
+        if (engine === 'postgres') {
+          const deadline = Date.now() + 10_000;
+          const waiting = async () =>
+            (await t.database.db.query<{ n: number }>(`select count(*)::int as n from pg_locks l join pg_stat_activity a on a.pid = l.pid
+                where not l.granted and l.locktype = 'transactionid' and a.datname = current_database()`))[0].n > 0;
+          while (!(await waiting())) {
+            assert.ok(Date.now() < deadline, 'the merge never waited for the lock');
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+        }
+        await tx.query(`delete from auth.users where id = $1`, [anon.user.id]);
+        return { pending: started };
+      });
+      const refused = await pending;
+      assert.equal(refused.statusCode, 403, refused.body);
+      assert.equal(refused.json().code, 'user_not_found');
+      assert.equal(await count(t, 'select count(*)::int as n from auth.users where id = $1', [ownerId]), 1);
     });
 
     it('refuses a stale sign-in, a permanent "anonymous" token and a self-merge', async () => {

@@ -25,16 +25,19 @@ export interface Caller {
   readonly session: SessionCheck | undefined;
 }
 
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * A token naming a session is let in only while that session lives. Without a `session_id` claim
- * there is nothing to check (API keys, tokens minted with the secret for a role): as PostgREST.
+ * there is nothing to check (API keys, tokens minted with the secret for a role): as PostgREST, and
+ * as GoTrue's own routes, which take an empty or all-zero `session_id` for none.
  * A `session_id` that is no UUID names no session that could exist: refused at once.
  */
 function sessionOf(claims: Claims): SessionCheck | undefined {
   const sessionId = claims.session_id;
-  if (sessionId === undefined || sessionId === null) return undefined;
+  // GoTrue's own reading: an empty or all-zero session_id names no session.
+  if (sessionId === undefined || sessionId === null || sessionId === '' || sessionId === NIL_UUID) return undefined;
   if (typeof sessionId !== 'string' || !UUID.test(sessionId)) throw sessionEnded('session_not_found');
   const sub = claims.sub;
   return { sessionId, userId: typeof sub === 'string' && UUID.test(sub) ? sub : null };
