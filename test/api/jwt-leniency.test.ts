@@ -59,5 +59,12 @@ for (const engine of engines) {
       const past = Math.floor(Date.now() / 1000) - 10;
       assert.deepEqual(await statuses(hmacToken({ alg: 'HS256', typ: 'JWT' }, { ...claims, exp: past }, TEST_JWT_SECRET)), { user: 403, rest: '401 PGRST303' });
     });
+
+    it('honours nbf when present: a token not valid yet is refused', async () => {
+      const later = Math.floor(Date.now() / 1000) + 600;
+      const early = await statuses(hmacToken({ alg: 'HS256', typ: 'JWT' }, { ...claims, nbf: later }, TEST_JWT_SECRET));
+      assert.equal(early.user, 403);
+      assert.match(early.rest, /^401 /);
+    });
   });
 }

@@ -10,6 +10,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/app.js';
+import { withOverrides } from '../../src/config/load.js';
+import { makeLive } from '../../src/projects/live.js';
 import { openPostgres } from '../../src/store/postgres.js';
 import type { Db } from '../../src/store/db.js';
 import { engines } from '../helpers/engines.js';
@@ -135,6 +137,25 @@ for (const engine of engines) {
       const response = await read(off.app, off.anonKey, session.access_token);
       assert.equal(response.statusCode, 200, response.body);
       assert.deepEqual(response.json(), [{ body: 'mine' }]);
+    });
+
+    it('follows a live change of FOYER_REST_CHECK_SESSION from the next request on', async () => {
+      const live = makeLive(t.project.deps);
+      const app = await buildApp({ deps: live.deps });
+      try {
+        await app.ready();
+        const session = await signIn(t);
+        assert.equal((await t.app.inject({ method: 'POST', url: '/auth/v1/logout', headers: { ...versionHeaders, authorization: `Bearer ${session.access_token}` } })).statusCode, 204);
+        assertSessionEnded(await read(app, t.anonKey, session.access_token), 'session_not_found');
+        await live.apply(withOverrides(live.deps.config, { restCheckSession: false }));
+        assert.equal((await read(app, t.anonKey, session.access_token)).statusCode, 200);
+        await live.apply(withOverrides(live.deps.config, { restCheckSession: true }));
+        assertSessionEnded(await read(app, t.anonKey, session.access_token), 'session_not_found');
+      } finally {
+        // Not live.close(): it would close the project's own limiters and mailer, which `t` still uses;
+        // this setting builds nothing new.
+        await app.close();
+      }
     });
 
     if (engine === 'postgres') {
