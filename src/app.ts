@@ -17,6 +17,7 @@ import { mergeRoutes } from './http/routes/merge.js';
 import { projectMetrics, registerOps } from './http/routes/ops.js';
 import { opsAdminRoutes } from './http/routes/ops-admin.js';
 import { metaRoutes } from './http/routes/meta.js';
+import { disabledFeatureRoutes } from './http/routes/disabled-features.js';
 import { oauthRoutes } from './http/routes/oauth.js';
 import { otpRoutes } from './http/routes/otp.js';
 import { verifyRoutes } from './http/routes/verify.js';
@@ -71,6 +72,7 @@ function authApi(deps: AuthDeps) {
     otpRoutes(api, deps);
     mergeRoutes(api, deps);
     opsAdminRoutes(api, deps);
+    disabledFeatureRoutes(api);
   };
 }
 

@@ -39,6 +39,7 @@ export const errorStatus = {
   refresh_token_not_found: 400,
   request_too_large: 413,
   same_password: 422,
+  saml_provider_disabled: 404,
   session_expired: 400,
   session_not_found: 403,
   signup_disabled: 422,
@@ -50,6 +51,7 @@ export const errorStatus = {
   user_not_found: 404,
   validation_failed: 400,
   weak_password: 422,
+  web3_provider_disabled: 422,
 } as const;
 
 export type ErrorCode = keyof typeof errorStatus;

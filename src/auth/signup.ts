@@ -31,14 +31,18 @@ export async function signUpWithPassword(
 ): Promise<SessionResponse | PublicUser> {
   const { config } = deps;
   const byEmail = Boolean(input.email);
+  // GoTrue's order: sign-ups turned off, then the password, then the provider, then the address.
+  if (config.disableSignup) throw new FoyerError('signup_disabled', 'Signups not allowed for this instance');
+  if (!input.password) throw new FoyerError('validation_failed', 'Signup requires a valid password');
+  checkPasswordStrength(input.password, config.passwordMinLength);
+  if (input.email && input.phone) {
+    throw new FoyerError('validation_failed', 'Only an email address or phone number should be provided on signup.');
+  }
   // GoTrue answers 400 here (422 only for the password grant).
   if (byEmail && !config.emailEnabled) throw new FoyerError('email_provider_disabled', 'Email signups are disabled', { status: 400 });
   if (!byEmail && !config.phoneEnabled) throw new FoyerError('phone_provider_disabled', 'Phone signups are disabled', { status: 400 });
-  if (config.disableSignup) throw new FoyerError('signup_disabled', 'Signups not allowed for this instance');
   const email = byEmail ? normalizeEmail(input.email as string) : null;
   const phone = byEmail ? null : normalizePhone(input.phone as string);
-  if (!input.password) throw new FoyerError('validation_failed', 'Signup requires a valid password');
-  checkPasswordStrength(input.password, config.passwordMinLength);
   const provider = byEmail ? 'email' : 'phone';
   const confirmed = byEmail ? config.mailerAutoconfirm : config.smsAutoconfirm;
   const encryptedPassword = await hashPassword(input.password);

@@ -2,15 +2,22 @@
 import { FoyerError } from '../errors.js';
 import { MAX_PASSWORD_BYTES } from '../security/password.js';
 
-const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@.]+$/;
+/**
+ * The address format GoTrue accepts (the HTML living standard's "valid email address"): a local part of
+ * letters, digits and ``.!#$%&'*+/=?^_`{|}~-``, then dot-separated host labels of letters, digits and
+ * inner hyphens, at most 63 characters each. A host without a dot (`user@localhost`) is valid.
+ */
+const emailPattern = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 
-/** Lower-cases and checks an email address. */
+/** Lower-cases and checks an email address (GoTrue's checks and messages, in GoTrue's order). */
 export function normalizeEmail(raw: string): string {
-  const email = raw.trim().toLowerCase();
-  if (email.length > 255 || !emailPattern.test(email)) {
+  const email = raw.trim();
+  if (email === '') throw new FoyerError('validation_failed', 'An email address is required');
+  if (email.length > 255) throw new FoyerError('validation_failed', 'An email address is too long');
+  if (!emailPattern.test(email)) {
     throw new FoyerError('validation_failed', 'Unable to validate email address: invalid format');
   }
-  return email;
+  return email.toLowerCase();
 }
 
 /** E.164 without the plus: GoTrue strips `+` and spaces before storing. */

@@ -13,7 +13,7 @@ import { uniqueToEmailExists } from './email-user.js';
 import { PKCE_PREFIX, tokenHash } from './mail-links.js';
 import { promoteToPermanent } from './promotion.js';
 import { sessionResponse, type SessionResponse } from './tokens.js';
-import { normalizeEmail } from './validate.js';
+import { normalizeEmail, normalizePhone } from './validate.js';
 
 export const verifyTypes = ['signup', 'invite', 'recovery', 'magiclink', 'email_change', 'email', 'sms', 'phone_change'] as const;
 export type VerifyRequestType = (typeof verifyTypes)[number];
@@ -37,6 +37,10 @@ export interface VerifyInput {
   /** Code form: the 6-digit code with the address it was sent to. */
   readonly token?: string;
   readonly email?: string;
+  /** Code form for a phone: checked, but Foyer sends no SMS codes, so none can match. */
+  readonly phone?: string;
+  /** Whether POST /verify's body carried a redirect_to (GoTrue refuses it beside a token_hash). */
+  readonly bodyHasRedirectTo?: boolean;
 }
 
 export type VerifyResult =
@@ -45,6 +49,15 @@ export type VerifyResult =
   | { readonly kind: 'code'; readonly authCode: string }
   /** The first half of a two-address email change: no session yet. */
   | { readonly kind: 'message'; readonly message: string };
+
+/** POST /verify answers a malformed address with 422 "Invalid email format", unlike the other routes. */
+function verifiedEmail(raw: string): string {
+  try {
+    return normalizeEmail(raw);
+  } catch {
+    throw new FoyerError('validation_failed', 'Invalid email format', { status: 422 });
+  }
+}
 
 const expired = () => new FoyerError('otp_expired', 'Email link is invalid or has expired');
 
@@ -61,8 +74,18 @@ export async function verify(
   const hasHash = Boolean(input.tokenHash);
   const hasCode = Boolean(input.token);
   if (hasHash === hasCode) throw new FoyerError('validation_failed', 'Verify requires either a token or a token hash');
-  if (hasCode && !input.email) throw new FoyerError('validation_failed', 'Only an email address or phone number should be provided on verify');
-  const codeHash = hasCode ? tokenHash(normalizeEmail(input.email as string), input.token as string) : '';
+  // GoTrue's checks, in its order: a phone's format first, then the email's (422 here), then the mix.
+  if (hasCode && input.phone && !input.email) {
+    normalizePhone(input.phone);
+    throw new FoyerError('otp_expired', 'Token has expired or is invalid');
+  }
+  if (hasCode && (!input.email || input.phone)) {
+    throw new FoyerError('validation_failed', 'Only an email address or phone number should be provided on verify');
+  }
+  if (hasHash && (input.email || input.phone || input.bodyHasRedirectTo)) {
+    throw new FoyerError('validation_failed', 'Only the token_hash and type should be provided');
+  }
+  const codeHash = hasCode ? tokenHash(verifiedEmail(input.email as string), input.token as string) : '';
   const hashes = hasHash ? [input.tokenHash as string] : [codeHash, PKCE_PREFIX + codeHash];
   const types = tokenTypesFor[input.type];
 

@@ -25,6 +25,7 @@ import { oauthSettings } from './oauth-settings.js';
 import { opsSettings } from './ops-settings.js';
 import { listenerSettings } from './listener-settings.js';
 import { platformSettings } from './platform-settings.js';
+import { compileUriGlob } from './uri-glob.js';
 
 /**
  * One Foyer process runs JavaScript on one core; measured on 2 cores, 4 connections served more
@@ -86,9 +87,14 @@ export const settingsSchema = {
   }),
   uriAllowList: setting({
     env: ['GOTRUE_URI_ALLOW_LIST'],
-    doc: 'Comma-separated globs of further allowed redirect URLs (`**` crosses `.` and `/`).',
+    doc: 'Comma-separated globs of further allowed redirect URLs (`*` stops at `.` and `/`, `**` crosses them).',
     defaultText: '(empty)',
-    read: (raw) => (raw === undefined ? [] : parseList(raw)),
+    read: (raw) => {
+      const globs = raw === undefined ? [] : parseList(raw);
+      // Compiled once here only to refuse a glob GoTrue cannot compile; the redirect check compiles its own.
+      for (const glob of globs) compileUriGlob(glob);
+      return globs;
+    },
   }),
   logLevel: setting({
     env: ['GOTRUE_LOG_LEVEL', 'LOG_LEVEL'],

@@ -98,6 +98,7 @@ for (const engine of engines) {
       const logins = await audit('?query=action:login');
       assert.ok(logins.entries.length >= 2 && logins.entries.every((entry) => entry.payload.action === 'login'));
       const accounts = await audit('?query=type:account');
+      assert.ok(accounts.entries.length > 0, 'the filter finds account entries');
       assert.ok(accounts.entries.every((entry) => entry.payload.log_type === 'account'));
       const byAuthor = await audit('?query=author:ADA@');
       assert.ok(byAuthor.entries.length >= 3);

@@ -58,6 +58,7 @@ for (const engine of engines) {
       // The database keeps hashes only.
       const rows = await t.database.db.query<{ token_hash: string; csrf_hash: string }>(`select token_hash, csrf_hash from auth.foyer_console_sessions`);
       const token = session.cookie.split('=')[1];
+      assert.ok(rows.length > 0, 'the session is stored');
       assert.ok(rows.every((row) => row.token_hash !== token && row.csrf_hash !== session.csrf && /^[0-9a-f]{64}$/.test(row.token_hash)));
     });
 

@@ -3,7 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AuthDeps } from '../../auth/deps.js';
 import { parsePkceChallenge } from '../../auth/mail-links.js';
-import { resend, sendMagicLink, sendPasswordRecovery } from '../../auth/otp.js';
+import { resend, resendToPhone, sendMagicLink, sendPasswordRecovery } from '../../auth/otp.js';
 import { FoyerError } from '../../errors.js';
 import { requireJsonBody } from '../body.js';
 import { captchaGuard } from '../plugins/captcha.js';
@@ -73,10 +73,19 @@ export function otpRoutes(app: FastifyInstance, deps: AuthDeps): void {
     '/resend',
     { preValidation: guards('POST /resend'), schema: { body: ResendBody } },
     async (request) => {
-      const { type, email } = request.body;
+      const { type, email, phone } = request.body;
+      // GoTrue's order: what the type needs, one address only, then the address itself.
+      if (type === 'signup' && !email) throw new FoyerError('validation_failed', 'Type provided requires an email address');
+      if (type === 'sms' && !phone) throw new FoyerError('validation_failed', 'Type provided requires a phone number');
+      if (email && phone) throw new FoyerError('validation_failed', 'Only an email address or phone number should be provided.');
+      if (!email && !phone) throw new FoyerError('validation_failed', 'Missing email address or phone number');
+      if (phone) {
+        if (type !== 'sms' && type !== 'phone_change') throw phoneUnsupported();
+        await resendToPhone(deps, { type, phone });
+        return {};
+      }
       if (type === 'sms' || type === 'phone_change') throw phoneUnsupported();
-      if (!email) throw new FoyerError('validation_failed', 'An email address is required');
-      await resend(deps, { type, email, redirectTo: request.query.redirect_to });
+      await resend(deps, { type, email: email as string, redirectTo: request.query.redirect_to });
       return {};
     },
   );

@@ -106,6 +106,9 @@ export function tokenRoutes(app: FastifyInstance, deps: AuthDeps): void {
             request.headers.authorization,
             meta,
           );
+        case 'web3':
+          // Foyer has no Web3 sign-in: GoTrue's answer when both Web3 providers are off.
+          throw new FoyerError('web3_provider_disabled', 'Web3 provider is disabled');
         default:
           throw new FoyerError('invalid_credentials', 'unsupported_grant_type');
       }

@@ -41,10 +41,16 @@ export function verifyRoutes(app: FastifyInstance, deps: AuthDeps): void {
     { preValidation: [rateLimitGuard(deps, 'verify', 'POST /verify'), requireJsonBody], schema: { body: VerifyBody, response: { 200: verifyResponse } } },
     async (request) => {
       const body = request.body;
-      if (body.phone) throw new FoyerError('otp_expired', 'Token has expired or is invalid');
       const result = await verify(
         deps,
-        { type: body.type, tokenHash: body.token_hash ?? undefined, token: body.token ?? undefined, email: body.email ?? undefined },
+        {
+          type: body.type,
+          tokenHash: body.token_hash ?? undefined,
+          token: body.token ?? undefined,
+          email: body.email ?? undefined,
+          phone: body.phone ?? undefined,
+          bodyHasRedirectTo: Boolean(body.redirect_to),
+        },
         requestMeta(request),
       );
       if (result.kind === 'session') return result.session;
