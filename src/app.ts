@@ -6,6 +6,7 @@ import { FoyerError } from './errors.js';
 import type { FoyerMetrics } from './metrics/registry.js';
 import type { Db } from './store/db.js';
 import { BODY_LIMIT_BYTES, registerInputChecks, registerJsonParser } from './http/body.js';
+import { recordRoutes } from './http/route-table.js';
 import { API_VERSION, errorHandler, sendError, wantsVersionedErrors } from './http/errors.js';
 import { registerClientIp } from './http/plugins/client.js';
 import { restApi } from './http/rest/plugin.js';
@@ -86,6 +87,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
+  recordRoutes(app);
   registerJsonParser(app);
   // request.clientIp: the client behind FOYER_TRUSTED_PROXIES (request.ip stays the socket address).
   registerClientIp(app, options.deps);

@@ -14,6 +14,7 @@ import cookie from '@fastify/cookie';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { FoyerError } from '../../errors.js';
 import { parseJsonInput, registerInputChecks } from '../body.js';
+import { recordRoutes } from '../route-table.js';
 import { PlatformError, projectNotFound } from '../../platform/errors.js';
 import type { Platform } from '../../platform/platform.js';
 import { DEFAULT_REF, type ServedProject } from '../../projects/registry.js';
@@ -116,6 +117,7 @@ export async function buildFront(platform: Platform, options: FrontOptions = {})
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
+  recordRoutes(front);
   const { registry } = platform;
   await defaultApp.ready();
 
