@@ -52,11 +52,42 @@ const rawText = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 60 }),
 );
 
-/** A request body: undefined (none), a shaped JSON document, or raw text. */
+/** What a handler accepts: every field Foyer reads, with a plausible value. */
+const PLAUSIBLE: Readonly<Record<string, unknown>> = {
+  email: 'fuzz@example.com', phone: '+15555550100', password: 'fuzz-password-0123', name: 'Fuzz', data: { name: 'Fuzz' },
+  user_metadata: { name: 'Fuzz' }, app_metadata: {}, ban_duration: '24h', version: 1, expected_version: 1, changes: {},
+  token: '123456', type: 'signup', redirect_to: 'http://localhost:3000', channel: 'sms', create_user: true, provider: 'email',
+  refresh_token: 'abcdefghijkl', code_verifier: 'a'.repeat(43), auth_code: '00000000-0000-0000-0000-000000000000',
+  body: 'note', input: 'echo', confirm: 'nope', from_ref: 'default', email_confirm: true, role: 'authenticated',
+};
+
+const defectString = fc.constantFrom('\u0000', 'a\u0000@example.com', '+1555\u00000100', '\ud800', 'x\udc00@example.com', '9999999999h');
+
+/**
+ * A body that is otherwise valid, with some fields (about a third) replaced by defects, so the defects
+ * reach the code behind the "missing field" checks.
+ */
+const mutated = fc
+  .record(
+    Object.fromEntries(
+      Object.entries(PLAUSIBLE).map(([key, plausible]) => [
+        key,
+        fc.oneof(
+          { arbitrary: fc.constant(plausible), weight: 7 },
+          { arbitrary: defectString, weight: 2 },
+          { arbitrary: leaf, weight: 1 },
+        ),
+      ]),
+    ),
+  )
+  .map((document) => JSON.stringify(document));
+
+/** A request body: undefined (none), a mutated valid body, a shaped JSON document, or raw text. */
 export const body: fc.Arbitrary<string | undefined> = fc.oneof(
-  fc.constant(undefined),
-  shaped.map((value) => JSON.stringify(value) ?? 'null'),
-  rawText,
+  { arbitrary: fc.constant(undefined), weight: 1 },
+  { arbitrary: mutated, weight: 4 },
+  { arbitrary: shaped.map((value) => JSON.stringify(value) ?? 'null'), weight: 2 },
+  { arbitrary: rawText, weight: 2 },
 );
 
 const percentEncoded = fc.oneof(
@@ -81,6 +112,8 @@ const QUERY_KEYS = [
 /** A query string (with its `?`), or empty. */
 export const query: fc.Arbitrary<string> = fc.oneof(
   fc.constant(''),
+  // What routes dispatch on (the /token grant, /verify's type), so their handlers are reached.
+  { weight: 2, arbitrary: fc.constantFrom('?grant_type=password', '?grant_type=refresh_token', '?grant_type=pkce', '?grant_type=id_token', '?type=signup', '?type=recovery', '?page=1&per_page=1') },
   fc
     .array(fc.tuple(fc.oneof(fc.constantFrom(...QUERY_KEYS), percentEncoded), fc.oneof(percentEncoded, fc.constantFrom('eq.1', 'password', 'pkce', '1e308', '-1', 'in.(1,2', 'not.is.null', '*', '9999999999h'))), { maxLength: 4 })
     .map((pairs) => `?${pairs.map(([key, value]) => `${key}=${value}`).join('&')}`),

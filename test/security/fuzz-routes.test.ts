@@ -19,7 +19,7 @@ const SEED = Number(process.env.FOYER_FUZZ_SEED ?? 20261203);
 /** Wall-clock budget of the fuzzing itself, per engine (set-up and the health check come on top). */
 const FUZZ_BUDGET_MS = 20_000;
 /** Generated requests per route and caller kind, unless the budget runs out first. */
-const RUNS_PER_ROUTE = 6;
+const RUNS_PER_ROUTE = 10;
 
 type CallerKind = 'anonymous' | 'user' | 'admin' | 'console';
 const CALLERS: readonly CallerKind[] = ['anonymous', 'user', 'admin', 'console'];
