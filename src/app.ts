@@ -5,7 +5,8 @@ import type { AuthDeps } from './auth/deps.js';
 import { FoyerError } from './errors.js';
 import type { FoyerMetrics } from './metrics/registry.js';
 import type { Db } from './store/db.js';
-import { BODY_LIMIT_BYTES, registerJsonParser } from './http/body.js';
+import { BODY_LIMIT_BYTES, registerInputChecks, registerJsonParser } from './http/body.js';
+import { recordRoutes } from './http/route-table.js';
 import { API_VERSION, errorHandler, sendError, wantsVersionedErrors } from './http/errors.js';
 import { registerClientIp } from './http/plugins/client.js';
 import { restApi } from './http/rest/plugin.js';
@@ -59,6 +60,7 @@ const corsExposedHeaders = ['X-Supabase-Api-Version', 'X-Total-Count', 'Link', '
 /** The GoTrue-compatible auth API, mounted once per prefix. */
 function authApi(deps: AuthDeps) {
   return async (api: FastifyInstance) => {
+    registerInputChecks(api);
     signupRoutes(api, deps);
     tokenRoutes(api, deps);
     userRoutes(api, deps);
@@ -87,6 +89,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
+  recordRoutes(app);
   registerJsonParser(app);
   // request.clientIp: the client behind FOYER_TRUSTED_PROXIES (request.ip stays the socket address).
   registerClientIp(app, options.deps);

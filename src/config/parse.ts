@@ -35,10 +35,16 @@ export function parseNumber(variable: string, raw: string, min = 0): number {
 
 const durationUnitSeconds: Record<string, number> = { ns: 1e-9, us: 1e-6, 'µs': 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
 
+/** The longest Go duration, 2^63-1 nanoseconds, in seconds. */
+export const MAX_DURATION_SECONDS = 9_223_372_036.854775807;
+
 /** Go duration syntax ("10s", "1h30m", "250ms"); a bare number is taken as seconds. Returns seconds. */
 export function parseDurationSeconds(variable: string, raw: string): number {
   const value = raw.trim();
-  if (/^\d+(\.\d+)?$/.test(value)) return Number(value);
+  if (/^\d+(\.\d+)?$/.test(value)) {
+    if (Number(value) > MAX_DURATION_SECONDS) throw new ConfigError(`${variable} is longer than a Go duration can be, got ${JSON.stringify(raw)}`);
+    return Number(value);
+  }
   const part = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
   let total = 0;
   let consumed = 0;
@@ -49,6 +55,9 @@ export function parseDurationSeconds(variable: string, raw: string): number {
   if (value === '' || consumed !== value.length) {
     throw new ConfigError(`${variable} must be a duration such as 10s, 5m or 1h30m, got ${JSON.stringify(raw)}`);
   }
+  // Go durations are int64 nanoseconds: ParseDuration refuses longer ones, and so does Foyer (a ban of
+  // "9999999999h" would otherwise end past what a PostgreSQL timestamp holds).
+  if (total > MAX_DURATION_SECONDS) throw new ConfigError(`${variable} is longer than a Go duration can be (about 2562047h), got ${JSON.stringify(raw)}`);
   return total;
 }
 

@@ -5,18 +5,97 @@ import { FoyerError } from '../errors.js';
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /**
+ * Deepest nesting a body may have. Far more than any API shape (metadata objects included) needs, and
+ * far less than what overflows the stack of the recursive walks that follow (JSON.stringify when a body
+ * is forwarded or stored, schema validation).
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Why a parsed JSON value cannot go further, or undefined when it can: nesting beyond MAX_JSON_DEPTH
+ * (bad_json), and strings (keys included) PostgreSQL's text and jsonb cannot hold: NUL (U+0000) and
+ * unpaired UTF-16 surrogates, which JSON.parse accepts from `\u0000` and `\ud800` escapes (validation_failed).
+ * Numbers JSON.parse rounded to Infinity (`1e400`) are bad_json too. Iterative, so the check itself
+ * cannot overflow the stack it protects.
+ */
+export function inputDefect(value: unknown): FoyerError | undefined {
+  const pending: [unknown, number][] = [[value, 0]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [item, depth] = next;
+    if (typeof item === 'string') {
+      const defect = stringDefect(item);
+      if (defect) return new FoyerError('validation_failed', `Request body has a string ${defect}`);
+    } else if (typeof item === 'number') {
+      if (!Number.isFinite(item)) return new FoyerError('bad_json', 'Could not parse request body as JSON: a number is out of range');
+    } else if (item !== null && typeof item === 'object') {
+      if (depth >= MAX_JSON_DEPTH) {
+        return new FoyerError('bad_json', `Could not parse request body as JSON: nested deeper than ${MAX_JSON_DEPTH} levels`);
+      }
+      if (Array.isArray(item)) {
+        for (const element of item) pending.push([element, depth + 1]);
+      } else {
+        for (const [key, element] of Object.entries(item)) {
+          pending.push([key, depth + 1], [element, depth + 1]);
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** What makes a string unstorable (PostgreSQL text, jsonb, JSON on the wire), or undefined. */
+export function stringDefect(text: string): string | undefined {
+  if (text.includes('\u0000')) return 'with a NUL character (U+0000)';
+  if (UNPAIRED_SURROGATE.test(text)) return 'with an unpaired UTF-16 surrogate';
+  return undefined;
+}
+
+/** JSON.parse with the checks above; throws FoyerError (bad_json, validation_failed). Empty text: undefined. */
+export function parseJsonInput(raw: string): unknown {
+  const text = raw.trim();
+  if (text === '') return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new FoyerError('bad_json', `Could not parse request body as JSON: ${(error as Error).message}`);
+  }
+  const defect = inputDefect(value);
+  if (defect) throw defect;
+  return value;
+}
+
+/**
  * GoTrue reads bodies as JSON whatever their content type, and lets body-less endpoints (logout)
  * through with an empty body. Parsing here; `requireBody` then says which endpoints need one.
  */
 export function registerJsonParser(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES }, (_request, body, done) => {
-    const text = (body as string).trim();
-    if (text === '') return done(null, undefined);
     try {
-      done(null, JSON.parse(text));
+      done(null, parseJsonInput(body as string));
     } catch (error) {
-      done(new FoyerError('bad_json', `Could not parse request body as JSON: ${(error as Error).message}`), undefined);
+      done(error as FoyerError, undefined);
+    }
+  });
+}
+
+/**
+ * The query string and path parameters get the string checks bodies get (`%00` decodes to NUL);
+ * an app-wide preValidation hook, so every route, present and future, has it.
+ */
+export function registerInputChecks(app: FastifyInstance): void {
+  app.addHook('preValidation', async (request) => {
+    for (const [where, values] of [['query string', request.query], ['path', request.params]] as const) {
+      if (!values || typeof values !== 'object') continue;
+      for (const value of Object.values(values as Record<string, unknown>)) {
+        for (const text of Array.isArray(value) ? value : [value]) {
+          const defect = typeof text === 'string' ? stringDefect(text) : undefined;
+          if (defect) throw new FoyerError('validation_failed', `The ${where} has a value ${defect}`);
+        }
+      }
     }
   });
 }

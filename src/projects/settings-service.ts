@@ -63,6 +63,10 @@ function displayValue(entry: CatalogEntry, explicit: Explicit | undefined, confi
   return explicit ? explicit.value : renderValue(config[entry.key]);
 }
 
+/** Versions are an `integer` column: 1e308 is a whole number to JavaScript but not to PostgreSQL. */
+const MAX_VERSION = 2_147_483_647;
+const isVersionNumber = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) <= MAX_VERSION;
+
 export class SettingsService {
   constructor(private readonly registry: ProjectRegistry) {}
 
@@ -122,7 +126,7 @@ export class SettingsService {
   }
 
   async revert(ref: string, version: unknown, actor: string): Promise<{ version: number; changed: string[] }> {
-    if (typeof version !== 'number' || !Number.isInteger(version) || version < 0) throw invalid('version must be a whole number (0: no overrides)');
+    if (!isVersionNumber(version) || version < 0) throw invalid('version must be a whole number (0: no overrides)');
     this.registry.require(ref);
     const target = version === 0 ? { overrides: {} } : await findSettingsVersion(this.registry.control, ref, version);
     if (!target) throw new PlatformError(404, 'version_not_found', `Project ${ref} has no settings version ${version}`);
@@ -194,7 +198,7 @@ export class SettingsService {
   }
 
   private async commit(ref: string, expectedVersion: unknown, actor: string, change: (current: Plain) => Plain) {
-    if (expectedVersion !== undefined && expectedVersion !== null && (typeof expectedVersion !== 'number' || !Number.isInteger(expectedVersion))) {
+    if (expectedVersion !== undefined && expectedVersion !== null && !isVersionNumber(expectedVersion)) {
       throw invalid('expected_version must be a whole number');
     }
     const registry = this.registry;

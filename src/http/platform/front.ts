@@ -13,6 +13,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import cookie from '@fastify/cookie';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { FoyerError } from '../../errors.js';
+import { parseJsonInput, registerInputChecks } from '../body.js';
+import { recordRoutes } from '../route-table.js';
 import { PlatformError, projectNotFound } from '../../platform/errors.js';
 import type { Platform } from '../../platform/platform.js';
 import { DEFAULT_REF, type ServedProject } from '../../projects/registry.js';
@@ -115,6 +117,7 @@ export async function buildFront(platform: Platform, options: FrontOptions = {})
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
+  recordRoutes(front);
   const { registry } = platform;
   await defaultApp.ready();
 
@@ -165,6 +168,16 @@ export async function buildFront(platform: Platform, options: FrontOptions = {})
     await front.register(async (api) => {
       await api.register(cookie);
       api.setErrorHandler(platformErrorHandler);
+      // The auth API's input discipline: depth, NUL, unpaired surrogates, out-of-range numbers.
+      api.removeContentTypeParser('application/json');
+      api.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+        try {
+          done(null, parseJsonInput(body as string));
+        } catch (error) {
+          done(error as Error, undefined);
+        }
+      });
+      registerInputChecks(api);
       api.setNotFoundHandler((_request, reply) => sendPlatformError(reply, new PlatformError(404, 'not_found', 'Not Found')));
       api.addHook('onSend', async (_request, reply) => {
         reply.header('cache-control', 'no-store');
