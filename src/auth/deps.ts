@@ -8,9 +8,9 @@ import type { Db } from '../store/db.js';
 
 /**
  * What the domain layer needs from the outside world; built once per project by the app. `config`,
- * `captcha`, `rateLimits` and `mailer` may be swapped while the app serves (live settings,
- * src/projects/live.ts): read them from `deps` when a request needs them, never capture them at
- * registration time.
+ * `captcha` and `mailer` may be swapped while the app serves (live settings, src/projects/live.ts):
+ * read them from `deps` when a request needs them, never capture them at registration time.
+ * `rateLimits` stays the same object; its limits change in place (RateLimits.setLimits).
  */
 export interface AuthDeps {
   readonly db: Db;

@@ -1,17 +1,18 @@
 /**
  * Live dependencies: the AuthDeps a project's app is built with, whose `config` (and what is built
- * from it: CAPTCHA verifier, rate limiters, mailer) can be swapped while the app serves. Route code reads
+ * from it: CAPTCHA verifier, mailer) can be swapped while the app serves. Route code reads
  * `deps.config` per request, so a swap is in force from the next request on, without a restart.
+ * The rate limiters are never swapped: new limits are set on the same counters (their store is a
+ * server-wide setting), so saving a limit cannot hand any client a fresh allowance.
  */
 import type { AuthDeps } from '../auth/deps.js';
 import { withOverrides, type Config } from '../config/load.js';
 import type { SettingKey } from '../config/settings.js';
 import { createMailer, type Mailer } from '../mail/mailer.js';
 import { createCaptchaVerifier } from '../security/captcha/verifier.js';
-import { createRateLimits, type RateLimits } from '../security/rate-limit.js';
 import { isServerSetting } from './catalog.js';
 
-/** How long a replaced rate limiter or mailer stays open for requests already holding it. */
+/** How long a replaced mailer stays open for requests already holding it. */
 const RETIRE_AFTER_MS = 30_000;
 
 export type ConfigListener = (previous: Config, next: Config) => void;
@@ -22,7 +23,7 @@ export interface LiveDeps {
   apply(next: Config): Promise<void>;
   /** Calls `listener` after each apply() with the settings before and after; returns the unsubscribe. */
   onApply(listener: ConfigListener): () => void;
-  /** Closes the limiters and mailers (current and retired); not the database. */
+  /** Closes the limiters and the mailers (current and retired); not the database. */
   close(): Promise<void>;
 }
 
@@ -34,10 +35,9 @@ const keysStarting = (config: Config, prefix: string) => Object.keys(config).fil
 export function makeLive(opened: AuthDeps): LiveDeps {
   const serverValues: Partial<Record<SettingKey, unknown>> = {};
   for (const key of Object.keys(opened.config) as SettingKey[]) if (isServerSetting(key)) serverValues[key] = opened.config[key];
-  const state: { config: Config; captcha: AuthDeps['captcha']; rateLimits: RateLimits; mailer: Mailer } = {
+  const state: { config: Config; captcha: AuthDeps['captcha']; mailer: Mailer } = {
     config: opened.config,
     captcha: opened.captcha,
-    rateLimits: opened.rateLimits,
     mailer: opened.mailer,
   };
   const retired = new Set<{ close(): void | Promise<void> }>();
@@ -55,14 +55,12 @@ export function makeLive(opened: AuthDeps): LiveDeps {
     db: opened.db,
     keyring: opened.keyring,
     clientIp: opened.clientIp,
+    rateLimits: opened.rateLimits,
     get config() {
       return state.config;
     },
     get captcha() {
       return state.captcha;
-    },
-    get rateLimits() {
-      return state.rateLimits;
     },
     get mailer() {
       return state.mailer;
@@ -72,14 +70,10 @@ export function makeLive(opened: AuthDeps): LiveDeps {
   const applyNow = async (candidate: Config) => {
     const next = withOverrides(candidate, serverValues as Partial<Config>);
     const previous = state.config;
-    // Built before anything is swapped: a failure (Redis unreachable) leaves the old settings in force.
-    const rateLimits = changed(previous, next, keysStarting(next, 'rateLimit')) ? await createRateLimits(next, opened.db) : undefined;
     const mailer = changed(previous, next, keysStarting(next, 'smtp')) ? createMailer(next) : undefined;
     state.captcha = createCaptchaVerifier(next);
-    if (rateLimits) {
-      retire(state.rateLimits);
-      state.rateLimits = rateLimits;
-    }
+    // The store, its URL and key prefix are server-wide (serverValues above): only the limits change.
+    opened.rateLimits.setLimits(next);
     if (mailer) {
       retire(state.mailer);
       state.mailer = mailer;
@@ -108,7 +102,7 @@ export function makeLive(opened: AuthDeps): LiveDeps {
     async close() {
       await applying;
       listeners.clear();
-      const components = [...retired, state.rateLimits, state.mailer];
+      const components = [...retired, opened.rateLimits, state.mailer];
       retired.clear();
       await Promise.all(components.map((component) => Promise.resolve(component.close()).catch(() => {})));
     },

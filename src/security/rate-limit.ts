@@ -3,13 +3,18 @@
  * memory (one process), the project database (PostgreSQL/PGlite, shared by every Foyer process on it)
  * or Redis. Every limiter is a fixed window of `limit` requests per `windowSeconds` per key; a refused
  * request learns how long until its window ends (Retry-After).
+ *
+ * A counter's key is the limiter's name and the client, never the limit: changing a limit (setLimits)
+ * keeps every count of the current window, and each store caps a window at the length in force when a
+ * request is counted, so a tightened limit or a shortened window applies at once to every client.
  */
 import { Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { RateSetting } from '../config/parse-protection.js';
 import type { Queryable } from '../store/db.js';
 import type { CounterState, InlineCounter } from '../store/rate-limits.js';
 import { RateLimiterDb } from './rate-limit-db-store.js';
+import { RateLimiterWindowMemory } from './rate-limit-memory-store.js';
 
 export type RateLimitStore = 'memory' | 'postgres' | 'redis';
 
@@ -25,10 +30,8 @@ export const limiterSettings = {
 export type LimiterName = keyof typeof limiterSettings;
 export const limiterNames = Object.keys(limiterSettings) as LimiterName[];
 
-export interface RateLimitSettings {
-  readonly rateLimitStore: RateLimitStore;
-  readonly redisUrl: string | undefined;
-  readonly rateLimitKeyPrefix: string;
+/** The limits themselves: what live settings may change while the counters keep counting. */
+export interface RateLimitValues {
   readonly rateLimitAnonymousUsers: RateSetting;
   readonly rateLimitOtp: RateSetting;
   readonly rateLimitVerify: RateSetting;
@@ -36,7 +39,13 @@ export interface RateLimitSettings {
   readonly rateLimitEmailSent: RateSetting;
 }
 
-export function limitOf(settings: RateLimitSettings, name: LimiterName): RateSetting {
+export interface RateLimitSettings extends RateLimitValues {
+  readonly rateLimitStore: RateLimitStore;
+  readonly redisUrl: string | undefined;
+  readonly rateLimitKeyPrefix: string;
+}
+
+export function limitOf(settings: RateLimitValues, name: LimiterName): RateSetting {
   switch (name) {
     case 'anonymous_users':
       return settings.rateLimitAnonymousUsers;
@@ -73,6 +82,11 @@ export interface RateLimits {
   inlineCounter(name: LimiterName, key: string): InlineCounter | undefined;
   /** The decision for the counter state a statement that folded in `inlineCounter` returned. */
   decideInline(name: LimiterName, state: CounterState): RateLimitDecision;
+  /**
+   * Puts new limits in force from the next request on, on the same counters: what a window already
+   * counted stays counted, and a client already over a tightened limit is refused.
+   */
+  setLimits(values: RateLimitValues): void;
   /** Closes what the store holds open (the Redis connection). */
   close(): Promise<void>;
 }
@@ -107,6 +121,21 @@ async function connectRedis(url: string): Promise<Redis> {
   return redis;
 }
 
+/**
+ * rate-limiter-flexible's Redis script, with the window rule of the other stores: a window ends no later
+ * than one window length (ARGV[2] seconds, the limiter's duration now) from now, so a shortened window
+ * is in force at once. Still one atomic script, one round trip.
+ */
+const REDIS_COUNT_SCRIPT = `redis.call('set', KEYS[1], 0, 'EX', ARGV[2], 'NX')
+local consumed = redis.call('incrby', KEYS[1], ARGV[1])
+local ttl = redis.call('pttl', KEYS[1])
+local window = 1000 * tonumber(ARGV[2])
+if ttl == -1 or ttl > window then
+  redis.call('pexpire', KEYS[1], window)
+  ttl = window
+end
+return {consumed, ttl}`;
+
 /** Builds every limiter on the configured store. `db` is the project database (used by `postgres`). */
 export async function createRateLimits(settings: RateLimitSettings, db: Queryable): Promise<RateLimits> {
   const store = settings.rateLimitStore;
@@ -117,10 +146,10 @@ export async function createRateLimits(settings: RateLimitSettings, db: Queryabl
     const options = { points: limit, duration: windowSeconds, keyPrefix: `${settings.rateLimitKeyPrefix}:${name}` };
     const limiter =
       store === 'redis'
-        ? new RateLimiterRedis({ ...options, storeClient: redis, rejectIfRedisNotReady: true })
+        ? new RateLimiterRedis({ ...options, storeClient: redis, rejectIfRedisNotReady: true, customIncrTtlLuaScript: REDIS_COUNT_SCRIPT })
         : store === 'postgres'
           ? new RateLimiterDb({ ...options, db })
-          : new RateLimiterMemory(options);
+          : new RateLimiterWindowMemory(options);
     limiters.set(name, { limiter: limiter as RateLimiterAbstract, limit });
   }
 
@@ -149,6 +178,16 @@ export async function createRateLimits(settings: RateLimitSettings, db: Queryabl
       // The same reading of a counter row as the store's own consume.
       const res = limiter._getRateLimiterRes('', 1, state);
       return decision(limit, res, res.consumedPoints <= limit);
+    },
+    setLimits(values) {
+      for (const name of limiterNames) {
+        const entry = limiters.get(name)!;
+        const { limit, windowSeconds } = limitOf(values, name);
+        // The library reads both on every consume; the key (prefix and client) stays as it was.
+        entry.limiter.points = limit;
+        entry.limiter.duration = windowSeconds;
+        entry.limit = limit;
+      }
     },
     async close() {
       if (redis && redis.status !== 'end') await redis.quit().catch(() => redis.disconnect());

@@ -50,10 +50,16 @@ function msBeforeNextSql(capMs?: string, row?: string): string {
        else greatest(0, ${capMs === undefined ? left : `least(${capMs}::float8, ${left})`}) end::float8`;
 }
 
-/** The upsert's conflict clause: add to the window, or start a new one when it ended (or `forceExpire`). */
+/**
+ * The upsert's conflict clause: add to the window, or start a new one when it ended (or `forceExpire`).
+ * A window ends no later than one window length from now (`excluded.expires_at`; `least` ignores a null
+ * there): when a limit's window is shortened the counts stay and the window is at most the new length;
+ * a lengthened one keeps its end. Unchanged, the cap bites at most by the milliseconds a statement
+ * waited for the row lock (its `now()` is when its transaction began).
+ */
 const counterConflictSql = (forceExpire: string) => `on conflict (key) do update set
   points = case when ${forceExpire} or r.expires_at <= now() then excluded.points else r.points + excluded.points end,
-  expires_at = case when ${forceExpire} or r.expires_at <= now() then excluded.expires_at else r.expires_at end`;
+  expires_at = case when ${forceExpire} or r.expires_at <= now() then excluded.expires_at else least(r.expires_at, excluded.expires_at) end`;
 
 const windowEndSql = (windowMs: string) => `case when ${windowMs}::float8 > 0 then now() + ${windowMs}::float8 * interval '1 millisecond' end`;
 

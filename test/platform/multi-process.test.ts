@@ -1,10 +1,11 @@
 /**
  * Two `foyer start` processes on one PostgreSQL database: a setting changed through one is in force on
- * the other within a second (LISTEN/NOTIFY), and a project created on one is served by the other, and
+ * the other within a second (LISTEN/NOTIFY), a changed rate limit keeps the counts both made, and a project created on one is served by the other, and
  * no longer once deleted. Drop-in mode: the console and other projects are on each one's admin listener,
  * the default project's auth API on its auth listener.
  */
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { createPostgresDatabase, postgresUrl } from '../helpers/engines.js';
 import { TEST_MASTER_KEY } from '../helpers/platform.js';
@@ -12,6 +13,7 @@ import { TEST_JWT_SECRET } from '../helpers/project.js';
 import { killAllServers, makeClient, startServer, type RunningServer } from '../helpers/server.js';
 
 const ANON = 'GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED';
+const LIMIT = 'GOTRUE_RATE_LIMIT_ANONYMOUS_USERS';
 const ADMIN = { email: 'ops@example.com', password: 'correct horse battery staple' };
 
 interface Console {
@@ -43,6 +45,37 @@ async function timeUntil(check: () => Promise<boolean>, limitMs: number, what: s
 const anonymousSignIn = async (url: string, key: string) => {
   const { data, error } = await makeClient(url, key).auth.signInAnonymously();
   return error ? { ok: false as const, code: error.code } : { ok: true as const, id: data.user?.id };
+};
+
+/** An anonymous sign-in over a connection from `localAddress` (a client address of its own); the status. */
+const signInFrom = (url: string, key: string, localAddress: string) =>
+  new Promise<number>((resolve, reject) => {
+    const target = new URL('/auth/v1/signup', url);
+    const req = httpRequest(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method: 'POST',
+        localAddress,
+        agent: false,
+        headers: { apikey: key, authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-supabase-api-version': '2024-01-01' },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end('{}');
+  });
+
+/** The anonymous sign-in limit a process has in force (GET /settings counts against no limit). */
+const anonymousLimitAt = async (server: RunningServer) => {
+  const settings = (await (await fetch(`${server.url}/auth/v1/settings`)).json()) as {
+    foyer_protections: { rate_limits: { anonymous_users: { limit: number } } };
+  };
+  return settings.foyer_protections.rate_limits.anonymous_users.limit;
 };
 
 describe('two Foyer processes on one PostgreSQL database', { skip: postgresUrl ? false : 'TEST_DATABASE_URL is not set' }, () => {
@@ -89,6 +122,26 @@ describe('two Foyer processes on one PostgreSQL database', { skip: postgresUrl ?
     const offElapsed = await timeUntil(async () => !(await anonymousSignIn(a.url, a.anonKey)).ok, 1000, 'sign-ins off at A');
     assert.deepEqual(await anonymousSignIn(a.url, a.anonKey), { ok: false, code: 'anonymous_provider_disabled' });
     assert.ok(onElapsed < 1000 && offElapsed < 1000, `${onElapsed} ms, ${offElapsed} ms`);
+  });
+
+  it('a limit changed through one process keeps the counts of both, and is in force on the other at once', async () => {
+    const client = '127.0.0.7';
+    await consoleCall(a, session, 'PATCH', '/projects/default/settings', { changes: { [ANON]: 'true', [LIMIT]: '30/1h' } });
+    await timeUntil(async () => (await anonymousLimitAt(b)) === 30, 1000, 'the limit of 30 at B');
+    const first = [];
+    for (let i = 0; i < 8; i += 1) first.push(await signInFrom(i % 2 ? b.url : a.url, i % 2 ? b.anonKey : a.anonKey, client));
+    assert.deepEqual(first, Array(8).fill(200));
+    // Tightened through A: B refuses the client (over the new limit, counted on both) as soon as it has it.
+    await consoleCall(a, session, 'PATCH', '/projects/default/settings', { changes: { [LIMIT]: '5/1h' } });
+    await timeUntil(async () => (await anonymousLimitAt(b)) === 5, 1000, 'the limit of 5 at B');
+    assert.deepEqual([await signInFrom(b.url, b.anonKey, client), await signInFrom(a.url, a.anonKey, client)], [429, 429]);
+    // Widened through B: 8 admitted and 2 refused are counted, so 12 admits exactly 2 more, over both.
+    await consoleCall(b, session, 'PATCH', '/projects/default/settings', { changes: { [LIMIT]: '12/1h' } });
+    await timeUntil(async () => (await anonymousLimitAt(a)) === 12, 1000, 'the limit of 12 at A');
+    const widened = [];
+    for (let i = 0; i < 3; i += 1) widened.push(await signInFrom(i % 2 ? b.url : a.url, i % 2 ? b.anonKey : a.anonKey, client));
+    assert.deepEqual(widened, [200, 200, 429]);
+    await consoleCall(a, session, 'PATCH', '/projects/default/settings', { changes: { [ANON]: 'false', [LIMIT]: null } });
   });
 
   it('a project created through one process is served by the other, and its settings follow', async () => {

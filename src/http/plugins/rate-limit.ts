@@ -66,7 +66,7 @@ export function rateLimitTicket(
   endpoint: string,
 ): LimitTicket {
   if (isExempt(deps, request)) return unlimited;
-  // Read once: live settings may swap the limits while the request runs.
+  // One object for the app's life: live settings change its limits in place, never its counters.
   const limits = deps.rateLimits;
   let counted = false;
   const inline = limits.inlineCounter(limiter, rateLimitKey(clientIpOf(deps, request)));
