@@ -7,19 +7,7 @@
  */
 import { ConfigError, parseInteger } from './parse.js';
 import { isBlank } from './parse-protection.js';
-
-interface DefaultsContext {
-  readonly embedded: boolean;
-}
-
-interface Setting<T> {
-  readonly env: readonly string[];
-  readonly doc: string;
-  readonly defaultText: string;
-  readonly read: (raw: string | undefined, variable: string, context: DefaultsContext) => T;
-}
-
-const setting = <T>(definition: Setting<T>): Setting<T> => definition;
+import { setting } from './setting.js';
 
 export const DEFAULT_ADMIN_PORT = 8082;
 

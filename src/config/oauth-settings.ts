@@ -5,19 +5,7 @@
  * (src/auth/oauth/providers.ts), so a bad combination stops `foyer start` with the variable named.
  */
 import { ConfigError, parseBool, parseList, parseUrl } from './parse.js';
-
-interface DefaultsContext {
-  readonly embedded: boolean;
-}
-
-interface Setting<T> {
-  readonly env: readonly string[];
-  readonly doc: string;
-  readonly defaultText: string;
-  readonly read: (raw: string | undefined, variable: string, context: DefaultsContext) => T;
-}
-
-const setting = <T>(definition: Setting<T>): Setting<T> => definition;
+import { setting } from './setting.js';
 
 const enabled = (env: string, doc: string) =>
   setting({ env: [env], doc, defaultText: 'false', read: (raw, name) => (raw === undefined ? false : parseBool(name, raw)) });

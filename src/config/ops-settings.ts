@@ -5,19 +5,7 @@
  */
 import { ConfigError, parseBool, parseDurationSeconds, parseEnum, parseInteger, parseNumber } from './parse.js';
 import { isBlank } from './parse-protection.js';
-
-interface DefaultsContext {
-  readonly embedded: boolean;
-}
-
-interface Setting<T> {
-  readonly env: readonly string[];
-  readonly doc: string;
-  readonly defaultText: string;
-  readonly read: (raw: string | undefined, variable: string, context: DefaultsContext) => T;
-}
-
-const setting = <T>(definition: Setting<T>): Setting<T> => definition;
+import { setting } from './setting.js';
 
 const flag = (env: string, fallback: boolean, doc: string) =>
   setting({ env: [env], doc, defaultText: String(fallback), read: (raw, name) => (isBlank(raw) ? fallback : parseBool(name, raw)) });

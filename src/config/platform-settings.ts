@@ -4,19 +4,7 @@
  */
 import { ConfigError, parseBool } from './parse.js';
 import { isBlank } from './parse-protection.js';
-
-interface DefaultsContext {
-  readonly embedded: boolean;
-}
-
-interface Setting<T> {
-  readonly env: readonly string[];
-  readonly doc: string;
-  readonly defaultText: string;
-  readonly read: (raw: string | undefined, variable: string, context: DefaultsContext) => T;
-}
-
-const setting = <T>(definition: Setting<T>): Setting<T> => definition;
+import { setting } from './setting.js';
 
 export const platformSettings = {
   masterKey: setting<string | undefined>({

@@ -26,26 +26,14 @@ import { opsSettings } from './ops-settings.js';
 import { listenerSettings } from './listener-settings.js';
 import { platformSettings } from './platform-settings.js';
 import { compileUriGlob } from './uri-glob.js';
+import { setting } from './setting.js';
+export type { DefaultsContext } from './setting.js';
 
 /**
  * One Foyer process runs JavaScript on one core; measured on 2 cores, 4 connections served more
  * sign-ins than 10 (fewer backends competing for the CPUs, more queries per socket write).
  */
 const defaultPoolSize = (): number => Math.max(4, 2 * availableParallelism());
-
-/** What a default may depend on: whether Foyer runs on its embedded database. */
-export interface DefaultsContext {
-  readonly embedded: boolean;
-}
-
-interface Setting<T> {
-  readonly env: readonly string[];
-  readonly doc: string;
-  readonly defaultText: string;
-  readonly read: (raw: string | undefined, variable: string, context: DefaultsContext) => T;
-}
-
-const setting = <T>(definition: Setting<T>): Setting<T> => definition;
 
 const bool = (env: string[], fallback: boolean, doc: string) =>
   setting({ env, doc, defaultText: String(fallback), read: (raw, name) => (raw === undefined ? fallback : parseBool(name, raw)) });
