@@ -4,21 +4,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig, readEnv } from '../../src/config/load.js';
+import { loadConfig, readEnv } from '../../src/config/load.js';
 import { parseDurationSeconds } from '../../src/config/parse.js';
+import { configError } from '../helpers/config-error.js';
 
 const secret = 'x'.repeat(40);
 const FOYER = resolve(import.meta.dirname, '../../bin/foyer.js');
-
-function configError(env: Record<string, string>): string {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, String(error));
-    return error.message;
-  }
-  assert.fail('expected a ConfigError');
-}
 
 describe('configuration', () => {
   it('reads GoTrue variables with their aliases and GoTrue defaults', () => {

@@ -10,21 +10,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { gotrueVariable, gotrueVariables, unknownGotrueVariables } from '../../src/config/gotrue-variables.js';
-import { ConfigError, loadConfig, MISSING_FEATURES_FOOTER } from '../../src/config/load.js';
+import { loadConfig, MISSING_FEATURES_FOOTER } from '../../src/config/load.js';
 import { settingsSchema } from '../../src/config/settings.js';
+import { configError } from '../helpers/config-error.js';
 
 const FOYER = resolve(import.meta.dirname, '../../bin/foyer.js');
 const postgresEnv = { DATABASE_URL: 'postgres://u@h/db', GOTRUE_JWT_SECRET: 'x'.repeat(40) };
-
-function configError(env: Record<string, string>): string {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, String(error));
-    return error.message;
-  }
-  assert.fail('expected a ConfigError');
-}
 
 /** The variables a refusal message names, one per "  - NAME…" line. */
 const named = (message: string): string[] =>

@@ -6,19 +6,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { planListeners } from '../../src/cli/listeners.js';
-import { ConfigError, loadConfig } from '../../src/config/load.js';
+import { loadConfig } from '../../src/config/load.js';
+import { configError } from '../helpers/config-error.js';
 
 const dropIn = { DATABASE_URL: 'postgres://supabase_auth_admin@db/postgres', GOTRUE_JWT_SECRET: 'x'.repeat(40) };
-
-function configError(env: Record<string, string>): string {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, String(error));
-    return error.message;
-  }
-  assert.fail('expected a ConfigError');
-}
 
 describe('listener settings', () => {
   it('defaults: admin listener on 127.0.0.1:8082, no Data API login', () => {
