@@ -10,6 +10,32 @@ import { createCliProject, startCli, withDb, type CliProject } from '../helpers/
 import { engines } from '../helpers/engines.js';
 import { freePort } from '../helpers/ports.js';
 
+/** `foyer start` on a free admin port, once its banner is printed: its output so far, and a stop. */
+async function startUntilBanner(project: CliProject, env: Record<string, string>): Promise<{ stdout: string; stop: () => Promise<void> }> {
+  const child = startCli(project, ['start'], { PORT: '0', GOTRUE_API_HOST: '127.0.0.1', FOYER_ADMIN_PORT: String(await freePort()), ...env });
+  let stdout = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const stop = async () => {
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    await exited;
+  };
+  try {
+    const deadline = Date.now() + 60_000;
+    while (!/anon key:[\s\S]*\n\n/.test(stdout)) {
+      assert.ok(child.exitCode === null, `foyer start exited: ${stderr}`);
+      assert.ok(Date.now() < deadline, `no banner after 60 s:\n${stdout}\n${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { stdout, stop };
+}
+
 for (const engine of engines) {
   describe(`foyer start banner (${engine})`, () => {
     let project: CliProject;
@@ -22,49 +48,25 @@ for (const engine of engines) {
       const autovacuumOff =
         engine === 'postgres' &&
         (await withDb(project, async (db) => (await db.query<{ v: string }>(`select current_setting('autovacuum') as v`))[0].v)) !== 'on';
-      const child = startCli(project, ['start'], { PORT: '0', GOTRUE_API_HOST: '127.0.0.1', FOYER_ADMIN_PORT: String(await freePort()) });
-      let stdout = '';
-      child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      let stderr = '';
-      child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const { stdout, stop } = await startUntilBanner(project, {});
       try {
-        const deadline = Date.now() + 60_000;
-        while (!/anon key:[\s\S]*\n\n/.test(stdout)) {
-          assert.ok(child.exitCode === null, `foyer start exited: ${stderr}`);
-          assert.ok(Date.now() < deadline, `no banner after 60 s:\n${stdout}\n${stderr}`);
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
         assert.match(stdout, /API URL \(createClient\): +http:\/\/127\.0\.0\.1:\d+/);
         const warning = /Warning: +PostgreSQL runs with autovacuum off.*Set autovacuum = on/;
         if (autovacuumOff) assert.match(stdout, warning);
         else assert.doesNotMatch(stdout, /autovacuum/);
         assert.doesNotMatch(stdout, /pool queue/, 'the installed driver is patched: no warning about it');
       } finally {
-        const exited = once(child, 'exit');
-        child.kill('SIGTERM');
-        await exited;
+        await stop();
       }
     });
 
     it('names GOTRUE_* variables that neither GoTrue nor Foyer reads, in the banner and the log', async () => {
-      const child = startCli(project, ['start'], {
-        PORT: '0',
-        GOTRUE_API_HOST: '127.0.0.1',
+      const { stdout, stop } = await startUntilBanner(project, {
         GOTRUE_SITEURL: 'https://typo.example',
         GOTRUE_EXTERNAL_SAML_ENABLED: 'true',
         GOTRUE_TRACING_ENABLED: 'true',
       });
-      let stdout = '';
-      child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      let stderr = '';
-      child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       try {
-        const deadline = Date.now() + 60_000;
-        while (!/anon key:[\s\S]*\n\n/.test(stdout)) {
-          assert.ok(child.exitCode === null, `foyer start exited: ${stderr}`);
-          assert.ok(Date.now() < deadline, `no banner after 60 s:\n${stdout}\n${stderr}`);
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
         assert.match(stdout, /Warning: +ignored: GOTRUE_EXTERNAL_SAML_ENABLED, GOTRUE_SITEURL \(neither GoTrue nor Foyer reads these variables/);
         const logged = stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { level: number; variables?: string[] });
         assert.ok(
@@ -73,9 +75,7 @@ for (const engine of engines) {
         );
         assert.doesNotMatch(stdout, /GOTRUE_TRACING_ENABLED/, 'a GoTrue variable that does not apply is not unknown');
       } finally {
-        const exited = once(child, 'exit');
-        child.kill('SIGTERM');
-        await exited;
+        await stop();
       }
     });
   });
