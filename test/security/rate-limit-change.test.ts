@@ -12,22 +12,9 @@ import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { engines } from '../helpers/engines.js';
 import { apiHeaders, createTestPlatform, type ConsoleLogin, type ProjectView, type TestPlatform } from '../helpers/platform.js';
+import { REDIS_URL, redisReachable } from '../helpers/redis.js';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const LIMIT = 'GOTRUE_RATE_LIMIT_ANONYMOUS_USERS';
-
-async function redisReachable(): Promise<boolean> {
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 2000, retryStrategy: () => null });
-  redis.on('error', () => {});
-  try {
-    await redis.connect();
-    await redis.quit();
-    return true;
-  } catch {
-    redis.disconnect();
-    return false;
-  }
-}
 
 const stores = ['memory', 'postgres', 'redis'] as const;
 

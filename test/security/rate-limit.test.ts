@@ -18,8 +18,7 @@ import { getAbuseCounters } from '../../src/security/abuse-counters.js';
 import { openPostgres } from '../../src/store/postgres.js';
 import { engines } from '../helpers/engines.js';
 import { createTestProject, TEST_JWT_SECRET, versionHeaders, type TestProject } from '../helpers/project.js';
-
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+import { REDIS_URL, redisReachable } from '../helpers/redis.js';
 
 interface Reply {
   readonly status: number;
@@ -84,19 +83,6 @@ async function anonymousUsers(t: TestProject): Promise<number> {
 const times = <T>(n: number, make: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => make(i));
 
 const limited = (endpoint: string, limiter: string) => getAbuseCounters().rateLimited[endpoint]?.[limiter] ?? 0;
-
-async function redisReachable(): Promise<boolean> {
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 2000, retryStrategy: () => null });
-  redis.on('error', () => {});
-  try {
-    await redis.connect();
-    await redis.quit();
-    return true;
-  } catch {
-    redis.disconnect();
-    return false;
-  }
-}
 
 for (const engine of engines) {
   const stores = engine === 'pglite' ? ['memory (default)', 'postgres'] : ['postgres (default)'];
