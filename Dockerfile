@@ -4,17 +4,22 @@
 ARG NODE_IMAGE=node:20-bookworm-slim
 
 # Build stage: the full install, devDependencies included. `npm ci` runs `postinstall` (patch-package,
-# patches/) and `prepare` (bin/build-console.js: vite builds console/ into console/dist).
+# patches/) and `prepare` (bin/build-console.js: vite builds console/ into console/dist); `npm run build`
+# compiles src/ into dist/ (bin/build.js), so the image starts without compiling TypeScript.
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY patches/ patches/
-COPY bin/build-console.js bin/
+COPY bin/build-console.js bin/build.js bin/
 COPY console/ console/
 RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src/ src/
+RUN npm run build
 
-# Runtime stage: production dependencies, Foyer's sources (run through tsx, no compile step) and the
-# console built above.
+# Runtime stage: production dependencies, Foyer compiled to JavaScript and the console, both built above.
+# No sources: bin/foyer.js runs dist/ (about 40 % less memory and a faster start than compiling the
+# sources at start, docs/operations.md).
 FROM ${NODE_IMAGE} AS runtime
 # wget runs the health check of Supabase's compose file (`wget --spider http://localhost:9999/health`)
 # and this image's own.
@@ -30,7 +35,7 @@ COPY patches/ patches/
 COPY bin/ bin/
 RUN npm ci --omit=dev --no-audit --no-fund \
  && rm -rf /root/.npm
-COPY src/ src/
+COPY --from=build /app/dist/ dist/
 COPY --from=build /app/console/dist/ console/dist/
 # The embedded database and generated secrets live here when no DATABASE_URL is given: mount a volume
 # to keep them. With DATABASE_URL nothing is written to it.
@@ -46,8 +51,7 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
   CMD wget --quiet --tries=1 --spider "http://127.0.0.1:${PORT:-${GOTRUE_API_PORT:-8081}}/health" || exit 1
 STOPSIGNAL SIGTERM
 # Exec form, no shell or npm in between: node is PID 1 and receives SIGTERM itself. bin/foyer.js runs
-# Foyer in this process (its only child is esbuild's compiler service while tsx compiles the sources,
-# which ends with it), and `foyer start` stops gracefully on SIGTERM. Other commands:
+# Foyer's build in this process, with no child, and `foyer start` stops gracefully on SIGTERM. Other commands:
 # `docker run --rm foyer:local migrate`, `… doctor`, `… --help`.
 ENTRYPOINT ["node", "/app/bin/foyer.js"]
 CMD ["start"]

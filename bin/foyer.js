@@ -1,6 +1,42 @@
 #!/usr/bin/env node
-// Foyer runs its TypeScript sources through tsx's loader, so `npm install && npm start` needs no build step.
-import { register } from 'tsx/esm/api';
-register();
-const { main } = await import('../src/main.ts');
+// Runs Foyer from dist/ (`npm run build`, what the Docker image ships) when that build is current,
+// else from its TypeScript sources through tsx's loader, so `npm install && npm start` needs no build
+// step and an edited checkout never runs an older build.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const built = join(root, 'dist/main.js');
+
+/** The newest modification time under `dir`, in milliseconds since the epoch. */
+function newestMtimeMs(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtimeMs(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+function buildIsCurrent() {
+  if (!existsSync(built)) return false;
+  const sources = join(root, 'src');
+  if (!existsSync(sources)) return true; // an install that ships the build alone (the image)
+  const { startedAtMs } = JSON.parse(readFileSync(join(root, 'dist/build.json'), 'utf8'));
+  if (newestMtimeMs(sources) <= startedAtMs) return true;
+  console.error('foyer: dist/ is older than src/, running the sources (npm run build refreshes dist/)');
+  return false;
+}
+
+let main;
+if (buildIsCurrent()) {
+  // Stack traces in logs name the TypeScript line, as they do when the sources run.
+  process.setSourceMapsEnabled(true);
+  ({ main } = await import(pathToFileURL(built).href));
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import('../src/main.ts'));
+}
 await main(process.argv);

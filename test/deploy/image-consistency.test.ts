@@ -61,8 +61,13 @@ const knownVariables = new Set(Object.values(settingsSchema).flatMap((setting) =
 
 /** The RUN instruction whose command runs `npm ci`, and everything the stage copied before it. */
 function npmCiOf(stage: Stage): { command: string; copiedBefore: string[] } {
-  const run = instructionsOf(stage, 'RUN').find((instruction) => /\bnpm ci\b/.test(instruction.text));
-  assert.ok(run, `stage ${stage.name}: no RUN npm ci`);
+  return runOf(stage, /\bnpm ci\b/);
+}
+
+/** The stage's first RUN matching `pattern`, and the build-context paths copied before it. */
+function runOf(stage: Stage, pattern: RegExp): { command: string; copiedBefore: string[] } {
+  const run = instructionsOf(stage, 'RUN').find((instruction) => pattern.test(instruction.text));
+  assert.ok(run, `stage ${stage.name}: no RUN matching ${pattern}`);
   const copiedBefore = copiesOf(stage)
     .filter((copy) => copy.line < run.line && !copy.from)
     .flatMap((copy) => copy.sources.map((source) => source.replace(/\/+$/, '')));
@@ -136,9 +141,25 @@ describe('the stages install what they copied', () => {
     };
     const viteConfig = viteConfigModule.default;
     const outDir = posix.join(stageWorkdir(build)!, posix.relative(REPO_ROOT, resolve(viteConfig.root, viteConfig.build.outDir)));
-    const fromBuild = copiesOf(runtime).filter((copy) => copy.from === 'build');
-    assert.deepEqual(fromBuild.map((copy) => copy.sources.map((s) => s.replace(/\/+$/, ''))), [[outDir]]);
-    assert.equal(posix.resolve(stageWorkdir(runtime)!, fromBuild[0].destination), `${stageWorkdir(runtime)}/console/dist/`.replace(/\/$/, ''));
+    const fromBuild = new Map(
+      copiesOf(runtime)
+        .filter((copy) => copy.from === 'build')
+        .map((copy) => [copy.sources.map((s) => s.replace(/\/+$/, '')).join(' '), posix.resolve(stageWorkdir(runtime)!, copy.destination)]),
+    );
+    const compiledDir = `${stageWorkdir(build)}/dist`;
+    assert.deepEqual([...fromBuild.keys()].sort(), [compiledDir, outDir].sort());
+    assert.equal(fromBuild.get(outDir), `${stageWorkdir(runtime)}/console/dist`);
+    assert.equal(fromBuild.get(compiledDir), `${stageWorkdir(runtime)}/dist`);
+  });
+
+  it('the build stage compiles the sources into the dist/ the runtime stage copies, and the runtime stage copies no source', () => {
+    assert.equal(packageJson.scripts.build, 'node bin/build.js');
+    const { copiedBefore } = runOf(build, /^npm run build$/);
+    for (const file of ['src', 'tsconfig.json', 'tsconfig.build.json', scriptFile('build')]) {
+      assert.ok(covers(copiedBefore, file), `${file} is copied before npm run build`);
+    }
+    const runtimeCopies = copiesOf(runtime).filter((copy) => !copy.from).flatMap((copy) => copy.sources);
+    assert.ok(!runtimeCopies.some((source) => source.startsWith('src')), `the runtime stage copies: ${runtimeCopies.join(', ')}`);
   });
 });
 
