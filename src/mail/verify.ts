@@ -1,9 +1,9 @@
 /** Whether the configured SMTP server answers and accepts the credentials (`foyer doctor`). */
-import nodemailer from 'nodemailer';
 import type { SmtpSettings } from './mailer.js';
 
 export async function verifySmtp(settings: SmtpSettings, timeoutMs = 5000): Promise<{ ok: true } | { ok: false; error: string }> {
   if (!settings.smtpHost) return { ok: false, error: 'GOTRUE_SMTP_HOST is not set' };
+  const { default: nodemailer } = await import('nodemailer');
   const transport = nodemailer.createTransport({
     host: settings.smtpHost,
     port: settings.smtpPort,

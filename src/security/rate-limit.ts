@@ -8,7 +8,7 @@
  * keeps every count of the current window, and each store caps a window at the length in force when a
  * request is counted, so a tightened limit or a shortened window applies at once to every client.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { RateSetting } from '../config/parse-protection.js';
 import type { Queryable } from '../store/db.js';
@@ -107,6 +107,8 @@ export class RateLimitStoreError extends Error {
 async function connectRedis(url: string): Promise<Redis> {
   // No offline queue: while Redis is unreachable a consume fails at once (and the request fails closed)
   // instead of waiting in a queue. The first connection is awaited, so a wrong REDIS_URL stops start-up.
+  // Imported here, not at the top: a server that keeps its counters elsewhere never loads the client.
+  const { Redis } = await import('ioredis');
   const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 5000 });
   redis.on('error', () => {
     // Reported through failing commands; ioredis reconnects by itself.
