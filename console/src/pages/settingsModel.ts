@@ -10,6 +10,9 @@ export interface Group {
 export const groups: readonly Group[] = [
   { id: 'signups', title: 'Sign-ups and anonymous users', match: /ANONYMOUS_USERS_ENABLED|DISABLE_SIGNUP|EXTERNAL_(EMAIL|PHONE)_ENABLED|MANUAL_LINKING|AUTOCONFIRM|PASSWORD/ },
   { id: 'captcha', title: 'CAPTCHA', match: /CAPTCHA/ },
+  { id: 'mfa', title: 'Multi-factor authentication', match: /_MFA_/ },
+  { id: 'passkeys', title: 'Passkeys', match: /PASSKEY|WEBAUTHN/ },
+  { id: 'phone', title: 'Phone and SMS', match: /_SMS_|TWILIO|MESSAGEBIRD|TEXTLOCAL|VONAGE/ },
   { id: 'rate-limits', title: 'Rate limits', match: /RATE_LIMIT|TRUSTED_PROXIES/ },
   { id: 'tokens', title: 'Sessions and tokens', match: /JWT|REFRESH|SESSION/ },
   { id: 'urls', title: 'Site URL and redirects', match: /SITE_URL|URI_ALLOW_LIST|REDIRECT_URL$|EXTERNAL_URL/ },
