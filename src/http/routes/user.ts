@@ -45,6 +45,8 @@ export function userRoutes(app: FastifyInstance, deps: AuthDeps): void {
           email: body.email ?? undefined,
           phone: body.phone ?? undefined,
           password: body.password ?? undefined,
+          currentPassword: body.current_password ?? undefined,
+          nonce: body.nonce ?? undefined,
           data: body.data ?? undefined,
           app_metadata: body.app_metadata ?? undefined,
           redirectTo: request.query.redirect_to,
