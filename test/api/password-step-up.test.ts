@@ -37,6 +37,8 @@ for (const engine of engines) {
         GOTRUE_RATE_LIMIT_EMAIL_SENT: '1000',
         GOTRUE_SECURITY_UPDATE_PASSWORD_REQUIRE_REAUTHENTICATION: 'true',
         GOTRUE_MAILER_OTP_EXP: String(OTP_EXP_SECONDS),
+        // Sign-ups and PUT /user count against it; its own test is below.
+        GOTRUE_RATE_LIMIT_OTP: '100000',
       });
       ({ t, smtp } = mailing);
     });
@@ -208,6 +210,29 @@ for (const engine of engines) {
       }
       assertError(await putUser(t, user.accessToken, '{"password": "x", "nonce": '), 400, 'bad_json');
       assertError(await putUser(t, user.accessToken, { password: NEW, nonce: 'a\u0000b' }), 400, 'validation_failed');
+    });
+  });
+
+  describe(`PUT /user guesses bounded by GOTRUE_RATE_LIMIT_OTP (${engine})`, () => {
+    let t: TestProject;
+    before(async () => {
+      t = await createTestProject(engine, {
+        GOTRUE_MAILER_AUTOCONFIRM: 'true',
+        GOTRUE_SECURITY_UPDATE_PASSWORD_REQUIRE_REAUTHENTICATION: 'true',
+        GOTRUE_RATE_LIMIT_OTP: '4/5m',
+      });
+    });
+    after(() => t.close());
+
+    it('answers 429 over_request_rate_limit once the client\'s PUT /user budget is spent', async () => {
+      const user = await signUpWithPassword(t, freshEmail('guesser'), OLD);
+      await ageSession(t, user.sessionId, '25 hours');
+      for (const guess of ['000000', '000001', '000002']) {
+        assertError(await putUser(t, user.accessToken, { password: NEW, nonce: guess }), 422, 'reauthentication_not_valid');
+      }
+      const refused = await putUser(t, user.accessToken, { password: NEW, nonce: '000003' });
+      assertError(refused, 429, 'over_request_rate_limit');
+      assert.ok(Number(refused.headers['retry-after']) > 0);
     });
   });
 

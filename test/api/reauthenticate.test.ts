@@ -19,7 +19,7 @@ for (const engine of engines) {
     let t: TestProject;
     let smtp: SmtpServer;
     before(async () => {
-      mailing = await startMailingProject(engine, { GOTRUE_MAILER_AUTOCONFIRM: 'true', GOTRUE_RATE_LIMIT_EMAIL_SENT: '1000' });
+      mailing = await startMailingProject(engine, { GOTRUE_MAILER_AUTOCONFIRM: 'true', GOTRUE_RATE_LIMIT_EMAIL_SENT: '1000', GOTRUE_RATE_LIMIT_OTP: '100000' });
       ({ t, smtp } = mailing);
     });
     after(() => mailing.close());
