@@ -5,8 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { SignJWT } from 'jose';
 import { engines } from '../helpers/engines.js';
-import { createTestProject, type TestProject } from '../helpers/project.js';
+import { createTestProject, decodeJwt, TEST_JWT_SECRET, type TestProject } from '../helpers/project.js';
 import { assertError, freshEmail, putUser, signInWithPassword, signUpWithPassword } from '../helpers/step-up.js';
 
 const OLD = 'first-password-123';
@@ -53,6 +54,15 @@ for (const engine of engines) {
       await t.database.db.query(`update auth.sessions set aal = 'aal2' where id = $1`, [user.sessionId]);
       assert.equal((await putUser(t, user.accessToken, { password: NEW })).statusCode, 200);
       assert.equal((await signInWithPassword(t, user.email, NEW)).statusCode, 200);
+    });
+
+    it('counts a token without a session as aal1, whatever its claim says', async () => {
+      const user = await signUpWithPassword(t, freshEmail('sessionless'), OLD);
+      await addFactor(user.userId, 'verified');
+      const claims: Record<string, unknown> = { ...decodeJwt(user.accessToken), aal: 'aal2' };
+      delete claims.session_id;
+      const token = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(TEST_JWT_SECRET));
+      assertError(await putUser(t, token, { password: NEW }), 401, 'insufficient_aal', MESSAGE);
     });
 
     it('ignores a factor that was never verified', async () => {
