@@ -3,7 +3,7 @@
  * auth.one_time_tokens), the time it was sent in auth.users.reauthentication_sent_at.
  */
 import type { Queryable } from './db.js';
-import { deleteOneTimeTokens, saveOneTimeToken } from './one-time-tokens.js';
+import { saveOneTimeToken } from './one-time-tokens.js';
 
 export interface ReauthenticationState {
   /** '' when no nonce is pending. */
@@ -30,8 +30,11 @@ export async function saveReauthenticationToken(db: Queryable, token: { userId: 
   await db.query(`update auth.users set reauthentication_sent_at = now(), updated_at = now() where id = $1`, [token.userId]);
 }
 
-/** Forgets the pending nonce (used, or superseded by a password change). */
+/** Forgets the pending nonce (used, or voided by a password change), in one statement. */
 export async function clearReauthenticationToken(db: Queryable, userId: string): Promise<void> {
-  await deleteOneTimeTokens(db, userId, ['reauthentication_token']);
-  await db.query(`update auth.users set reauthentication_sent_at = null where id = $1`, [userId]);
+  await db.query(
+    `with spent as (delete from auth.one_time_tokens where user_id = $1 and token_type = 'reauthentication_token')
+     update auth.users set reauthentication_token = '', reauthentication_sent_at = null where id = $1`,
+    [userId],
+  );
 }
