@@ -24,6 +24,7 @@ import { otpRoutes } from './http/routes/otp.js';
 import { verifyRoutes } from './http/routes/verify.js';
 import { signupRoutes } from './http/routes/signup.js';
 import { tokenRoutes } from './http/routes/token.js';
+import { reauthenticateRoutes } from './http/routes/reauthenticate.js';
 import { userRoutes } from './http/routes/user.js';
 
 /**
@@ -64,6 +65,7 @@ function authApi(deps: AuthDeps) {
     signupRoutes(api, deps);
     tokenRoutes(api, deps);
     userRoutes(api, deps);
+    reauthenticateRoutes(api, deps);
     identityRoutes(api, deps);
     oauthRoutes(api, deps);
     metaRoutes(api, deps);

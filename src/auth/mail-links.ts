@@ -2,7 +2,7 @@
 import { createHash, randomInt } from 'node:crypto';
 import type { Config } from '../config/load.js';
 import { FoyerError } from '../errors.js';
-import type { MailKind } from '../mail/templates.js';
+import type { LinkMailKind } from '../mail/templates.js';
 import { renderMail } from '../mail/templates.js';
 import type { Queryable } from '../store/db.js';
 import { insertMailFlowState, type CodeChallengeMethod } from '../store/flow-state.js';
@@ -44,14 +44,18 @@ export function assertMailFrequency(config: Config, lastSentAt: string | null): 
   }
 }
 
+/** GOTRUE_RATE_LIMIT_EMAIL_SENT caps mail for the whole project; over it, the change the mail announces rolls back. */
+export async function spendMailBudget(deps: AuthDeps): Promise<void> {
+  const budget = await deps.rateLimits.consume('email_sent', 'global');
+  if (!budget.allowed) throw new FoyerError('over_email_send_rate_limit', 'Email rate limit exceeded');
+}
+
 export async function sendTokenMail(
   deps: AuthDeps,
   tx: Queryable,
-  mail: { kind: MailKind; to: string; type: VerifyType; hash: string; otp: string; redirectTo: string; newEmail?: string },
+  mail: { kind: LinkMailKind; to: string; type: VerifyType; hash: string; otp: string; redirectTo: string; newEmail?: string },
 ): Promise<void> {
-  // GOTRUE_RATE_LIMIT_EMAIL_SENT caps mail for the whole project; over it, the change rolls back.
-  const budget = await deps.rateLimits.consume('email_sent', 'global');
-  if (!budget.allowed) throw new FoyerError('over_email_send_rate_limit', 'Email rate limit exceeded');
+  await spendMailBudget(deps);
   const url = verifyLink(deps.config, mail.type, mail.hash, mail.redirectTo);
   const content = renderMail(mail.kind, { url, otp: mail.otp, newEmail: mail.newEmail });
   await deps.mailer.send(tx, { kind: mail.kind, to: mail.to, ...content });
@@ -87,7 +91,7 @@ export interface MailTokenRequest {
   readonly tokenType: OneTimeTokenType;
   /** The address the mail goes to (and that the code is hashed with). */
   readonly to: string;
-  readonly kind: MailKind;
+  readonly kind: LinkMailKind;
   readonly verifyType: VerifyType;
   readonly redirectTo: string;
   readonly newEmail?: string;

@@ -2,6 +2,7 @@
 import { FoyerError } from '../errors.js';
 import { hashPassword, verifyPassword } from '../security/password.js';
 import { insertAuditEntry } from '../store/audit.js';
+import { clearReauthenticationToken } from '../store/reauthentication.js';
 import { deleteSessions, type LogoutScope } from '../store/sessions.js';
 import {
   emailTaken,
@@ -18,6 +19,8 @@ import { requestEmailChange } from './email-change.js';
 import type { PkceChallenge } from './mail-links.js';
 import { promoteToPermanent } from './promotion.js';
 import { resolveRedirect } from './redirect.js';
+import { checkCredentialChange } from './step-up/credential-change.js';
+import { verifyReauthenticationNonce } from './step-up/nonce.js';
 import { toPublicUser, type PublicUser } from './user-view.js';
 import { checkPasswordStrength, normalizeEmail, normalizePhone } from './validate.js';
 
@@ -25,6 +28,10 @@ export interface UpdateUserInput {
   readonly email?: string;
   readonly phone?: string;
   readonly password?: string;
+  /** Asked for by GOTRUE_SECURITY_UPDATE_PASSWORD_REQUIRE_CURRENT_PASSWORD. */
+  readonly currentPassword?: string;
+  /** The code GET /reauthenticate mailed (GOTRUE_SECURITY_UPDATE_PASSWORD_REQUIRE_REAUTHENTICATION). */
+  readonly nonce?: string;
   readonly data?: Record<string, unknown>;
   readonly app_metadata?: Record<string, unknown>;
   /** Where the confirmation link leads after verification (checked against the allow-list). */
@@ -52,6 +59,12 @@ export async function updateUser(deps: AuthDeps, caller: Caller, input: UpdateUs
   // GoTrue applies an anonymous user's new address at once under autoconfirm; everyone else confirms by mail.
   const emailNow = email !== undefined && email !== current.email && current.is_anonymous && config.mailerAutoconfirm;
   const emailByMail = email !== undefined && email !== current.email && !emailNow;
+  const credentials = {
+    password: password !== undefined,
+    email: email !== undefined && email !== current.email,
+    phone: phone !== undefined && phone !== current.phone,
+  };
+  const stepUp = await checkCredentialChange(deps, caller, credentials, input.nonce || undefined);
   if (phone !== undefined && phone !== current.phone) {
     if (!current.is_anonymous || !config.smsAutoconfirm) {
       throw new FoyerError('validation_failed', 'Changing the phone number needs SMS delivery, which is not configured');
@@ -64,14 +77,25 @@ export async function updateUser(deps: AuthDeps, caller: Caller, input: UpdateUs
     if (!user) throw new FoyerError('user_not_found', 'User not found');
     if (input.data !== undefined) await mergeUserMetadata(tx, user.id, JSON.stringify(input.data));
     if (encryptedPassword !== undefined) {
+      if (stepUp.nonce !== undefined) await verifyReauthenticationNonce(config, tx, user, stepUp.nonce);
       const { encrypted_password } = (await tx.query<{ encrypted_password: string | null }>(
         'select encrypted_password from auth.users where id = $1',
         [user.id],
       ))[0];
+      if (stepUp.currentPasswordRequired && encrypted_password) {
+        if (!input.currentPassword) {
+          throw new FoyerError('current_password_required', 'Current password required when setting new password.');
+        }
+        if (!(await verifyPassword(input.currentPassword, encrypted_password))) {
+          throw new FoyerError('current_password_invalid', 'Current password required when setting new password.');
+        }
+      }
       if (await verifyPassword(password as string, encrypted_password)) {
         throw new FoyerError('same_password', 'New password should be different from the old password.');
       }
       await setPassword(tx, user.id, encryptedPassword);
+      // A new password spends the nonce that allowed it and voids any other, as in GoTrue.
+      await clearReauthenticationToken(tx, user.id);
       // A new password ends every other session, as in GoTrue.
       await deleteSessions(tx, user.id, caller.sessionId, 'others');
     }

@@ -122,8 +122,8 @@ export const tokensAndSecurity: readonly GotrueVariable[] = [
   honoured('GOTRUE_SECURITY_REFRESH_TOKEN_ROTATION_ENABLED'),
   honoured('GOTRUE_SECURITY_REFRESH_TOKEN_REUSE_INTERVAL'),
   switchOn('GOTRUE_SECURITY_REFRESH_TOKEN_ALLOW_REUSE', 'accepting reused refresh tokens at any time', 'Lets a refresh token be used again at any time; Foyer ends the session of a token reused outside GOTRUE_SECURITY_REFRESH_TOKEN_REUSE_INTERVAL.'),
-  switchOn('GOTRUE_SECURITY_UPDATE_PASSWORD_REQUIRE_REAUTHENTICATION', 'reauthentication (a nonce from GET /reauthenticate) for password changes'),
-  switchOn('GOTRUE_SECURITY_UPDATE_PASSWORD_REQUIRE_CURRENT_PASSWORD', 'requiring the current password for password changes'),
+  honoured('GOTRUE_SECURITY_UPDATE_PASSWORD_REQUIRE_REAUTHENTICATION'),
+  honoured('GOTRUE_SECURITY_UPDATE_PASSWORD_REQUIRE_CURRENT_PASSWORD'),
   honoured('GOTRUE_SECURITY_MANUAL_LINKING_ENABLED'),
   switchOn('GOTRUE_SECURITY_SB_FORWARDED_FOR_ENABLED', 'reading the client IP from the Sb-Forwarded-For header', undefined, 'unset it or set it to false; FOYER_TRUSTED_PROXIES says whose X-Forwarded-For to believe'),
   switchOn('GOTRUE_SECURITY_DB_ENCRYPTION_ENCRYPT', 'encrypting password hashes and secrets in the database'),
@@ -159,7 +159,7 @@ export const tokensAndSecurity: readonly GotrueVariable[] = [
   inert('GOTRUE_PASSWORD_HIBP_BLOOM_FALSE_POSITIVES', 'Only with GOTRUE_PASSWORD_HIBP_ENABLED.'),
 ];
 
-const mailKinds = ['INVITE', 'CONFIRMATION', 'RECOVERY', 'EMAIL_CHANGE', 'MAGIC_LINK'] as const;
+const mailKinds = ['INVITE', 'CONFIRMATION', 'RECOVERY', 'EMAIL_CHANGE', 'MAGIC_LINK', 'REAUTHENTICATION'] as const;
 const notifications = [
   'PASSWORD_CHANGED',
   'EMAIL_CHANGED',
@@ -178,16 +178,14 @@ function mailContent(): GotrueVariable[] {
   for (const kind of mailKinds) {
     variables.push(whenSet(`GOTRUE_MAILER_SUBJECTS_${kind}`, `a custom subject for ${words(kind)} mails`, undefined, "unset it; Foyer's mails have GoTrue's default subjects"));
   }
-  variables.push(inert('GOTRUE_MAILER_SUBJECTS_REAUTHENTICATION', 'Foyer has no GET /reauthenticate, so sends no reauthentication mail.'));
   for (const kind of notifications) variables.push(inert(`GOTRUE_MAILER_SUBJECTS_${kind}_NOTIFICATION`, `Only with GOTRUE_MAILER_NOTIFICATIONS_${kind}_ENABLED.`));
   for (const kind of mailKinds) {
     variables.push(whenSet(`GOTRUE_MAILER_TEMPLATES_${kind}`, `a custom template for ${words(kind)} mails`, undefined, "unset it; Foyer sends its own text and HTML with GoTrue's links and codes"));
   }
-  variables.push(inert('GOTRUE_MAILER_TEMPLATES_REAUTHENTICATION', 'Foyer has no GET /reauthenticate, so sends no reauthentication mail.'));
   for (const kind of notifications) variables.push(inert(`GOTRUE_MAILER_TEMPLATES_${kind}_NOTIFICATION`, `Only with GOTRUE_MAILER_NOTIFICATIONS_${kind}_ENABLED.`));
   for (const kind of ['INVITE', 'CONFIRMATION', 'RECOVERY', 'EMAIL_CHANGE']) variables.push(honoured(`GOTRUE_MAILER_URLPATHS_${kind}`));
   variables.push(notApplicable('GOTRUE_MAILER_URLPATHS_MAGIC_LINK', 'GoTrue builds magic links with GOTRUE_MAILER_URLPATHS_RECOVERY, and so does Foyer.'));
-  variables.push(inert('GOTRUE_MAILER_URLPATHS_REAUTHENTICATION', 'Foyer sends no reauthentication mail.'));
+  variables.push(notApplicable('GOTRUE_MAILER_URLPATHS_REAUTHENTICATION', `${unused} The reauthentication mail carries a code, no link.`));
   for (const kind of notifications) variables.push(notApplicable(`GOTRUE_MAILER_URLPATHS_${kind}_NOTIFICATION`, unused));
   for (const kind of notifications) {
     variables.push(switchOn(`GOTRUE_MAILER_NOTIFICATIONS_${kind}_ENABLED`, `the "${words(kind)}" notification mail`));

@@ -25,6 +25,7 @@ import { oauthSettings } from './oauth-settings.js';
 import { opsSettings } from './ops-settings.js';
 import { listenerSettings } from './listener-settings.js';
 import { platformSettings } from './platform-settings.js';
+import { stepUpSettings } from './step-up-settings.js';
 import { compileUriGlob } from './uri-glob.js';
 import { setting } from './setting.js';
 export type { DefaultsContext } from './setting.js';
@@ -255,6 +256,9 @@ export const settingsSchema = {
   mailerUrlPathInvite: urlPath(['GOTRUE_MAILER_URLPATHS_INVITE'], 'Path of invitation links.'),
   mailerUrlPathRecovery: urlPath(['GOTRUE_MAILER_URLPATHS_RECOVERY'], 'Path of recovery and magic links.'),
   mailerUrlPathEmailChange: urlPath(['GOTRUE_MAILER_URLPATHS_EMAIL_CHANGE'], 'Path of email change links.'),
+
+  // Step-up for password changes: nonce, current password (src/config/step-up-settings.ts)
+  ...stepUpSettings,
 
   // Abuse protection: CAPTCHA (docs/abuse-protection.md). The bare SECURITY_CAPTCHA_* names are the
   // seed guide's .env names, read too so that file works when Foyer reads it directly.

@@ -8,7 +8,8 @@ export type OneTimeTokenType =
   | 'confirmation_token'
   | 'recovery_token'
   | 'email_change_token_new'
-  | 'email_change_token_current';
+  | 'email_change_token_current'
+  | 'reauthentication_token';
 
 /** Which auth.users column mirrors each token type. */
 const userColumn: Record<OneTimeTokenType, string> = {
@@ -16,6 +17,7 @@ const userColumn: Record<OneTimeTokenType, string> = {
   recovery_token: 'recovery_token',
   email_change_token_new: 'email_change_token_new',
   email_change_token_current: 'email_change_token_current',
+  reauthentication_token: 'reauthentication_token',
 };
 
 export async function saveOneTimeToken(

@@ -50,6 +50,30 @@ describe('configuration', () => {
     assert.match(configError({ GOTRUE_JWT_KEYS: '{not json' }), /GOTRUE_JWT_KEYS must be a JSON array of JWKs/);
   });
 
+  it('honours GoTrue\'s password step-up switches, off by default, and refuses custom reauthentication mails', () => {
+    const defaults = loadConfig({});
+    assert.equal(defaults.updatePasswordRequireReauthentication, false);
+    assert.equal(defaults.updatePasswordRequireCurrentPassword, false);
+    const on = loadConfig({
+      GOTRUE_SECURITY_UPDATE_PASSWORD_REQUIRE_REAUTHENTICATION: 'true',
+      GOTRUE_SECURITY_UPDATE_PASSWORD_REQUIRE_CURRENT_PASSWORD: '1',
+      GOTRUE_MAILER_URLPATHS_REAUTHENTICATION: '/unused',
+    });
+    assert.equal(on.updatePasswordRequireReauthentication, true);
+    assert.equal(on.updatePasswordRequireCurrentPassword, true);
+    assert.equal(loadConfig({ GOTRUE_SECURITY_UPDATE_PASSWORD_REQUIRE_REAUTHENTICATION: '' }).updatePasswordRequireReauthentication, false);
+    assert.match(
+      configError({ GOTRUE_SECURITY_UPDATE_PASSWORD_REQUIRE_REAUTHENTICATION: 'sometimes' }),
+      /GOTRUE_SECURITY_UPDATE_PASSWORD_REQUIRE_REAUTHENTICATION must be true or false, got "sometimes"/,
+    );
+    const custom = configError({
+      GOTRUE_MAILER_SUBJECTS_REAUTHENTICATION: 'Confirm reauthentication',
+      GOTRUE_MAILER_TEMPLATES_REAUTHENTICATION: 'https://example.com/reauth.html',
+    });
+    assert.match(custom, /GOTRUE_MAILER_SUBJECTS_REAUTHENTICATION \(set\) asks for a custom subject for reauthentication mails/);
+    assert.match(custom, /GOTRUE_MAILER_TEMPLATES_REAUTHENTICATION \(set\) asks for a custom template for reauthentication mails/);
+  });
+
   it('parses Go durations', () => {
     assert.equal(parseDurationSeconds('X', '10s'), 10);
     assert.equal(parseDurationSeconds('X', '1h30m'), 5400);

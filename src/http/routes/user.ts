@@ -6,6 +6,7 @@ import { parsePkceChallenge } from '../../auth/mail-links.js';
 import { logout, updateUser } from '../../auth/users.js';
 import { requireJsonBody } from '../body.js';
 import { userAuthentication } from '../caller.js';
+import { rateLimitGuard } from '../plugins/rate-limit.js';
 import { requestMeta } from '../request-meta.js';
 import { JsonObject, Maybe, userResponse } from '../schemas.js';
 
@@ -35,7 +36,12 @@ export function userRoutes(app: FastifyInstance, deps: AuthDeps): void {
 
   app.put<{ Body: UpdateUserBody; Querystring: { redirect_to?: string } }>(
     '/user',
-    { preValidation: [authenticate, requireJsonBody], schema: { body: UpdateUserBody, response: { 200: userResponse } } },
+    {
+      // GoTrue limits PUT /user per client with GOTRUE_RATE_LIMIT_OTP, after authentication: it bounds
+      // guesses at a reauthentication nonce, among other things.
+      preValidation: [authenticate, rateLimitGuard(deps, 'otp', 'PUT /user'), requireJsonBody],
+      schema: { body: UpdateUserBody, response: { 200: userResponse } },
+    },
     async (request) => {
       const body = request.body;
       return updateUser(
@@ -45,6 +51,8 @@ export function userRoutes(app: FastifyInstance, deps: AuthDeps): void {
           email: body.email ?? undefined,
           phone: body.phone ?? undefined,
           password: body.password ?? undefined,
+          currentPassword: body.current_password ?? undefined,
+          nonce: body.nonce ?? undefined,
           data: body.data ?? undefined,
           app_metadata: body.app_metadata ?? undefined,
           redirectTo: request.query.redirect_to,

@@ -1,0 +1,14 @@
+import type { FastifyInstance } from 'fastify';
+import type { AuthDeps } from '../../auth/deps.js';
+import { sendReauthenticationNonce } from '../../auth/step-up/reauthenticate.js';
+import { userAuthentication } from '../caller.js';
+import { requestMeta } from '../request-meta.js';
+
+/** GET /reauthenticate (supabase-js `auth.reauthenticate()`): mails a nonce for PUT /user; answers `{}`. */
+export function reauthenticateRoutes(app: FastifyInstance, deps: AuthDeps): void {
+  const { authenticate, callerOf } = userAuthentication(deps);
+  app.get('/reauthenticate', { preValidation: authenticate }, async (request) => {
+    await sendReauthenticationNonce(deps, callerOf(request), requestMeta(request));
+    return {};
+  });
+}
