@@ -57,6 +57,8 @@ export interface Lies {
   readonly signingKey?: KeyObject;
   /** Flags byte instead of UP|UV (|BE|BS). */
   readonly flags?: number;
+  /** create(): claim this credential id (attestation "none" signs nothing, so anyone can). */
+  readonly credentialId?: Buffer;
 }
 
 export interface AuthenticatorOptions {
@@ -108,7 +110,7 @@ export class SoftwareAuthenticator {
         [-3, Buffer.from(jwk.y as string, 'base64url')],
       ]),
     );
-    const credentialId = randomBytes(32);
+    const credentialId = lies.credentialId ?? randomBytes(32);
     const counter = lies.counter ?? 0;
     const countBytes = Buffer.alloc(4);
     countBytes.writeUInt32BE(counter);

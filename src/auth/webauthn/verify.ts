@@ -84,6 +84,8 @@ export function verifyRegistration(rp: RelyingParty, session: CeremonySession, c
     });
     if (!result.verified) throw new WebAuthnVerificationError('the attestation statement did not verify');
     const info = result.registrationInfo;
+    // The id the client reports must be the one the authenticator put in its data (what is stored).
+    if (info.credential.id !== credential.rawId) throw new WebAuthnVerificationError('the credential id differs from the authenticator data\'s');
     return {
       credentialId: Buffer.from(info.credential.id, 'base64url'),
       publicKey: Buffer.from(info.credential.publicKey),
