@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { runHousekeeping } from '../../src/jobs/housekeeping.js';
+import { migrate } from '../../src/store/migrate.js';
+import { findUnservedData } from '../../src/store/unserved-data.js';
 import { engines } from '../helpers/engines.js';
 import { createTestProject, decodeJwt, signUpAnonymously, type TestProject } from '../helpers/project.js';
 import {
@@ -315,6 +317,29 @@ for (const engine of engines) {
       assert.deepEqual(row, { sign_count: 42, friendly_name: 'iCloud Keychain' });
     });
 
+    it('finishes a registration GoTrue started (its session_data, user id in standard base64)', async () => {
+      const session = await signUp(t.app);
+      const challenge = 'R290cnVlLXN0YXJ0ZWQtdGhpcy1yZWdpc3RyYXRpb24';
+      const [row] = await t.database.db.query<{ id: string }>(
+        `insert into auth.webauthn_challenges (user_id, challenge_type, session_data, expires_at)
+         values ($1, 'registration', $2::jsonb, now() + interval '5 minutes') returning id`,
+        [
+          session.user.id,
+          JSON.stringify({
+            challenge,
+            rpId: 'localhost',
+            user_id: Buffer.from(session.user.id).toString('base64'),
+            expires: '0001-01-01T00:00:00Z',
+            userVerification: 'preferred',
+            credParams: GOTRUE_ALGORITHMS.map((alg) => ({ type: 'public-key', alg })),
+          }),
+        ],
+      );
+      const created = newAuthenticator().create({ challenge, rp: { id: 'localhost' }, user: { id: Buffer.from(session.user.id).toString('base64url') } });
+      const response = await call(t.app, 'POST', '/passkeys/registration/verify', { token: session.access_token, payload: { challenge_id: row.id, credential: created.json } });
+      assert.equal(response.statusCode, 200, response.body);
+    });
+
     it('housekeeping drops expired challenges and keeps live ones', async () => {
       const live = await authenticationOptions(t);
       const old = await authenticationOptions(t);
@@ -350,6 +375,19 @@ for (const engine of engines) {
         assertError(await call(t.app, method, path, { token: session.access_token, payload: {} }), 404, 'passkey_disabled');
       }
       assert.equal((await call(t.app, 'GET', '/settings')).json().passkeys_enabled, false);
+    });
+
+    it('serves a database holding passkeys: they stop nothing, their users sign in another way', async () => {
+      const session = await signUp(t.app);
+      await t.database.db.query(
+        `insert into auth.webauthn_credentials (user_id, credential_id, public_key, attestation_type, friendly_name)
+         values ($1, decode('0102', 'hex'), decode('a501', 'hex'), 'none', 'Passkey')`,
+        [session.user.id],
+      );
+      assert.deepEqual(await findUnservedData(t.database.db), []);
+      await migrate(t.database.db);
+      const signIn = await call(t.app, 'POST', '/token?grant_type=password', { payload: { email: session.user.email, password: 'a-Strong-passw0rd' } });
+      assert.equal(signIn.statusCode, 200, signIn.body);
     });
 
     it('keeps the admin passkey routes (GoTrue does not put them behind the switch)', async () => {
