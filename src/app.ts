@@ -21,6 +21,7 @@ import { metaRoutes } from './http/routes/meta.js';
 import { disabledFeatureRoutes } from './http/routes/disabled-features.js';
 import { oauthRoutes } from './http/routes/oauth.js';
 import { otpRoutes } from './http/routes/otp.js';
+import { passkeyRoutes } from './http/routes/passkeys.js';
 import { verifyRoutes } from './http/routes/verify.js';
 import { signupRoutes } from './http/routes/signup.js';
 import { tokenRoutes } from './http/routes/token.js';
@@ -74,6 +75,7 @@ function authApi(deps: AuthDeps) {
     protectionStatusRoutes(api, deps);
     verifyRoutes(api, deps);
     otpRoutes(api, deps);
+    passkeyRoutes(api, deps);
     mergeRoutes(api, deps);
     opsAdminRoutes(api, deps);
     disabledFeatureRoutes(api);

@@ -22,6 +22,7 @@ export const errorStatus = {
   flow_state_not_found: 404,
   identity_already_exists: 422,
   identity_not_found: 422,
+  // GoTrue's status differs by site: 401 on PUT /user, 403 on passkeys and enrolling, 422 on unenrolling.
   insufficient_aal: 401,
   invalid_credentials: 400,
   manual_linking_disabled: 404,
@@ -32,6 +33,7 @@ export const errorStatus = {
   otp_expired: 403,
   over_email_send_rate_limit: 429,
   over_request_rate_limit: 429,
+  passkey_disabled: 404,
   phone_exists: 422,
   phone_not_confirmed: 400,
   phone_provider_disabled: 422,
@@ -48,6 +50,7 @@ export const errorStatus = {
   session_not_found: 403,
   signup_disabled: 422,
   single_identity_not_deletable: 422,
+  too_many_passkeys: 422,
   unexpected_audience: 403,
   unexpected_failure: 500,
   user_already_exists: 422,
@@ -56,6 +59,10 @@ export const errorStatus = {
   validation_failed: 400,
   weak_password: 422,
   web3_provider_disabled: 422,
+  webauthn_challenge_expired: 400,
+  webauthn_challenge_not_found: 400,
+  webauthn_credential_exists: 422,
+  webauthn_verification_failed: 400,
 } as const;
 
 export type ErrorCode = keyof typeof errorStatus;

@@ -109,7 +109,6 @@ export const extensionPoints: readonly GotrueVariable[] = [
 ];
 
 const mfaOnly = 'Only with an MFA factor enabled (GOTRUE_MFA_*_ENROLL_ENABLED / _VERIFY_ENABLED).';
-const webauthnOnly = 'Only with GOTRUE_PASSKEY_ENABLED or WebAuthn MFA.';
 
 export const mfaAndSso: readonly GotrueVariable[] = [
   ...['CHALLENGE_EXPIRY_DURATION', 'FACTOR_EXPIRY_DURATION', 'RATE_LIMIT_CHALLENGE_AND_VERIFY', 'MAX_ENROLLED_FACTORS', 'MAX_VERIFIED_FACTORS'].map(
@@ -131,13 +130,13 @@ export const mfaAndSso: readonly GotrueVariable[] = [
     inert(`GOTRUE_SAML_${field}`, 'Only with GOTRUE_SAML_ENABLED.'),
   ),
 
-  inert('GOTRUE_WEBAUTHN_RP_ID', webauthnOnly),
-  inert('RP_ID', `Bare name of GOTRUE_WEBAUTHN_RP_ID. ${webauthnOnly}`),
-  inert('GOTRUE_WEBAUTHN_RP_DISPLAY_NAME', webauthnOnly),
-  inert('GOTRUE_WEBAUTHN_RP_ORIGINS', webauthnOnly),
-  inert('GOTRUE_WEBAUTHN_CHALLENGE_EXPIRY_DURATION', webauthnOnly),
-  switchOn('GOTRUE_PASSKEY_ENABLED', 'passkey sign-in (/passkeys/*)'),
-  inert('GOTRUE_PASSKEY_MAX_PASSKEYS_PER_USER', 'Only with GOTRUE_PASSKEY_ENABLED.'),
+  honoured('GOTRUE_WEBAUTHN_RP_ID'),
+  honoured('RP_ID', 'Bare name of GOTRUE_WEBAUTHN_RP_ID (GoTrue reads it when the prefixed name is unset).'),
+  honoured('GOTRUE_WEBAUTHN_RP_DISPLAY_NAME'),
+  honoured('GOTRUE_WEBAUTHN_RP_ORIGINS'),
+  honoured('GOTRUE_WEBAUTHN_CHALLENGE_EXPIRY_DURATION'),
+  honoured('GOTRUE_PASSKEY_ENABLED'),
+  honoured('GOTRUE_PASSKEY_MAX_PASSKEYS_PER_USER'),
 ];
 
 export const experimental: readonly GotrueVariable[] = [

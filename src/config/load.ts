@@ -4,6 +4,7 @@ import { parse as parseDotenv } from 'dotenv';
 import { unsupportedFeatureProblems } from './gotrue-variables.js';
 import { ConfigError } from './parse.js';
 import { listenerProblems } from './listener-settings.js';
+import { passkeyProblems } from './passkey-settings.js';
 import { protectionProblems } from './parse-protection.js';
 import { settingsSchema, type SettingKey, type SettingValues } from './settings.js';
 
@@ -67,6 +68,7 @@ export function loadConfig(env: Env): Config {
   }
   problems.push(...protectionProblems(values));
   problems.push(...listenerProblems(values, embedded));
+  problems.push(...passkeyProblems(values));
   // A GoTrue variable asking for a feature Foyer lacks stops the start rather than being ignored.
   const missingFeatures = unsupportedFeatureProblems(env);
   problems.push(...missingFeatures);

@@ -22,6 +22,7 @@ import {
   type RateSetting,
 } from './parse-protection.js';
 import { oauthSettings } from './oauth-settings.js';
+import { passkeySettings } from './passkey-settings.js';
 import { opsSettings } from './ops-settings.js';
 import { listenerSettings } from './listener-settings.js';
 import { platformSettings } from './platform-settings.js';
@@ -155,6 +156,8 @@ export const settingsSchema = {
 
   // OAuth and OpenID Connect providers (src/config/oauth-settings.ts)
   ...oauthSettings,
+  // Passkeys and the WebAuthn relying party (src/config/passkey-settings.ts)
+  ...passkeySettings,
 
   // Operations: anonymous-user cleanup, housekeeping, spike signal, /metrics (src/config/ops-settings.ts)
   ...opsSettings,

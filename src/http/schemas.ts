@@ -89,3 +89,26 @@ export const sessionOrUserResponse = {
   type: 'object',
   properties: { ...sessionResponse.properties, ...userResponse.properties },
 } as const;
+
+/** A passkey (GET /passkeys, PATCH /passkeys/{id}, POST /passkeys/registration/verify, the admin list). */
+export const passkeyResponse = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    friendly_name: { type: 'string' },
+    created_at: timestamp,
+    last_used_at: timestamp,
+  },
+} as const;
+
+export const passkeyListResponse = { type: 'array', items: passkeyResponse } as const;
+
+/** POST /passkeys/{registration,authentication}/options: the browser's options, built server-side whole. */
+export const passkeyOptionsResponse = {
+  type: 'object',
+  properties: {
+    challenge_id: { type: 'string' },
+    options: { type: 'object', additionalProperties: true },
+    expires_at: { type: 'integer' },
+  },
+} as const;

@@ -1,8 +1,9 @@
 /**
  * GoTrue's database cleanup (GOTRUE_DB_CLEANUP_ENABLED): small `for update skip locked` batches that
  * drop what can no longer be used: refresh tokens revoked over 24h ago, refresh tokens of sessions
- * past not_after, sessions expired over 72h ago (10 at a time: their rows cascade) and OAuth flow
- * states over 24h old; with GOTRUE_SESSIONS_TIMEBOX / _INACTIVITY_TIMEOUT, sessions past them by 24h.
+ * past not_after, sessions expired over 72h ago (10 at a time: their rows cascade), expired WebAuthn
+ * challenges and OAuth flow states over 24h old; with GOTRUE_SESSIONS_TIMEBOX / _INACTIVITY_TIMEOUT,
+ * sessions past them by 24h.
  * Users are never deleted here (that is the anonymous cleanup, src/jobs/cleanup.ts).
  */
 import type { Queryable, SqlParam } from '../store/db.js';
@@ -36,6 +37,12 @@ export function housekeepingStatements(settings: { sessionsTimeboxSeconds: numbe
       limit: 10,
       sql: counted(`delete from auth.sessions where id in (
         select id from auth.sessions where not_after < now() - interval '72 hours' limit 10 for update skip locked)`),
+    },
+    {
+      name: 'expired WebAuthn challenges',
+      limit: 100,
+      sql: counted(`delete from auth.webauthn_challenges where id in (
+        select id from auth.webauthn_challenges where expires_at < now() limit 100 for update skip locked)`),
     },
     {
       name: 'old OAuth flow states',

@@ -1,7 +1,9 @@
 /**
  * Rows GoTrue may have left that Foyer cannot serve yet. Serving the database anyway would drop their
  * meaning without a word: a user with a verified second factor would sign in with one. So the start
- * stops and names them, with what to do. (GoTrue's v2 refresh tokens are served: not listed here.)
+ * stops and names them, with what to do. (GoTrue's v2 refresh tokens and its passkeys are served: not
+ * listed here. Passkeys need no refusal even with GOTRUE_PASSKEY_ENABLED off: their users sign in another
+ * way, as on a GoTrue with passkeys off.)
  */
 import type { Queryable } from './db.js';
 
@@ -27,13 +29,6 @@ const KINDS: readonly UnservedKind[] = [
     describe: (count) =>
       `auth.sso_providers holds ${count} SAML SSO provider(s). Foyer does not serve SAML SSO yet: their users could not ` +
       `sign in. Keep GoTrue for this database for now, or remove the providers (delete from auth.sso_providers;).`,
-  },
-  {
-    table: 'webauthn_credentials',
-    countSql: 'select count(*)::int as count from auth.webauthn_credentials',
-    describe: (count) =>
-      `auth.webauthn_credentials holds ${count} passkey(s). Foyer does not serve passkeys yet: users who sign in with ` +
-      `them could not. Keep GoTrue for this database for now, or remove them (delete from auth.webauthn_credentials;).`,
   },
   {
     table: 'oauth_clients',

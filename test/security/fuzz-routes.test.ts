@@ -39,6 +39,14 @@ const SKIPPED = [
 const STACK_TRACE = /\n\s+at [^\n]+[:(]\d+:\d+\)?|\bat (async )?[\w.<>]+ \((node:|file:|\/)[^)]*\)/;
 const SQL_TEXT = /\b(select\s[\s\S]{0,200}?\sfrom\s|insert\s+into\s|delete\s+from\s|update\s+[\w."]+\s+set\s|returning\s+\*)/i;
 
+/** Passkeys on, so their routes are fuzzed past the feature switch. */
+const PASSKEYS_ON = {
+  GOTRUE_PASSKEY_ENABLED: 'true',
+  GOTRUE_WEBAUTHN_RP_ID: 'localhost',
+  GOTRUE_WEBAUTHN_RP_DISPLAY_NAME: 'Fuzz',
+  GOTRUE_WEBAUTHN_RP_ORIGINS: 'http://localhost:3000',
+};
+
 const generatedRequest = fc.record({
   caller: fc.constantFrom(...CALLERS),
   forged: fc.option(forgedAuthorization, { freq: 4 }),
@@ -100,11 +108,11 @@ for (const engine of engines) {
     let targets: Target[];
 
     before(async () => {
-      t = await createTestPlatform(engine);
+      t = await createTestPlatform(engine, PASSKEYS_ON);
       session = await t.setUp();
       // In drop-in mode (PostgreSQL) the default project's Data API needs its own login; a project app
       // built alone serves it on the project database, so the Data API is fuzzed on both engines.
-      standalone = await createTestProject(engine);
+      standalone = await createTestProject(engine, PASSKEYS_ON);
       const console = { cookie: session.cookie, 'x-csrf-token': session.csrf };
       const seen = new Set<string>();
       targets = [];

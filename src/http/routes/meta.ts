@@ -44,6 +44,7 @@ export function metaRoutes(app: FastifyInstance, deps: AuthDeps): void {
       phone_autoconfirm: config.smsAutoconfirm,
       sms_provider: '',
       saml_enabled: false,
+      passkeys_enabled: config.passkeyEnabled,
       // Foyer's own field (GoTrue's above are unchanged): which abuse protections a client will meet.
       foyer_protections: publicProtectionStatus({ config, captcha: deps.captcha }),
     };
