@@ -25,6 +25,7 @@ export const limiterSettings = {
   verify: 'GOTRUE_RATE_LIMIT_VERIFY',
   token_refresh: 'GOTRUE_RATE_LIMIT_TOKEN_REFRESH',
   email_sent: 'GOTRUE_RATE_LIMIT_EMAIL_SENT',
+  sms_sent: 'GOTRUE_RATE_LIMIT_SMS_SENT',
 } as const;
 
 export type LimiterName = keyof typeof limiterSettings;
@@ -37,6 +38,7 @@ export interface RateLimitValues {
   readonly rateLimitVerify: RateSetting;
   readonly rateLimitTokenRefresh: RateSetting;
   readonly rateLimitEmailSent: RateSetting;
+  readonly rateLimitSmsSent: RateSetting;
 }
 
 export interface RateLimitSettings extends RateLimitValues {
@@ -57,6 +59,8 @@ export function limitOf(settings: RateLimitValues, name: LimiterName): RateSetti
       return settings.rateLimitTokenRefresh;
     case 'email_sent':
       return settings.rateLimitEmailSent;
+    case 'sms_sent':
+      return settings.rateLimitSmsSent;
   }
 }
 

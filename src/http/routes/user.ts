@@ -44,6 +44,7 @@ export function userRoutes(app: FastifyInstance, deps: AuthDeps): void {
         {
           email: body.email ?? undefined,
           phone: body.phone ?? undefined,
+          channel: body.channel ?? undefined,
           password: body.password ?? undefined,
           data: body.data ?? undefined,
           app_metadata: body.app_metadata ?? undefined,
