@@ -14,6 +14,24 @@ export async function lockUserByPhone(db: Queryable, phone: string, aud: string)
   return rows[0];
 }
 
+/** Whether `phone` has a user in `aud` (GoTrue's lookup for POST /otp with create_user=false). */
+export async function phoneHasUser(db: Queryable, phone: string, aud: string): Promise<boolean> {
+  const rows = await db.query<{ found: boolean }>(
+    'select exists (select 1 from auth.users where phone = $1 and aud = $2 and is_sso_user = false) as found',
+    [phone, aud],
+  );
+  return rows[0].found;
+}
+
+/** The pending new address (email_change) of the user of `phone`, if any. */
+export async function pendingEmailOfPhone(db: Queryable, phone: string, aud: string): Promise<string | undefined> {
+  const rows = await db.query<{ email_change: string | null }>(
+    'select email_change from auth.users where phone = $1 and aud = $2 and is_sso_user = false order by created_at limit 1',
+    [phone, aud],
+  );
+  return rows[0]?.email_change || undefined;
+}
+
 /** GoTrue's FindUserByPhoneChangeAndAudience, locked: the user waiting to move to `phone`. */
 export async function lockUserByPhoneChange(db: Queryable, phone: string, aud: string): Promise<UserRow | undefined> {
   const rows = await db.query<UserRow>(

@@ -125,7 +125,13 @@ for (const engine of engines) {
     });
   });
 
-  for (const refusal of [
+  const refusals: readonly {
+    readonly provider: string;
+    readonly env: Record<string, string>;
+    readonly refused: string;
+    readonly error: { readonly status: number; readonly body: string };
+    readonly errorReason: string;
+  }[] = [
     {
       provider: 'messagebird',
       env: { GOTRUE_SMS_MESSAGEBIRD_ACCESS_KEY: 'k', GOTRUE_SMS_MESSAGEBIRD_ORIGINATOR: 'Foyer' },
@@ -147,7 +153,8 @@ for (const engine of engines) {
       error: { status: 200, body: '{"message-count":"0","messages":[]}' },
       errorReason: 'vonage error: Internal Error',
     },
-  ] as const) {
+  ];
+  for (const refusal of refusals) {
     describe(`${refusal.provider} refusing a message (${engine})`, () => {
       let server: SmsProviderServer;
       let t: TestProject;

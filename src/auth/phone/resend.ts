@@ -6,7 +6,7 @@
  */
 import { FoyerError } from '../../errors.js';
 import { insertAuditEntry } from '../../store/audit.js';
-import { lockUserByPhone } from '../../store/phone-users.js';
+import { lockUserByPhone, pendingEmailOfPhone } from '../../store/phone-users.js';
 import { lockUserByEmail, type UserRow } from '../../store/users.js';
 import type { AuthDeps, RequestMeta } from '../deps.js';
 import { resend } from '../otp.js';
@@ -51,11 +51,7 @@ export async function resendPhoneChangeByEmail(deps: AuthDeps, rawEmail: string,
 export async function resendEmailChangeByPhone(deps: AuthDeps, rawPhone: string, redirectTo: string | undefined): Promise<ResendResult> {
   if (!deps.config.phoneEnabled) throw new FoyerError('phone_provider_disabled', 'Phone logins are disabled', { status: 400 });
   const phone = normalizePhone(rawPhone);
-  const rows = await deps.db.query<{ new_email: string | null }>(
-    'select email_change as new_email from auth.users where phone = $1 and aud = $2 and is_sso_user = false limit 1',
-    [phone, deps.config.jwtAud],
-  );
-  const pending = rows[0]?.new_email;
+  const pending = await pendingEmailOfPhone(deps.db, phone, deps.config.jwtAud);
   if (pending) await resend(deps, { type: 'email_change', email: pending, redirectTo });
   return {};
 }

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { FoyerError } from '../../errors.js';
 import { insertAuditEntry } from '../../store/audit.js';
 import type { Queryable } from '../../store/db.js';
-import { confirmPhone, lockUserByPhone } from '../../store/phone-users.js';
+import { confirmPhone, lockUserByPhone, phoneHasUser } from '../../store/phone-users.js';
 import { insertUser, upsertIdentity } from '../../store/users.js';
 import type { AuthDeps, RequestMeta } from '../deps.js';
 import { metadataJson, normalizePhone } from '../validate.js';
@@ -60,11 +60,9 @@ export async function sendPhoneOtp(deps: AuthDeps, input: PhoneOtpInput, meta: R
   const { config } = deps;
   // GoTrue's order: create_user=false is settled first (it validates the number itself), then the provider.
   if (!input.createUser) {
-    const rows = await deps.db.query<{ n: number }>(
-      'select count(*)::int as n from auth.users where phone = $1 and aud = $2 and is_sso_user = false',
-      [normalizePhone(input.phone), config.jwtAud],
-    );
-    if (rows[0].n === 0) throw new FoyerError('otp_disabled', 'Signups not allowed for otp');
+    if (!(await phoneHasUser(deps.db, normalizePhone(input.phone), config.jwtAud))) {
+      throw new FoyerError('otp_disabled', 'Signups not allowed for otp');
+    }
   }
   if (!config.phoneEnabled) throw new FoyerError('phone_provider_disabled', 'Unsupported phone provider', { status: 400 });
   const phone = normalizePhone(input.phone);
