@@ -134,6 +134,7 @@ for (const engine of engines) {
       assertError(await post(t, '/otp', { phone: '15550000099', create_user: false }), 422, 'otp_disabled', 'Signups not allowed for otp');
       assertError(await post(t, '/otp', { phone: '15550000099', email: 'a@example.com' }), 400, 'validation_failed', 'Only an email address or phone number should be provided');
       assertError(await post(t, '/otp', { email: 'a@example.com', channel: 'sms' }), 400, 'validation_failed', 'Channel should only be specified with Phone OTP');
+      assertError(await post(t, '/magiclink', { phone: '15550000099' }), 422, 'validation_failed', 'Password recovery requires an email');
       for (const channel of ['whatsapp', 'telegram']) {
         assertError(await post(t, '/otp', { phone: '15550000099', channel }), 400, 'validation_failed', /^Invalid channel, supported values are 'sms' or 'whatsapp'/);
         assertError(await post(t, '/signup', { phone: '15550000099', password: 'correct horse battery', channel }), 400, 'validation_failed', /^Invalid channel/);

@@ -67,9 +67,11 @@ export function otpRoutes(app: FastifyInstance, deps: AuthDeps): void {
     { preValidation: guards('POST /otp'), schema: { body: OtpBody } },
     (request) => otp(request.body, request.query.redirect_to, request),
   );
-  app.post<{ Body: Static<typeof OtpBody>; Querystring: RedirectQuery }>('/magiclink', { preValidation: guards('POST /magiclink'), schema: { body: OtpBody } }, (request) =>
-    otp({ ...request.body, create_user: true }, request.query.redirect_to, request),
-  );
+  app.post<{ Body: Static<typeof OtpBody>; Querystring: RedirectQuery }>('/magiclink', { preValidation: guards('POST /magiclink'), schema: { body: OtpBody } }, (request) => {
+    // Mail only: GoTrue's /magiclink never texts a phone.
+    if (!request.body.email) throw new FoyerError('validation_failed', 'Password recovery requires an email', { status: 422 });
+    return otp({ ...request.body, phone: undefined, create_user: true }, request.query.redirect_to, request);
+  });
 
   app.post<{ Body: Static<typeof RecoverBody>; Querystring: RedirectQuery }>(
     '/recover',
