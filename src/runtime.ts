@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import type { AuthDeps } from './auth/deps.js';
 import { withOverrides, type Config } from './config/load.js';
 import { createMailer } from './mail/mailer.js';
+import { createSmsSender } from './sms/sender.js';
 import { deriveApiKeys, type ApiKeys } from './security/api-keys.js';
 import { createCaptchaVerifier } from './security/captcha/verifier.js';
 import { createClientIpResolver } from './security/client-ip.js';
@@ -55,11 +56,12 @@ export async function openProject(baseConfig: Config, options: { db?: Db } = {})
     const migrations = await migrate(db);
     const apiKeys = await deriveApiKeys(keyring);
     const mailer = createMailer(config);
+    const sms = createSmsSender(config);
     // Counters need the migrated database (postgres store) or a live Redis; close() releases Redis.
     const rateLimits = await createRateLimits(config, db);
     const captcha = createCaptchaVerifier(config);
     const clientIp = createClientIpResolver(config);
-    return { deps: { db, config, keyring, mailer, captcha, rateLimits, clientIp }, apiKeys, migrations, generatedSecret };
+    return { deps: { db, config, keyring, mailer, sms, captcha, rateLimits, clientIp }, apiKeys, migrations, generatedSecret };
   } catch (error) {
     if (!options.db) await db.close();
     throw error;

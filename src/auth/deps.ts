@@ -1,5 +1,6 @@
 import type { Config } from '../config/load.js';
 import type { Mailer } from '../mail/mailer.js';
+import type { SmsSender } from '../sms/sender.js';
 import type { CaptchaVerifier } from '../security/captcha/verifier.js';
 import type { ClientIpResolver } from '../security/client-ip.js';
 import type { Keyring } from '../security/jwt.js';
@@ -8,7 +9,7 @@ import type { Db } from '../store/db.js';
 
 /**
  * What the domain layer needs from the outside world; built once per project by the app. `config`,
- * `captcha` and `mailer` may be swapped while the app serves (live settings, src/projects/live.ts):
+ * `captcha`, `mailer` and `sms` may be swapped while the app serves (live settings, src/projects/live.ts):
  * read them from `deps` when a request needs them, never capture them at registration time.
  * `rateLimits` stays the same object; its limits change in place (RateLimits.setLimits).
  */
@@ -21,6 +22,8 @@ export interface AuthDeps {
   readonly rateLimits: RateLimits;
   readonly clientIp: ClientIpResolver;
   readonly mailer: Mailer;
+  /** Where SMS go: the configured provider or the outbox (src/sms/sender.ts). */
+  readonly sms: SmsSender;
 }
 
 /** Facts about the caller that sessions record. */

@@ -1,13 +1,13 @@
 /** POST /otp (and /magiclink), /recover and /resend: the mail-sending entry points. */
 import { FoyerError } from '../errors.js';
 import type { Queryable } from '../store/db.js';
-import { findUserIdByPendingEmail, lockUser, lockUserByEmail, phoneResendState, type UserRow } from '../store/users.js';
+import { findUserIdByPendingEmail, lockUser, lockUserByEmail, type UserRow } from '../store/users.js';
 import type { AuthDeps } from './deps.js';
 import { insertEmailUser } from './email-user.js';
 import { assertMailFrequency, issueMailToken, type PkceChallenge } from './mail-links.js';
 import { resolveRedirect } from './redirect.js';
 import { sendConfirmation } from './signup.js';
-import { normalizeEmail, normalizePhone } from './validate.js';
+import { normalizeEmail } from './validate.js';
 
 export interface OtpInput {
   readonly email: string;
@@ -93,18 +93,4 @@ export async function resend(deps: AuthDeps, input: { type: 'signup' | 'email_ch
       userId: user.id, tokenType: 'email_change_token_new', to: email, kind: 'email_change', verifyType: 'email_change', redirectTo, newEmail: email,
     });
   });
-}
-
-/**
- * POST /resend for a phone, as GoTrue checks it: the provider, the number's format, then whether there is
- * anything to send (no such user, phone already confirmed, no phone change pending: `{}`). Foyer sends no
- * SMS, so a resend that would send one is refused.
- */
-export async function resendToPhone(deps: AuthDeps, input: { type: 'sms' | 'phone_change'; phone: string }): Promise<void> {
-  if (!deps.config.phoneEnabled) throw new FoyerError('phone_provider_disabled', 'Phone logins are disabled', { status: 400 });
-  const phone = normalizePhone(input.phone);
-  const state = await phoneResendState(deps.db, phone, deps.config.jwtAud);
-  if (!state) return;
-  if (input.type === 'sms' ? state.phoneConfirmed : !state.phoneChangePending) return;
-  throw new FoyerError('phone_provider_disabled', 'Phone logins are disabled: Foyer sends no SMS');
 }

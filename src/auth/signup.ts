@@ -6,9 +6,12 @@ import { hashPassword } from '../security/password.js';
 import type { Queryable } from '../store/db.js';
 import { insertAuditEntry } from '../store/audit.js';
 import { startSession } from '../store/sessions.js';
-import { emailTaken, findUserById, insertUser, phoneTaken, upsertIdentity } from '../store/users.js';
+import { lockUserByPhone } from '../store/phone-users.js';
+import { emailTaken, findUserById, insertUser, upsertIdentity } from '../store/users.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
 import { issueMailToken, type PkceChallenge } from './mail-links.js';
+import { phoneChannel } from './phone/channel.js';
+import { sendPhoneCode } from './phone/send-code.js';
 import { resolveRedirect } from './redirect.js';
 import { sessionResponse, type SessionResponse } from './tokens.js';
 import { toPublicUser, type PublicUser } from './user-view.js';
@@ -19,6 +22,8 @@ export interface PasswordSignUpInput {
   readonly phone?: string;
   readonly password?: string;
   readonly data?: Record<string, unknown>;
+  /** A phone sign-up's confirmation code: sms (default) or whatsapp. */
+  readonly channel?: string;
   readonly redirectTo?: string;
   readonly pkce?: PkceChallenge;
 }
@@ -38,6 +43,9 @@ export async function signUpWithPassword(
   if (input.email && input.phone) {
     throw new FoyerError('validation_failed', 'Only an email address or phone number should be provided on signup.');
   }
+  const channel = byEmail ? 'sms' : phoneChannel(deps, input.channel);
+  // A phone sign-up answers with a session or a code to type, never a link: no PKCE (GoTrue's rule).
+  if (!byEmail && input.pkce) throw new FoyerError('validation_failed', 'PKCE not supported for phone signups');
   // GoTrue answers 400 here (422 only for the password grant).
   if (byEmail && !config.emailEnabled) throw new FoyerError('email_provider_disabled', 'Email signups are disabled', { status: 400 });
   if (!byEmail && !config.phoneEnabled) throw new FoyerError('phone_provider_disabled', 'Phone signups are disabled', { status: 400 });
@@ -49,8 +57,19 @@ export async function signUpWithPassword(
   const userId = randomUUID();
 
   const session = await deps.db.transaction(async (tx) => {
-    const taken = email ? await emailTaken(tx, email, config.jwtAud, null) : await phoneTaken(tx, phone as string, config.jwtAud, null);
-    if (taken) return 'taken' as const;
+    if (phone) {
+      const existing = await lockUserByPhone(tx, phone, config.jwtAud);
+      if (existing?.phone_confirmed_at) return 'taken' as const;
+      if (existing) {
+        // Signed up before but never confirmed: GoTrue sends a new code and leaves the user as it is.
+        if (!confirmed) {
+          await sendPhoneCode(deps, tx, { userId: existing.id, lastSentAt: existing.confirmation_sent_at, phone, kind: 'confirmation', channel });
+        }
+        return 'taken' as const;
+      }
+    } else if (await emailTaken(tx, email as string, config.jwtAud, null)) {
+      return 'taken' as const;
+    }
     await insertUser(tx, {
       id: userId,
       aud: config.jwtAud,
@@ -77,6 +96,7 @@ export async function signUpWithPassword(
     });
     if (!confirmed) {
       if (email) await sendConfirmation(deps, tx, userId, email, resolveRedirect(config, input.redirectTo), input.pkce);
+      else await sendPhoneCode(deps, tx, { userId, lastSentAt: null, phone: phone as string, kind: 'confirmation', channel });
       return undefined;
     }
     const sessionId = randomUUID();

@@ -9,7 +9,6 @@ import {
   findUserById,
   lockUser,
   mergeUserMetadata,
-  phoneTaken,
   setPassword,
   upsertIdentity,
 } from '../store/users.js';
@@ -17,6 +16,8 @@ import type { Caller } from './authenticate.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
 import { requestEmailChange } from './email-change.js';
 import type { PkceChallenge } from './mail-links.js';
+import { changePhone } from './phone/change.js';
+import { phoneChannel } from './phone/channel.js';
 import { promoteToPermanent } from './promotion.js';
 import { resolveRedirect } from './redirect.js';
 import { checkCredentialChange } from './step-up/credential-change.js';
@@ -27,6 +28,8 @@ import { checkPasswordStrength, normalizeEmail, normalizePhone } from './validat
 export interface UpdateUserInput {
   readonly email?: string;
   readonly phone?: string;
+  /** How the phone change's code goes: sms (default) or whatsapp. */
+  readonly channel?: string;
   readonly password?: string;
   /** Asked for by GOTRUE_SECURITY_UPDATE_PASSWORD_REQUIRE_CURRENT_PASSWORD. */
   readonly currentPassword?: string;
@@ -47,6 +50,7 @@ export async function updateUser(deps: AuthDeps, caller: Caller, input: UpdateUs
   }
   const email = input.email ? normalizeEmail(input.email) : undefined;
   const phone = input.phone ? normalizePhone(input.phone) : undefined;
+  const channel = phone === undefined ? 'sms' : phoneChannel(deps, input.channel);
   const password = input.password || undefined;
   if (password !== undefined) {
     if (current.is_anonymous && !email && !phone) {
@@ -65,11 +69,6 @@ export async function updateUser(deps: AuthDeps, caller: Caller, input: UpdateUs
     phone: phone !== undefined && phone !== current.phone,
   };
   const stepUp = await checkCredentialChange(deps, caller, credentials, input.nonce || undefined);
-  if (phone !== undefined && phone !== current.phone) {
-    if (!current.is_anonymous || !config.smsAutoconfirm) {
-      throw new FoyerError('validation_failed', 'Changing the phone number needs SMS delivery, which is not configured');
-    }
-  }
   const encryptedPassword = password === undefined ? undefined : await hashPassword(password);
 
   await deps.db.transaction(async (tx) => {
@@ -118,19 +117,7 @@ export async function updateUser(deps: AuthDeps, caller: Caller, input: UpdateUs
       });
       await promoteToPermanent(tx, user.id, 'email', meta.ip);
     }
-    if (phone !== undefined && phone !== user.phone) {
-      if (await phoneTaken(tx, phone, user.aud ?? config.jwtAud, user.id)) {
-        throw new FoyerError('phone_exists', 'A user with this phone number has already been registered');
-      }
-      await tx.query(`update auth.users set phone = $2, phone_confirmed_at = now(), updated_at = now() where id = $1`, [user.id, phone]);
-      await upsertIdentity(tx, {
-        userId: user.id,
-        provider: 'phone',
-        providerId: user.id,
-        identityDataJson: JSON.stringify({ sub: user.id, phone, email_verified: false, phone_verified: true }),
-      });
-      await promoteToPermanent(tx, user.id, 'phone', meta.ip);
-    }
+    if (phone !== undefined && phone !== user.phone) await changePhone(deps, tx, user, { phone, channel }, meta);
   }).catch((error: unknown) => {
     const code = (error as { code?: string }).code;
     if (code === '23505') throw new FoyerError('email_exists', 'A user with this email address has already been registered');

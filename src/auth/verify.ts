@@ -11,6 +11,7 @@ import type { Queryable } from '../store/db.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
 import { uniqueToEmailExists } from './email-user.js';
 import { PKCE_PREFIX, tokenHash } from './mail-links.js';
+import { verifyPhoneOtp } from './phone/verify.js';
 import { promoteToPermanent } from './promotion.js';
 import { sessionResponse, type SessionResponse } from './tokens.js';
 import { normalizeEmail, normalizePhone } from './validate.js';
@@ -25,7 +26,7 @@ const tokenTypesFor: Record<VerifyRequestType, readonly OneTimeTokenType[]> = {
   magiclink: ['recovery_token', 'confirmation_token'],
   recovery: ['recovery_token'],
   email_change: ['email_change_token_new', 'email_change_token_current'],
-  // Foyer sends no SMS: no phone token can exist, so these always fail as an expired code would.
+  // Phone codes are checked against their user (src/auth/phone/verify.ts), never looked up by hash.
   sms: [],
   phone_change: [],
 };
@@ -37,7 +38,7 @@ export interface VerifyInput {
   /** Code form: the 6-digit code with the address it was sent to. */
   readonly token?: string;
   readonly email?: string;
-  /** Code form for a phone: checked, but Foyer sends no SMS codes, so none can match. */
+  /** Code form for a phone (types sms and phone_change). */
   readonly phone?: string;
   /** Whether POST /verify's body carried a redirect_to (GoTrue refuses it beside a token_hash). */
   readonly bodyHasRedirectTo?: boolean;
@@ -76,14 +77,22 @@ export async function verify(
   if (hasHash === hasCode) throw new FoyerError('validation_failed', 'Verify requires either a token or a token hash');
   // GoTrue's checks, in its order: a phone's format first, then the email's (422 here), then the mix.
   if (hasCode && input.phone && !input.email) {
-    normalizePhone(input.phone);
-    throw new FoyerError('otp_expired', 'Token has expired or is invalid');
+    const phone = normalizePhone(input.phone);
+    // GoTrue looks a phone code's user up by phone only for these types; any other finds no one.
+    if (input.type !== 'sms' && input.type !== 'phone_change') throw new FoyerError('otp_expired', 'Token has expired or is invalid');
+    const session = await verifyPhoneOtp(deps, { type: input.type, phone, token: input.token as string }, meta);
+    return { kind: 'session', session };
   }
   if (hasCode && (!input.email || input.phone)) {
     throw new FoyerError('validation_failed', 'Only an email address or phone number should be provided on verify');
   }
   if (hasHash && (input.email || input.phone || input.bodyHasRedirectTo)) {
     throw new FoyerError('validation_failed', 'Only the token_hash and type should be provided');
+  }
+  if (input.type === 'sms' || input.type === 'phone_change') {
+    // Phone codes have no link form; a code with an email finds no user by phone (GoTrue's answers).
+    if (hasHash) throw new FoyerError('validation_failed', 'Invalid email verification type');
+    throw new FoyerError('otp_expired', 'Token has expired or is invalid');
   }
   const codeHash = hasCode ? tokenHash(verifiedEmail(input.email as string), input.token as string) : '';
   const hashes = hasHash ? [input.tokenHash as string] : [codeHash, PKCE_PREFIX + codeHash];
@@ -96,8 +105,9 @@ export async function verify(
     | { readonly session: Awaited<ReturnType<typeof newSession>> };
   const outcome = await deps.db
     .transaction(async (tx): Promise<Outcome> => {
-      const found = types.length ? await findOneTimeToken(tx, hashes, types) : undefined;
-      if (!found) throw expired();
+      const found = await findOneTimeToken(tx, hashes, types);
+      // A phone's confirmation code is a confirmation_token too: mail types never accept one.
+      if (!found || !found.relates_to.includes('@')) throw expired();
       if (found.age_seconds > deps.config.mailerOtpExpSeconds) {
         await deleteOneTimeTokens(tx, found.user_id, [found.token_type]);
         return { expired: true } as const;

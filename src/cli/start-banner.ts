@@ -60,6 +60,13 @@ export function startBanner(project: Project, facts: BannerFacts): string {
       ? `  Mail:                     SMTP ${config.smtpHost}:${config.smtpPort}`
       : `  Mail:                     no GOTRUE_SMTP_HOST: kept in the outbox, GET ${base}/auth/v1/admin/mail/outbox (service_role key)`,
   );
+  if (config.phoneEnabled) {
+    lines.push(
+      config.smsProvider
+        ? `  SMS:                      ${config.smsProvider}${config.smsProviderUrl ? ` at ${config.smsProviderUrl}` : ''}`
+        : `  SMS:                      no GOTRUE_SMS_PROVIDER: kept in the outbox, GET ${base}/auth/v1/admin/sms/outbox (service_role key)`,
+    );
+  }
   lines.push(...protectionBannerLines(project.deps, project.deps.rateLimits.store));
   lines.push(schedulerBannerLine(config));
   if (project.generatedSecret) lines.push(`  JWT secret:               generated, kept in ${resolve(config.dataDir, 'jwt-secret')}`);

@@ -12,7 +12,6 @@ const pool = "Tunes GoTrue's connection pool; Foyer's is FOYER_DB_POOL_SIZE.";
 const goLog = 'Formats GoTrue\'s log; Foyer logs JSON lines to standard output (GOTRUE_LOG_LEVEL).';
 const tracing = "GoTrue's OpenTelemetry tracing; Foyer exports no traces.";
 const metrics = "GoTrue's OpenTelemetry/Prometheus metrics exporter; Foyer serves Prometheus metrics at /metrics (FOYER_METRICS_AUTH).";
-const noSms = 'Foyer sends no SMS (GOTRUE_SMS_PROVIDER is refused).';
 
 export const apiAndDatabase: readonly GotrueVariable[] = [
   honoured('GOTRUE_API_HOST'),
@@ -72,7 +71,7 @@ export const operations: readonly GotrueVariable[] = [
   notApplicable('OTEL_EXPORTER_OTLP_PROTOCOL', 'Bare name of the tracing and metrics exporter protocol.'),
   notApplicable('OTEL_EXPORTER_PROMETHEUS_HOST', 'Bare name of GOTRUE_METRICS_OTEL_EXPORTER_PROMETHEUS_HOST.'),
   notApplicable('OTEL_EXPORTER_PROMETHEUS_PORT', 'Bare name of GOTRUE_METRICS_OTEL_EXPORTER_PROMETHEUS_PORT.'),
-  notApplicable('GOTRUE_INTERNAL_HTTP_TIMEOUT', "Timeout of GoTrue's calls to OAuth and SMS providers; Foyer's own calls have theirs."),
+  honoured('GOTRUE_INTERNAL_HTTP_TIMEOUT'),
   notApplicable('GOTRUE_RELOADING_NOTIFY_ENABLED', "GoTrue's reloading of --config-dir files; Foyer's console settings apply live instead."),
   notApplicable('GOTRUE_RELOADING_POLLERENABLED', "GoTrue's reloading of --config-dir files."),
   notApplicable('GOTRUE_RELOADING_POLLER_INTERVAL', "GoTrue's reloading of --config-dir files."),
@@ -134,7 +133,7 @@ export const tokensAndSecurity: readonly GotrueVariable[] = [
 
   honoured('GOTRUE_RATE_LIMIT_HEADER'),
   honoured('GOTRUE_RATE_LIMIT_EMAIL_SENT'),
-  inert('GOTRUE_RATE_LIMIT_SMS_SENT', noSms),
+  honoured('GOTRUE_RATE_LIMIT_SMS_SENT'),
   honoured('GOTRUE_RATE_LIMIT_VERIFY'),
   honoured('GOTRUE_RATE_LIMIT_TOKEN_REFRESH'),
   inert('GOTRUE_RATE_LIMIT_SSO', 'Limits SAML single sign-on (GOTRUE_SAML_ENABLED).'),
@@ -250,15 +249,15 @@ export const mail: readonly GotrueVariable[] = [
 export const sms: readonly GotrueVariable[] = [
   honoured('GOTRUE_EXTERNAL_PHONE_ENABLED'),
   honoured('GOTRUE_SMS_AUTOCONFIRM'),
-  whenSet('GOTRUE_SMS_PROVIDER', 'sending SMS', 'Turns on sending SMS (phone OTPs and phone confirmations). Foyer sends no SMS: phone sign-ups work with GOTRUE_SMS_AUTOCONFIRM.'),
-  whenSet('GOTRUE_SMS_TEST_OTP', 'fixed SMS codes for test phone numbers'),
-  inert('GOTRUE_SMS_TEST_OTP_VALID_UNTIL', 'Only with GOTRUE_SMS_TEST_OTP.'),
-  ...['MAX_FREQUENCY', 'OTP_EXP', 'OTP_LENGTH', 'TEMPLATE'].map((name) => inert(`GOTRUE_SMS_${name}`, noSms)),
+  honoured('GOTRUE_SMS_PROVIDER'),
+  honoured('GOTRUE_SMS_TEST_OTP'),
+  honoured('GOTRUE_SMS_TEST_OTP_VALID_UNTIL'),
+  ...['MAX_FREQUENCY', 'OTP_EXP', 'OTP_LENGTH', 'TEMPLATE'].map((name) => honoured(`GOTRUE_SMS_${name}`)),
   ...[
     'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_MESSAGE_SERVICE_SID', 'TWILIO_CONTENT_SID',
     'TWILIO_VERIFY_ACCOUNT_SID', 'TWILIO_VERIFY_AUTH_TOKEN', 'TWILIO_VERIFY_MESSAGE_SERVICE_SID',
     'MESSAGEBIRD_ACCESS_KEY', 'MESSAGEBIRD_ORIGINATOR',
     'TEXTLOCAL_API_KEY', 'TEXTLOCAL_SENDER',
     'VONAGE_API_KEY', 'VONAGE_API_SECRET', 'VONAGE_FROM',
-  ].map((name) => inert(`GOTRUE_SMS_${name}`, `Credentials of an SMS provider; only with GOTRUE_SMS_PROVIDER. ${noSms}`)),
+  ].map((name) => honoured(`GOTRUE_SMS_${name}`)),
 ];

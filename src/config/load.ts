@@ -7,6 +7,7 @@ import { listenerProblems } from './listener-settings.js';
 import { passkeyProblems } from './passkey-settings.js';
 import { protectionProblems } from './parse-protection.js';
 import { settingsSchema, type SettingKey, type SettingValues } from './settings.js';
+import { smsProblems } from './sms-settings.js';
 
 export { ConfigError } from './parse.js';
 
@@ -69,6 +70,7 @@ export function loadConfig(env: Env): Config {
   problems.push(...protectionProblems(values));
   problems.push(...listenerProblems(values, embedded));
   problems.push(...passkeyProblems(values));
+  problems.push(...smsProblems(values));
   // A GoTrue variable asking for a feature Foyer lacks stops the start rather than being ignored.
   const missingFeatures = unsupportedFeatureProblems(env);
   problems.push(...missingFeatures);

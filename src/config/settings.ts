@@ -27,6 +27,7 @@ import { opsSettings } from './ops-settings.js';
 import { listenerSettings } from './listener-settings.js';
 import { platformSettings } from './platform-settings.js';
 import { stepUpSettings } from './step-up-settings.js';
+import { smsSettings } from './sms-settings.js';
 import { compileUriGlob } from './uri-glob.js';
 import { setting } from './setting.js';
 export type { DefaultsContext } from './setting.js';
@@ -147,6 +148,7 @@ export const settingsSchema = {
   manualLinkingEnabled: bool(['GOTRUE_SECURITY_MANUAL_LINKING_ENABLED'], false, 'Allow /user/identities/* (linking identities).'),
   mailerAutoconfirm: bool(['GOTRUE_MAILER_AUTOCONFIRM'], false, 'Confirm email addresses without sending a mail.'),
   smsAutoconfirm: bool(['GOTRUE_SMS_AUTOCONFIRM'], false, 'Confirm phone numbers without sending an SMS.'),
+  ...smsSettings,
   passwordMinLength: setting({
     env: ['GOTRUE_PASSWORD_MIN_LENGTH'],
     doc: 'Shortest password accepted (at least 6).',

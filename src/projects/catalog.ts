@@ -42,6 +42,11 @@ const SECRET_KEYS: ReadonlySet<SettingKey> = new Set<SettingKey>([
   'externalGoogleSecret',
   'externalGithubSecret',
   'externalOidcSecret',
+  'smsTwilioAuthToken',
+  'smsTwilioVerifyAuthToken',
+  'smsMessagebirdAccessKey',
+  'smsTextlocalApiKey',
+  'smsVonageApiSecret',
 ]);
 
 export const MASK = '••••';

@@ -1,6 +1,6 @@
 /**
  * Live dependencies: the AuthDeps a project's app is built with, whose `config` (and what is built
- * from it: CAPTCHA verifier, mailer) can be swapped while the app serves. Route code reads
+ * from it: CAPTCHA verifier, mailer, SMS sender) can be swapped while the app serves. Route code reads
  * `deps.config` per request, so a swap is in force from the next request on, without a restart.
  * The rate limiters are never swapped: new limits are set on the same counters (their store is a
  * server-wide setting), so saving a limit cannot hand any client a fresh allowance.
@@ -10,6 +10,7 @@ import { withOverrides, type Config } from '../config/load.js';
 import type { SettingKey } from '../config/settings.js';
 import { createMailer, type Mailer } from '../mail/mailer.js';
 import { createCaptchaVerifier } from '../security/captcha/verifier.js';
+import { createSmsSender, type SmsSender } from '../sms/sender.js';
 import { isServerSetting } from './catalog.js';
 
 /** How long a replaced mailer stays open for requests already holding it. */
@@ -35,10 +36,11 @@ const keysStarting = (config: Config, prefix: string) => Object.keys(config).fil
 export function makeLive(opened: AuthDeps): LiveDeps {
   const serverValues: Partial<Record<SettingKey, unknown>> = {};
   for (const key of Object.keys(opened.config) as SettingKey[]) if (isServerSetting(key)) serverValues[key] = opened.config[key];
-  const state: { config: Config; captcha: AuthDeps['captcha']; mailer: Mailer } = {
+  const state: { config: Config; captcha: AuthDeps['captcha']; mailer: Mailer; sms: SmsSender } = {
     config: opened.config,
     captcha: opened.captcha,
     mailer: opened.mailer,
+    sms: opened.sms,
   };
   const retired = new Set<{ close(): void | Promise<void> }>();
   const retire = (component: { close(): void | Promise<void> }) => {
@@ -65,6 +67,9 @@ export function makeLive(opened: AuthDeps): LiveDeps {
     get mailer() {
       return state.mailer;
     },
+    get sms() {
+      return state.sms;
+    },
   };
 
   const applyNow = async (candidate: Config) => {
@@ -72,6 +77,8 @@ export function makeLive(opened: AuthDeps): LiveDeps {
     const previous = state.config;
     const mailer = changed(previous, next, keysStarting(next, 'smtp')) ? createMailer(next) : undefined;
     state.captcha = createCaptchaVerifier(next);
+    // Holds nothing open: a request already holding the previous sender finishes with it.
+    state.sms = createSmsSender(next);
     // The store, its URL and key prefix are server-wide (serverValues above): only the limits change.
     opened.rateLimits.setLimits(next);
     if (mailer) {

@@ -26,6 +26,7 @@ export const limiterSettings = {
   token_refresh: 'GOTRUE_RATE_LIMIT_TOKEN_REFRESH',
   email_sent: 'GOTRUE_RATE_LIMIT_EMAIL_SENT',
   passkey: 'GOTRUE_RATE_LIMIT_PASSKEY',
+  sms_sent: 'GOTRUE_RATE_LIMIT_SMS_SENT',
 } as const;
 
 export type LimiterName = keyof typeof limiterSettings;
@@ -39,6 +40,7 @@ export interface RateLimitValues {
   readonly rateLimitTokenRefresh: RateSetting;
   readonly rateLimitEmailSent: RateSetting;
   readonly rateLimitPasskey: RateSetting;
+  readonly rateLimitSmsSent: RateSetting;
 }
 
 export interface RateLimitSettings extends RateLimitValues {
@@ -61,6 +63,8 @@ export function limitOf(settings: RateLimitValues, name: LimiterName): RateSetti
       return settings.rateLimitEmailSent;
     case 'passkey':
       return settings.rateLimitPasskey;
+    case 'sms_sent':
+      return settings.rateLimitSmsSent;
   }
 }
 

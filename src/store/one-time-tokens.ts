@@ -1,5 +1,5 @@
 /**
- * Mailed tokens: stored hashed in auth.one_time_tokens (one per user and type) and mirrored in the
+ * Mailed and texted tokens: stored hashed in auth.one_time_tokens (one per user and type) and mirrored in the
  * auth.users token columns, as GoTrue keeps them, so either can be read by the other.
  */
 import type { Queryable } from './db.js';
@@ -9,7 +9,8 @@ export type OneTimeTokenType =
   | 'recovery_token'
   | 'email_change_token_new'
   | 'email_change_token_current'
-  | 'reauthentication_token';
+  | 'reauthentication_token'
+  | 'phone_change_token';
 
 /** Which auth.users column mirrors each token type. */
 const userColumn: Record<OneTimeTokenType, string> = {
@@ -18,7 +19,10 @@ const userColumn: Record<OneTimeTokenType, string> = {
   email_change_token_new: 'email_change_token_new',
   email_change_token_current: 'email_change_token_current',
   reauthentication_token: 'reauthentication_token',
+  phone_change_token: 'phone_change_token',
 };
+
+export const allOneTimeTokenTypes = Object.keys(userColumn) as OneTimeTokenType[];
 
 export async function saveOneTimeToken(
   db: Queryable,
@@ -65,4 +69,16 @@ export async function deleteOneTimeTokens(db: Queryable, userId: string, types: 
   await db.query(`delete from auth.one_time_tokens where user_id = $1 and token_type::text = any($2::text[])`, [userId, types]);
   const clear = types.map((type) => `${userColumn[type]} = ''`).join(', ');
   await db.query(`update auth.users set ${clear} where id = $1`, [userId]);
+}
+
+/** The user's pending token of `type`, for a check against one known user (phone codes). */
+export async function findUserOneTimeToken(db: Queryable, userId: string, type: OneTimeTokenType): Promise<FoundToken | undefined> {
+  const rows = await db.query<FoundToken>(
+    `select user_id, token_hash, token_type::text as token_type, relates_to,
+            extract(epoch from (now() at time zone 'UTC') - created_at)::float8 as age_seconds
+       from auth.one_time_tokens
+      where user_id = $1 and token_type = $2::auth.one_time_token_type`,
+    [userId, type],
+  );
+  return rows[0];
 }

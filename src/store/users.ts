@@ -130,21 +130,6 @@ export async function phoneTaken(db: Queryable, phone: string, aud: string, exce
   return rows[0].taken;
 }
 
-/** What a resend for `phone` could send: undefined when no user in `aud` has that phone. */
-export async function phoneResendState(
-  db: Queryable,
-  phone: string,
-  aud: string,
-): Promise<{ readonly phoneConfirmed: boolean; readonly phoneChangePending: boolean } | undefined> {
-  const rows = await db.query<{ phone_confirmed: boolean; phone_change_pending: boolean }>(
-    `select phone_confirmed_at is not null as phone_confirmed, coalesce(phone_change, '') <> '' as phone_change_pending
-       from auth.users where phone = $1 and aud = $2 and is_sso_user = false limit 1`,
-    [phone, aud],
-  );
-  const row = rows[0];
-  return row ? { phoneConfirmed: row.phone_confirmed, phoneChangePending: row.phone_change_pending } : undefined;
-}
-
 export interface NewUser {
   id: string;
   aud: string;

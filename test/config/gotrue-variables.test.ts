@@ -31,7 +31,7 @@ describe('GoTrue variables', () => {
       GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_ENABLED: 'true',
       GOTRUE_MFA_TOTP_ENROLL_ENABLED: 'true',
       GOTRUE_EXTERNAL_AZURE_ENABLED: '1',
-      GOTRUE_SMS_PROVIDER: 'twilio',
+      GOTRUE_SMTP_HEADERS: '{"X-Test": ["1"]}',
       GOTRUE_SAML_ENABLED: 'T',
       GOTRUE_EXTERNAL_WEB3_SOLANA_ENABLED: 'true',
       GOTRUE_OAUTH_SERVER_ENABLED: 'true',
@@ -51,11 +51,11 @@ describe('GoTrue variables', () => {
       'GOTRUE_SAML_ENABLED',
       'GOTRUE_SECURITY_DB_ENCRYPTION_DECRYPTION_KEYS',
       'GOTRUE_SECURITY_REFRESH_TOKEN_ALGORITHM_VERSION',
-      'GOTRUE_SMS_PROVIDER',
+      'GOTRUE_SMTP_HEADERS',
     ]);
     assert.match(message, /GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_ENABLED=true asks for the custom access token hook, which Foyer does not have: unset it or set it to false/);
     assert.match(message, /GOTRUE_EXTERNAL_AZURE_ENABLED=true asks for the azure OAuth provider.*FOYER_EXTERNAL_OIDC_\*/);
-    assert.match(message, /GOTRUE_SMS_PROVIDER \(set\) asks for sending SMS, which Foyer does not have: unset it/);
+    assert.match(message, /GOTRUE_SMTP_HEADERS \(set\) asks for extra headers on every mail, which Foyer does not have: unset it/);
     assert.match(message, /GOTRUE_SECURITY_REFRESH_TOKEN_ALGORITHM_VERSION=2 .*: unset it or set it to 1/);
     assert.doesNotMatch(message, /c2VjcmV0/, 'values that may be secrets are not repeated');
     assert.ok(message.endsWith(MISSING_FEATURES_FOOTER), 'the message points at docs/configuration.md');

@@ -41,9 +41,10 @@ const expected: Record<CommentedOutGroup, readonly string[] | ((config: Config) 
   google: (config) => assert.deepEqual(providerRegistry(config).names, ['google']),
   github: (config) => assert.deepEqual(providerRegistry(config).names, ['github']),
   azure: ['GOTRUE_EXTERNAL_AZURE_ENABLED'],
-  sms: ['GOTRUE_SMS_PROVIDER'],
-  twilio: (config) => assert.equal(config.phoneEnabled, true, 'credentials alone change nothing'),
-  testOtp: ['GOTRUE_SMS_TEST_OTP'],
+  // The provider without its credentials (they are the next group): each missing one is named.
+  sms: ['GOTRUE_SMS_TWILIO_ACCOUNT_SID', 'GOTRUE_SMS_TWILIO_AUTH_TOKEN', 'GOTRUE_SMS_TWILIO_MESSAGE_SERVICE_SID'],
+  twilio: (config) => assert.equal(config.smsTwilioAccountSid, 'AC00000000000000000000000000000000', 'credentials alone send nothing'),
+  testOtp: (config) => assert.deepEqual(config.smsTestOtp, { '15551234567': '123456' }),
   mfa: ['GOTRUE_MFA_TOTP_ENROLL_ENABLED', 'GOTRUE_MFA_TOTP_VERIFY_ENABLED'],
   customAccessTokenHook: ['GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_ENABLED'],
   mfaVerificationAttemptHook: ['GOTRUE_HOOK_MFA_VERIFICATION_ATTEMPT_ENABLED'],
@@ -53,6 +54,12 @@ const expected: Record<CommentedOutGroup, readonly string[] | ((config: Config) 
 };
 
 describe("Supabase's compose file, auth service, with Foyer", () => {
+  it('sends SMS through Twilio with the SMS and Twilio groups uncommented together', () => {
+    const config = started({ ...SUPABASE_COMPOSE_AUTH_ENV, ...groups.sms, ...groups.twilio });
+    assert.equal(config.smsProvider, 'twilio');
+    assert.equal(config.smsMaxFrequencySeconds, 60);
+  });
+
   it('starts with the active environment of a fresh install, every variable read as GoTrue reads it', () => {
     const config = started(SUPABASE_COMPOSE_AUTH_ENV);
     assert.equal(config.port, 9999);
@@ -102,6 +109,8 @@ describe("Supabase's compose file, auth service, with Foyer", () => {
     const everything = Object.assign({}, SUPABASE_COMPOSE_AUTH_ENV, ...Object.values(groups)) as Record<string, string>;
     const result = start(everything);
     assert.ok('refused' in result);
-    assert.deepEqual(result.refused, Object.values(expected).filter((outcome) => typeof outcome !== 'function').flat().sort());
+    // Together, the Twilio group completes the SMS group: only the other refusals remain.
+    const refusals = Object.entries(expected).filter(([group, outcome]) => typeof outcome !== 'function' && group !== 'sms');
+    assert.deepEqual(result.refused, refusals.flatMap(([, outcome]) => outcome as readonly string[]).sort());
   });
 });

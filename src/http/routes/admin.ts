@@ -16,7 +16,9 @@ import type { AuthDeps } from '../../auth/deps.js';
 import { generateLink } from '../../auth/generate-link.js';
 import { inviteUser } from '../../auth/invite.js';
 import { FoyerError } from '../../errors.js';
+import { normalizePhone } from '../../auth/validate.js';
 import { listOutbox } from '../../store/outbox.js';
+import { listSmsOutbox } from '../../store/sms-outbox.js';
 import { requireBody, requireJsonBody } from '../body.js';
 import { requestMeta } from '../request-meta.js';
 import { generatedLinkResponse, JsonObject, Maybe, userResponse } from '../schemas.js';
@@ -117,6 +119,19 @@ export function adminRoutes(app: FastifyInstance, deps: AuthDeps): void {
         limit: positiveInt(request.query.limit, 'limit', 50, 500),
       }),
     }),
+  );
+
+  // Foyer: SMS kept in the database when no SMS provider is configured (GOTRUE_SMS_PROVIDER unset).
+  app.get<{ Querystring: { phone?: string; limit?: string } }>(
+    '/admin/sms/outbox',
+    { onRequest: requireAdmin },
+    async (request) => {
+      const phone = request.query.phone ? normalizePhone(request.query.phone) : undefined;
+      return {
+        mode: deps.sms.mode,
+        messages: await listSmsOutbox(deps.db, { recipient: phone, limit: positiveInt(request.query.limit, 'limit', 50, 500) }),
+      };
+    },
   );
 
   app.post<{ Body: InviteBody; Querystring: { redirect_to?: string } }>(

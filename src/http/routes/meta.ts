@@ -42,7 +42,7 @@ export function metaRoutes(app: FastifyInstance, deps: AuthDeps): void {
       disable_signup: config.disableSignup,
       mailer_autoconfirm: config.mailerAutoconfirm,
       phone_autoconfirm: config.smsAutoconfirm,
-      sms_provider: '',
+      sms_provider: config.smsProvider ?? '',
       saml_enabled: false,
       passkeys_enabled: config.passkeyEnabled,
       // Foyer's own field (GoTrue's above are unchanged): which abuse protections a client will meet.

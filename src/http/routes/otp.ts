@@ -1,12 +1,15 @@
 /** POST /otp, /magiclink, /recover, /resend: each answers `{}` once the mail is on its way. */
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuthDeps } from '../../auth/deps.js';
 import { parsePkceChallenge } from '../../auth/mail-links.js';
-import { resend, resendToPhone, sendMagicLink, sendPasswordRecovery } from '../../auth/otp.js';
+import { resend, sendMagicLink, sendPasswordRecovery } from '../../auth/otp.js';
+import { resendEmailChangeByPhone, resendPhoneChangeByEmail, resendToPhone } from '../../auth/phone/resend.js';
+import { sendPhoneOtp } from '../../auth/phone/sign-in.js';
 import { FoyerError } from '../../errors.js';
 import { requireJsonBody } from '../body.js';
 import { captchaGuard } from '../plugins/captcha.js';
+import { requestMeta } from '../request-meta.js';
 import { rateLimitGuard } from '../plugins/rate-limit.js';
 import { JsonObject, Maybe, MetaSecurity } from '../schemas.js';
 
@@ -34,17 +37,26 @@ const ResendBody = Type.Object({
 });
 type RedirectQuery = { redirect_to?: string };
 
-const phoneUnsupported = () => new FoyerError('phone_provider_disabled', 'Phone logins are disabled: Foyer sends no SMS');
-
 export function otpRoutes(app: FastifyInstance, deps: AuthDeps): void {
-  const otp = async (body: Static<typeof OtpBody>, redirectTo: string | undefined) => {
-    if (!body.email) throw body.phone ? phoneUnsupported() : new FoyerError('validation_failed', 'An email address or phone number is required');
+  const otp = async (body: Static<typeof OtpBody>, redirectTo: string | undefined, request: FastifyRequest) => {
+    // GoTrue's checks of the body, in its order, before either kind of code is sent.
+    if (body.email && body.phone) throw new FoyerError('validation_failed', 'Only an email address or phone number should be provided');
+    if (body.email && body.channel) throw new FoyerError('validation_failed', 'Channel should only be specified with Phone OTP');
+    const pkce = parsePkceChallenge(body.code_challenge, body.code_challenge_method);
+    if (!body.email && body.phone) {
+      return sendPhoneOtp(
+        deps,
+        { phone: body.phone, createUser: body.create_user ?? true, data: body.data ?? undefined, channel: body.channel },
+        requestMeta(request),
+      );
+    }
+    if (!body.email) throw new FoyerError('validation_failed', 'An email address or phone number is required');
     await sendMagicLink(deps, {
       email: body.email,
       createUser: body.create_user ?? true,
       data: body.data ?? undefined,
       redirectTo,
-      pkce: parsePkceChallenge(body.code_challenge, body.code_challenge_method),
+      pkce,
     });
     return {};
   };
@@ -53,11 +65,13 @@ export function otpRoutes(app: FastifyInstance, deps: AuthDeps): void {
   app.post<{ Body: Static<typeof OtpBody>; Querystring: RedirectQuery }>(
     '/otp',
     { preValidation: guards('POST /otp'), schema: { body: OtpBody } },
-    (request) => otp(request.body, request.query.redirect_to),
+    (request) => otp(request.body, request.query.redirect_to, request),
   );
-  app.post<{ Body: Static<typeof OtpBody>; Querystring: RedirectQuery }>('/magiclink', { preValidation: guards('POST /magiclink'), schema: { body: OtpBody } }, (request) =>
-    otp({ ...request.body, create_user: true }, request.query.redirect_to),
-  );
+  app.post<{ Body: Static<typeof OtpBody>; Querystring: RedirectQuery }>('/magiclink', { preValidation: guards('POST /magiclink'), schema: { body: OtpBody } }, (request) => {
+    // Mail only: GoTrue's /magiclink never texts a phone.
+    if (!request.body.email) throw new FoyerError('validation_failed', 'Password recovery requires an email', { status: 422 });
+    return otp({ ...request.body, phone: undefined, create_user: true }, request.query.redirect_to, request);
+  });
 
   app.post<{ Body: Static<typeof RecoverBody>; Querystring: RedirectQuery }>(
     '/recover',
@@ -79,13 +93,14 @@ export function otpRoutes(app: FastifyInstance, deps: AuthDeps): void {
       if (type === 'sms' && !phone) throw new FoyerError('validation_failed', 'Type provided requires a phone number');
       if (email && phone) throw new FoyerError('validation_failed', 'Only an email address or phone number should be provided.');
       if (!email && !phone) throw new FoyerError('validation_failed', 'Missing email address or phone number');
+      const meta = requestMeta(request);
       if (phone) {
-        if (type !== 'sms' && type !== 'phone_change') throw phoneUnsupported();
-        await resendToPhone(deps, { type, phone });
-        return {};
+        if (type === 'sms' || type === 'phone_change') return resendToPhone(deps, { type, phone }, meta);
+        // email_change for the user of a phone: the mail to its pending address, if any.
+        return resendEmailChangeByPhone(deps, phone, request.query.redirect_to);
       }
-      if (type === 'sms' || type === 'phone_change') throw phoneUnsupported();
-      await resend(deps, { type, email: email as string, redirectTo: request.query.redirect_to });
+      if (type === 'phone_change') return resendPhoneChangeByEmail(deps, email as string, meta);
+      await resend(deps, { type: type as 'signup' | 'email_change', email: email as string, redirectTo: request.query.redirect_to });
       return {};
     },
   );

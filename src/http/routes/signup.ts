@@ -51,6 +51,7 @@ export function signupRoutes(app: FastifyInstance, deps: AuthDeps): void {
           phone: body.phone ?? undefined,
           password: body.password ?? undefined,
           data: body.data ?? undefined,
+          channel: body.channel ?? undefined,
           redirectTo: request.query.redirect_to,
           pkce: parsePkceChallenge(body.code_challenge, body.code_challenge_method),
         },

@@ -50,6 +50,7 @@ export function userRoutes(app: FastifyInstance, deps: AuthDeps): void {
         {
           email: body.email ?? undefined,
           phone: body.phone ?? undefined,
+          channel: body.channel ?? undefined,
           password: body.password ?? undefined,
           currentPassword: body.current_password ?? undefined,
           nonce: body.nonce ?? undefined,

@@ -1,0 +1,66 @@
+/**
+ * The one seam every SMS goes through: `createSmsSender` picks the configured provider
+ * (GOTRUE_SMS_PROVIDER) or, without one, the outbox table the admin API shows. A send-SMS hook would
+ * be one more implementation of SmsSender chosen here; nothing else needs to know.
+ */
+import type { SmsProviderName } from '../config/sms-settings.js';
+import type { Queryable } from '../store/db.js';
+import { insertOutboxSms } from '../store/sms-outbox.js';
+import { providerSender, type SmsProviderSettings } from './providers.js';
+
+/** GoTrue's channels: `whatsapp` only through Twilio and Twilio Verify. */
+export type SmsChannel = 'sms' | 'whatsapp';
+
+/** What the code is for; GoTrue names it in a failed send's message ("Error sending confirmation OTP …"). */
+export type SmsKind = 'confirmation' | 'phone_change';
+
+export interface OutgoingSms {
+  readonly kind: SmsKind;
+  /** The number as GoTrue stores it: E.164 digits without the "+". */
+  readonly to: string;
+  readonly channel: SmsChannel;
+  /** The rendered GOTRUE_SMS_TEMPLATE. */
+  readonly body: string;
+  /** The code alone (Twilio's WhatsApp content templates take it as a variable). */
+  readonly otp: string;
+}
+
+/** A send that did not go through; `message` says why and never holds a credential. */
+export class SmsSendError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SmsSendError';
+  }
+}
+
+export interface SmsSender {
+  readonly mode: 'provider' | 'outbox';
+  readonly provider: SmsProviderName | undefined;
+  supportsChannel(channel: SmsChannel): boolean;
+  /**
+   * Sends inside the caller's transaction (the outbox row commits or rolls back with the code it
+   * carries). Resolves with the provider's message id ('' when it gives none); rejects with
+   * SmsSendError when the provider refused, failed, timed out or answered something unreadable.
+   */
+  send(tx: Queryable, sms: OutgoingSms): Promise<string>;
+  /**
+   * Providers that make and check the codes themselves (Twilio Verify): whether `code` is right for
+   * `phone`. Undefined for the others, whose codes Foyer stores and checks.
+   */
+  readonly checkCode: ((phone: string, code: string) => Promise<boolean>) | undefined;
+}
+
+export type SmsSenderSettings = SmsProviderSettings & { readonly smsProvider: SmsProviderName | undefined };
+
+const outbox: SmsSender = {
+  mode: 'outbox',
+  provider: undefined,
+  supportsChannel: (channel) => channel === 'sms',
+  send: (tx, sms) => insertOutboxSms(tx, { kind: sms.kind, to: sms.to, channel: sms.channel, body: sms.body }),
+  checkCode: undefined,
+};
+
+export function createSmsSender(settings: SmsSenderSettings): SmsSender {
+  if (!settings.smsProvider) return outbox;
+  return providerSender(settings.smsProvider, settings);
+}
