@@ -71,7 +71,8 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
  */
 export function routerRefusal(error: FastifyError): string {
   if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return `A path parameter is longer than ${MAX_PATH_PARAM_LENGTH} characters`;
-  return 'The path is not valid URL encoding';
+  if (error.code === 'FST_ERR_BAD_URL') return 'The path is not valid URL encoding';
+  return 'The request cannot be routed';
 }
 
 export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {

@@ -172,8 +172,10 @@ for (const engine of engines) {
       const byId = (length: number) => send('GET', `/auth/v1/admin/users/${'i'.repeat(length)}`, undefined, serviceKey);
       assertNotRefusedFor(await byId(MAX_PATH_PARAM_LENGTH), /path parameter is longer/);
       assertRefused(await byId(MAX_PATH_PARAM_LENGTH + 1), 400, 'validation_failed', PATH_LIMIT);
-      // The same at the root (the drop-in auth listener's paths), in GoTrue's shape.
+      // The same at the root (the drop-in auth listener's paths), in GoTrue's shape; and what else the
+      // router refuses before any route runs (a path that is not percent-encoding) is GoTrue-shaped too.
       assertRefused(await send('GET', `/admin/users/${'i'.repeat(MAX_PATH_PARAM_LENGTH + 1)}`, undefined, serviceKey), 400, 'validation_failed', PATH_LIMIT);
+      assertRefused(await send('GET', '/auth/v1/admin/users/%zz', undefined, serviceKey), 400, 'validation_failed', 'The path is not valid URL encoding');
     });
 
     it('the provider callback’s form body gets the string checks too', async () => {

@@ -126,7 +126,7 @@ export function describedRoutes(routes: readonly RegisteredRoute[]): RegisteredR
     seen.add(key);
     if (route.url === '*') return false;
     if (route.method === 'HEAD' && registered.has(`GET ${route.url}`)) return false;
-    if (!route.url.startsWith('/auth/v1') && registered.has(`${route.method} /auth/v1${route.url === '/' ? '' : route.url}`)) return false;
+    if (!route.url.startsWith('/auth/v1') && registered.has(`${route.method} /auth/v1${route.url}`)) return false;
     return true;
   });
 }
