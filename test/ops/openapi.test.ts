@@ -5,6 +5,7 @@
  * that compile), for what the schemas say (the limits the server validates), and for where it is served.
  */
 import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { FastifyInstance } from 'fastify';
@@ -69,6 +70,16 @@ for (const engine of engines) {
       assert.equal(document.info.title, 'Foyer');
       assert.equal(document.info.version, FOYER_VERSION);
       assert.match(document.info.description, /\/rest\/v1\//, 'it points at the Data API’s own description');
+    });
+
+    it('is served over a connection too, where the front hands everything it does not serve to the project', async () => {
+      await t.front.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = t.front.server.address() as AddressInfo;
+      const response = await fetch(`http://127.0.0.1:${port}/openapi.json`);
+      assert.equal(response.status, 200);
+      assert.match(response.headers.get('content-type') ?? '', /^application\/vnd\.oai\.openapi\+json;/);
+      assert.equal(((await response.json()) as Document).openapi, '3.1.0');
+      assert.equal((await fetch(`http://127.0.0.1:${port}/auth/v1/health`)).status, 200);
     });
 
     it('lists every route the server registered, and nothing else', () => {
