@@ -5,9 +5,9 @@ import type { AuthDeps } from './auth/deps.js';
 import { FoyerError } from './errors.js';
 import type { FoyerMetrics } from './metrics/registry.js';
 import type { Db } from './store/db.js';
-import { BODY_LIMIT_BYTES, registerInputChecks, registerJsonParser } from './http/body.js';
+import { BODY_LIMIT_BYTES, MAX_PATH_PARAM_LENGTH, registerInputChecks, registerJsonParser } from './http/body.js';
 import { recordRoutes } from './http/route-table.js';
-import { API_VERSION, errorHandler, sendError, wantsVersionedErrors } from './http/errors.js';
+import { API_VERSION, errorHandler, frameworkErrorHandler, schemaErrorFormatter, sendError, wantsVersionedErrors } from './http/errors.js';
 import { registerClientIp } from './http/plugins/client.js';
 import { restApi } from './http/rest/plugin.js';
 import { protectionStatusRoutes } from './http/plugins/protection-status.js';
@@ -86,6 +86,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
+    frameworkErrors: frameworkErrorHandler,
+    schemaErrorFormatter,
     // Per-request log lines cost CPU on the hot path; errors are still logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
     // GoTrue ignores unknown fields and never coerces: a number where a string belongs is an error.

@@ -9,20 +9,26 @@ import { MAX_PASSWORD_BYTES } from '../security/password.js';
  */
 const emailPattern = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 
+/** GoTrue's limit on an address, in bytes (Go's len): the width of auth.users.email, varchar(255). */
+export const MAX_EMAIL_BYTES = 255;
+
 /** Lower-cases and checks an email address (GoTrue's checks and messages, in GoTrue's order). */
 export function normalizeEmail(raw: string): string {
   const email = raw.trim();
   if (email === '') throw new FoyerError('validation_failed', 'An email address is required');
-  if (email.length > 255) throw new FoyerError('validation_failed', 'An email address is too long');
+  if (Buffer.byteLength(email, 'utf8') > MAX_EMAIL_BYTES) throw new FoyerError('validation_failed', 'An email address is too long');
   if (!emailPattern.test(email)) {
     throw new FoyerError('validation_failed', 'Unable to validate email address: invalid format');
   }
   return email.toLowerCase();
 }
 
-/** E.164 without the plus: GoTrue strips `+` and spaces before storing. */
+/**
+ * E.164 without the plus, at most 15 digits: GoTrue strips one leading `+` and every space (U+0020),
+ * nothing else, then checks the digits (so a long or padded number is "Invalid phone number format").
+ */
 export function normalizePhone(raw: string): string {
-  const phone = raw.replace(/[\s+]/g, '');
+  const phone = raw.replace(/^\+/, '').replaceAll(' ', '');
   if (!/^[1-9]\d{1,14}$/.test(phone)) {
     throw new FoyerError('validation_failed', 'Invalid phone number format (E.164 required)');
   }

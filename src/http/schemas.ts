@@ -6,6 +6,33 @@ export const Maybe = <T extends TSchema>(schema: T) => Type.Optional(Type.Union(
 
 export const JsonObject = Type.Object({}, { additionalProperties: true });
 
+/**
+ * Length limits of the fields GoTrue leaves open (a longer value answers 400 validation_failed naming the
+ * field and its limit). Where GoTrue has a rule, its rule and message stay with the check that makes it
+ * (src/auth/validate.ts: email 255 bytes, password 72 bytes, phone E.164; src/auth/mail-links.ts: PKCE
+ * code challenge 43 to 128 characters), and the schema leaves the field to it. Behind every field,
+ * MAX_STRING_LENGTH (src/http/body.ts) bounds any string at all. Each limit is far above a real value.
+ */
+export const FIELD_LIMITS = {
+  /** Names of things: role, provider, client id, channel, types and methods. auth.users.role is varchar(255). */
+  name: 255,
+  /** URLs: redirect_to, an OIDC issuer. GoTrue's own bound for the URLs it stores (its OAuth clients' URIs). */
+  url: 2048,
+  /** Tokens: JWTs (an id_token with many claims stays far below), refresh tokens, PKCE codes and verifiers, nonces. */
+  token: 8192,
+  /** Searches and filters in query strings (an email address or a name, with an operator). */
+  search: 1024,
+} as const;
+
+export const NameText = Type.String({ maxLength: FIELD_LIMITS.name });
+export const UrlText = Type.String({ maxLength: FIELD_LIMITS.url });
+export const TokenText = Type.String({ maxLength: FIELD_LIMITS.token });
+export const SearchText = Type.String({ maxLength: FIELD_LIMITS.search });
+
+/** `?redirect_to=` of the routes that send mail or redirect. */
+export const RedirectQuery = Type.Object({ redirect_to: Type.Optional(UrlText) });
+
+/** captcha_token: the CAPTCHA verifier bounds it (MAX_CAPTCHA_TOKEN_LENGTH) and answers as GoTrue does. */
 export const MetaSecurity = Maybe(Type.Object({ captcha_token: Maybe(Type.String()) }));
 
 const timestamp = { type: 'string' } as const;

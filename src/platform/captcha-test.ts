@@ -13,6 +13,10 @@ export interface CaptchaTestResult {
 }
 
 const DUMMY_TOKEN = 'foyer-console-secret-check';
+/** hCaptcha and Turnstile secrets are some 40 characters. */
+const MAX_SECRET_LENGTH = 1024;
+/** GoTrue's bound for the URLs it stores. */
+const MAX_VERIFY_URL_LENGTH = 2048;
 const SECRET_CODES = ['invalid-input-secret', 'missing-input-secret', 'sitekey-secret-mismatch', 'invalid-or-already-seen-secret'];
 
 export async function testCaptchaSecret(input: {
@@ -23,10 +27,12 @@ export async function testCaptchaSecret(input: {
 }): Promise<CaptchaTestResult> {
   if (input.provider !== 'hcaptcha' && input.provider !== 'turnstile') throw invalid('provider must be hcaptcha or turnstile');
   if (typeof input.secret !== 'string' || input.secret.trim() === '') throw invalid('secret is required');
+  if (input.secret.length > MAX_SECRET_LENGTH) throw invalid(`secret must be at most ${MAX_SECRET_LENGTH} characters long`);
   const provider = captchaProviders[input.provider];
   let url = provider.verifyUrl;
   if (input.verifyUrl !== undefined && input.verifyUrl !== null && input.verifyUrl !== '') {
     if (typeof input.verifyUrl !== 'string' || !/^https?:\/\/[^\s]+$/i.test(input.verifyUrl)) throw invalid('verify_url must be an http(s) URL');
+    if (input.verifyUrl.length > MAX_VERIFY_URL_LENGTH) throw invalid(`verify_url must be at most ${MAX_VERIFY_URL_LENGTH} characters long`);
     url = input.verifyUrl;
   }
   const secret = input.secret.trim();

@@ -25,6 +25,11 @@ import { decoyHash, hashAdminPassword, verifyAdminPassword } from './password-ha
 export const SESSION_TTL_SECONDS = 12 * 3600;
 const SETUP_TOKEN_TTL_SECONDS = 24 * 3600;
 export const MIN_ADMIN_PASSWORD_LENGTH = 8;
+export const MAX_ADMIN_PASSWORD_LENGTH = 1024;
+/** RFC 5321's bound for a forward path (the longest address mail can be sent to). */
+export const MAX_ADMIN_EMAIL_LENGTH = 254;
+/** Setup tokens are 32 characters; session tokens 43. */
+const MAX_TOKEN_LENGTH = 200;
 
 export interface ConsoleAdmin {
   readonly id: string;
@@ -52,14 +57,14 @@ const csrfOf = (sessionToken: string) => createHmac('sha256', sessionToken).upda
 export function normalizeEmail(raw: unknown): string {
   if (typeof raw !== 'string') throw invalid('email must be a string');
   const email = raw.trim().toLowerCase();
-  if (email.length > 254 || !/^[^\s@]+@[^\s@]+$/.test(email)) throw invalid('email must be an email address');
+  if (email.length > MAX_ADMIN_EMAIL_LENGTH || !/^[^\s@]+@[^\s@]+$/.test(email)) throw invalid('email must be an email address');
   return email;
 }
 
 export function checkNewPassword(raw: unknown): string {
   if (typeof raw !== 'string') throw invalid('password must be a string');
   if (raw.length < MIN_ADMIN_PASSWORD_LENGTH) throw invalid(`password must be at least ${MIN_ADMIN_PASSWORD_LENGTH} characters long`);
-  if (raw.length > 1024) throw invalid('password must be at most 1024 characters long');
+  if (raw.length > MAX_ADMIN_PASSWORD_LENGTH) throw invalid(`password must be at most ${MAX_ADMIN_PASSWORD_LENGTH} characters long`);
   return raw;
 }
 
@@ -89,6 +94,7 @@ export class ConsoleAuth {
     const email = normalizeEmail(emailRaw);
     const password = checkNewPassword(passwordRaw);
     if (typeof token !== 'string' || token === '') throw invalid('token is required: use the setup link `foyer start` printed');
+    if (token.length > MAX_TOKEN_LENGTH) throw invalid(`token must be at most ${MAX_TOKEN_LENGTH} characters long: use the setup link \`foyer start\` printed`);
     const passwordHash = await hashAdminPassword(password);
     const admin = await this.db.transaction(async (tx) => {
       if (!(await consumeSetupToken(tx, sha256Hex(token)))) {
@@ -104,6 +110,9 @@ export class ConsoleAuth {
 
   async login(emailRaw: unknown, passwordRaw: unknown, meta: ClientMeta): Promise<SessionGrant> {
     if (typeof emailRaw !== 'string' || typeof passwordRaw !== 'string') throw invalid('email and password are required');
+    // No administrator has a longer address or password (setup and `foyer admin create` refuse them).
+    if (emailRaw.length > MAX_ADMIN_EMAIL_LENGTH) throw invalid(`email must be at most ${MAX_ADMIN_EMAIL_LENGTH} characters long`);
+    if (passwordRaw.length > MAX_ADMIN_PASSWORD_LENGTH) throw invalid(`password must be at most ${MAX_ADMIN_PASSWORD_LENGTH} characters long`);
     const email = emailRaw.trim().toLowerCase();
     const key = `${meta.ip}|${email}`;
     const wait = this.limiter.retryAfter(key);
@@ -123,7 +132,7 @@ export class ConsoleAuth {
   }
 
   async session(token: string | undefined): Promise<ConsoleSession | undefined> {
-    if (!token || token.length > 200) return undefined;
+    if (!token || token.length > MAX_TOKEN_LENGTH) return undefined;
     const row = await findSession(this.db, sha256Hex(token));
     if (!row) return undefined;
     const csrfToken = csrfOf(token);

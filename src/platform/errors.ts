@@ -14,7 +14,9 @@ export class PlatformError extends Error {
 }
 
 export const invalid = (message: string) => new PlatformError(422, 'validation_failed', message);
-export const projectNotFound = (ref: string) => new PlatformError(404, 'project_not_found', `No project with ref ${JSON.stringify(ref)}`);
+/** A ref is at most 63 characters: a longer "ref" is echoed only that far. */
+export const projectNotFound = (ref: string) =>
+  new PlatformError(404, 'project_not_found', `No project with ref ${JSON.stringify(ref.length > 63 ? `${ref.slice(0, 63)}…` : ref)}`);
 export const defaultProjectProtected = () =>
   new PlatformError(409, 'default_project', 'The default project cannot be deleted: it is configured by the environment and holds the control database');
 export const masterKeyRequired = (what: string) =>

@@ -1,9 +1,27 @@
 /**
  * The route fuzzer's corpus (fast-check arbitraries): malformed bodies, headers, query strings and path
  * parameters, biased towards what has broken servers before: NUL and unpaired surrogates, numbers past
- * every range, durations past Go's, deep nesting, truncated JSON, wrong types in the fields Foyer reads.
+ * every range, durations past Go's, deep nesting, truncated JSON, wrong types in the fields Foyer reads,
+ * and strings just past each length limit (src/http/schemas.ts, src/http/body.ts, GoTrue's own).
  */
 import fc from 'fast-check';
+import { MAX_PATH_PARAM_LENGTH, MAX_STRING_LENGTH } from '../../src/http/body.js';
+import { FIELD_LIMITS } from '../../src/http/schemas.js';
+
+/** Strings one past each limit (and the backstop itself), as a field's value or a key. */
+const overLong: fc.Arbitrary<string> = fc.constantFrom(
+  'a'.repeat(MAX_STRING_LENGTH + 1),
+  'a'.repeat(MAX_STRING_LENGTH),
+  `${'a'.repeat(244)}@example.com`, // 256 bytes: one past GoTrue's email limit
+  'é'.repeat(37), // 74 bytes: past GoTrue's 72-byte password limit in 37 characters
+  'p'.repeat(73),
+  '1'.repeat(16), // one digit past E.164
+  'c'.repeat(129), // one past a PKCE code challenge
+  'n'.repeat(FIELD_LIMITS.name + 1),
+  `http://localhost:3000/${'u'.repeat(FIELD_LIMITS.url)}`,
+  't'.repeat(FIELD_LIMITS.token + 1),
+  's'.repeat(FIELD_LIMITS.search + 1),
+);
 
 /** Field names the API reads, so generated objects reach handlers rather than stopping at "missing field". */
 const FIELDS = [
@@ -21,6 +39,7 @@ export const nastyString: fc.Arbitrary<string> = fc.oneof(
     '9999999999h', '-1h', '1e308', 'NaN', 'null', '{}', '[]', 'none', '2562048h', '0', '-0', 'user@example.com', '+15555550100',
     'https://evil.example/', 'javascript:alert(1)', '\r\nset-cookie: x=y', 'a'.repeat(70_000), '😀', '\uFFFF', '\u202E',
   ),
+  overLong,
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.string({ maxLength: 20 }).map((s) => `${s}@example.com`),
 );
@@ -61,7 +80,10 @@ const PLAUSIBLE: Readonly<Record<string, unknown>> = {
   body: 'note', input: 'echo', confirm: 'nope', from_ref: 'default', email_confirm: true, role: 'authenticated',
 };
 
-const defectString = fc.constantFrom('\u0000', 'a\u0000@example.com', '+1555\u00000100', '\ud800', 'x\udc00@example.com', '9999999999h');
+const defectString = fc.oneof(
+  fc.constantFrom('\u0000', 'a\u0000@example.com', '+1555\u00000100', '\ud800', 'x\udc00@example.com', '9999999999h'),
+  overLong,
+);
 
 /**
  * A body that is otherwise valid, with some fields (about a third) replaced by defects, so the defects
@@ -99,7 +121,10 @@ const percentEncoded = fc.oneof(
 export const pathSegment: fc.Arbitrary<string> = fc.oneof(
   fc.uuid(),
   // fuzz_notes and fuzz_echo: the table and function the fuzzer creates for the Data API.
-  fc.constantFrom('default', 'fuzz_notes', 'fuzz_echo', 'nope', '00000000-0000-0000-0000-000000000000', 'not-a-uuid', '..', '1', '-1', 'a'.repeat(300)),
+  fc.constantFrom(
+    'default', 'fuzz_notes', 'fuzz_echo', 'nope', '00000000-0000-0000-0000-000000000000', 'not-a-uuid', '..', '1', '-1', 'a'.repeat(300),
+    'a'.repeat(MAX_PATH_PARAM_LENGTH), 'a'.repeat(MAX_PATH_PARAM_LENGTH + 1),
+  ),
   percentEncoded,
   fc.stringMatching(/^[a-z0-9-]{1,20}$/),
 );
@@ -115,7 +140,13 @@ export const query: fc.Arbitrary<string> = fc.oneof(
   // What routes dispatch on (the /token grant, /verify's type), so their handlers are reached.
   { weight: 2, arbitrary: fc.constantFrom('?grant_type=password', '?grant_type=refresh_token', '?grant_type=pkce', '?grant_type=id_token', '?type=signup', '?type=recovery', '?page=1&per_page=1') },
   fc
-    .array(fc.tuple(fc.oneof(fc.constantFrom(...QUERY_KEYS), percentEncoded), fc.oneof(percentEncoded, fc.constantFrom('eq.1', 'password', 'pkce', '1e308', '-1', 'in.(1,2', 'not.is.null', '*', '9999999999h'))), { maxLength: 4 })
+    .array(
+      fc.tuple(
+        fc.oneof(fc.constantFrom(...QUERY_KEYS), percentEncoded, fc.constant('k'.repeat(MAX_STRING_LENGTH + 1))),
+        fc.oneof(percentEncoded, overLong.map(encodeURIComponent), fc.constantFrom('eq.1', 'password', 'pkce', '1e308', '-1', 'in.(1,2', 'not.is.null', '*', '9999999999h')),
+      ),
+      { maxLength: 4 },
+    )
     .map((pairs) => `?${pairs.map(([key, value]) => `${key}=${value}`).join('&')}`),
 );
 

@@ -30,8 +30,9 @@ export function consoleStatic(consoleDir: string) {
       return reply.sendFile('index.html');
     };
 
-    app.get('/console', async (_request, reply) => sendIndex(reply));
-    app.get<{ Params: { '*': string } }>('/console/*', async (request, reply) => {
+    const schema = { summary: "The console's web app (HTML and assets)" };
+    app.get('/console', { schema }, async (_request, reply) => sendIndex(reply));
+    app.get<{ Params: { '*': string } }>('/console/*', { schema }, async (request, reply) => {
       const relative = request.params['*'];
       if (built && relative && !relative.split('/').includes('..')) {
         const file = normalize(join(root, relative));

@@ -13,8 +13,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import cookie from '@fastify/cookie';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { FoyerError } from '../../errors.js';
-import { parseJsonInput, registerInputChecks } from '../body.js';
-import { recordRoutes } from '../route-table.js';
+import { MAX_PATH_PARAM_LENGTH, parseJsonInput, registerInputChecks } from '../body.js';
+import { frameworkErrorHandler, routerRefusal } from '../errors.js';
+import { buildOpenApiDocument, OPENAPI_CONTENT_TYPE } from '../openapi/document.js';
+import { recordRoutes, registeredRoutes } from '../route-table.js';
 import { PlatformError, projectNotFound } from '../../platform/errors.js';
 import type { Platform } from '../../platform/platform.js';
 import { DEFAULT_REF, type ServedProject } from '../../projects/registry.js';
@@ -26,6 +28,8 @@ import { requireConsoleSession } from './session.js';
 
 const PROJECT_PATH = /^\/p\/([a-z0-9][a-z0-9-]{0,62})(?=\/|\?|$)/;
 const PLATFORM_PATH = /^\/(platform\/v1|console)(\/|\?|$)/;
+/** The description of the whole API (src/http/openapi/): only this front knows every route. */
+const OPENAPI_PATH = /^\/openapi\.json(\?|$)/;
 
 function sendPlatformError(reply: FastifyReply, error: PlatformError): FastifyReply {
   for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
@@ -93,7 +97,7 @@ export interface FrontOptions {
 export async function buildFront(platform: Platform, options: FrontOptions = {}): Promise<FastifyInstance> {
   const gotrueOnly = options.serves === 'gotrue';
   const defaultApp = gotrueOnly ? platform.registry.default.gotrueApp : platform.registry.default.app;
-  const serves = (request: IncomingMessage): boolean => !gotrueOnly && frontServes(platform, request);
+  const serves = (request: IncomingMessage): boolean => !gotrueOnly && (frontServes(platform, request) || OPENAPI_PATH.test(request.url ?? '/'));
   const front = Fastify({
     // Requests for the default project, most of them, go straight to its app: the front's own request
     // cycle would only decide to hand them over. (inject() still goes through the front's routing.)
@@ -114,6 +118,13 @@ export async function buildFront(platform: Platform, options: FrontOptions = {})
     logger: options.logger ?? false,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
+    // What the router refuses (an over-long path parameter, bad percent-encoding) in the shape of the API
+    // the path is under: the platform's for its own routes, the project's otherwise.
+    frameworkErrors: (error, request, reply) =>
+      !gotrueOnly && platform.consoleEnabled && PLATFORM_PATH.test(request.url)
+        ? sendPlatformError(reply, new PlatformError(400, 'validation_failed', routerRefusal(error)))
+        : frameworkErrorHandler(error, request, reply),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
@@ -128,6 +139,7 @@ export async function buildFront(platform: Platform, options: FrontOptions = {})
       return;
     }
     const target = projectTarget(platform, request.raw);
+    if (!target && OPENAPI_PATH.test(request.raw.url ?? '/')) return;
     if (!target && platform.consoleEnabled && PLATFORM_PATH.test(request.raw.url ?? '/')) {
       reply.header('x-frame-options', 'DENY');
       reply.header('content-security-policy', "frame-ancestors 'none'");
@@ -162,6 +174,13 @@ export async function buildFront(platform: Platform, options: FrontOptions = {})
   if (gotrueOnly) return front;
   front.addHook('onClose', async () => {
     await platform.close();
+  });
+
+  // Built at the first request, once every route of the front and of the default project's app is in.
+  let description: string | undefined;
+  front.get('/openapi.json', { schema: { summary: 'This description of the whole API (OpenAPI 3.1)', tags: ['ops'] } }, async (_request, reply) => {
+    description ??= JSON.stringify(buildOpenApiDocument([...registeredRoutes(front), ...registeredRoutes(defaultApp)]));
+    return reply.header('content-type', OPENAPI_CONTENT_TYPE).header('cache-control', 'public, max-age=300').send(description);
   });
 
   if (platform.consoleEnabled) {

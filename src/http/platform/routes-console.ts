@@ -8,9 +8,11 @@ const body = (value: unknown): Record<string, unknown> =>
   value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 
 export function consoleSessionRoutes(app: FastifyInstance, platform: Platform): void {
-  app.get('/setup/status', async () => ({ needs_setup: await platform.auth.needsSetup() }));
+  app.get('/setup/status', { schema: { summary: 'Whether the first console administrator is still to be set up' } }, async () => ({
+    needs_setup: await platform.auth.needsSetup(),
+  }));
 
-  app.post('/setup', async (request, reply) => {
+  app.post('/setup', { schema: { summary: 'Set up the first console administrator with the link `foyer start` printed' } }, async (request, reply) => {
     const { token, email, password } = body(request.body);
     const meta = clientMeta(platform, request);
     const grant = await platform.auth.setup(token, email, password, meta);
@@ -19,7 +21,7 @@ export function consoleSessionRoutes(app: FastifyInstance, platform: Platform): 
     return { admin: { email: grant.admin.email }, csrf_token: grant.csrfToken };
   });
 
-  app.post('/login', async (request, reply) => {
+  app.post('/login', { schema: { summary: 'Log in to the console: sets the session cookie, answers the CSRF token' } }, async (request, reply) => {
     const { email, password } = body(request.body);
     const meta = clientMeta(platform, request);
     const grant = await platform.auth.login(email, password, meta);
@@ -28,7 +30,7 @@ export function consoleSessionRoutes(app: FastifyInstance, platform: Platform): 
     return { admin: { email: grant.admin.email }, csrf_token: grant.csrfToken };
   });
 
-  app.post('/logout', async (request, reply) => {
+  app.post('/logout', { schema: { summary: 'Log out of the console' } }, async (request, reply) => {
     const token = sessionToken(request);
     const session = await platform.auth.session(token);
     if (session) {
@@ -40,7 +42,7 @@ export function consoleSessionRoutes(app: FastifyInstance, platform: Platform): 
     return {};
   });
 
-  app.get('/session', async (request) => {
+  app.get('/session', { schema: { summary: 'The console session: the administrator and the CSRF token' } }, async (request) => {
     const session = await platform.auth.session(sessionToken(request));
     if (!session) throw new PlatformError(401, 'console_login_required', 'Log in to the console first');
     return { admin: { email: session.admin.email }, csrf_token: session.csrfToken };

@@ -9,6 +9,7 @@ import { defaultProjectProtected, invalid } from '../../platform/errors.js';
 import type { Platform } from '../../platform/platform.js';
 import { MASK } from '../../projects/catalog.js';
 import type { ProjectRecord } from '../../projects/registry.js';
+import { FIELD_LIMITS } from '../schemas.js';
 import { clientMeta, isHttps, requestOrigin, sessionOf } from './session.js';
 
 export interface ProjectView {
@@ -51,6 +52,9 @@ export function projectView(platform: Platform, request: FastifyRequest, record:
 const objectBody = (value: unknown): Record<string, unknown> =>
   value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 
+/** A PostgreSQL connection URL is short; GoTrue's bound for URLs it stores is generous for it. */
+const MAX_DATABASE_URL_LENGTH = FIELD_LIMITS.url;
+
 function projectName(raw: unknown): string {
   if (typeof raw !== 'string' || raw.trim() === '') throw invalid('name is required');
   const name = raw.trim();
@@ -66,28 +70,31 @@ const FORWARDED_HEADERS = ['content-type', 'x-total-count', 'link', 'x-sb-error-
 export function projectRoutes(app: FastifyInstance, platform: Platform): void {
   const { registry } = platform;
 
-  app.get('/projects', async (request) => ({ projects: registry.list().map((record) => projectView(platform, request, record)) }));
+  app.get('/projects', { schema: { summary: 'The projects, with their URLs and API keys' } }, async (request) => ({
+    projects: registry.list().map((record) => projectView(platform, request, record)),
+  }));
 
-  app.post('/projects', async (request) => {
+  app.post('/projects', { schema: { summary: 'Create a project (an embedded database, or database_url)' } }, async (request) => {
     const body = objectBody(request.body);
     const name = projectName(body.name);
     const url = body.database_url;
     if (url !== undefined && url !== null && typeof url !== 'string') throw invalid('database_url must be a string');
+    if (typeof url === 'string' && url.length > MAX_DATABASE_URL_LENGTH) throw invalid(`database_url must be at most ${MAX_DATABASE_URL_LENGTH} characters long`);
     const record = await registry.create({ name, databaseUrl: typeof url === 'string' && url.trim() ? url.trim() : undefined });
     await platform.audit(sessionOf(request).admin, 'project_created', { project_ref: record.ref, name, database: record.dbKind }, clientMeta(platform, request).ip);
     return projectView(platform, request, record);
   });
 
-  app.get<RefParams>('/projects/:ref', async (request) => projectView(platform, request, registry.require(request.params.ref)));
+  app.get<RefParams>('/projects/:ref', { schema: { summary: 'A project' } }, async (request) => projectView(platform, request, registry.require(request.params.ref)));
 
-  app.patch<RefParams>('/projects/:ref', async (request) => {
+  app.patch<RefParams>('/projects/:ref', { schema: { summary: 'Rename a project' } }, async (request) => {
     const name = projectName(objectBody(request.body).name);
     await registry.rename(request.params.ref, name);
     await platform.audit(sessionOf(request).admin, 'project_renamed', { project_ref: request.params.ref, name }, clientMeta(platform, request).ip);
     return projectView(platform, request, registry.require(request.params.ref));
   });
 
-  app.delete<RefParams>('/projects/:ref', async (request) => {
+  app.delete<RefParams>('/projects/:ref', { schema: { summary: 'Delete a project (confirm: its ref) and its embedded database' } }, async (request) => {
     const { ref } = request.params;
     const record = registry.require(ref);
     if (record.isDefault) throw defaultProjectProtected();
@@ -103,7 +110,7 @@ export function projectRoutes(app: FastifyInstance, platform: Platform): void {
     return { deleted: ref, database: { kind: deleted.dbKind, removed: deleted.databaseRemoved } };
   });
 
-  app.post<RefParams>('/projects/:ref/captcha/test', async (request) => {
+  app.post<RefParams>('/projects/:ref/captcha/test', { schema: { summary: "Test a CAPTCHA secret against the provider's siteverify" } }, async (request) => {
     const { ref } = request.params;
     registry.require(ref);
     const body = objectBody(request.body);
@@ -161,6 +168,7 @@ export function projectRoutes(app: FastifyInstance, platform: Platform): void {
   app.route<RefParams & { Params: { '*': string } }>({
     method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     url: '/projects/:ref/admin/*',
+    schema: { summary: "The project's admin API (/auth/v1/admin/*) with its service_role key, which the console never holds" },
     handler: async (request, reply) => {
       const { rest, query } = rawTail(request, `/projects/${request.params.ref}/admin/`);
       return forward(request, reply, { path: `/admin/${rest}`, query });
@@ -168,7 +176,7 @@ export function projectRoutes(app: FastifyInstance, platform: Platform): void {
   });
 
   // Invitations are GoTrue's POST /invite, outside /admin.
-  app.post<RefParams>('/projects/:ref/invite', async (request, reply) => {
+  app.post<RefParams>('/projects/:ref/invite', { schema: { summary: "Invite a user to the project (the project's POST /auth/v1/invite)" } }, async (request, reply) => {
     const { query } = rawTail(request, `/projects/${request.params.ref}/invite`);
     return forward(request, reply, { path: '/invite', query });
   });

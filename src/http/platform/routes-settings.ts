@@ -12,9 +12,9 @@ const objectBody = (value: unknown): Record<string, unknown> =>
 export function settingsRoutes(app: FastifyInstance, platform: Platform): void {
   const { settings } = platform;
 
-  app.get<RefParams>('/projects/:ref/settings', async (request) => settings.view(request.params.ref));
+  app.get<RefParams>('/projects/:ref/settings', { schema: { summary: "A project's settings, secrets masked" } }, async (request) => settings.view(request.params.ref));
 
-  app.patch<RefParams>('/projects/:ref/settings', async (request) => {
+  app.patch<RefParams>('/projects/:ref/settings', { schema: { summary: 'Change settings (changes: VARIABLE to a value, or null to remove the override)' } }, async (request) => {
     const { ref } = request.params;
     const body = objectBody(request.body);
     const session = sessionOf(request);
@@ -25,16 +25,19 @@ export function settingsRoutes(app: FastifyInstance, platform: Platform): void {
     return settings.view(ref);
   });
 
-  app.get<RefParams>('/projects/:ref/settings/versions', async (request) => ({ versions: await settings.versions(request.params.ref) }));
+  app.get<RefParams>('/projects/:ref/settings/versions', { schema: { summary: "The history of a project's settings" } }, async (request) => ({
+    versions: await settings.versions(request.params.ref),
+  }));
 
   /** Applies a whole-version change (revert, copy), records it in the audit log, answers the new view. */
   const replaceSettings = (
     path: string,
+    summary: string,
     action: string,
     apply: (ref: string, body: Record<string, unknown>, by: string) => Promise<{ version: number; changed: unknown }>,
     traits: (body: Record<string, unknown>) => Record<string, unknown>,
   ) =>
-    app.post<RefParams>(path, async (request) => {
+    app.post<RefParams>(path, { schema: { summary } }, async (request) => {
       const { ref } = request.params;
       const body = objectBody(request.body);
       const session = sessionOf(request);
@@ -50,18 +53,20 @@ export function settingsRoutes(app: FastifyInstance, platform: Platform): void {
 
   replaceSettings(
     '/projects/:ref/settings/revert',
+    'Go back to an earlier version of the settings (0: no overrides)',
     'settings_reverted',
     (ref, body, by) => settings.revert(ref, body.version, by),
     (body) => ({ to_version: body.version }),
   );
   replaceSettings(
     '/projects/:ref/settings/copy',
+    "Copy another project's settings (from_ref), keeping this project's URLs",
     'settings_copied',
     (ref, body, by) => settings.copy(ref, body.from_ref, by),
     (body) => ({ from_ref: body.from_ref }),
   );
 
-  app.get<{ Querystring: { a?: string; b?: string } }>('/settings/diff', async (request) => {
+  app.get<{ Querystring: { a?: string; b?: string } }>('/settings/diff', { schema: { summary: 'The settings two projects differ in (?a=<ref>&b=<ref>)' } }, async (request) => {
     const { a, b } = request.query;
     if (typeof a !== 'string' || typeof b !== 'string' || !a || !b) throw invalid('a and b must name two projects: ?a=<ref>&b=<ref>');
     return { rows: await settings.diff(a, b) };

@@ -9,6 +9,7 @@ export function protectionStatusRoutes(app: FastifyInstance, deps: AuthDeps): vo
   app.get(
     '/admin/protection',
     {
+      schema: { summary: 'Foyer: the abuse protections in force (CAPTCHA, rate limits) and what they refused', tags: ['ops'] },
       onRequest: async (request) => {
         authenticateAdmin(deps, request.headers.authorization);
       },

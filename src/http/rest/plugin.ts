@@ -10,6 +10,7 @@ import { RestError } from '../../rest/errors.js';
 import { SchemaCache, type SchemaSnapshot } from '../../rest/schema-cache.js';
 import { tableSource } from '../../rest/sql/read.js';
 import type { Db } from '../../store/db.js';
+import { MAX_STRING_LENGTH } from '../body.js';
 import { resolveCaller } from './caller.js';
 import { lookupTable, type RestRequest, type RestResponse } from './context.js';
 import { openApi } from './openapi.js';
@@ -51,6 +52,21 @@ function toRestError(error: unknown, request: FastifyRequest): RestError {
 
 const JSON_TYPES = /^(application\/(json|vnd\.pgrst\.object\+json|vnd\.pgrst\.array\+json|\*)|text\/plain|\*\/\*)\s*(;|$)/i;
 
+/**
+ * The length bound every URL of the API has (MAX_STRING_LENGTH per name or value). NUL and unpaired
+ * surrogates are left to PostgreSQL, which refuses them with the SQLSTATE PostgREST forwards (22021,
+ * 22P05); string values in bodies are the application's data, bounded by the body limit alone.
+ */
+function checkQueryLengths(query: URLSearchParams): void {
+  for (const [name, value] of query) {
+    if (name.length > MAX_STRING_LENGTH || value.length > MAX_STRING_LENGTH) {
+      throw new RestError(400, 'PGRST100', 'Query string parameter too long', {
+        details: `A name or value in the query string is longer than ${MAX_STRING_LENGTH} characters (the limit for any one value)`,
+      });
+    }
+  }
+}
+
 function flatHeaders(request: FastifyRequest): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
@@ -89,7 +105,9 @@ export function restApi(deps: AuthDeps, db: Db = deps.db) {
       const prefer = parsePrefer(request.headers);
       const media = negotiate(request.headers);
       const range = method === 'GET' || method === 'HEAD' ? parseRange(request.headers) : undefined;
-      const apikeyParam = new URLSearchParams(rawQuery).get('apikey') ?? undefined;
+      const query = new URLSearchParams(rawQuery);
+      checkQueryLengths(query);
+      const apikeyParam = query.get('apikey') ?? undefined;
       const run = async (snapshot: SchemaSnapshot) => {
         const caller = await resolveCaller(deps, cache, snapshot, request.headers, apikeyParam);
         const path = request.url.slice(request.url.indexOf('/rest/v1') + '/rest/v1'.length).split('?')[0] || '/';
@@ -113,6 +131,7 @@ export function restApi(deps: AuthDeps, db: Db = deps.db) {
       method: [...METHODS],
       url: '/',
       exposeHeadRoute: false,
+      schema: { summary: 'OpenAPI 2.0 description of the exposed tables, views and functions (service_role only)' },
       handler: (request, reply) =>
         handle(request, reply, async (ctx) => {
           if (ctx.method !== 'GET' && ctx.method !== 'HEAD') throw new RestError(405, 'PGRST117', `Unsupported HTTP method: ${ctx.method}`);
@@ -124,6 +143,10 @@ export function restApi(deps: AuthDeps, db: Db = deps.db) {
       method: [...METHODS],
       url: '/:relation',
       exposeHeadRoute: false,
+      schema: {
+        summary: 'Read (GET, HEAD), insert (POST), update (PATCH) or delete (DELETE) rows of a table or view, as PostgREST',
+        description: 'Filters, select, order, limit and offset in the query string; Prefer and Range headers. PUT answers 405.',
+      },
       handler: (request, reply) =>
         handle(request, reply, async (ctx) => {
           const table = lookupTable(ctx.snapshot, ctx.schema, request.params.relation);
@@ -150,6 +173,7 @@ export function restApi(deps: AuthDeps, db: Db = deps.db) {
       method: [...METHODS],
       url: '/rpc/:fn',
       exposeHeadRoute: false,
+      schema: { summary: 'Call a function: arguments in the query string (GET, HEAD; read-only) or the body (POST)' },
       handler: (request, reply) => handle(request, reply, (ctx) => callFunction(ctx, request.params.fn)),
     });
   };

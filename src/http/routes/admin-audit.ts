@@ -11,6 +11,7 @@ export function adminAuditRoutes(app: FastifyInstance, deps: AuthDeps): void {
   app.get<{ Querystring: { schema?: string | string[] } }>(
     '/admin/audit/rls',
     {
+      schema: { summary: 'Foyer: the row-level security audit of the exposed schemas', tags: ['ops'] },
       onRequest: async (request) => {
         authenticateAdmin(deps, request.headers.authorization);
       },

@@ -21,14 +21,17 @@ import { listOutbox } from '../../store/outbox.js';
 import { listSmsOutbox } from '../../store/sms-outbox.js';
 import { requireBody, requireJsonBody } from '../body.js';
 import { requestMeta } from '../request-meta.js';
-import { generatedLinkResponse, JsonObject, Maybe, userResponse } from '../schemas.js';
+import { generatedLinkResponse, JsonObject, Maybe, NameText, RedirectQuery, SearchText, UrlText, userResponse } from '../schemas.js';
 
 const ListQuery = Type.Object({
   page: Type.Optional(Type.String()),
   per_page: Type.Optional(Type.String()),
-  filter: Type.Optional(Type.String()),
+  filter: Type.Optional(SearchText),
   is_anonymous: Type.Optional(Type.String()),
 });
+
+const OutboxQuery = Type.Object({ email: Type.Optional(SearchText), limit: Type.Optional(Type.String()) });
+const SmsOutboxQuery = Type.Object({ phone: Type.Optional(SearchText), limit: Type.Optional(Type.String()) });
 
 const AdminUserBody = Type.Object({
   email: Maybe(Type.String()),
@@ -38,7 +41,7 @@ const AdminUserBody = Type.Object({
   phone_confirm: Maybe(Type.Boolean()),
   user_metadata: Maybe(JsonObject),
   app_metadata: Maybe(JsonObject),
-  role: Maybe(Type.String()),
+  role: Maybe(NameText),
   ban_duration: Maybe(Type.String()),
 });
 type AdminUserBody = Static<typeof AdminUserBody>;
@@ -49,12 +52,12 @@ const InviteBody = Type.Object({ email: Maybe(Type.String()), data: Maybe(JsonOb
 type InviteBody = Static<typeof InviteBody>;
 
 const GenerateLinkBody = Type.Object({
-  type: Maybe(Type.String()),
+  type: Maybe(NameText),
   email: Maybe(Type.String()),
   new_email: Maybe(Type.String()),
   password: Maybe(Type.String()),
   data: Maybe(JsonObject),
-  redirect_to: Maybe(Type.String()),
+  redirect_to: Maybe(UrlText),
 });
 type GenerateLinkBody = Static<typeof GenerateLinkBody>;
 
@@ -79,7 +82,7 @@ export function adminRoutes(app: FastifyInstance, deps: AuthDeps): void {
 
   app.get<{ Querystring: Static<typeof ListQuery> }>(
     '/admin/users',
-    { onRequest: requireAdmin, schema: { querystring: ListQuery, response: { 200: listResponse } } },
+    { onRequest: requireAdmin, schema: { summary: 'List users, a page at a time (X-Total-Count, Link)', querystring: ListQuery, response: { 200: listResponse } } },
     async (request, reply) => {
       const page = positiveInt(request.query.page, 'page', 1, Number.MAX_SAFE_INTEGER);
       const perPage = positiveInt(request.query.per_page, 'per_page', 50, 1000);
@@ -109,9 +112,9 @@ export function adminRoutes(app: FastifyInstance, deps: AuthDeps): void {
   );
 
   // Foyer: mail kept in the database when no SMTP server is configured (the embedded quick start).
-  app.get<{ Querystring: { email?: string; limit?: string } }>(
+  app.get<{ Querystring: Static<typeof OutboxQuery> }>(
     '/admin/mail/outbox',
-    { onRequest: requireAdmin },
+    { onRequest: requireAdmin, schema: { summary: 'Foyer: the mail kept in the database when no SMTP server is set', querystring: OutboxQuery } },
     async (request) => ({
       mode: deps.mailer.mode,
       messages: await listOutbox(deps.db, {
@@ -122,9 +125,9 @@ export function adminRoutes(app: FastifyInstance, deps: AuthDeps): void {
   );
 
   // Foyer: SMS kept in the database when no SMS provider is configured (GOTRUE_SMS_PROVIDER unset).
-  app.get<{ Querystring: { phone?: string; limit?: string } }>(
+  app.get<{ Querystring: Static<typeof SmsOutboxQuery> }>(
     '/admin/sms/outbox',
-    { onRequest: requireAdmin },
+    { onRequest: requireAdmin, schema: { summary: 'Foyer: the SMS kept in the database when no SMS provider is set', querystring: SmsOutboxQuery } },
     async (request) => {
       const phone = request.query.phone ? normalizePhone(request.query.phone) : undefined;
       return {
@@ -134,9 +137,13 @@ export function adminRoutes(app: FastifyInstance, deps: AuthDeps): void {
     },
   );
 
-  app.post<{ Body: InviteBody; Querystring: { redirect_to?: string } }>(
+  app.post<{ Body: InviteBody; Querystring: Static<typeof RedirectQuery> }>(
     '/invite',
-    { onRequest: requireAdmin, preValidation: requireJsonBody, schema: { body: InviteBody, response: { 200: userResponse } } },
+    {
+      onRequest: requireAdmin,
+      preValidation: requireJsonBody,
+      schema: { summary: 'Invite a user by mail', querystring: RedirectQuery, body: InviteBody, response: { 200: userResponse } },
+    },
     async (request) => {
       const { email, data } = request.body;
       if (!email) throw new FoyerError('validation_failed', 'An email address is required');
@@ -145,9 +152,18 @@ export function adminRoutes(app: FastifyInstance, deps: AuthDeps): void {
     },
   );
 
-  app.post<{ Body: GenerateLinkBody; Querystring: { redirect_to?: string } }>(
+  app.post<{ Body: GenerateLinkBody; Querystring: Static<typeof RedirectQuery> }>(
     '/admin/generate_link',
-    { onRequest: requireAdmin, preValidation: requireJsonBody, schema: { body: GenerateLinkBody, response: { 200: generatedLinkResponse } } },
+    {
+      onRequest: requireAdmin,
+      preValidation: requireJsonBody,
+      schema: {
+        summary: 'Make a sign-up, invite, magic link, recovery or email-change link without mailing it',
+        querystring: RedirectQuery,
+        body: GenerateLinkBody,
+        response: { 200: generatedLinkResponse },
+      },
+    },
     async (request) => {
       const body = request.body;
       if (!body.email) throw new FoyerError('validation_failed', 'An email address is required');
@@ -170,7 +186,7 @@ export function adminRoutes(app: FastifyInstance, deps: AuthDeps): void {
 
   app.post<{ Body: AdminUserBody }>(
     '/admin/users',
-    { onRequest: requireAdmin, preValidation: requireJsonBody, schema: { body: AdminUserBody, response: { 200: userResponse } } },
+    { onRequest: requireAdmin, preValidation: requireJsonBody, schema: { summary: 'Create a user', body: AdminUserBody, response: { 200: userResponse } } },
     async (request) => {
       return adminCreateUser(deps, adminInput(request.body));
     },
@@ -178,25 +194,29 @@ export function adminRoutes(app: FastifyInstance, deps: AuthDeps): void {
 
   app.get<{ Params: Static<typeof IdParams> }>(
     '/admin/users/:id',
-    { onRequest: requireAdmin, schema: { params: IdParams, response: { 200: userResponse } } },
+    { onRequest: requireAdmin, schema: { summary: 'A user', params: IdParams, response: { 200: userResponse } } },
     async (request) => adminGetUser(deps, request.params.id),
   );
 
   // Foyer: a user's sessions (the console's user detail) and revoking them all.
   app.get<{ Params: Static<typeof IdParams> }>(
     '/admin/users/:id/sessions',
-    { onRequest: requireAdmin, schema: { params: IdParams } },
+    { onRequest: requireAdmin, schema: { summary: "Foyer: a user's sessions", params: IdParams } },
     async (request) => ({ sessions: await adminListSessions(deps, request.params.id) }),
   );
   app.delete<{ Params: Static<typeof IdParams> }>(
     '/admin/users/:id/sessions',
-    { onRequest: requireAdmin, schema: { params: IdParams } },
+    { onRequest: requireAdmin, schema: { summary: "Foyer: revoke all of a user's sessions", params: IdParams } },
     async (request) => ({ revoked: await adminRevokeSessions(deps, request.params.id) }),
   );
 
   app.put<{ Params: Static<typeof IdParams>; Body: AdminUserBody }>(
     '/admin/users/:id',
-    { onRequest: requireAdmin, preValidation: requireJsonBody, schema: { params: IdParams, body: AdminUserBody, response: { 200: userResponse } } },
+    {
+      onRequest: requireAdmin,
+      preValidation: requireJsonBody,
+      schema: { summary: 'Update a user (ban_duration bans, "none" lifts a ban)', params: IdParams, body: AdminUserBody, response: { 200: userResponse } },
+    },
     async (request) => {
       return adminUpdateUser(deps, request.params.id, adminInput(request.body));
     },
@@ -205,7 +225,7 @@ export function adminRoutes(app: FastifyInstance, deps: AuthDeps): void {
   // The body is optional here (older clients send none); when present it must be an object.
   app.delete<{ Params: Static<typeof IdParams>; Body: unknown }>(
     '/admin/users/:id',
-    { onRequest: requireAdmin, schema: { params: IdParams } },
+    { onRequest: requireAdmin, schema: { summary: 'Delete a user (should_soft_delete in the optional body)', params: IdParams } },
     async (request) => {
       let softDelete = false;
       if (request.body !== undefined) {

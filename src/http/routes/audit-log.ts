@@ -10,15 +10,16 @@ import type { AuthDeps } from '../../auth/deps.js';
 import { FoyerError } from '../../errors.js';
 import { gotrueQueryScopes, listAuditEntries, type AuditFilter } from '../../store/audit-log.js';
 import { queryInt } from '../query.js';
+import { NameText, SearchText } from '../schemas.js';
 
 const AuditQuery = Type.Object({
   page: Type.Optional(Type.String()),
   per_page: Type.Optional(Type.String()),
-  query: Type.Optional(Type.String()),
-  action: Type.Optional(Type.String()),
+  query: Type.Optional(SearchText),
+  action: Type.Optional(SearchText),
   actor_id: Type.Optional(Type.String()),
   user_id: Type.Optional(Type.String()),
-  log_type: Type.Optional(Type.String()),
+  log_type: Type.Optional(NameText),
   since: Type.Optional(Type.String()),
   until: Type.Optional(Type.String()),
 });
@@ -75,7 +76,7 @@ export function auditLogRoutes(app: FastifyInstance, deps: AuthDeps): void {
       onRequest: async (request) => {
         authenticateAdmin(deps, request.headers.authorization);
       },
-      schema: { querystring: AuditQuery, response: { 200: entryResponse } },
+      schema: { summary: "The audit log, a page at a time (GoTrue's query=author:|action:|type:, and exact filters)", querystring: AuditQuery, response: { 200: entryResponse } },
     },
     async (request, reply) => {
       const page = queryInt(request.query.page, 'page', 1, Number.MAX_SAFE_INTEGER);

@@ -11,6 +11,7 @@ export function disabledFeatureRoutes(app: FastifyInstance): void {
   const samlDisabled = async (): Promise<never> => {
     throw new FoyerError('saml_provider_disabled', 'SAML 2.0 is disabled');
   };
-  app.all('/sso', samlDisabled);
-  app.all('/sso/*', samlDisabled);
+  const schema = { summary: 'SAML single sign-on: not implemented, answers as GoTrue with SAML off (404 saml_provider_disabled)' };
+  app.all('/sso', { schema }, samlDisabled);
+  app.all('/sso/*', { schema }, samlDisabled);
 }

@@ -4,20 +4,7 @@ import type { AuthDeps } from '../../auth/deps.js';
 import { assertManualLinkingEnabled, unlinkIdentity } from '../../auth/identities.js';
 import { userAuthentication } from '../caller.js';
 import { requestMeta } from '../request-meta.js';
-import { authorizationUrl, type AuthorizeQuery } from './oauth.js';
-
-const AuthorizeQuery = {
-  type: 'object',
-  properties: {
-    provider: { type: 'string' },
-    redirect_to: { type: 'string' },
-    scopes: { type: 'string' },
-    code_challenge: { type: 'string' },
-    code_challenge_method: { type: 'string' },
-    skip_http_redirect: { type: 'string' },
-  },
-  additionalProperties: true,
-} as const;
+import { authorizationUrl, AuthorizeQuerySchema, type AuthorizeQuery } from './oauth.js';
 
 export function identityRoutes(app: FastifyInstance, deps: AuthDeps): void {
   // GoTrue's order: authentication, then the manual-linking gate, then the request itself.
@@ -25,7 +12,10 @@ export function identityRoutes(app: FastifyInstance, deps: AuthDeps): void {
 
   app.get<{ Querystring: AuthorizeQuery }>(
     '/user/identities/authorize',
-    { preValidation: authenticate, schema: { querystring: AuthorizeQuery } },
+    {
+      preValidation: authenticate,
+      schema: { summary: 'Start linking a provider to the signed-in user: 302 to the provider (or {url})', querystring: AuthorizeQuerySchema },
+    },
     async (request, reply) => {
       const url = await authorizationUrl(deps, request.query, callerOf(request).user.id);
       if (request.query.skip_http_redirect === 'true') return { url };
@@ -35,7 +25,7 @@ export function identityRoutes(app: FastifyInstance, deps: AuthDeps): void {
 
   app.delete<{ Params: { identity_id: string } }>(
     '/user/identities/:identity_id',
-    { preValidation: authenticate },
+    { preValidation: authenticate, schema: { summary: "Unlink one of the signed-in user's identities" } },
     async (request) => {
       const aud = request.headers['x-jwt-aud'];
       await unlinkIdentity(deps, callerOf(request), request.params.identity_id, typeof aud === 'string' ? aud : undefined, requestMeta(request));

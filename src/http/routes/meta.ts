@@ -6,7 +6,7 @@ import { publicProtectionStatus } from '../../security/protection-status.js';
 import { FOYER_VERSION } from '../../version.js';
 
 export function metaRoutes(app: FastifyInstance, deps: AuthDeps): void {
-  app.get('/settings', async () => {
+  app.get('/settings', { schema: { summary: "The server's public settings: enabled providers, sign-up, autoconfirm" } }, async () => {
     // Read per request: project settings change live (src/projects/live.ts).
     const { config } = deps;
     return {
@@ -50,19 +50,19 @@ export function metaRoutes(app: FastifyInstance, deps: AuthDeps): void {
     };
   });
 
-  app.get('/health', async () => ({
+  app.get('/health', { schema: { summary: 'Liveness: name and version', tags: ['ops'] } }, async () => ({
     version: FOYER_VERSION,
     name: 'GoTrue',
     description: 'Foyer is a GoTrue-compatible auth server with anonymous users',
   }));
 
-  app.get('/.well-known/jwks.json', async (_request, reply) => {
+  app.get('/.well-known/jwks.json', { schema: { summary: 'The public keys that verify access tokens (JWKS)' } }, async (_request, reply) => {
     reply.header('cache-control', 'public, max-age=600');
     return { keys: deps.keyring.publicJwks };
   });
 
   // From the configuration (read per request: settings change live), never from the request's headers.
-  app.get('/.well-known/openid-configuration', async (_request, reply) => {
+  app.get('/.well-known/openid-configuration', { schema: { summary: 'OpenID Connect discovery' } }, async (_request, reply) => {
     reply.header('cache-control', 'public, max-age=600');
     return openIdConfiguration(deps.config);
   });

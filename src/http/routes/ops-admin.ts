@@ -40,7 +40,7 @@ export function opsAdminRoutes(app: FastifyInstance, deps: AuthDeps): void {
 
   app.get<{ Querystring: Static<typeof StatsQuery> }>(
     '/admin/stats',
-    { onRequest: requireAdmin, schema: { querystring: StatsQuery } },
+    { onRequest: requireAdmin, schema: { summary: 'Foyer: sign-ups, sign-ins and anonymous users over time', tags: ['ops'], querystring: StatsQuery } },
     async (request) => {
       const bucket = request.query.bucket ?? 'hour';
       if (bucket !== 'hour' && bucket !== 'day') throw new FoyerError('validation_failed', 'bucket must be hour or day');
@@ -51,14 +51,14 @@ export function opsAdminRoutes(app: FastifyInstance, deps: AuthDeps): void {
 
   app.get<{ Querystring: Static<typeof SampleQuery> }>(
     '/admin/cleanup/preview',
-    { onRequest: requireAdmin, schema: { querystring: SampleQuery } },
+    { onRequest: requireAdmin, schema: { summary: 'Foyer: what an anonymous-user cleanup would delete', tags: ['ops'], querystring: SampleQuery } },
     async (request) => planView(await previewCleanup(deps.db, cleanupSettings(deps.config), queryInt(request.query.sample, 'sample', 10, 1000))),
   );
 
   // {"dry_run": true} answers the preview; otherwise a run starts (202, or 200 when it is over with "wait": true).
   app.post<{ Body: unknown }>(
     '/admin/cleanup',
-    { onRequest: requireAdmin },
+    { onRequest: requireAdmin, schema: { summary: 'Foyer: start an anonymous-user cleanup ({"dry_run": true} previews, {"wait": true} waits)', tags: ['ops'] } },
     async (request, reply) => {
       const body = cleanupBody(request.body);
       const settings = cleanupSettings(deps.config);
@@ -88,7 +88,7 @@ export function opsAdminRoutes(app: FastifyInstance, deps: AuthDeps): void {
 
   app.get<{ Querystring: Static<typeof RunsQuery> }>(
     '/admin/cleanup/runs',
-    { onRequest: requireAdmin, schema: { querystring: RunsQuery } },
+    { onRequest: requireAdmin, schema: { summary: 'Foyer: cleanup runs, newest first', tags: ['ops'], querystring: RunsQuery } },
     async (request) => {
       const limit = queryInt(request.query.limit, 'limit', 20, 500);
       const before = request.query.before === undefined ? undefined : queryInt(request.query.before, 'before', 0, Number.MAX_SAFE_INTEGER);
@@ -98,7 +98,7 @@ export function opsAdminRoutes(app: FastifyInstance, deps: AuthDeps): void {
 
   app.get<{ Params: Static<typeof RunParams> }>(
     '/admin/cleanup/runs/:id',
-    { onRequest: requireAdmin, schema: { params: RunParams } },
+    { onRequest: requireAdmin, schema: { summary: 'Foyer: one cleanup run', tags: ['ops'], params: RunParams } },
     async (request) => {
       const id = queryInt(request.params.id, 'id', 0, 2 ** 31 - 1);
       const run = await getCleanupRun(deps.db, id);

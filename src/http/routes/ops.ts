@@ -50,6 +50,7 @@ export function registerOps(app: FastifyInstance, deps: AuthDeps, options: OpsOp
   app.get(
     '/metrics',
     {
+      schema: { summary: 'Prometheus metrics (the service_role key when FOYER_METRICS_AUTH=service_role)', tags: ['ops'] },
       onRequest: async (request) => {
         if (deps.config.metricsAuth === 'service_role') authenticateAdmin(deps, request.headers.authorization);
       },

@@ -11,22 +11,22 @@ import { requireJsonBody } from '../body.js';
 import { captchaGuard } from '../plugins/captcha.js';
 import { requestMeta } from '../request-meta.js';
 import { rateLimitGuard } from '../plugins/rate-limit.js';
-import { JsonObject, Maybe, MetaSecurity } from '../schemas.js';
+import { JsonObject, Maybe, MetaSecurity, NameText, RedirectQuery } from '../schemas.js';
 
 const OtpBody = Type.Object({
   email: Maybe(Type.String()),
   phone: Maybe(Type.String()),
   create_user: Maybe(Type.Boolean()),
   data: Maybe(JsonObject),
-  channel: Maybe(Type.String()),
+  channel: Maybe(NameText),
   code_challenge: Maybe(Type.String()),
-  code_challenge_method: Maybe(Type.String()),
+  code_challenge_method: Maybe(NameText),
   gotrue_meta_security: MetaSecurity,
 });
 const RecoverBody = Type.Object({
   email: Type.String(),
   code_challenge: Maybe(Type.String()),
-  code_challenge_method: Maybe(Type.String()),
+  code_challenge_method: Maybe(NameText),
   gotrue_meta_security: MetaSecurity,
 });
 const ResendBody = Type.Object({
@@ -35,7 +35,7 @@ const ResendBody = Type.Object({
   phone: Maybe(Type.String()),
   gotrue_meta_security: MetaSecurity,
 });
-type RedirectQuery = { redirect_to?: string };
+type RedirectQueryType = Static<typeof RedirectQuery>;
 
 export function otpRoutes(app: FastifyInstance, deps: AuthDeps): void {
   const otp = async (body: Static<typeof OtpBody>, redirectTo: string | undefined, request: FastifyRequest) => {
@@ -62,20 +62,24 @@ export function otpRoutes(app: FastifyInstance, deps: AuthDeps): void {
   };
   // GoTrue's order on all four: the OTP limiter (per client IP), CAPTCHA, then the body.
   const guards = (endpoint: string) => [rateLimitGuard(deps, 'otp', endpoint), captchaGuard(deps, { endpoint }), requireJsonBody];
-  app.post<{ Body: Static<typeof OtpBody>; Querystring: RedirectQuery }>(
+  app.post<{ Body: Static<typeof OtpBody>; Querystring: RedirectQueryType }>(
     '/otp',
-    { preValidation: guards('POST /otp'), schema: { body: OtpBody } },
+    { preValidation: guards('POST /otp'), schema: { summary: 'Mail or text a one-time code (creates the user unless create_user is false)', querystring: RedirectQuery, body: OtpBody } },
     (request) => otp(request.body, request.query.redirect_to, request),
   );
-  app.post<{ Body: Static<typeof OtpBody>; Querystring: RedirectQuery }>('/magiclink', { preValidation: guards('POST /magiclink'), schema: { body: OtpBody } }, (request) => {
-    // Mail only: GoTrue's /magiclink never texts a phone.
-    if (!request.body.email) throw new FoyerError('validation_failed', 'Password recovery requires an email', { status: 422 });
-    return otp({ ...request.body, phone: undefined, create_user: true }, request.query.redirect_to, request);
-  });
+  app.post<{ Body: Static<typeof OtpBody>; Querystring: RedirectQueryType }>(
+    '/magiclink',
+    { preValidation: guards('POST /magiclink'), schema: { summary: 'Mail a magic link (the older form of /otp)', querystring: RedirectQuery, body: OtpBody } },
+    (request) => {
+      // Mail only: GoTrue's /magiclink never texts a phone.
+      if (!request.body.email) throw new FoyerError('validation_failed', 'Password recovery requires an email', { status: 422 });
+      return otp({ ...request.body, phone: undefined, create_user: true }, request.query.redirect_to, request);
+    },
+  );
 
-  app.post<{ Body: Static<typeof RecoverBody>; Querystring: RedirectQuery }>(
+  app.post<{ Body: Static<typeof RecoverBody>; Querystring: RedirectQueryType }>(
     '/recover',
-    { preValidation: guards('POST /recover'), schema: { body: RecoverBody } },
+    { preValidation: guards('POST /recover'), schema: { summary: 'Mail a password recovery link', querystring: RedirectQuery, body: RecoverBody } },
     async (request) => {
       const { email, code_challenge, code_challenge_method } = request.body;
       await sendPasswordRecovery(deps, email, request.query.redirect_to, parsePkceChallenge(code_challenge, code_challenge_method));
@@ -83,9 +87,9 @@ export function otpRoutes(app: FastifyInstance, deps: AuthDeps): void {
     },
   );
 
-  app.post<{ Body: Static<typeof ResendBody>; Querystring: RedirectQuery }>(
+  app.post<{ Body: Static<typeof ResendBody>; Querystring: RedirectQueryType }>(
     '/resend',
-    { preValidation: guards('POST /resend'), schema: { body: ResendBody } },
+    { preValidation: guards('POST /resend'), schema: { summary: 'Send a sign-up or email-change confirmation again', querystring: RedirectQuery, body: ResendBody } },
     async (request) => {
       const { type, email, phone } = request.body;
       // GoTrue's order: what the type needs, one address only, then the address itself.

@@ -29,45 +29,45 @@ export function passkeyRoutes(app: FastifyInstance, deps: AuthDeps): void {
     {
       onRequest: enabled,
       preValidation: [rateLimitGuard(deps, 'passkey', SIGN_IN_OPTIONS), captchaGuard(deps, { endpoint: SIGN_IN_OPTIONS })],
-      schema: { response: { 200: passkeyOptionsResponse } },
+      schema: { summary: 'Start a passkey sign-in: WebAuthn request options and a challenge id', response: { 200: passkeyOptionsResponse } },
     },
     async () => startPasskeyAuthentication(deps),
   );
 
   app.post(
     '/passkeys/authentication/verify',
-    { onRequest: enabled, schema: { response: { 200: sessionResponse } } },
+    { onRequest: enabled, schema: { summary: 'Finish a passkey sign-in: the assertion for a session', response: { 200: sessionResponse } } },
     async (request) => finishPasskeyAuthentication(deps, request.body, requestMeta(request)),
   );
 
   app.post(
     '/passkeys/registration/options',
-    { onRequest: enabled, preValidation: authenticate, schema: { response: { 200: passkeyOptionsResponse } } },
+    { onRequest: enabled, preValidation: authenticate, schema: { summary: 'Start registering a passkey for the signed-in user', response: { 200: passkeyOptionsResponse } } },
     async (request) => startPasskeyRegistration(deps, callerOf(request)),
   );
 
   app.post(
     '/passkeys/registration/verify',
-    { onRequest: enabled, preValidation: authenticate, schema: { response: { 200: passkeyResponse } } },
+    { onRequest: enabled, preValidation: authenticate, schema: { summary: 'Finish registering a passkey: the attestation', response: { 200: passkeyResponse } } },
     async (request) => finishPasskeyRegistration(deps, callerOf(request), request.body, requestMeta(request).ip),
   );
 
   // GoTrue serves the list at /passkeys and /passkeys/ alike (supabase-js calls the first).
   for (const url of ['/passkeys', '/passkeys/']) {
-    app.get(url, { onRequest: enabled, preValidation: authenticate, schema: { response: { 200: passkeyListResponse } } }, async (request) =>
+    app.get(url, { onRequest: enabled, preValidation: authenticate, schema: { summary: "The signed-in user's passkeys", response: { 200: passkeyListResponse } } }, async (request) =>
       listPasskeys(deps, callerOf(request)),
     );
   }
 
   app.patch<{ Params: { passkey_id: string } }>(
     '/passkeys/:passkey_id',
-    { onRequest: enabled, preValidation: authenticate, schema: { response: { 200: passkeyResponse } } },
+    { onRequest: enabled, preValidation: authenticate, schema: { summary: 'Rename a passkey of the signed-in user', response: { 200: passkeyResponse } } },
     async (request) => renamePasskey(deps, callerOf(request), request.params.passkey_id, request.body, requestMeta(request).ip),
   );
 
   app.delete<{ Params: { passkey_id: string } }>(
     '/passkeys/:passkey_id',
-    { onRequest: enabled, preValidation: authenticate },
+    { onRequest: enabled, preValidation: authenticate, schema: { summary: 'Delete a passkey of the signed-in user' } },
     async (request, reply) => {
       await deletePasskey(deps, callerOf(request), request.params.passkey_id, requestMeta(request).ip);
       return reply.code(204).send();
@@ -80,13 +80,13 @@ export function passkeyRoutes(app: FastifyInstance, deps: AuthDeps): void {
 
   app.get<{ Params: { id: string } }>(
     '/admin/users/:id/passkeys',
-    { onRequest: requireAdmin, schema: { response: { 200: passkeyListResponse } } },
+    { onRequest: requireAdmin, schema: { summary: "A user's passkeys", response: { 200: passkeyListResponse } } },
     async (request) => adminListPasskeys(deps, request.params.id),
   );
 
   app.delete<{ Params: { id: string; passkey_id: string } }>(
     '/admin/users/:id/passkeys/:passkey_id',
-    { onRequest: requireAdmin },
+    { onRequest: requireAdmin, schema: { summary: "Delete a user's passkey" } },
     async (request, reply) => {
       await adminDeletePasskey(deps, request.params.id, request.params.passkey_id, requestMeta(request).ip);
       return reply.code(204).send();

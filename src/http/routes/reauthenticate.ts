@@ -7,7 +7,7 @@ import { requestMeta } from '../request-meta.js';
 /** GET /reauthenticate (supabase-js `auth.reauthenticate()`): mails a nonce for PUT /user; answers `{}`. */
 export function reauthenticateRoutes(app: FastifyInstance, deps: AuthDeps): void {
   const { authenticate, callerOf } = userAuthentication(deps);
-  app.get('/reauthenticate', { preValidation: authenticate }, async (request) => {
+  app.get('/reauthenticate', { preValidation: authenticate, schema: { summary: 'Send the signed-in user a nonce for a password change (GOTRUE_SECURITY_UPDATE_PASSWORD_REQUIRE_REAUTHENTICATION)' } }, async (request) => {
     await sendReauthenticationNonce(deps, callerOf(request), requestMeta(request));
     return {};
   });

@@ -8,27 +8,32 @@ import { requireJsonBody } from '../body.js';
 import { captchaGuard, isAnonymousSignUpBody } from '../plugins/captcha.js';
 import { enforceRateLimit, rateLimitTicket } from '../plugins/rate-limit.js';
 import { requestMeta } from '../request-meta.js';
-import { JsonObject, Maybe, MetaSecurity, sessionOrUserResponse } from '../schemas.js';
+import { JsonObject, Maybe, MetaSecurity, NameText, RedirectQuery, sessionOrUserResponse } from '../schemas.js';
 
 const SignupBody = Type.Object({
   email: Maybe(Type.String()),
   phone: Maybe(Type.String()),
   password: Maybe(Type.String()),
   data: Maybe(JsonObject),
-  channel: Maybe(Type.String()),
+  channel: Maybe(NameText),
   code_challenge: Maybe(Type.String()),
-  code_challenge_method: Maybe(Type.String()),
+  code_challenge_method: Maybe(NameText),
   gotrue_meta_security: MetaSecurity,
 });
 type SignupBody = Static<typeof SignupBody>;
 
 export function signupRoutes(app: FastifyInstance, deps: AuthDeps): void {
-  app.post<{ Body: SignupBody; Querystring: { redirect_to?: string } }>(
+  app.post<{ Body: SignupBody; Querystring: Static<typeof RedirectQuery> }>(
     '/signup',
     {
       // GoTrue's order: CAPTCHA, then the body must be JSON.
       preValidation: [captchaGuard(deps, { endpoint: 'POST /signup', isAnonymousSignIn: isAnonymousSignUpBody }), requireJsonBody],
-      schema: { body: SignupBody, response: { 200: sessionOrUserResponse } },
+      schema: {
+        summary: 'Sign up with an email address (or phone) and password, or anonymously without either',
+        querystring: RedirectQuery,
+        body: SignupBody,
+        response: { 200: sessionOrUserResponse },
+      },
     },
     async (request, reply) => {
       const body = request.body;

@@ -11,29 +11,29 @@ import { requireJsonBody } from '../body.js';
 import { captchaGuard } from '../plugins/captcha.js';
 import { rateLimitTicket } from '../plugins/rate-limit.js';
 import { requestMeta } from '../request-meta.js';
-import { Maybe, MetaSecurity, sessionResponse } from '../schemas.js';
+import { Maybe, MetaSecurity, NameText, sessionResponse, TokenText, UrlText } from '../schemas.js';
 
 const TokenBody = Type.Object({
-  refresh_token: Maybe(Type.String()),
+  refresh_token: Maybe(TokenText),
   email: Maybe(Type.String()),
   phone: Maybe(Type.String()),
   password: Maybe(Type.String()),
   // grant_type=pkce
-  auth_code: Maybe(Type.String()),
-  code_verifier: Maybe(Type.String()),
+  auth_code: Maybe(TokenText),
+  code_verifier: Maybe(TokenText),
   // grant_type=id_token
-  provider: Maybe(Type.String()),
-  id_token: Maybe(Type.String()),
-  access_token: Maybe(Type.String()),
-  nonce: Maybe(Type.String()),
+  provider: Maybe(NameText),
+  id_token: Maybe(TokenText),
+  access_token: Maybe(TokenText),
+  nonce: Maybe(TokenText),
   link_identity: Maybe(Type.Boolean()),
-  client_id: Maybe(Type.String()),
-  issuer: Maybe(Type.String()),
+  client_id: Maybe(NameText),
+  issuer: Maybe(UrlText),
   gotrue_meta_security: MetaSecurity,
 });
 type TokenBody = Static<typeof TokenBody>;
 
-const TokenQuery = Type.Object({ grant_type: Type.Optional(Type.String()) });
+const TokenQuery = Type.Object({ grant_type: Type.Optional(NameText) });
 
 /** GoTrue skips CAPTCHA for these grants (their proof is a token, not a password). */
 const grantsWithoutCaptcha = new Set(['refresh_token', 'pkce', 'id_token']);
@@ -74,7 +74,12 @@ export function tokenRoutes(app: FastifyInstance, deps: AuthDeps): void {
         captchaGuard(deps, { endpoint: 'POST /token', appliesTo: grantNeedsCaptcha }),
         requireJsonBody,
       ],
-      schema: { querystring: TokenQuery, body: TokenBody, response: { 200: sessionResponse } },
+      schema: {
+        summary: 'Sign in: grant_type password, refresh_token, pkce or id_token (web3 answers disabled)',
+        querystring: TokenQuery,
+        body: TokenBody,
+        response: { 200: sessionResponse },
+      },
     },
     async (request) => {
       const body = request.body;

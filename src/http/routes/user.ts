@@ -8,7 +8,7 @@ import { requireJsonBody } from '../body.js';
 import { userAuthentication } from '../caller.js';
 import { rateLimitGuard } from '../plugins/rate-limit.js';
 import { requestMeta } from '../request-meta.js';
-import { JsonObject, Maybe, userResponse } from '../schemas.js';
+import { JsonObject, Maybe, NameText, RedirectQuery, userResponse } from '../schemas.js';
 
 const UpdateUserBody = Type.Object({
   email: Maybe(Type.String()),
@@ -18,9 +18,9 @@ const UpdateUserBody = Type.Object({
   nonce: Maybe(Type.String()),
   data: Maybe(JsonObject),
   app_metadata: Maybe(JsonObject),
-  channel: Maybe(Type.String()),
+  channel: Maybe(NameText),
   code_challenge: Maybe(Type.String()),
-  code_challenge_method: Maybe(Type.String()),
+  code_challenge_method: Maybe(NameText),
 });
 type UpdateUserBody = Static<typeof UpdateUserBody>;
 
@@ -30,17 +30,22 @@ export function userRoutes(app: FastifyInstance, deps: AuthDeps): void {
   // Authentication runs before the body is looked at, as in GoTrue's middleware chain.
   const { authenticate, callerOf } = userAuthentication(deps);
 
-  app.get('/user', { preValidation: authenticate, schema: { response: { 200: userResponse } } }, async (request) =>
+  app.get('/user', { preValidation: authenticate, schema: { summary: 'The signed-in user', response: { 200: userResponse } } }, async (request) =>
     toPublicUser(callerOf(request).user),
   );
 
-  app.put<{ Body: UpdateUserBody; Querystring: { redirect_to?: string } }>(
+  app.put<{ Body: UpdateUserBody; Querystring: Static<typeof RedirectQuery> }>(
     '/user',
     {
       // GoTrue limits PUT /user per client with GOTRUE_RATE_LIMIT_OTP, after authentication: it bounds
       // guesses at a reauthentication nonce, among other things.
       preValidation: [authenticate, rateLimitGuard(deps, 'otp', 'PUT /user'), requireJsonBody],
-      schema: { body: UpdateUserBody, response: { 200: userResponse } },
+      schema: {
+        summary: 'Update the signed-in user: email, phone, password, metadata (a new address or number is confirmed by a code)',
+        querystring: RedirectQuery,
+        body: UpdateUserBody,
+        response: { 200: userResponse },
+      },
     },
     async (request) => {
       const body = request.body;
@@ -66,7 +71,7 @@ export function userRoutes(app: FastifyInstance, deps: AuthDeps): void {
 
   app.post<{ Querystring: Static<typeof LogoutQuery> }>(
     '/logout',
-    { preValidation: authenticate, schema: { querystring: LogoutQuery } },
+    { preValidation: authenticate, schema: { summary: 'Sign out: this session, all (global) or the others', querystring: LogoutQuery } },
     async (request, reply) => {
     await logout(deps, callerOf(request), request.query.scope ?? 'global', requestMeta(request));
     return reply.code(204).send();

@@ -8,7 +8,7 @@ import { requireJsonBody } from '../body.js';
 import { rateLimitGuard } from '../plugins/rate-limit.js';
 import { errorRedirect, fragmentRedirect } from '../../auth/redirect-url.js';
 import { requestMeta } from '../request-meta.js';
-import { Maybe, MetaSecurity, sessionResponse } from '../schemas.js';
+import { Maybe, MetaSecurity, NameText, sessionResponse, UrlText } from '../schemas.js';
 
 const VerifyType = Type.Union(verifyTypes.map((type) => Type.Literal(type)));
 
@@ -18,14 +18,14 @@ const VerifyBody = Type.Object({
   token_hash: Maybe(Type.String({ maxLength: 512 })),
   email: Maybe(Type.String()),
   phone: Maybe(Type.String()),
-  redirect_to: Maybe(Type.String()),
+  redirect_to: Maybe(UrlText),
   gotrue_meta_security: MetaSecurity,
 });
 
 const VerifyQuery = Type.Object({
   token: Type.Optional(Type.String({ maxLength: 512 })),
-  type: Type.Optional(Type.String()),
-  redirect_to: Type.Optional(Type.String()),
+  type: Type.Optional(NameText),
+  redirect_to: Type.Optional(UrlText),
 });
 
 /** POST answers a session, or `{msg}` for the first half of a two-address email change. */
@@ -38,7 +38,10 @@ export function verifyRoutes(app: FastifyInstance, deps: AuthDeps): void {
   app.post<{ Body: Static<typeof VerifyBody> }>(
     '/verify',
     // GoTrue's Verify limiter (per client IP) comes first, on both methods.
-    { preValidation: [rateLimitGuard(deps, 'verify', 'POST /verify'), requireJsonBody], schema: { body: VerifyBody, response: { 200: verifyResponse } } },
+    {
+      preValidation: [rateLimitGuard(deps, 'verify', 'POST /verify'), requireJsonBody],
+      schema: { summary: 'Verify a mailed code or token hash: answers a session', body: VerifyBody, response: { 200: verifyResponse } },
+    },
     async (request) => {
       const body = request.body;
       const result = await verify(
@@ -60,7 +63,8 @@ export function verifyRoutes(app: FastifyInstance, deps: AuthDeps): void {
   );
 
   // The link in the mail: always a 303 back to the app, with the session (or the error) in the URL.
-  app.get<{ Querystring: Static<typeof VerifyQuery> }>('/verify', { preValidation: rateLimitGuard(deps, 'verify', 'GET /verify'), schema: { querystring: VerifyQuery } }, async (request, reply) => {
+  const linkSchema = { summary: 'Follow a mailed link: 303 to redirect_to with the session (or the error) in the URL', querystring: VerifyQuery };
+  app.get<{ Querystring: Static<typeof VerifyQuery> }>('/verify', { preValidation: rateLimitGuard(deps, 'verify', 'GET /verify'), schema: linkSchema }, async (request, reply) => {
     const target = resolveRedirect(deps.config, request.query.redirect_to);
     const type = request.query.type as VerifyRequestType | undefined;
     try {
