@@ -95,8 +95,9 @@ function responsesOf(route: RegisteredRoute, area: Area): OpenApiOperation['resp
   return responses;
 }
 
+/** `GET /auth/v1/users/{id}` → getAuthV1UsersId; a trailing slash (GoTrue serves a few paths both ways) adds `Slash`. */
 const operationId = (method: string, path: string) =>
-  `${method.toLowerCase()}${path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_match, next: string | undefined) => (next ?? '').toUpperCase())}`;
+  `${method.toLowerCase()}${path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_match, next: string | undefined) => (next ?? '').toUpperCase())}${path.length > 1 && path.endsWith('/') ? 'Slash' : ''}`;
 
 function operationOf(route: RegisteredRoute, path: string): OpenApiOperation {
   const area = areaOf(route);
