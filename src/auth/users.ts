@@ -15,6 +15,7 @@ import {
 import type { Caller } from './authenticate.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
 import { requestEmailChange } from './email-change.js';
+import { requireAal2ForCredentialChange } from './mfa/credential-change.js';
 import type { PkceChallenge } from './mail-links.js';
 import { promoteToPermanent } from './promotion.js';
 import { resolveRedirect } from './redirect.js';
@@ -41,6 +42,7 @@ export async function updateUser(deps: AuthDeps, caller: Caller, input: UpdateUs
   const email = input.email ? normalizeEmail(input.email) : undefined;
   const phone = input.phone ? normalizePhone(input.phone) : undefined;
   const password = input.password || undefined;
+  await requireAal2ForCredentialChange(deps, caller, { email, phone, password });
   if (password !== undefined) {
     if (current.is_anonymous && !email && !phone) {
       throw new FoyerError('validation_failed', 'Updating password of an anonymous user without an email or phone is not allowed', {

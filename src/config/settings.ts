@@ -21,6 +21,8 @@ import {
   parseTrustedProxies,
   type RateSetting,
 } from './parse-protection.js';
+import { dbEncryptionSettings } from './db-encryption-settings.js';
+import { mfaSettings } from './mfa-settings.js';
 import { oauthSettings } from './oauth-settings.js';
 import { opsSettings } from './ops-settings.js';
 import { listenerSettings } from './listener-settings.js';
@@ -154,6 +156,10 @@ export const settingsSchema = {
 
   // OAuth and OpenID Connect providers (src/config/oauth-settings.ts)
   ...oauthSettings,
+
+  // TOTP MFA and GoTrue's database encryption (src/config/mfa-settings.ts, db-encryption-settings.ts)
+  ...mfaSettings,
+  ...dbEncryptionSettings,
 
   // Operations: anonymous-user cleanup, housekeeping, spike signal, /metrics (src/config/ops-settings.ts)
   ...opsSettings,

@@ -25,6 +25,9 @@ export const limiterSettings = {
   verify: 'GOTRUE_RATE_LIMIT_VERIFY',
   token_refresh: 'GOTRUE_RATE_LIMIT_TOKEN_REFRESH',
   email_sent: 'GOTRUE_RATE_LIMIT_EMAIL_SENT',
+  // GoTrue keeps two buckets of the same size: a challenge and a verification each take from their own.
+  mfa_challenge: 'GOTRUE_MFA_RATE_LIMIT_CHALLENGE_AND_VERIFY',
+  mfa_verify: 'GOTRUE_MFA_RATE_LIMIT_CHALLENGE_AND_VERIFY',
 } as const;
 
 export type LimiterName = keyof typeof limiterSettings;
@@ -37,6 +40,7 @@ export interface RateLimitValues {
   readonly rateLimitVerify: RateSetting;
   readonly rateLimitTokenRefresh: RateSetting;
   readonly rateLimitEmailSent: RateSetting;
+  readonly mfaRateLimitChallengeAndVerify: RateSetting;
 }
 
 export interface RateLimitSettings extends RateLimitValues {
@@ -57,6 +61,9 @@ export function limitOf(settings: RateLimitValues, name: LimiterName): RateSetti
       return settings.rateLimitTokenRefresh;
     case 'email_sent':
       return settings.rateLimitEmailSent;
+    case 'mfa_challenge':
+    case 'mfa_verify':
+      return settings.mfaRateLimitChallengeAndVerify;
   }
 }
 
