@@ -2,11 +2,11 @@
 import { randomUUID } from 'node:crypto';
 import { FoyerError } from '../errors.js';
 import { newRefreshToken } from '../security/crypto.js';
-import { hashPassword } from '../security/password.js';
 import type { Queryable } from '../store/db.js';
 import { insertAuditEntry } from '../store/audit.js';
 import { startSession } from '../store/sessions.js';
 import { emailTaken, findUserById, insertUser, phoneTaken, upsertIdentity } from '../store/users.js';
+import { storedPasswordHash } from './password-storage.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
 import { issueMailToken, type PkceChallenge } from './mail-links.js';
 import { resolveRedirect } from './redirect.js';
@@ -45,8 +45,8 @@ export async function signUpWithPassword(
   const phone = byEmail ? null : normalizePhone(input.phone as string);
   const provider = byEmail ? 'email' : 'phone';
   const confirmed = byEmail ? config.mailerAutoconfirm : config.smsAutoconfirm;
-  const encryptedPassword = await hashPassword(input.password);
   const userId = randomUUID();
+  const encryptedPassword = await storedPasswordHash(config, userId, input.password);
 
   const session = await deps.db.transaction(async (tx) => {
     const taken = email ? await emailTaken(tx, email, config.jwtAud, null) : await phoneTaken(tx, phone as string, config.jwtAud, null);

@@ -1,6 +1,5 @@
 /** GET/PUT /user for the caller, and POST /logout. */
 import { FoyerError } from '../errors.js';
-import { hashPassword, verifyPassword } from '../security/password.js';
 import { insertAuditEntry } from '../store/audit.js';
 import { deleteSessions, type LogoutScope } from '../store/sessions.js';
 import {
@@ -16,6 +15,7 @@ import type { Caller } from './authenticate.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
 import { requestEmailChange } from './email-change.js';
 import { requireAal2ForCredentialChange } from './mfa/credential-change.js';
+import { storedPasswordHash, storedPasswordMatches } from './password-storage.js';
 import type { PkceChallenge } from './mail-links.js';
 import { promoteToPermanent } from './promotion.js';
 import { resolveRedirect } from './redirect.js';
@@ -59,7 +59,7 @@ export async function updateUser(deps: AuthDeps, caller: Caller, input: UpdateUs
       throw new FoyerError('validation_failed', 'Changing the phone number needs SMS delivery, which is not configured');
     }
   }
-  const encryptedPassword = password === undefined ? undefined : await hashPassword(password);
+  const encryptedPassword = password === undefined ? undefined : await storedPasswordHash(config, current.id, password);
 
   await deps.db.transaction(async (tx) => {
     const user = await lockUser(tx, current.id);
@@ -70,7 +70,7 @@ export async function updateUser(deps: AuthDeps, caller: Caller, input: UpdateUs
         'select encrypted_password from auth.users where id = $1',
         [user.id],
       ))[0];
-      if (await verifyPassword(password as string, encrypted_password)) {
+      if (await storedPasswordMatches(config, user.id, password as string, encrypted_password)) {
         throw new FoyerError('same_password', 'New password should be different from the old password.');
       }
       await setPassword(tx, user.id, encryptedPassword);
