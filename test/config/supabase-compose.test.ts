@@ -44,7 +44,11 @@ const expected: Record<CommentedOutGroup, readonly string[] | ((config: Config) 
   sms: ['GOTRUE_SMS_PROVIDER'],
   twilio: (config) => assert.equal(config.phoneEnabled, true, 'credentials alone change nothing'),
   testOtp: ['GOTRUE_SMS_TEST_OTP'],
-  mfa: ['GOTRUE_MFA_TOTP_ENROLL_ENABLED', 'GOTRUE_MFA_TOTP_VERIFY_ENABLED'],
+  mfa: (config) => {
+    assert.equal(config.mfaTotpEnrollEnabled, true);
+    assert.equal(config.mfaTotpVerifyEnabled, true);
+    assert.equal(config.mfaMaxEnrolledFactors, 10);
+  },
   customAccessTokenHook: ['GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_ENABLED'],
   mfaVerificationAttemptHook: ['GOTRUE_HOOK_MFA_VERIFICATION_ATTEMPT_ENABLED'],
   passwordVerificationAttemptHook: ['GOTRUE_HOOK_PASSWORD_VERIFICATION_ATTEMPT_ENABLED'],
