@@ -95,6 +95,20 @@ export async function insertTotpFactor(
   );
 }
 
+/**
+ * The key ids GoTrue's encrypted TOTP secrets name (read without parsing the JSON, so no stored value
+ * can make the query fail). auth.mfa_factors is small: a scan at start is cheap.
+ */
+export async function encryptedSecretKeyIds(db: Queryable): Promise<string[]> {
+  const [{ present }] = await db.query<{ present: boolean }>(`select to_regclass('auth.mfa_factors') is not null as present`);
+  if (!present) return [];
+  const rows = await db.query<{ key_id: string }>(
+    `select distinct substring(secret from '"key_id":"([^"]*)"') as key_id
+       from auth.mfa_factors where secret like '{%' and secret like '%"alg":"aes-gcm-hkdf"%'`,
+  );
+  return rows.map((row) => row.key_id).filter((keyId): keyId is string => typeof keyId === 'string' && keyId !== '');
+}
+
 export async function updateFactorSecret(db: Queryable, factorId: string, secret: string): Promise<void> {
   await db.query('update auth.mfa_factors set secret = $2 where id = $1', [factorId, secret]);
 }

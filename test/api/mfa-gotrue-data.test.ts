@@ -13,10 +13,14 @@ import { hash, verify as bcryptVerify } from '@node-rs/bcrypt';
 import { Secret, TOTP } from 'otpauth';
 import { encryptString, parseEncryptedString } from '../../src/security/encrypted-string.js';
 import type { Queryable } from '../../src/store/db.js';
-import { engines } from '../helpers/engines.js';
+import { loadConfig } from '../../src/config/load.js';
+import { openProject } from '../../src/runtime.js';
+import { migrate } from '../../src/store/migrate.js';
+import { engines, openTestDatabase } from '../helpers/engines.js';
 import { goTrueAccessToken, insertGoTrueV2Session, readV2Token } from '../helpers/gotrue-v2-session.js';
 import { aalOf, call, challengeAndVerify, enroll, PASSWORD, totpCode } from '../helpers/mfa.js';
 import { TEST_JWT_SECRET } from '../helpers/project.js';
+import { ConfigError } from '../../src/config/parse.js';
 import { createRestProject, type RestProject } from '../helpers/rest.js';
 import { makeClient } from '../helpers/server.js';
 
@@ -179,6 +183,26 @@ for (const engine of engines) {
       assert.equal(aalOf(refreshed.json().access_token), 'aal2');
       const stale = await call(plain, 'POST', '/token?grant_type=refresh_token', { payload: { refresh_token: session.token(5) } });
       assert.equal(stale.statusCode, 400, 'the aal1 token of before is spent');
+    });
+  });
+
+  describe(`TOTP secrets GoTrue encrypted under a key Foyer is not given (${engine})`, () => {
+    it('stop the start, naming the key; with the key the project opens', async () => {
+      const database = await openTestDatabase(engine);
+      try {
+        await migrate(database.db);
+        await insertGoTrueMfaUser(database.db, { id: VECTOR_FACTOR_ID, secret: VECTOR });
+        const env = { GOTRUE_JWT_SECRET: TEST_JWT_SECRET, ...(database.url ? { DATABASE_URL: database.url } : {}) };
+        await assert.rejects(openProject(loadConfig(env), { db: database.db }), (error: Error) => {
+          assert.ok(error instanceof ConfigError);
+          assert.match(error.message, /auth\.mfa_factors holds TOTP secrets GoTrue encrypted with the key\(s\) "key-2024", which GOTRUE_SECURITY_DB_ENCRYPTION_DECRYPTION_KEYS does not hold/);
+          return true;
+        });
+        const opened = await openProject(loadConfig({ ...env, GOTRUE_SECURITY_DB_ENCRYPTION_DECRYPTION_KEYS: `${KEY_ID}:${KEY_BASE64URL}` }), { db: database.db });
+        await opened.deps.rateLimits.close();
+      } finally {
+        await database.close();
+      }
     });
   });
 }

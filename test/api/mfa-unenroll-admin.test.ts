@@ -41,7 +41,7 @@ for (const engine of engines) {
         await t.database.db.query<{ aal: string; factor_id: string | null; methods: string[] }>(
           `select s.aal::text, s.factor_id, array(select m.authentication_method from auth.mfa_amr_claims m where m.session_id = s.id order by 1) as methods
              from auth.sessions s where s.id = $1`,
-          [decodeJwt(token).session_id],
+          [decodeJwt(token).session_id as string],
         )
       )[0];
 

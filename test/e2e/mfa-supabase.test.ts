@@ -28,7 +28,7 @@ async function storeEnv(engine: EngineName): Promise<{ env: Record<string, strin
 async function levels(client: SupabaseClient) {
   const { data, error } = await client.auth.mfa.getAuthenticatorAssuranceLevel();
   assert.equal(error, null, error?.message);
-  return { current: data?.currentLevel, next: data?.nextLevel, methods: data?.currentAuthenticationMethods.map((entry) => entry.method) };
+  return { current: data?.currentLevel, next: data?.nextLevel, methods: data?.currentAuthenticationMethods.map((entry) => (typeof entry === 'string' ? entry : entry.method)) };
 }
 
 for (const engine of engines) {
