@@ -4,7 +4,7 @@
  * GoTrue's format and a key Foyer is given) signs in at aal1 with aal2 next, and raises the session
  * with a code of that secret; with encryption on, what Foyer stores (TOTP secrets, password hashes) is
  * GoTrue's encrypted form and never the plain value; a session on GoTrue's v2 refresh tokens keeps
- * them when raised.
+ * them when raised; secrets encrypted under a key Foyer is not given stop the start.
  */
 import assert from 'node:assert/strict';
 import { randomUUID, webcrypto } from 'node:crypto';
