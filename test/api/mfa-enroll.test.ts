@@ -216,6 +216,25 @@ for (const engine of engines) {
       }
     });
 
+    it('gives challenges GOTRUE_MFA_CHALLENGE_EXPIRY_DURATION seconds (whole ones, at least 300, as GoTrue)', async () => {
+      for (const [value, seconds] of [['600.9', 600], ['60', 300]] as const) {
+        const configured = await createTestProject(engine, { GOTRUE_MFA_CHALLENGE_EXPIRY_DURATION: value });
+        try {
+          await createUser(configured, 'expiry-setting@example.com');
+          const { access_token: token } = await signIn(configured, 'expiry-setting@example.com');
+          const factor = await enroll(configured, token);
+          const response = await call(configured, 'POST', `/factors/${factor.id}/challenge`, { token, payload: {} });
+          const [{ created }] = await configured.database.db.query<{ created: number }>(
+            'select floor(extract(epoch from created_at))::int as created from auth.mfa_challenges where id = $1',
+            [response.json().id],
+          );
+          assert.equal(response.json().expires_at, created + seconds, value);
+        } finally {
+          await configured.close();
+        }
+      }
+    });
+
     it('lets only one of two concurrent enrolments past the limit', async () => {
       const limited = await createTestProject(engine, { GOTRUE_MFA_MAX_ENROLLED_FACTORS: '1' });
       try {

@@ -4,6 +4,7 @@
  * user with a verified factor.
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { engines } from '../helpers/engines.js';
 import {
@@ -151,6 +152,34 @@ for (const engine of engines) {
       assert.equal(metadata.statusCode, 200, 'metadata, and the same email, need no aal2');
       const changed = await call(t, 'PUT', '/user', { token: aal2.access_token, payload: { password: 'a brand new password' } });
       assert.equal(changed.statusCode, 200, changed.body);
+    });
+
+    it("answers phone and WebAuthn factors GoTrue left unverified as GoTrue with those types off; they can be removed and an admin can change a phone factor's number", async () => {
+      await createUser(t, 'legacy@example.com');
+      const { access_token: token, user } = await signIn(t, 'legacy@example.com');
+      const phoneId = randomUUID();
+      const webauthnId = randomUUID();
+      await t.database.db.query(
+        `insert into auth.mfa_factors (id, user_id, friendly_name, factor_type, status, created_at, updated_at, phone)
+         values ($1, $3, 'sms', 'phone', 'unverified', now(), now(), '15550100'), ($2, $3, 'key', 'webauthn', 'unverified', now(), now(), null)`,
+        [phoneId, webauthnId, user.id],
+      );
+      assertError(await call(t, 'POST', `/factors/${phoneId}/challenge`, { token, payload: {} }), 422, 'mfa_phone_verify_not_enabled', /MFA verification is disabled for Phone/);
+      assertError(await call(t, 'POST', `/factors/${webauthnId}/challenge`, { token, payload: {} }), 422, 'mfa_webauthn_verify_not_enabled', /MFA verification is disabled for WebAuthn/);
+      const someChallenge = randomUUID();
+      assertError(await call(t, 'POST', `/factors/${phoneId}/verify`, { token, payload: { challenge_id: someChallenge, code: '123456' } }), 422, 'mfa_phone_verify_not_enabled');
+      // GoTrue answers a WebAuthn verification with its enrol code, and asks for no code.
+      assertError(await call(t, 'POST', `/factors/${webauthnId}/verify`, { token, payload: { challenge_id: someChallenge } }), 422, 'mfa_webauthn_enroll_not_enabled', /MFA verification is disabled for WebAuthn/);
+
+      const listed = (await admin('GET', `/${user.id}/factors`)).json();
+      assert.deepEqual(listed.map((f: { factor_type: string; phone: string }) => [f.factor_type, f.phone]).sort(), [['phone', '15550100'], ['webauthn', '']]);
+      const renumbered = await admin('PUT', `/${user.id}/factors/${phoneId}`, { phone: '+1 555 0199' });
+      assert.equal(renumbered.statusCode, 200, renumbered.body);
+      assert.equal(renumbered.json().phone, '15550199');
+      assertError(await admin('PUT', `/${user.id}/factors/${phoneId}`, { phone: 'not a number' }), 400, 'validation_failed');
+
+      for (const id of [phoneId, webauthnId]) assert.equal((await call(t, 'DELETE', `/factors/${id}`, { token })).statusCode, 200);
+      assert.deepEqual((await admin('GET', `/${user.id}/factors`)).json(), []);
     });
   });
 }
