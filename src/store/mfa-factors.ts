@@ -131,7 +131,9 @@ export async function insertChallenge(db: Queryable, factorId: string, challenge
        insert into auth.mfa_challenges (id, factor_id, created_at, ip_address) values ($1, $2, now(), $3::inet)
        returning created_at
      ), f as (
-       update auth.mfa_factors set last_challenged_at = now() where id = $2
+       -- GoTrue's schema makes last_challenged_at unique across all factors: the statement's own clock,
+       -- not the transaction's start, keeps two challenges of different factors apart.
+       update auth.mfa_factors set last_challenged_at = clock_timestamp() where id = $2
      )
      select extract(epoch from created_at)::float8 as created_at_epoch from c`,
     [challengeId, factorId, ip],
