@@ -2,6 +2,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AuthDeps } from './auth/deps.js';
+import { requireReadableTotpSecrets } from './auth/mfa/readable-secrets.js';
 import { withOverrides, type Config } from './config/load.js';
 import { createMailer } from './mail/mailer.js';
 import { createSmsSender } from './sms/sender.js';
@@ -54,6 +55,7 @@ export async function openProject(baseConfig: Config, options: { db?: Db } = {})
   const db = options.db ?? (await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize }));
   try {
     const migrations = await migrate(db);
+    await requireReadableTotpSecrets(db, config);
     const apiKeys = await deriveApiKeys(keyring);
     const mailer = createMailer(config);
     const sms = createSmsSender(config);

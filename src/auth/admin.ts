@@ -2,7 +2,6 @@
 import { randomUUID } from 'node:crypto';
 import { parseDurationSeconds } from '../config/parse.js';
 import { FoyerError } from '../errors.js';
-import { hashPassword } from '../security/password.js';
 import { listUsers } from '../store/admin-users.js';
 import { auditSoftDelete, deleteUserAudited } from '../store/audit-log.js';
 import { deleteSessions, listUserSessions } from '../store/sessions.js';
@@ -21,6 +20,7 @@ import {
 import { isUuid } from './authenticate.js';
 import type { AuthDeps } from './deps.js';
 import { uniqueToEmailExists } from './email-user.js';
+import { storedPasswordHash } from './password-storage.js';
 import { promoteToPermanent } from './promotion.js';
 import { toPublicUser, type PublicUser } from './user-view.js';
 import { checkPasswordStrength, normalizeEmail, normalizePhone } from './validate.js';
@@ -84,8 +84,8 @@ export async function adminCreateUser(deps: AuthDeps, input: AdminUserInput): Pr
   const phone = input.phone ? normalizePhone(input.phone) : null;
   if (input.password) checkPasswordStrength(input.password, config.passwordMinLength);
   const ban = banSeconds(input.ban_duration);
-  const encryptedPassword = input.password ? await hashPassword(input.password) : '';
   const id = randomUUID();
+  const encryptedPassword = input.password ? await storedPasswordHash(config, id, input.password) : '';
   const provider = email ? 'email' : 'phone';
   await deps.db
     .transaction(async (tx) => {
@@ -138,7 +138,7 @@ export async function adminUpdateUser(deps: AuthDeps, id: string, input: AdminUs
   const phone = input.phone ? normalizePhone(input.phone) : undefined;
   if (input.password) checkPasswordStrength(input.password, config.passwordMinLength);
   const ban = banSeconds(input.ban_duration);
-  const encryptedPassword = input.password ? await hashPassword(input.password) : undefined;
+  const encryptedPassword = input.password ? await storedPasswordHash(config, id, input.password) : undefined;
   await deps.db
     .transaction(async (tx) => {
       const user = await lockUser(tx, id);

@@ -14,13 +14,16 @@ export function uniqueToEmailExists(error: unknown): never {
   throw error;
 }
 
-/** Inserts the user and its email identity; returns the new id. `encryptedPassword` is '' for none. */
+/**
+ * Inserts the user and its email identity; returns the new id (`id` when given: a stored password hash
+ * may be encrypted for it). `encryptedPassword` is '' for none.
+ */
 export async function insertEmailUser(
   deps: Pick<AuthDeps, 'config'>,
   tx: Queryable,
-  user: { email: string; encryptedPassword: string; data: Record<string, unknown> | undefined },
+  user: { id?: string; email: string; encryptedPassword: string; data: Record<string, unknown> | undefined },
 ): Promise<string> {
-  const id = randomUUID();
+  const id = user.id ?? randomUUID();
   const { email } = user;
   await insertUser(tx, {
     id,

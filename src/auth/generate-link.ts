@@ -4,9 +4,9 @@
  * would, the token is stored, and the answer carries the link, the code and the hashed token. Nothing
  * is mailed, so neither the mail rate limit nor the per-user frequency applies (as in GoTrue).
  */
+import { randomUUID } from 'node:crypto';
 import { FoyerError } from '../errors.js';
 import { randomSecret } from '../security/crypto.js';
-import { hashPassword } from '../security/password.js';
 import { insertAuditEntry } from '../store/audit.js';
 import type { OneTimeTokenType } from '../store/one-time-tokens.js';
 import { emailTaken, findUserById, findUserForPasswordLogin, lockUserByEmail, mergeUserMetadata, type UserRow } from '../store/users.js';
@@ -14,6 +14,7 @@ import type { AuthDeps, RequestMeta } from './deps.js';
 import { emailExists, insertEmailUser, uniqueToEmailExists } from './email-user.js';
 import { recordInvitation } from './invite.js';
 import { createMailToken, verifyLink, type VerifyType } from './mail-links.js';
+import { storedPasswordHash } from './password-storage.js';
 import { resolveRedirect } from './redirect.js';
 import { toPublicUser, type PublicUser } from './user-view.js';
 import { checkPasswordStrength, normalizeEmail } from './validate.js';
@@ -75,7 +76,8 @@ export async function generateLink(deps: AuthDeps, input: GenerateLinkInput, met
     if (input.type === 'signup') checkPasswordStrength(password, config.passwordMinLength);
   }
   // bcrypt before the transaction: it takes a thread-pool slot for tens of milliseconds.
-  const encryptedPassword = type === 'signup' && !known && password ? await hashPassword(password) : '';
+  const newUserId = randomUUID();
+  const encryptedPassword = type === 'signup' && !known && password ? await storedPasswordHash(config, newUserId, password) : '';
 
   const outcome = await deps.db
     .transaction(async (tx) => {
@@ -99,7 +101,7 @@ export async function generateLink(deps: AuthDeps, input: GenerateLinkInput, met
         case 'signup': {
           if (user?.email_confirmed_at) throw emailExists();
           if (user && input.data) await mergeUserMetadata(tx, user.id, JSON.stringify(input.data));
-          userId ??= await insertEmailUser(deps, tx, { email, encryptedPassword, data: input.data });
+          userId ??= await insertEmailUser(deps, tx, { id: newUserId, email, encryptedPassword, data: input.data });
           await tx.query('update auth.users set confirmation_sent_at = now() where id = $1', [userId]);
           plan = { tokenType: 'confirmation_token', verifyType: 'signup', to: email };
           break;

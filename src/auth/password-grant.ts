@@ -2,11 +2,12 @@
 import { randomUUID } from 'node:crypto';
 import { FoyerError } from '../errors.js';
 import { newRefreshToken } from '../security/crypto.js';
-import { burnPasswordCheck, verifyPassword } from '../security/password.js';
+import { burnPasswordCheck } from '../security/password.js';
 import { insertAuditEntry } from '../store/audit.js';
 import { startSession } from '../store/sessions.js';
 import { findUserForPasswordLogin } from '../store/users.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
+import { storedPasswordMatches } from './password-storage.js';
 import { sessionResponse, type SessionResponse } from './tokens.js';
 import { normalizeEmail, normalizePhone } from './validate.js';
 
@@ -35,7 +36,7 @@ export async function passwordGrant(deps: AuthDeps, input: PasswordGrantInput, m
     await burnPasswordCheck(password);
     throw invalidCredentials();
   }
-  if (!(await verifyPassword(password, user.encrypted_password))) throw invalidCredentials();
+  if (!(await storedPasswordMatches(config, user.id, password, user.encrypted_password))) throw invalidCredentials();
   if (user.banned_until && Date.parse(user.banned_until) > Date.now()) throw new FoyerError('user_banned', 'User is banned', { status: 400 });
   if ('email' in by && !user.email_confirmed_at) {
     throw new FoyerError('email_not_confirmed', 'Email not confirmed');

@@ -6,22 +6,36 @@
  * session's all read as an unknown token (400 refresh_token_not_found); then the ban, expiry and the
  * counter (auth.foyer_refresh_token_v2_grant, migration foyer/0002_refresh_token_v2.sql).
  */
+import { dbEncryptionOf } from '../config/db-encryption-settings.js';
+import { DecryptionError, openStoredValue, parseEncryptedString, type DbEncryption } from '../security/encrypted-string.js';
 import { encodeRefreshTokenV2, readSessionRefreshKey, refreshTokenV2SignedBy, type RefreshTokenV2 } from '../security/refresh-token-v2.js';
 import { findSessionRefreshKey, grantRefreshTokenV2 } from '../store/refresh-grant-v2.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
+import { aalOf } from './mfa/assurance.js';
 import { auditRefreshTokenReuse, refreshFailures, rotationRules } from './refresh-outcome.js';
 import { sessionResponse, type SessionResponse } from './tokens.js';
+
+/** A key GoTrue stored encrypted, decrypted when its key is given; otherwise as stored (and reported unreadable). */
+function decryptedKey(stored: string, sessionId: string, encryption: DbEncryption): string {
+  if (!parseEncryptedString(stored)) return stored;
+  try {
+    return openStoredValue(stored, sessionId, encryption).value;
+  } catch (error) {
+    if (error instanceof DecryptionError) return stored;
+    throw error;
+  }
+}
 
 export async function refreshTokenV2Grant(deps: AuthDeps, token: RefreshTokenV2, meta: RequestMeta): Promise<SessionResponse> {
   const { config } = deps;
   const storedKey = await findSessionRefreshKey(deps.db, token.sessionId);
   if (storedKey === undefined) throw refreshFailures.refresh_token_not_found();
-  const reading = readSessionRefreshKey(storedKey);
+  const reading = readSessionRefreshKey(decryptedKey(storedKey, token.sessionId, dbEncryptionOf(config)));
   if ('unreadable' in reading) {
     // Never mistaken for "no such session": the operator must learn that this data is not usable here.
     const why =
       reading.unreadable === 'encrypted'
-        ? "is encrypted with GoTrue's database encryption (GOTRUE_SECURITY_DB_ENCRYPTION_*), which Foyer cannot decrypt"
+        ? "is encrypted with GoTrue's database encryption under a key GOTRUE_SECURITY_DB_ENCRYPTION_DECRYPTION_KEYS does not hold"
         : 'is not unpadded base64url';
     throw new Error(`auth.sessions ${token.sessionId}: refresh_token_hmac_key ${why}; its v2 refresh tokens cannot be checked`);
   }
@@ -41,7 +55,7 @@ export async function refreshTokenV2Grant(deps: AuthDeps, token: RefreshTokenV2,
   return sessionResponse(deps, {
     user: row,
     sessionId: row.session_id,
-    aal: row.aal ?? 'aal1',
+    aal: aalOf(row.amr ?? []),
     amr: row.amr ?? [],
     refreshToken: encodeRefreshTokenV2(row.session_id, BigInt(row.counter), reading.key),
   });

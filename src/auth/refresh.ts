@@ -3,6 +3,7 @@ import { newRefreshToken } from '../security/crypto.js';
 import { parseRefreshTokenV2 } from '../security/refresh-token-v2.js';
 import { rotateCountedRefreshToken, rotateRefreshToken, type RefreshInput, type RefreshOutcome } from '../store/refresh-grant.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
+import { aalOf } from './mfa/assurance.js';
 import { writeUnderLimit, type LimitTicket } from './limit-ticket.js';
 import { auditRefreshTokenReuse, refreshFailures, rotationRules } from './refresh-outcome.js';
 import { refreshTokenV2Grant } from './refresh-v2.js';
@@ -44,7 +45,7 @@ export async function refreshTokenGrant(deps: AuthDeps, token: string, meta: Req
   return sessionResponse(deps, {
     user: row,
     sessionId: row.session_id,
-    aal: row.aal ?? 'aal1',
+    aal: aalOf(row.amr ?? []),
     amr: row.amr ?? [],
     refreshToken: row.refresh_token,
   });

@@ -2,12 +2,12 @@
 import { randomUUID } from 'node:crypto';
 import { FoyerError } from '../errors.js';
 import { newRefreshToken } from '../security/crypto.js';
-import { hashPassword } from '../security/password.js';
 import type { Queryable } from '../store/db.js';
 import { insertAuditEntry } from '../store/audit.js';
 import { startSession } from '../store/sessions.js';
 import { lockUserByPhone } from '../store/phone-users.js';
 import { emailTaken, findUserById, insertUser, upsertIdentity } from '../store/users.js';
+import { storedPasswordHash } from './password-storage.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
 import { issueMailToken, type PkceChallenge } from './mail-links.js';
 import { phoneChannel } from './phone/channel.js';
@@ -53,8 +53,8 @@ export async function signUpWithPassword(
   const phone = byEmail ? null : normalizePhone(input.phone as string);
   const provider = byEmail ? 'email' : 'phone';
   const confirmed = byEmail ? config.mailerAutoconfirm : config.smsAutoconfirm;
-  const encryptedPassword = await hashPassword(input.password);
   const userId = randomUUID();
+  const encryptedPassword = await storedPasswordHash(config, userId, input.password);
 
   const session = await deps.db.transaction(async (tx) => {
     if (phone) {

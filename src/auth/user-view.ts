@@ -1,4 +1,5 @@
 /** The user object GoTrue puts on the wire: empty strings for missing email/phone, nulls omitted. */
+import type { FactorJson } from '../store/mfa-factors.js';
 import type { IdentityRow, UserRow } from '../store/users.js';
 
 export interface PublicIdentity {
@@ -11,6 +12,20 @@ export interface PublicIdentity {
   created_at?: string;
   updated_at?: string;
   email?: string;
+}
+
+/** GoTrue's models.Factor JSON: friendly_name, web_authn_aaguid and last_webauthn_challenge_data only when set. */
+export interface PublicFactor {
+  id: string;
+  created_at: string;
+  updated_at: string;
+  status: string;
+  friendly_name?: string;
+  factor_type: string;
+  phone: string;
+  last_challenged_at: string | null;
+  web_authn_aaguid?: string;
+  last_webauthn_challenge_data?: Record<string, unknown>;
 }
 
 export interface PublicUser {
@@ -33,6 +48,8 @@ export interface PublicUser {
   last_sign_in_at?: string;
   app_metadata: Record<string, unknown>;
   user_metadata: Record<string, unknown>;
+  /** Only when the user has factors (GoTrue's `omitempty`). */
+  factors?: PublicFactor[];
   identities: PublicIdentity[];
   created_at: string;
   updated_at: string;
@@ -61,6 +78,21 @@ export function toPublicIdentity(row: IdentityRow): PublicIdentity {
   };
 }
 
+export function toPublicFactor(row: FactorJson): PublicFactor {
+  return {
+    id: row.id,
+    created_at: jsonTimestamp(row.created_at) ?? '',
+    updated_at: jsonTimestamp(row.updated_at) ?? '',
+    status: row.status,
+    friendly_name: row.friendly_name || undefined,
+    factor_type: row.factor_type,
+    phone: row.phone ?? '',
+    last_challenged_at: jsonTimestamp(row.last_challenged_at) ?? null,
+    web_authn_aaguid: present(row.web_authn_aaguid),
+    last_webauthn_challenge_data: present(row.last_webauthn_challenge_data),
+  };
+}
+
 export function toPublicUser(row: UserRow): PublicUser {
   return {
     id: row.id,
@@ -82,6 +114,7 @@ export function toPublicUser(row: UserRow): PublicUser {
     last_sign_in_at: present(row.last_sign_in_at),
     app_metadata: row.app_metadata ?? {},
     user_metadata: row.user_metadata ?? {},
+    factors: row.factors?.length ? row.factors.map(toPublicFactor) : undefined,
     identities: (row.identities ?? []).map(toPublicIdentity),
     created_at: row.created_at ?? '',
     updated_at: row.updated_at ?? '',

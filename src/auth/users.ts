@@ -1,6 +1,5 @@
 /** GET/PUT /user for the caller, and POST /logout. */
 import { FoyerError } from '../errors.js';
-import { hashPassword, verifyPassword } from '../security/password.js';
 import { insertAuditEntry } from '../store/audit.js';
 import { clearReauthenticationToken } from '../store/reauthentication.js';
 import { deleteSessions, type LogoutScope } from '../store/sessions.js';
@@ -15,6 +14,7 @@ import {
 import type { Caller } from './authenticate.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
 import { requestEmailChange } from './email-change.js';
+import { storedPasswordHash, storedPasswordMatches } from './password-storage.js';
 import type { PkceChallenge } from './mail-links.js';
 import { changePhone } from './phone/change.js';
 import { phoneChannel } from './phone/channel.js';
@@ -69,7 +69,7 @@ export async function updateUser(deps: AuthDeps, caller: Caller, input: UpdateUs
     phone: phone !== undefined && phone !== current.phone,
   };
   const stepUp = await checkCredentialChange(deps, caller, credentials, input.nonce || undefined);
-  const encryptedPassword = password === undefined ? undefined : await hashPassword(password);
+  const encryptedPassword = password === undefined ? undefined : await storedPasswordHash(config, current.id, password);
 
   await deps.db.transaction(async (tx) => {
     const user = await lockUser(tx, current.id);
@@ -85,11 +85,11 @@ export async function updateUser(deps: AuthDeps, caller: Caller, input: UpdateUs
         if (!input.currentPassword) {
           throw new FoyerError('current_password_required', 'Current password required when setting new password.');
         }
-        if (!(await verifyPassword(input.currentPassword, encrypted_password))) {
+        if (!(await storedPasswordMatches(config, user.id, input.currentPassword, encrypted_password))) {
           throw new FoyerError('current_password_invalid', 'Current password required when setting new password.');
         }
       }
-      if (await verifyPassword(password as string, encrypted_password)) {
+      if (await storedPasswordMatches(config, user.id, password as string, encrypted_password)) {
         throw new FoyerError('same_password', 'New password should be different from the old password.');
       }
       await setPassword(tx, user.id, encryptedPassword);

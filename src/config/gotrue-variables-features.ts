@@ -108,18 +108,12 @@ export const extensionPoints: readonly GotrueVariable[] = [
   inert('SECRETS', 'Bare name GoTrue falls back to for every GOTRUE_HOOK_*_SECRETS; only with a hook enabled.'),
 ];
 
-const mfaOnly = 'Only with an MFA factor enabled (GOTRUE_MFA_*_ENROLL_ENABLED / _VERIFY_ENABLED).';
-
 export const mfaAndSso: readonly GotrueVariable[] = [
   ...['CHALLENGE_EXPIRY_DURATION', 'FACTOR_EXPIRY_DURATION', 'RATE_LIMIT_CHALLENGE_AND_VERIFY', 'MAX_ENROLLED_FACTORS', 'MAX_VERIFIED_FACTORS'].map(
-    (field) => inert(`GOTRUE_MFA_${field}`, mfaOnly),
+    (field) => honoured(`GOTRUE_MFA_${field}`),
   ),
   ...(['ENROLL', 'VERIFY'] as const).flatMap((step) => [
-    switchOn(
-      `GOTRUE_MFA_TOTP_${step}_ENABLED`,
-      `TOTP MFA (${step === 'ENROLL' ? 'enrolling' : 'verifying'} factors)`,
-      'GoTrue turns TOTP MFA (/factors) on by default; Foyer has no MFA, so unset means off here and true stops the start.',
-    ),
+    honoured(`GOTRUE_MFA_TOTP_${step}_ENABLED`),
     switchOn(`GOTRUE_MFA_PHONE_${step}_ENABLED`, `phone MFA (${step === 'ENROLL' ? 'enrolling' : 'verifying'} factors)`),
     switchOn(`GOTRUE_MFA_WEB_AUTHN_${step}_ENABLED`, `WebAuthn MFA (${step === 'ENROLL' ? 'enrolling' : 'verifying'} factors)`),
   ]),

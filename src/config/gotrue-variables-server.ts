@@ -103,7 +103,12 @@ export const tokensAndSecurity: readonly GotrueVariable[] = [
 
   honoured('GOTRUE_SESSIONS_TIMEBOX'),
   honoured('GOTRUE_SESSIONS_INACTIVITY_TIMEOUT'),
-  notApplicable('GOTRUE_SESSIONS_ALLOW_LOW_AAL', 'Only concerns users with MFA factors; Foyer has no MFA, so every session already has its highest level.'),
+  refused('GOTRUE_SESSIONS_ALLOW_LOW_AAL', 'How long a session of a user with a verified MFA factor may stay at aal1 before it must be raised to aal2 (shorter access tokens, then no refresh); Foyer keeps such sessions as long as any other.', {
+    when: (value, name) => parseDurationSeconds(name, value) > 0,
+    feature: 'limiting how long aal1 sessions of MFA users live',
+    fix: 'unset it or set it to 0',
+    whenText: 'a duration above 0 stops the start',
+  }),
   switchOn('GOTRUE_SESSIONS_SINGLE_PER_USER', 'one session per user (a new sign-in ends the others)'),
   inert('GOTRUE_SESSIONS_TAGS', 'Groups sessions for GOTRUE_SESSIONS_SINGLE_PER_USER.'),
 
@@ -125,10 +130,10 @@ export const tokensAndSecurity: readonly GotrueVariable[] = [
   honoured('GOTRUE_SECURITY_UPDATE_PASSWORD_REQUIRE_CURRENT_PASSWORD'),
   honoured('GOTRUE_SECURITY_MANUAL_LINKING_ENABLED'),
   switchOn('GOTRUE_SECURITY_SB_FORWARDED_FOR_ENABLED', 'reading the client IP from the Sb-Forwarded-For header', undefined, 'unset it or set it to false; FOYER_TRUSTED_PROXIES says whose X-Forwarded-For to believe'),
-  switchOn('GOTRUE_SECURITY_DB_ENCRYPTION_ENCRYPT', 'encrypting password hashes and secrets in the database'),
-  inert('GOTRUE_SECURITY_DB_ENCRYPTION_ENCRYPTION_KEY_ID', 'Only with GOTRUE_SECURITY_DB_ENCRYPTION_ENCRYPT.'),
-  inert('GOTRUE_SECURITY_DB_ENCRYPTION_ENCRYPTION_KEY', 'Only with GOTRUE_SECURITY_DB_ENCRYPTION_ENCRYPT.'),
-  whenSet('GOTRUE_SECURITY_DB_ENCRYPTION_DECRYPTION_KEYS', 'reading password hashes GoTrue stored encrypted', 'Decrypts password hashes GoTrue encrypted; Foyer cannot read them.'),
+  honoured('GOTRUE_SECURITY_DB_ENCRYPTION_ENCRYPT'),
+  honoured('GOTRUE_SECURITY_DB_ENCRYPTION_ENCRYPTION_KEY_ID'),
+  honoured('GOTRUE_SECURITY_DB_ENCRYPTION_ENCRYPTION_KEY'),
+  honoured('GOTRUE_SECURITY_DB_ENCRYPTION_DECRYPTION_KEYS'),
   switchOn('GOTRUE_AUDIT_LOG_DISABLE_POSTGRES', 'an audit log kept out of the database', 'Makes GoTrue log audit events instead of writing auth.audit_log_entries; Foyer always writes them.'),
 
   honoured('GOTRUE_RATE_LIMIT_HEADER'),

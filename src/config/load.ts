@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseDotenv } from 'dotenv';
 import { unsupportedFeatureProblems } from './gotrue-variables.js';
+import { dbEncryptionProblems } from './db-encryption-settings.js';
 import { ConfigError } from './parse.js';
 import { listenerProblems } from './listener-settings.js';
 import { passkeyProblems } from './passkey-settings.js';
@@ -71,6 +72,7 @@ export function loadConfig(env: Env): Config {
   problems.push(...listenerProblems(values, embedded));
   problems.push(...passkeyProblems(values));
   problems.push(...smsProblems(values));
+  problems.push(...dbEncryptionProblems(values));
   // A GoTrue variable asking for a feature Foyer lacks stops the start rather than being ignored.
   const missingFeatures = unsupportedFeatureProblems(env);
   problems.push(...missingFeatures);

@@ -21,6 +21,8 @@ import {
   parseTrustedProxies,
   type RateSetting,
 } from './parse-protection.js';
+import { dbEncryptionSettings } from './db-encryption-settings.js';
+import { mfaSettings } from './mfa-settings.js';
 import { oauthSettings } from './oauth-settings.js';
 import { passkeySettings } from './passkey-settings.js';
 import { opsSettings } from './ops-settings.js';
@@ -160,6 +162,10 @@ export const settingsSchema = {
   ...oauthSettings,
   // Passkeys and the WebAuthn relying party (src/config/passkey-settings.ts)
   ...passkeySettings,
+
+  // TOTP MFA and GoTrue's database encryption (src/config/mfa-settings.ts, db-encryption-settings.ts)
+  ...mfaSettings,
+  ...dbEncryptionSettings,
 
   // Operations: anonymous-user cleanup, housekeeping, spike signal, /metrics (src/config/ops-settings.ts)
   ...opsSettings,

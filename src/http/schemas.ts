@@ -52,6 +52,25 @@ export const identityResponse = {
   },
 } as const;
 
+const nullableTimestamp = { type: ['string', 'null'] } as const;
+
+/** GoTrue's models.Factor, in its field order. */
+export const factorResponse = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    created_at: timestamp,
+    updated_at: timestamp,
+    status: { type: 'string' },
+    friendly_name: { type: 'string' },
+    factor_type: { type: 'string' },
+    phone: { type: 'string' },
+    last_challenged_at: nullableTimestamp,
+    web_authn_aaguid: { type: 'string' },
+    last_webauthn_challenge_data: { type: 'object', additionalProperties: true },
+  },
+} as const;
+
 export const userResponse = {
   type: 'object',
   properties: {
@@ -74,6 +93,7 @@ export const userResponse = {
     last_sign_in_at: timestamp,
     app_metadata: { type: 'object', additionalProperties: true },
     user_metadata: { type: 'object', additionalProperties: true },
+    factors: { type: 'array', items: factorResponse },
     identities: { type: 'array', items: identityResponse },
     created_at: timestamp,
     updated_at: timestamp,

@@ -33,6 +33,11 @@ const SERVER_KEYS: ReadonlySet<SettingKey> = new Set<SettingKey>([
   'masterKey',
   'baseDomain',
   'consoleEnabled',
+  // Keys of data already stored: changing them from the console could make that data unreadable.
+  'dbEncryptionEncrypt',
+  'dbEncryptionKeyId',
+  'dbEncryptionKey',
+  'dbDecryptionKeys',
 ]);
 
 /** Values never shown in full: only whether they are set. */

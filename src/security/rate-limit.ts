@@ -27,6 +27,9 @@ export const limiterSettings = {
   email_sent: 'GOTRUE_RATE_LIMIT_EMAIL_SENT',
   passkey: 'GOTRUE_RATE_LIMIT_PASSKEY',
   sms_sent: 'GOTRUE_RATE_LIMIT_SMS_SENT',
+  // GoTrue keeps two buckets of the same size: a challenge and a verification each take from their own.
+  mfa_challenge: 'GOTRUE_MFA_RATE_LIMIT_CHALLENGE_AND_VERIFY',
+  mfa_verify: 'GOTRUE_MFA_RATE_LIMIT_CHALLENGE_AND_VERIFY',
 } as const;
 
 export type LimiterName = keyof typeof limiterSettings;
@@ -41,6 +44,7 @@ export interface RateLimitValues {
   readonly rateLimitEmailSent: RateSetting;
   readonly rateLimitPasskey: RateSetting;
   readonly rateLimitSmsSent: RateSetting;
+  readonly mfaRateLimitChallengeAndVerify: RateSetting;
 }
 
 export interface RateLimitSettings extends RateLimitValues {
@@ -65,6 +69,9 @@ export function limitOf(settings: RateLimitValues, name: LimiterName): RateSetti
       return settings.rateLimitPasskey;
     case 'sms_sent':
       return settings.rateLimitSmsSent;
+    case 'mfa_challenge':
+    case 'mfa_verify':
+      return settings.mfaRateLimitChallengeAndVerify;
   }
 }
 

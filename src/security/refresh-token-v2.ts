@@ -106,8 +106,9 @@ export type SessionKeyReading = { readonly key: Buffer } | { readonly unreadable
 
 /**
  * The HMAC key as GoTrue stores it in auth.sessions.refresh_token_hmac_key: unpadded base64url of
- * the key bytes, or, with GoTrue's database encryption on, a JSON envelope (`{"key_id":…,"alg":…}`)
- * that Foyer cannot open. Either unreadable kind must be reported, never treated as "no session".
+ * the key bytes, or, with GoTrue's database encryption on, a JSON envelope (`{"key_id":…,"alg":…}`),
+ * which the caller decrypts first when it holds the key (src/security/encrypted-string.ts); one still
+ * encrypted here had no key. Either unreadable kind must be reported, never treated as "no session".
  */
 export function readSessionRefreshKey(stored: string): SessionKeyReading {
   if (stored.startsWith('{')) return { unreadable: 'encrypted' };

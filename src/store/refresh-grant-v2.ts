@@ -4,6 +4,7 @@
  * writes with the session row locked. Not a hot path: GoTrue only issues these when configured to.
  */
 import type { Queryable } from './db.js';
+import { sessionAmrSql } from './mfa-sessions.js';
 import type { AmrEntry } from './sessions.js';
 import { USER_COLUMNS, type UserRow } from './users.js';
 import type { SessionRotationRules } from './refresh-grant.js';
@@ -43,7 +44,8 @@ export interface RefreshV2Input extends SessionRotationRules {
   readonly counter: bigint;
 }
 
-const GRANT_V2_SQL = `select r.outcome, r.counter::text as counter, r.session_id, r.aal, r.amr, ${USER_COLUMNS}
+const GRANT_V2_SQL = `select r.outcome, r.counter::text as counter, r.session_id, r.aal,
+            case when r.outcome in ('rotated', 'reissued') then ${sessionAmrSql('r.session_id')} end as amr, ${USER_COLUMNS}
        from auth.foyer_refresh_token_v2_grant($1::uuid, $2, $3::bigint, $4, $5, $6, $7, $8, $9) r
        left join auth.users u on u.id = r.user_id`;
 

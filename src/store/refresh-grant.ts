@@ -9,6 +9,7 @@
 import { batchRequestsSql, coalescerPerDb } from './coalesce.js';
 import type { Db, Queryable, SqlParam } from './db.js';
 import { batchCounterJson, batchCounterSql, batchCounterState, type Counted, type CounterState, type InlineCounter } from './rate-limits.js';
+import { sessionAmrSql } from './mfa-sessions.js';
 import type { AmrEntry } from './sessions.js';
 import { USER_COLUMNS, type UserRow } from './users.js';
 
@@ -49,7 +50,10 @@ const grantParams = (input: RefreshInput): SqlParam[] => [
   input.inactivitySeconds, input.userAgent, input.ip,
 ];
 
-const GRANT_SQL = `select r.outcome, r.refresh_token, r.session_id, r.aal, r.amr, ${USER_COLUMNS}
+// The amr list is read here rather than taken from the function (which orders by created_at): one
+// definition, GoTrue's, for every token (src/store/mfa-sessions.ts).
+const GRANT_SQL = `select r.outcome, r.refresh_token, r.session_id, r.aal,
+            case when r.outcome in ('rotated', 'reissued') then ${sessionAmrSql('r.session_id')} end as amr, ${USER_COLUMNS}
        from auth.foyer_refresh_token_grant($1, $2, $3, $4, $5, $6, $7, $8) r
        left join auth.users u on u.id = r.user_id`;
 
@@ -105,10 +109,7 @@ const ROTATION_SQL = `with ${REQUESTS}, ${counter.ctes}, lead as (
      select c.i, c.points, c.ms_before_next,
             case when rot.i is not null then 'rotated' end as outcome, rot.new_token as refresh_token,
             rot.id as session_id, coalesce(rot.aal::text, 'aal1') as aal,
-            coalesce((select jsonb_agg(jsonb_build_object('method', m.authentication_method,
-                                                          'timestamp', floor(extract(epoch from m.created_at))::bigint)
-                                       order by m.created_at desc)
-                        from auth.mfa_amr_claims m where m.session_id = rot.id), '[]'::jsonb) as amr,
+            ${sessionAmrSql('rot.id')} as amr,
             ${USER_COLUMNS}
        from ${counter.counted} c
        left join rotated rot on rot.i = c.i

@@ -1,5 +1,6 @@
 /** SQL for auth.users and auth.identities. Rows come back in the shape `UserRow`; never with secrets. */
 import type { Queryable, SqlParam } from './db.js';
+import { userFactorsSql, type FactorJson } from './mfa-factors.js';
 
 export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
@@ -50,6 +51,8 @@ export interface UserRow {
   is_anonymous: boolean;
   /** json_agg of the user's identities (timestamps in JSON form); [] when none or not loaded. */
   identities: IdentityRow[];
+  /** json_agg of the user's MFA factors; null or absent when none (or not loaded). */
+  factors?: FactorJson[] | null;
 }
 
 /** Public columns of `auth.users u`; never encrypted_password or token hashes. */
@@ -61,8 +64,8 @@ export const USER_FIELDS = `
   u.raw_user_meta_data as user_metadata, u.created_at, u.updated_at, u.banned_until, u.deleted_at,
   u.is_anonymous`;
 
-/** USER_FIELDS plus the user's identities. */
-export const USER_COLUMNS = `${USER_FIELDS},
+/** USER_FIELDS plus the user's identities and MFA factors. */
+export const USER_COLUMNS = `${USER_FIELDS}, ${userFactorsSql('u')} as factors,
   coalesce((select json_agg(json_build_object(
       'identity_id', i.id, 'id', i.provider_id, 'user_id', i.user_id, 'identity_data', i.identity_data,
       'provider', i.provider, 'last_sign_in_at', i.last_sign_in_at, 'created_at', i.created_at,

@@ -29,7 +29,7 @@ describe('GoTrue variables', () => {
     const message = configError({
       ...postgresEnv,
       GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_ENABLED: 'true',
-      GOTRUE_MFA_TOTP_ENROLL_ENABLED: 'true',
+      GOTRUE_MFA_WEB_AUTHN_ENROLL_ENABLED: 'true',
       GOTRUE_EXTERNAL_AZURE_ENABLED: '1',
       GOTRUE_SMTP_HEADERS: '{"X-Test": ["1"]}',
       GOTRUE_SAML_ENABLED: 'T',
@@ -38,7 +38,7 @@ describe('GoTrue variables', () => {
       GOTRUE_CUSTOM_OAUTH_ENABLED: 'true',
       GOTRUE_EXPERIMENTAL_SCIM_ENABLED: 'true',
       GOTRUE_SECURITY_REFRESH_TOKEN_ALGORITHM_VERSION: '2',
-      GOTRUE_SECURITY_DB_ENCRYPTION_DECRYPTION_KEYS: 'key1:c2VjcmV0',
+      GOTRUE_SESSIONS_ALLOW_LOW_AAL: '1h',
     });
     assert.deepEqual(named(message).sort(), [
       'GOTRUE_CUSTOM_OAUTH_ENABLED',
@@ -46,18 +46,19 @@ describe('GoTrue variables', () => {
       'GOTRUE_EXTERNAL_AZURE_ENABLED',
       'GOTRUE_EXTERNAL_WEB3_SOLANA_ENABLED',
       'GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_ENABLED',
-      'GOTRUE_MFA_TOTP_ENROLL_ENABLED',
+      'GOTRUE_MFA_WEB_AUTHN_ENROLL_ENABLED',
       'GOTRUE_OAUTH_SERVER_ENABLED',
       'GOTRUE_SAML_ENABLED',
-      'GOTRUE_SECURITY_DB_ENCRYPTION_DECRYPTION_KEYS',
       'GOTRUE_SECURITY_REFRESH_TOKEN_ALGORITHM_VERSION',
+      'GOTRUE_SESSIONS_ALLOW_LOW_AAL',
       'GOTRUE_SMTP_HEADERS',
     ]);
     assert.match(message, /GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_ENABLED=true asks for the custom access token hook, which Foyer does not have: unset it or set it to false/);
     assert.match(message, /GOTRUE_EXTERNAL_AZURE_ENABLED=true asks for the azure OAuth provider.*FOYER_EXTERNAL_OIDC_\*/);
     assert.match(message, /GOTRUE_SMTP_HEADERS \(set\) asks for extra headers on every mail, which Foyer does not have: unset it/);
     assert.match(message, /GOTRUE_SECURITY_REFRESH_TOKEN_ALGORITHM_VERSION=2 .*: unset it or set it to 1/);
-    assert.doesNotMatch(message, /c2VjcmV0/, 'values that may be secrets are not repeated');
+    assert.doesNotMatch(message, /twilio/, 'values of variables refused when set (they may be secrets) are not repeated');
+    assert.match(message, /GOTRUE_SESSIONS_ALLOW_LOW_AAL=1h asks for limiting how long aal1 sessions of MFA users live.*: unset it or set it to 0/);
     assert.ok(message.endsWith(MISSING_FEATURES_FOOTER), 'the message points at docs/configuration.md');
   });
 
@@ -69,6 +70,8 @@ describe('GoTrue variables', () => {
       GOTRUE_HOOK_SEND_EMAIL_ENABLED: '',
       GOTRUE_MFA_PHONE_ENROLL_ENABLED: 'f',
       GOTRUE_MFA_MAX_ENROLLED_FACTORS: '10',
+      GOTRUE_MFA_TOTP_ENROLL_ENABLED: 'true',
+      GOTRUE_SESSIONS_ALLOW_LOW_AAL: '0',
       GOTRUE_EXTERNAL_AZURE_ENABLED: 'false',
       GOTRUE_EXTERNAL_AZURE_CLIENT_ID: 'client',
       GOTRUE_SMS_PROVIDER: '  ',

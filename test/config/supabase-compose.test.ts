@@ -45,7 +45,11 @@ const expected: Record<CommentedOutGroup, readonly string[] | ((config: Config) 
   sms: ['GOTRUE_SMS_TWILIO_ACCOUNT_SID', 'GOTRUE_SMS_TWILIO_AUTH_TOKEN', 'GOTRUE_SMS_TWILIO_MESSAGE_SERVICE_SID'],
   twilio: (config) => assert.equal(config.smsTwilioAccountSid, 'AC00000000000000000000000000000000', 'credentials alone send nothing'),
   testOtp: (config) => assert.deepEqual(config.smsTestOtp, { '15551234567': '123456' }),
-  mfa: ['GOTRUE_MFA_TOTP_ENROLL_ENABLED', 'GOTRUE_MFA_TOTP_VERIFY_ENABLED'],
+  mfa: (config) => {
+    assert.equal(config.mfaTotpEnrollEnabled, true);
+    assert.equal(config.mfaTotpVerifyEnabled, true);
+    assert.equal(config.mfaMaxEnrolledFactors, 10);
+  },
   customAccessTokenHook: ['GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_ENABLED'],
   mfaVerificationAttemptHook: ['GOTRUE_HOOK_MFA_VERIFICATION_ATTEMPT_ENABLED'],
   passwordVerificationAttemptHook: ['GOTRUE_HOOK_PASSWORD_VERIFICATION_ATTEMPT_ENABLED'],

@@ -119,20 +119,22 @@ for (const engine of engines) {
           await database.db.execScript(`
             insert into auth.users (id, aud, role, email, created_at, updated_at) values
               ('00000000-0000-4000-8000-000000000001', 'authenticated', 'authenticated', 'mfa@example.com', now(), now());
-            insert into auth.mfa_factors (id, user_id, friendly_name, factor_type, status, created_at, updated_at, secret) values
-              ('00000000-0000-4000-8000-0000000000f1', '00000000-0000-4000-8000-000000000001', 'phone app', 'totp', 'verified', now(), now(), 'S');
+            insert into auth.mfa_factors (id, user_id, friendly_name, factor_type, status, created_at, updated_at, secret, phone) values
+              ('00000000-0000-4000-8000-0000000000f1', '00000000-0000-4000-8000-000000000001', 'phone app', 'totp', 'verified', now(), now(), 'S', null),
+              ('00000000-0000-4000-8000-0000000000f2', '00000000-0000-4000-8000-000000000001', 'sms', 'phone', 'verified', now(), now(), null, '15550100'),
+              ('00000000-0000-4000-8000-0000000000f3', '00000000-0000-4000-8000-000000000001', 'key', 'webauthn', 'verified', now(), now(), null, null);
             insert into auth.sso_providers (id, resource_id) values ('00000000-0000-4000-8000-0000000000a1', 'acme');`);
           const before = await wholeCatalog(database);
           await assert.rejects(migrate(database.db), (error: Error) => {
             assert.ok(error instanceof MigrationRefusedError);
-            assert.match(error.message, /auth\.mfa_factors holds 1 verified MFA factor/);
+            assert.match(error.message, /auth\.mfa_factors holds 2 verified phone or WebAuthn MFA factor\(s\)\. Foyer serves TOTP factors but not these/);
             assert.match(error.message, /auth\.sso_providers holds 1 SAML SSO provider/);
             assert.match(error.message, /nothing was changed/);
             return true;
           });
           assert.deepEqual(await wholeCatalog(database), before);
-          // Unverified factors are not served by GoTrue either: they do not stop the start.
-          await database.db.execScript(`update auth.mfa_factors set status = 'unverified'; delete from auth.sso_providers;`);
+          // Verified TOTP factors are served, and unverified factors of any type are not served by GoTrue either.
+          await database.db.execScript(`update auth.mfa_factors set status = 'unverified' where factor_type <> 'totp'; delete from auth.sso_providers;`);
           assert.deepEqual((await migrate(database.db)).applied, []);
         } finally {
           await database.close();
