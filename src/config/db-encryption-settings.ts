@@ -1,7 +1,8 @@
 /**
  * GoTrue's database encryption settings (GOTRUE_SECURITY_DB_ENCRYPTION_*), spread into settingsSchema.
- * Foyer writes and reads GoTrue's format (src/security/encrypted-string.ts) for what it stores of these
- * kinds: TOTP secrets. The checks GoTrue makes at start (conf.DatabaseEncryptionConfiguration.Validate)
+ * Foyer writes and reads GoTrue's format (src/security/encrypted-string.ts) for every such value it
+ * stores: TOTP secrets and password hashes (and reads the v2 refresh-token keys GoTrue encrypted). The
+ * checks GoTrue makes at start (conf.DatabaseEncryptionConfiguration.Validate)
  * are made here, and one more: the encryption key must be the decryption key of the same id, so nothing
  * is ever written that its own key list cannot read back.
  */
@@ -40,7 +41,7 @@ function parseDecryptionKeys(variable: string, raw: string): ReadonlyMap<string,
 export const dbEncryptionSettings = {
   dbEncryptionEncrypt: setting({
     env: [ENCRYPT],
-    doc: "Write TOTP secrets encrypted with GoTrue's database encryption (AES-256-GCM, a key per row by HKDF), so GoTrue reads them too.",
+    doc: "Write TOTP secrets and password hashes encrypted with GoTrue's database encryption (AES-256-GCM, a key per row by HKDF), as GoTrue does.",
     defaultText: 'false',
     read: (raw, name) => (raw === undefined || raw.trim() === '' ? false : parseBool(name, raw)),
   }),
@@ -58,7 +59,7 @@ export const dbEncryptionSettings = {
   }),
   dbDecryptionKeys: setting<ReadonlyMap<string, Buffer>>({
     env: [DECRYPTION_KEYS],
-    doc: 'Every key encrypted values may name, as id:key,id:key (256-bit unpadded base64url keys); encrypted TOTP secrets are read with them.',
+    doc: 'Every key encrypted values may name, as id:key,id:key (256-bit unpadded base64url keys): TOTP secrets, password hashes and v2 refresh-token keys GoTrue or Foyer encrypted are read with them.',
     defaultText: '(none)',
     read: (raw, name) => (raw === undefined || raw.trim() === '' ? new Map() : parseDecryptionKeys(name, raw)),
   }),

@@ -148,6 +148,34 @@ for (const engine of engines) {
       const signedIn = await client.auth.signInWithPassword({ email, password: PASSWORD });
       assert.equal(signedIn.error, null, signedIn.error?.message);
       assert.equal((await client.auth.signInWithPassword({ email, password: 'not the password' })).error?.code, 'invalid_credentials');
+      // A new password (PUT /user) is stored encrypted too, and the same one again is recognised through the envelope.
+      const renewed = 'another long enough password';
+      assert.equal((await client.auth.updateUser({ password: renewed })).error, null);
+      assert.equal((await client.auth.updateUser({ password: renewed })).error?.code, 'same_password');
+      const [{ encrypted_password: renewedHash }] = await encrypted.database.db.query<{ encrypted_password: string }>(
+        'select encrypted_password from auth.users where id = $1',
+        [userId],
+      );
+      assert.equal(await bcryptVerify(renewed, await decryptApart(renewedHash, userId)), true);
+      assert.equal((await client.auth.signInWithPassword({ email, password: renewed })).error, null);
+      // So is the password of a sign-up link made by an admin, for the user it creates.
+      const linked = await encrypted.serviceClient().auth.admin.generateLink({ type: 'signup', email: `link-${email}`, password: PASSWORD });
+      assert.equal(linked.error, null, linked.error?.message);
+      const linkedId = linked.data.user!.id;
+      const [{ encrypted_password: linkedHash }] = await encrypted.database.db.query<{ encrypted_password: string }>(
+        'select encrypted_password from auth.users where id = $1',
+        [linkedId],
+      );
+      assert.equal(await bcryptVerify(PASSWORD, await decryptApart(linkedHash, linkedId)), true);
+      // And a sign-up's.
+      const signedUp = await makeClient(encrypted.url, encrypted.anonKey).auth.signUp({ email: `signup-${email}`, password: PASSWORD });
+      assert.equal(signedUp.error, null, signedUp.error?.message);
+      const signedUpId = signedUp.data.user!.id;
+      const [{ encrypted_password: signedUpHash }] = await encrypted.database.db.query<{ encrypted_password: string }>(
+        'select encrypted_password from auth.users where id = $1',
+        [signedUpId],
+      );
+      assert.equal(await bcryptVerify(PASSWORD, await decryptApart(signedUpHash, signedUpId)), true);
       const enrolled = await client.auth.mfa.enroll({ factorType: 'totp', friendlyName: 'app' });
       assert.equal(enrolled.error, null);
       const factor = enrolled.data!;
