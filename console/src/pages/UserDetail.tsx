@@ -1,4 +1,4 @@
-/** One user: facts, identities, sessions (revoke), delete. */
+/** One user: facts, identities, second factors and passkeys, sessions (revoke), delete. */
 import { useState } from 'react';
 import { adminPath, del, get } from '../api';
 import { ErrorNotice, LoadState, Success } from '../components/Notice';
@@ -6,6 +6,7 @@ import { dateTime, relative } from '../format';
 import { useAction, useLoad } from '../hooks';
 import { navigate, projectHref } from '../router';
 import type { AuthUser, Project } from '../types';
+import { Factors, Passkeys } from './UserSecurity';
 import { userLabel } from './Users';
 
 interface AuthSession {
@@ -54,6 +55,7 @@ function Sessions({ project, user }: { project: Project; user: AuthUser }) {
                   <tr>
                     <th scope="col">Started</th>
                     <th scope="col">Last refreshed</th>
+                    <th scope="col">Level</th>
                     <th scope="col">Client</th>
                     <th scope="col">IP</th>
                   </tr>
@@ -63,6 +65,9 @@ function Sessions({ project, user }: { project: Project; user: AuthUser }) {
                     <tr key={s.id}>
                       <td>{dateTime(s.created_at)}</td>
                       <td>{relative(s.refreshed_at ?? s.updated_at)}</td>
+                      <td>
+                        <abbr title={s.aal === 'aal2' ? 'Second factor presented' : 'One factor'}>{s.aal ?? 'aal1'}</abbr>
+                      </td>
                       <td className="wrap">{s.user_agent ?? '—'}</td>
                       <td className="mono">{s.ip ?? '—'}</td>
                     </tr>
@@ -160,6 +165,8 @@ export function UserDetailPage({ project, id }: { project: Project; id: string }
                 <p className="empty">{u.is_anonymous ? 'None: an anonymous user has no identity until they link one.' : 'None.'}</p>
               )}
             </section>
+            <Factors project={project} user={u} />
+            <Passkeys project={project} user={u} />
             <Sessions project={project} user={u} />
             <section className="card" aria-labelledby="metadata">
               <h2 id="metadata">Metadata</h2>
