@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
 import type { Page } from 'playwright-core';
+import { totpCode } from '../helpers/mfa.js';
 import { makeClient, startServer, type RunningServer } from '../helpers/server.js';
 import { startSiteverifyServer, type SiteverifyServer } from '../helpers/siteverify.js';
 import {
@@ -36,6 +37,7 @@ import { consoleUrl, defaultProjectRef, openSection, saveSettings, setupUrlFrom,
 
 const ADMIN = { email: 'ops@example.com', password: 'correct horse battery staple' };
 const ANON = 'GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED';
+const FACTOR_USER_PASSWORD = 'a long enough password for converted users';
 const RATE = 'GOTRUE_RATE_LIMIT_ANONYMOUS_USERS';
 /** N anonymous users created for the dashboard, M of them converted. */
 const N = 5;
@@ -181,10 +183,38 @@ describe('the console in a real browser', { skip: existsSync(CHROMIUM) ? false :
     for (let i = 0; i < M; i += 1) {
       const { status } = await adminFetch(second.apiUrl, second.serviceRoleKey, `users/${ids[i]}`, {
         method: 'PUT',
-        body: { email: `converted-${i}@example.com`, email_confirm: true },
+        body: { email: `converted-${i}@example.com`, email_confirm: true, password: FACTOR_USER_PASSWORD },
       });
       assert.equal(status, 200);
     }
+  });
+
+  step("shows a user's verified factor and aal2 session, and deletes the factor", async () => {
+    // converted-1 enrols an authenticator app through supabase-js and raises its session to aal2.
+    const client = makeClient(second.apiUrl, second.anonKey);
+    const signedIn = await client.auth.signInWithPassword({ email: 'converted-1@example.com', password: FACTOR_USER_PASSWORD });
+    assert.equal(signedIn.error, null);
+    const enrolled = await client.auth.mfa.enroll({ factorType: 'totp', friendlyName: 'Work phone' });
+    assert.equal(enrolled.error, null);
+    const factorId = enrolled.data!.id;
+    const verified = await client.auth.mfa.challengeAndVerify({ factorId, code: totpCode(enrolled.data!.totp.secret) });
+    assert.equal(verified.error, null);
+
+    await openSection(page, server.url, second.ref, 'users');
+    await page.getByLabel('Search email, phone or id').fill('converted-1');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: 'converted-1@example.com' }).click();
+    const factors = page.getByRole('region', { name: 'Second factors' });
+    await factors.getByRole('row', { name: /Work phone.*Authenticator app \(TOTP\).*verified/ }).waitFor();
+    await page.getByRole('region', { name: 'Sessions' }).getByText('aal2').first().waitFor();
+    await page.getByText('No passkeys.').waitFor();
+    await screenshot(page, '12b-user-factors');
+
+    await factors.getByRole('button', { name: 'Delete factor Work phone' }).click();
+    await factors.getByText('No factors enrolled.').waitFor();
+    const { status, body } = await adminFetch(second.apiUrl, second.serviceRoleKey, `users/${signedIn.data.user!.id}/factors`);
+    assert.equal(status, 200);
+    assert.deepEqual(body, [], 'the factor is gone from the project, not only from the page');
   });
 
   step('configures CAPTCHA against a local siteverify server: "Test secret", then anonymous sign-in demands a token', async () => {

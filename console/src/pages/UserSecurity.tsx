@@ -41,7 +41,7 @@ export function Factors({ project, user }: { project: Project; user: AuthUser })
       <h2 id="factors">Second factors</h2>
       <p className="hint">
         A verified factor means this user signs in at <code>aal1</code> and must present it to reach <code>aal2</code>. Deleting one
-        ends the need for it; their sessions keep the level they have.
+        ends the need for it, and the sessions it raised drop to <code>aal1</code>.
       </p>
       <ErrorNotice error={action.error} title="Not deleted" />
       <Success message={action.message} />
