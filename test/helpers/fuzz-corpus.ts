@@ -9,7 +9,7 @@ import { MAX_PATH_PARAM_LENGTH, MAX_STRING_LENGTH } from '../../src/http/body.js
 import { FIELD_LIMITS } from '../../src/http/schemas.js';
 
 /** Strings one past each limit (and the backstop itself), as a field's value or a key. */
-const overLong: fc.Arbitrary<string> = fc.constantFrom(
+export const OVER_LIMIT_STRINGS: readonly string[] = [
   'a'.repeat(MAX_STRING_LENGTH + 1),
   'a'.repeat(MAX_STRING_LENGTH),
   `${'a'.repeat(244)}@example.com`, // 256 bytes: one past GoTrue's email limit
@@ -21,7 +21,8 @@ const overLong: fc.Arbitrary<string> = fc.constantFrom(
   `http://localhost:3000/${'u'.repeat(FIELD_LIMITS.url)}`,
   't'.repeat(FIELD_LIMITS.token + 1),
   's'.repeat(FIELD_LIMITS.search + 1),
-);
+];
+const overLong: fc.Arbitrary<string> = fc.constantFrom(...OVER_LIMIT_STRINGS);
 
 /** Field names the API reads, so generated objects reach handlers rather than stopping at "missing field". */
 const FIELDS = [
