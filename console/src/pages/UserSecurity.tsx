@@ -1,4 +1,5 @@
 /** A user's second factors (MFA) and passkeys, each with a delete button: GoTrue's admin routes. */
+import type { ReactNode } from 'react';
 import { adminPath, del, get } from '../api';
 import { ErrorNotice, LoadState, Success } from '../components/Notice';
 import { dateTime, relative } from '../format';
@@ -24,122 +25,125 @@ interface Passkey {
 
 const FACTOR_TYPES: Readonly<Record<string, string>> = { totp: 'Authenticator app (TOTP)', phone: 'Phone', webauthn: 'Security key (WebAuthn)' };
 
-function DeleteButton({ label, onDelete, busy }: { label: string; onDelete: () => void; busy: boolean }) {
+interface Column<Row> {
+  readonly header: string;
+  readonly cell: (row: Row) => ReactNode;
+}
+
+/** A card listing what `GET {path}` returns, one row each with a button that deletes `{path}/{id}`. */
+function DeletableList<Row extends { readonly id: string; readonly friendly_name?: string }>(props: {
+  readonly id: string;
+  readonly title: string;
+  readonly hint?: ReactNode;
+  readonly path: string;
+  readonly endpoint: string;
+  readonly noun: string;
+  readonly empty: string;
+  readonly deleted: string;
+  readonly columns: readonly Column<Row>[];
+}) {
+  const { path } = props;
+  const rows = useLoad(() => get<Row[]>(path), [path]);
+  const action = useAction();
   return (
-    <button type="button" className="button danger small" disabled={busy} onClick={onDelete} aria-label={label}>
-      Delete
-    </button>
+    <section className="card" aria-labelledby={props.id}>
+      <h2 id={props.id}>{props.title}</h2>
+      {props.hint ? <p className="hint">{props.hint}</p> : null}
+      <ErrorNotice error={action.error} title="Not deleted" />
+      <Success message={action.message} />
+      <LoadState loaded={rows} what={`The ${props.noun} list`} endpoint={props.endpoint}>
+        {(list) =>
+          list.length === 0 ? (
+            <p className="empty">{props.empty}</p>
+          ) : (
+            <div className="table-wrap">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Name</th>
+                    {props.columns.map((column) => (
+                      <th scope="col" key={column.header}>{column.header}</th>
+                    ))}
+                    <th scope="col"><span className="visually-hidden">Actions</span></th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {list.map((row) => (
+                    <tr key={row.id}>
+                      <th scope="row">{row.friendly_name || '—'}</th>
+                      {props.columns.map((column) => (
+                        <td key={column.header}>{column.cell(row)}</td>
+                      ))}
+                      <td>
+                        <button
+                          type="button"
+                          className="button danger small"
+                          disabled={action.busy}
+                          aria-label={`Delete ${props.noun} ${row.friendly_name || row.id}`}
+                          onClick={async () => {
+                            const done = await action.run(() => del(`${path}/${row.id}`), props.deleted);
+                            if (done !== undefined) rows.reload();
+                          }}
+                        >
+                          Delete
+                        </button>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )
+        }
+      </LoadState>
+    </section>
   );
 }
 
 export function Factors({ project, user }: { project: Project; user: AuthUser }) {
-  const path = adminPath(project.ref, `users/${user.id}/factors`);
-  const factors = useLoad(() => get<Factor[]>(path), [path]);
-  const action = useAction();
   return (
-    <section className="card" aria-labelledby="factors">
-      <h2 id="factors">Second factors</h2>
-      <p className="hint">
-        A verified factor means this user signs in at <code>aal1</code> and must present it to reach <code>aal2</code>. Deleting one
-        ends the need for it, and the sessions it raised drop to <code>aal1</code>.
-      </p>
-      <ErrorNotice error={action.error} title="Not deleted" />
-      <Success message={action.message} />
-      <LoadState loaded={factors} what="The factor list" endpoint="GET /auth/v1/admin/users/:id/factors">
-        {(list) =>
-          list.length === 0 ? (
-            <p className="empty">No factors enrolled.</p>
-          ) : (
-            <div className="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Type</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Enrolled</th>
-                    <th scope="col">Last challenged</th>
-                    <th scope="col"><span className="visually-hidden">Actions</span></th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.map((factor) => (
-                    <tr key={factor.id}>
-                      <th scope="row">{factor.friendly_name || '—'}</th>
-                      <td>{FACTOR_TYPES[factor.factor_type] ?? factor.factor_type}{factor.phone ? ` ${factor.phone}` : ''}</td>
-                      <td>{factor.status === 'verified' ? <span className="badge">verified</span> : <span className="badge badge-muted">{factor.status}</span>}</td>
-                      <td>{dateTime(factor.created_at)}</td>
-                      <td>{relative(factor.last_challenged_at ?? undefined)}</td>
-                      <td>
-                        <DeleteButton
-                          label={`Delete factor ${factor.friendly_name || factor.id}`}
-                          busy={action.busy}
-                          onDelete={async () => {
-                            const done = await action.run(() => del(`${path}/${factor.id}`), 'The factor is deleted.');
-                            if (done !== undefined) factors.reload();
-                          }}
-                        />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )
-        }
-      </LoadState>
-    </section>
+    <DeletableList<Factor>
+      id="factors"
+      title="Second factors"
+      hint={
+        <>
+          A verified factor means this user signs in at <code>aal1</code> and must present it to reach <code>aal2</code>. Deleting one
+          ends the need for it, and the sessions it raised drop to <code>aal1</code>.
+        </>
+      }
+      path={adminPath(project.ref, `users/${user.id}/factors`)}
+      endpoint="GET /auth/v1/admin/users/:id/factors"
+      noun="factor"
+      empty="No factors enrolled."
+      deleted="The factor is deleted."
+      columns={[
+        { header: 'Type', cell: (factor) => `${FACTOR_TYPES[factor.factor_type] ?? factor.factor_type}${factor.phone ? ` ${factor.phone}` : ''}` },
+        {
+          header: 'Status',
+          cell: (factor) =>
+            factor.status === 'verified' ? <span className="badge">verified</span> : <span className="badge badge-muted">{factor.status}</span>,
+        },
+        { header: 'Enrolled', cell: (factor) => dateTime(factor.created_at) },
+        { header: 'Last challenged', cell: (factor) => relative(factor.last_challenged_at) },
+      ]}
+    />
   );
 }
 
 export function Passkeys({ project, user }: { project: Project; user: AuthUser }) {
-  const path = adminPath(project.ref, `users/${user.id}/passkeys`);
-  const passkeys = useLoad(() => get<Passkey[]>(path), [path]);
-  const action = useAction();
   return (
-    <section className="card" aria-labelledby="passkeys">
-      <h2 id="passkeys">Passkeys</h2>
-      <ErrorNotice error={action.error} title="Not deleted" />
-      <Success message={action.message} />
-      <LoadState loaded={passkeys} what="The passkey list" endpoint="GET /auth/v1/admin/users/:id/passkeys">
-        {(list) =>
-          list.length === 0 ? (
-            <p className="empty">No passkeys.</p>
-          ) : (
-            <div className="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Registered</th>
-                    <th scope="col">Last used</th>
-                    <th scope="col"><span className="visually-hidden">Actions</span></th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.map((passkey) => (
-                    <tr key={passkey.id}>
-                      <th scope="row">{passkey.friendly_name || '—'}</th>
-                      <td>{dateTime(passkey.created_at)}</td>
-                      <td>{relative(passkey.last_used_at ?? undefined)}</td>
-                      <td>
-                        <DeleteButton
-                          label={`Delete passkey ${passkey.friendly_name || passkey.id}`}
-                          busy={action.busy}
-                          onDelete={async () => {
-                            const done = await action.run(() => del(`${path}/${passkey.id}`), 'The passkey is deleted: it no longer signs this user in.');
-                            if (done !== undefined) passkeys.reload();
-                          }}
-                        />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )
-        }
-      </LoadState>
-    </section>
+    <DeletableList<Passkey>
+      id="passkeys"
+      title="Passkeys"
+      path={adminPath(project.ref, `users/${user.id}/passkeys`)}
+      endpoint="GET /auth/v1/admin/users/:id/passkeys"
+      noun="passkey"
+      empty="No passkeys."
+      deleted="The passkey is deleted: it no longer signs this user in."
+      columns={[
+        { header: 'Registered', cell: (passkey) => dateTime(passkey.created_at) },
+        { header: 'Last used', cell: (passkey) => relative(passkey.last_used_at) },
+      ]}
+    />
   );
 }

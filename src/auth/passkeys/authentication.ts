@@ -13,19 +13,12 @@ import { findCredentialById, recordCredentialUse } from '../../store/webauthn-cr
 import { isUuid } from '../authenticate.js';
 import type { AuthDeps, RequestMeta } from '../deps.js';
 import { sessionResponse, type SessionResponse } from '../tokens.js';
-import { consumeChallenge, issueChallenge } from '../webauthn/challenges.js';
-import { CredentialShapeError, parseAssertionCredential } from '../webauthn/credential-json.js';
+import { issueChallenge } from '../webauthn/challenges.js';
+import { parseAssertionCredential } from '../webauthn/credential-json.js';
 import { authenticationCeremony, type RequestOptionsJson } from '../webauthn/options.js';
 import { relyingPartyOf } from '../webauthn/relying-party.js';
 import { verifyAssertion, type VerifiedAssertion } from '../webauthn/verify.js';
-import {
-  challengeExpired,
-  challengeNotFound,
-  invalidCredentialResponse,
-  readCeremonyAnswer,
-  requireCeremonyAnswer,
-  verificationFailed,
-} from './verify-input.js';
+import { takeCeremony, verificationFailed } from './verify-input.js';
 
 export interface AuthenticationOptionsResponse {
   challenge_id: string;
@@ -54,20 +47,7 @@ function userIdOfHandle(userHandle: string | undefined): string | undefined {
 }
 
 export async function finishPasskeyAuthentication(deps: AuthDeps, body: unknown, meta: RequestMeta): Promise<SessionResponse> {
-  const answer = readCeremonyAnswer(body);
-  const challengeId = requireCeremonyAnswer(answer);
-  // Taken whatever follows: a challenge serves one attempt (a replay finds nothing).
-  const consumed = await consumeChallenge(deps.db, challengeId, 'authentication', null);
-  if (consumed.status === 'not_found') throw challengeNotFound();
-  if (consumed.status === 'expired') throw challengeExpired();
-  let assertion;
-  try {
-    assertion = parseAssertionCredential(answer.credential);
-  } catch (error) {
-    if (error instanceof CredentialShapeError) throw invalidCredentialResponse();
-    throw error;
-  }
-  const session = consumed.session;
+  const { session, credential: assertion } = await takeCeremony(deps.db, body, 'authentication', null, parseAssertionCredential);
   // A discoverable ceremony's state names no user; the credential's user handle says whose it is,
   // and the stored credential must be that user's (a credential id of someone else's is refused).
   const userId = userIdOfHandle(assertion.response.userHandle);

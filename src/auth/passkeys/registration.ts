@@ -8,20 +8,13 @@ import { insertWebAuthnCredential, listCredentialIds } from '../../store/webauth
 import type { UserRow } from '../../store/users.js';
 import type { Caller } from '../authenticate.js';
 import type { AuthDeps } from '../deps.js';
-import { consumeChallenge, issueChallenge } from '../webauthn/challenges.js';
-import { CredentialShapeError, parseRegistrationCredential } from '../webauthn/credential-json.js';
+import { issueChallenge } from '../webauthn/challenges.js';
+import { parseRegistrationCredential } from '../webauthn/credential-json.js';
 import { registrationCeremony, type CreationOptionsJson, type WebAuthnUser } from '../webauthn/options.js';
 import { relyingPartyOf } from '../webauthn/relying-party.js';
 import { verifyRegistration, type RegisteredCredential } from '../webauthn/verify.js';
 import { assertMayManagePasskeys, assertNotAnonymous } from './access.js';
-import {
-  challengeExpired,
-  challengeNotFound,
-  invalidCredentialResponse,
-  readCeremonyAnswer,
-  requireCeremonyAnswer,
-  verificationFailed,
-} from './verify-input.js';
+import { takeCeremony, verificationFailed } from './verify-input.js';
 import { DEFAULT_PASSKEY_NAME, toPasskeyMetadata } from './view.js';
 
 export interface RegistrationOptionsResponse {
@@ -62,21 +55,8 @@ export async function startPasskeyRegistration(deps: AuthDeps, caller: Caller): 
 export async function finishPasskeyRegistration(deps: AuthDeps, caller: Caller, body: unknown, ip: string | null) {
   assertNotAnonymous(caller);
   await assertMayManagePasskeys(deps, caller, 'register');
-  const answer = readCeremonyAnswer(body);
-  const challengeId = requireCeremonyAnswer(answer);
   const userId = caller.user.id;
-  // Taken whatever follows: a challenge serves one attempt (a replay finds nothing).
-  const consumed = await consumeChallenge(deps.db, challengeId, 'registration', userId);
-  if (consumed.status === 'not_found') throw challengeNotFound();
-  if (consumed.status === 'expired') throw challengeExpired();
-  let parsed;
-  try {
-    parsed = parseRegistrationCredential(answer.credential);
-  } catch (error) {
-    if (error instanceof CredentialShapeError) throw invalidCredentialResponse();
-    throw error;
-  }
-  const session = consumed.session;
+  const { session, credential: parsed } = await takeCeremony(deps.db, body, 'registration', userId, parseRegistrationCredential);
   if (!session || session.userId !== userId) throw verificationFailed();
   let registered: RegisteredCredential;
   try {

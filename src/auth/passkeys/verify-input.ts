@@ -1,6 +1,11 @@
 /** The body of POST /passkeys/{registration,authentication}/verify, checked in GoTrue's order. */
 import { FoyerError } from '../../errors.js';
+import type { Queryable } from '../../store/db.js';
+import type { WebAuthnChallengeType } from '../../store/webauthn-challenges.js';
 import { isUuid } from '../authenticate.js';
+import type { CeremonySession } from '../webauthn/ceremony-session.js';
+import { consumeChallenge } from '../webauthn/challenges.js';
+import { CredentialShapeError } from '../webauthn/credential-json.js';
 
 export interface CeremonyAnswer {
   /** '' when absent or null (GoTrue's zero value). */
@@ -35,3 +40,28 @@ export const challengeNotFound = () => new FoyerError('webauthn_challenge_not_fo
 export const challengeExpired = () => new FoyerError('webauthn_challenge_expired', 'Challenge has expired');
 export const invalidCredentialResponse = () => new FoyerError('webauthn_verification_failed', 'Invalid credential response');
 export const verificationFailed = () => new FoyerError('webauthn_verification_failed', 'Credential verification failed');
+
+/**
+ * The start both verify steps share: the body read in GoTrue's order, the challenge of `type` for
+ * `userId` taken whatever follows (a challenge serves one attempt, so a replay finds nothing), then the
+ * credential parsed by `parse`. `session` undefined: the stored state is not one a ceremony can finish.
+ */
+export async function takeCeremony<Credential>(
+  db: Queryable,
+  body: unknown,
+  type: WebAuthnChallengeType,
+  userId: string | null,
+  parse: (credential: unknown) => Credential,
+): Promise<{ session: CeremonySession | undefined; credential: Credential }> {
+  const answer = readCeremonyAnswer(body);
+  const challengeId = requireCeremonyAnswer(answer);
+  const consumed = await consumeChallenge(db, challengeId, type, userId);
+  if (consumed.status === 'not_found') throw challengeNotFound();
+  if (consumed.status === 'expired') throw challengeExpired();
+  try {
+    return { session: consumed.session, credential: parse(answer.credential) };
+  } catch (error) {
+    if (error instanceof CredentialShapeError) throw invalidCredentialResponse();
+    throw error;
+  }
+}
