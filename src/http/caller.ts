@@ -1,6 +1,6 @@
 /** Authenticates the Bearer user in a route hook and hands the caller to the handler. */
 import type { FastifyRequest } from 'fastify';
-import { authenticateUser, type Caller } from '../auth/authenticate.js';
+import { authenticateAdmin, authenticateUser, type Caller } from '../auth/authenticate.js';
 import type { AuthDeps } from '../auth/deps.js';
 
 export function userAuthentication(deps: AuthDeps, afterAuthentication?: () => void) {
@@ -12,5 +12,12 @@ export function userAuthentication(deps: AuthDeps, afterAuthentication?: () => v
       afterAuthentication?.();
     },
     callerOf: (request: FastifyRequest): Caller => callers.get(request) as Caller,
+  };
+}
+
+/** A route hook that lets only the service role (or another admin token) through: GoTrue's admin check. */
+export function adminGuard(deps: AuthDeps) {
+  return async (request: FastifyRequest): Promise<void> => {
+    authenticateAdmin(deps, request.headers.authorization);
   };
 }

@@ -3,8 +3,9 @@
  * PUT and DELETE /admin/users/{id}/factors/{factor_id}. A JWT whose role is in GOTRUE_JWT_ADMIN_ROLES.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { authenticateAdmin } from '../../auth/authenticate.js';
+import { adminGuard } from '../caller.js';
 import type { AuthDeps } from '../../auth/deps.js';
 import { adminDeleteFactor, adminListFactors, adminUpdateFactor } from '../../auth/mfa/admin-factors.js';
 import { requireJsonBody } from '../body.js';
@@ -16,9 +17,7 @@ const FactorParams = Type.Object({ id: Type.String(), factor_id: Type.String() }
 const UpdateBody = Type.Object({ friendly_name: Maybe(Type.String()), phone: Maybe(Type.String()) });
 
 export function adminFactorRoutes(app: FastifyInstance, deps: AuthDeps): void {
-  const requireAdmin = async (request: FastifyRequest) => {
-    authenticateAdmin(deps, request.headers.authorization);
-  };
+  const requireAdmin = adminGuard(deps);
 
   app.get<{ Params: Static<typeof UserParams> }>(
     '/admin/users/:id/factors',

@@ -1,6 +1,6 @@
 /** The admin users API and invitations: a JWT whose role is in GOTRUE_JWT_ADMIN_ROLES (the service_role key). */
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import {
   adminCreateUser,
   adminDeleteUser,
@@ -12,6 +12,7 @@ import {
   type AdminUserInput,
 } from '../../auth/admin.js';
 import { authenticateAdmin } from '../../auth/authenticate.js';
+import { adminGuard } from '../caller.js';
 import type { AuthDeps } from '../../auth/deps.js';
 import { generateLink } from '../../auth/generate-link.js';
 import { inviteUser } from '../../auth/invite.js';
@@ -76,9 +77,7 @@ const adminInput = (body: AdminUserBody): AdminUserInput =>
   Object.fromEntries(Object.entries(body).filter(([, value]) => value !== null && value !== undefined)) as AdminUserInput;
 
 export function adminRoutes(app: FastifyInstance, deps: AuthDeps): void {
-  const requireAdmin = async (request: FastifyRequest) => {
-    authenticateAdmin(deps, request.headers.authorization);
-  };
+  const requireAdmin = adminGuard(deps);
 
   app.get<{ Querystring: Static<typeof ListQuery> }>(
     '/admin/users',

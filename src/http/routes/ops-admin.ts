@@ -3,8 +3,8 @@
  * run, history) and GET /admin/audit (src/http/routes/audit-log.ts). docs/operations.md has the shapes.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { authenticateAdmin } from '../../auth/authenticate.js';
+import type { FastifyInstance } from 'fastify';
+import { adminGuard } from '../caller.js';
 import type { AuthDeps } from '../../auth/deps.js';
 import { FoyerError } from '../../errors.js';
 import { cleanupSettings, launchCleanup, planView, previewCleanup, stopBackgroundCleanups } from '../../jobs/cleanup.js';
@@ -34,9 +34,7 @@ function cleanupBody(body: unknown): { dry_run: boolean; wait: boolean } {
 }
 
 export function opsAdminRoutes(app: FastifyInstance, deps: AuthDeps): void {
-  const requireAdmin = async (request: FastifyRequest) => {
-    authenticateAdmin(deps, request.headers.authorization);
-  };
+  const requireAdmin = adminGuard(deps);
 
   app.get<{ Querystring: Static<typeof StatsQuery> }>(
     '/admin/stats',

@@ -4,14 +4,13 @@
  * (not behind the switch, as in GoTrue). The sign-in's options are rate limited
  * (GOTRUE_RATE_LIMIT_PASSKEY) and CAPTCHA-checked, in GoTrue's order.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { authenticateAdmin } from '../../auth/authenticate.js';
+import type { FastifyInstance } from 'fastify';
 import type { AuthDeps } from '../../auth/deps.js';
 import { assertPasskeysEnabled } from '../../auth/passkeys/access.js';
 import { finishPasskeyAuthentication, startPasskeyAuthentication } from '../../auth/passkeys/authentication.js';
 import { adminDeletePasskey, adminListPasskeys, deletePasskey, listPasskeys, renamePasskey } from '../../auth/passkeys/manage.js';
 import { finishPasskeyRegistration, startPasskeyRegistration } from '../../auth/passkeys/registration.js';
-import { userAuthentication } from '../caller.js';
+import { adminGuard, userAuthentication } from '../caller.js';
 import { captchaGuard } from '../plugins/captcha.js';
 import { rateLimitGuard } from '../plugins/rate-limit.js';
 import { requestMeta } from '../request-meta.js';
@@ -74,9 +73,7 @@ export function passkeyRoutes(app: FastifyInstance, deps: AuthDeps): void {
     },
   );
 
-  const requireAdmin = async (request: FastifyRequest) => {
-    authenticateAdmin(deps, request.headers.authorization);
-  };
+  const requireAdmin = adminGuard(deps);
 
   app.get<{ Params: { id: string } }>(
     '/admin/users/:id/passkeys',
