@@ -11,6 +11,14 @@ import { createTestProject, signUpAnonymously, type TestProject } from '../helpe
 import { startMailingProject, type MailingProject, type SmtpServer } from '../helpers/smtp.js';
 import { assertError, freshEmail, lastMailTo, nonceOf, reauthenticate, signUpWithPassword } from '../helpers/step-up.js';
 
+async function smsOutbox(t: TestProject, phone: string): Promise<{ id: string; kind: string; recipient: string; channel: string; body: string }[]> {
+  const response = await t.app.inject({ method: 'GET', url: `/auth/v1/admin/sms/outbox?phone=${phone}`, headers: { authorization: `Bearer ${t.serviceRoleKey}` } });
+  assert.equal(response.statusCode, 200, response.body);
+  return (response.json() as { messages: { id: string; kind: string; recipient: string; channel: string; body: string }[] }).messages.map(
+    ({ id, kind, recipient, channel, body }) => ({ id, kind, recipient, channel, body }),
+  );
+}
+
 const PASSWORD = 'first-password-123';
 
 for (const engine of engines) {
@@ -101,16 +109,30 @@ for (const engine of engines) {
       assertError(await reauthenticate(t, user.accessToken), 422, 'email_not_confirmed', 'Please verify your email first.');
     });
 
-    it('answers a phone-only user: 422 phone_not_confirmed, or, confirmed, 422 phone_provider_disabled (Foyer sends no SMS)', async () => {
+    it('texts a phone-only user the nonce, stored as GoTrue stores it (422 phone_not_confirmed before the phone is confirmed)', async () => {
       const user = await signUpWithPassword(t, freshEmail('phone'), PASSWORD);
-      await t.database.db.query(`update auth.users set email = null, email_confirmed_at = null, phone = '15550001111' where id = $1`, [user.userId]);
+      const phone = `1555${String(process.pid).slice(-3).padStart(3, '0')}${engine === 'pglite' ? '1' : '2'}111`;
+      await t.database.db.query(`update auth.users set email = null, email_confirmed_at = null, phone = $2 where id = $1`, [user.userId, phone]);
       assertError(await reauthenticate(t, user.accessToken), 422, 'phone_not_confirmed', 'Please verify your phone first.');
       await t.database.db.query('update auth.users set phone_confirmed_at = now() where id = $1', [user.userId]);
-      const before = smtp.mails.length;
-      assertError(await reauthenticate(t, user.accessToken), 422, 'phone_provider_disabled');
-      assert.equal(smtp.mails.length, before);
-      const [row] = await t.database.db.query<{ token: string | null }>('select reauthentication_token as token from auth.users where id = $1', [user.userId]);
-      assert.ok(!row.token, 'nothing stored');
+      const mailsBefore = smtp.mails.length;
+      const response = await reauthenticate(t, user.accessToken);
+      assert.equal(response.statusCode, 200, response.body);
+      const texts = await smsOutbox(t, phone);
+      assert.equal(texts.length, 1, 'one SMS');
+      assert.deepEqual({ ...texts[0], id: 'x', body: 'x' }, { id: 'x', kind: 'reauthentication', recipient: phone, channel: 'sms', body: 'x' });
+      // Without a provider the outbox row's id is the message id, as for every texted code.
+      assert.deepEqual(response.json(), { message_id: texts[0].id });
+      assert.equal(smtp.mails.length, mailsBefore, 'no mail');
+      const nonce = /(\d{6})/.exec(texts[0].body)?.[1] ?? 'missing';
+      const [row] = await t.database.db.query<{ token: string; sent: boolean }>(
+        `select reauthentication_token as token, reauthentication_sent_at > now() - interval '1 minute' as sent from auth.users where id = $1`,
+        [user.userId],
+      );
+      assert.equal(row.token, createHash('sha224').update(phone + nonce).digest('hex'), 'SHA-224 hex of phone + code');
+      assert.equal(row.sent, true);
+      assertError(await reauthenticate(t, user.accessToken), 429, 'over_sms_send_rate_limit', /^For security purposes, you can only request this after \d+ seconds\.$/);
+      assert.equal((await smsOutbox(t, phone)).length, 1, 'nothing more sent');
     });
 
     it('needs a valid Bearer token', async () => {

@@ -11,19 +11,28 @@ import { FoyerError } from '../../errors.js';
 import { SmsSendError, type SmsChannel, type SmsKind } from '../../sms/sender.js';
 import { renderSmsTemplate } from '../../sms/template.js';
 import type { Queryable } from '../../store/db.js';
-import { saveOneTimeToken } from '../../store/one-time-tokens.js';
+import { saveOneTimeToken, type OneTimeTokenType } from '../../store/one-time-tokens.js';
 import { markPhoneCodeSent } from '../../store/phone-users.js';
 import type { AuthDeps } from '../deps.js';
 import { tokenHash } from '../mail-links.js';
 import { testOtpFor } from './test-otp.js';
 
+/** GoTrue's three phone codes: sign-in or sign-up, a phone change, a reauthentication nonce. */
+export type PhoneCodeKind = Exclude<SmsKind, 'test'>;
+
+const tokenTypeOf: Record<PhoneCodeKind, OneTimeTokenType> = {
+  confirmation: 'confirmation_token',
+  phone_change: 'phone_change_token',
+  reauthentication: 'reauthentication_token',
+};
+
 export interface PhoneCodeRequest {
   readonly userId: string;
-  /** confirmation_sent_at, or phone_change_sent_at for a phone change: what GOTRUE_SMS_MAX_FREQUENCY counts from. */
+  /** confirmation_sent_at, phone_change_sent_at or reauthentication_sent_at: what GOTRUE_SMS_MAX_FREQUENCY counts from. */
   readonly lastSentAt: string | null;
   /** Where the code goes: the user's phone, or the new number of a phone change. */
   readonly phone: string;
-  readonly kind: SmsKind;
+  readonly kind: PhoneCodeKind;
   readonly channel: SmsChannel;
 }
 
@@ -51,10 +60,10 @@ export async function sendPhoneCode(deps: AuthDeps, tx: Queryable, request: Phon
     if (!budget.allowed) throw new FoyerError('over_sms_send_rate_limit', 'SMS rate limit exceeded');
   }
   const otp = testOtp ?? newSmsOtp(config.smsOtpLength);
-  await markPhoneCodeSent(tx, request.userId, request.kind === 'phone_change' ? { kind: 'phone_change', newPhone: request.phone } : { kind: 'confirmation' });
+  await markPhoneCodeSent(tx, request.userId, request.kind === 'phone_change' ? { kind: 'phone_change', newPhone: request.phone } : { kind: request.kind });
   await saveOneTimeToken(tx, {
     userId: request.userId,
-    type: request.kind === 'phone_change' ? 'phone_change_token' : 'confirmation_token',
+    type: tokenTypeOf[request.kind],
     hash: tokenHash(request.phone, otp),
     relatesTo: request.phone,
   });
