@@ -1,7 +1,8 @@
 /**
  * The one seam every SMS goes through: `createSmsSender` picks the configured provider
- * (GOTRUE_SMS_PROVIDER) or, without one, the outbox table the admin API shows. A send-SMS hook would
- * be one more implementation of SmsSender chosen here; nothing else needs to know.
+ * (GOTRUE_SMS_PROVIDER) or, without one, the outbox table the admin API shows. The send-SMS hook is
+ * one more implementation of SmsSender (src/auth/hooks/send-sms.ts, chosen before this one when the
+ * hook is on); nothing else needs to know.
  */
 import type { SmsProviderName } from '../config/sms-settings.js';
 import type { Queryable } from '../store/db.js';
@@ -26,6 +27,12 @@ export interface OutgoingSms {
   readonly body: string;
   /** The code alone (Twilio's WhatsApp content templates take it as a variable). */
   readonly otp: string;
+  /** The user the code is for (the send-SMS hook's `user`); absent for a test SMS. */
+  readonly userId?: string;
+  /** The client's address (the send-SMS hook's `metadata.ip_address`). */
+  readonly ip?: string | null;
+  /** GoTrue's `sms_type` for the hook: `mfa` for an MFA challenge, absent otherwise. */
+  readonly smsType?: 'mfa';
 }
 
 /** A send that did not go through; `message` says why and never holds a credential. */
@@ -37,7 +44,7 @@ export class SmsSendError extends Error {
 }
 
 export interface SmsSender {
-  readonly mode: 'provider' | 'outbox';
+  readonly mode: 'provider' | 'outbox' | 'hook';
   readonly provider: SmsProviderName | undefined;
   supportsChannel(channel: SmsChannel): boolean;
   /**

@@ -35,6 +35,7 @@ import {
 } from '../../store/mfa-sessions.js';
 import { findUserById, NIL_UUID } from '../../store/users.js';
 import type { Caller } from '../authenticate.js';
+import { checkMfaVerificationAttempt } from '../hooks/mfa-verification-attempt.js';
 import type { AuthDeps, RequestMeta } from '../deps.js';
 import { sessionResponse, type SessionResponse } from '../tokens.js';
 import { requireSession, requireVerifyEnabled } from './access.js';
@@ -89,6 +90,8 @@ export async function verifyFactor(deps: AuthDeps, caller: Caller, factor: Owned
   const encryption = dbEncryptionOf(config);
   const secret = openSecret(factor, encryption);
   const step = matchTotpStep(secret.value, code, Date.now());
+  // GoTrue asks the MFA verification attempt hook after checking the code and before acting on it.
+  await checkMfaVerificationAttempt(deps, { userId: caller.user.id, factorId: factor.id, factorType: factor.factor_type, valid: step !== undefined, ip: meta.ip });
   if (step === undefined) {
     // GoTrue re-encrypts the secret on every read that finds it in an older form, even a failed one.
     if (secret.reencrypt) await updateFactorSecret(db, factor.id, sealStoredValue(secret.value, factor.id, encryption));

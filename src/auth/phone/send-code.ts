@@ -34,6 +34,8 @@ export interface PhoneCodeRequest {
   readonly phone: string;
   readonly kind: PhoneCodeKind;
   readonly channel: SmsChannel;
+  /** The client's address, for the send-SMS hook's metadata. */
+  readonly ip?: string | null;
 }
 
 /** A code of GOTRUE_SMS_OTP_LENGTH random digits. */
@@ -75,6 +77,8 @@ export async function sendPhoneCode(deps: AuthDeps, tx: Queryable, request: Phon
       channel: request.channel,
       body: renderSmsTemplate(config.smsTemplate, otp),
       otp,
+      userId: request.userId,
+      ip: request.ip,
     });
   } catch (error) {
     if (error instanceof SmsSendError) {

@@ -9,6 +9,7 @@ import { insertAuditEntry } from '../../store/audit.js';
 import { lockReauthenticationState, saveReauthenticationToken } from '../../store/reauthentication.js';
 import type { Caller } from '../authenticate.js';
 import type { AuthDeps, RequestMeta } from '../deps.js';
+import { sendEmailHookEnabled, sendMailThroughHook } from '../hooks/send-email.js';
 import { assertMailFrequency, newOtp, spendMailBudget, tokenHash } from '../mail-links.js';
 import { sendPhoneCode } from '../phone/send-code.js';
 
@@ -37,7 +38,13 @@ export async function sendReauthenticationNonce(deps: AuthDeps, caller: Caller, 
     await spendMailBudget(deps);
     await saveReauthenticationToken(tx, { userId: user.id, hash: tokenHash(email, otp), relatesTo: email });
     // Sent last, inside the transaction: if delivery fails, the new nonce is not kept either.
-    await deps.mailer.send(tx, { kind: 'reauthentication', to: email, ...renderReauthenticationMail(otp) });
+    if (sendEmailHookEnabled(deps)) {
+      // GoTrue's redirect for a mail without a link: the site (no redirect_to is read here).
+      const mail = { userId: user.id, actionType: 'reauthentication', token: otp, tokenHash: tokenHash(email, otp), redirectTo: deps.config.siteUrl } as const;
+      await sendMailThroughHook(deps, tx, mail, meta.ip);
+    } else {
+      await deps.mailer.send(tx, { kind: 'reauthentication', to: email, ...renderReauthenticationMail(otp) });
+    }
   });
   return '';
 }
@@ -49,6 +56,6 @@ function textNonce(deps: AuthDeps, caller: Caller, phone: string, meta: RequestM
     const state = await lockReauthenticationState(tx, userId);
     if (!state) throw new FoyerError('user_not_found', 'User not found');
     await insertAuditEntry(tx, { actorId: userId, action: 'user_reauthenticate_requested', logType: 'user', traits: {}, ip: meta.ip });
-    return sendPhoneCode(deps, tx, { userId, lastSentAt: state.sent_at, phone, kind: 'reauthentication', channel: 'sms' });
+    return sendPhoneCode(deps, tx, { userId, lastSentAt: state.sent_at, phone, kind: 'reauthentication', channel: 'sms', ip: meta.ip });
   });
 }
