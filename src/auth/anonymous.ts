@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { FoyerError } from '../errors.js';
 import { newRefreshToken } from '../security/crypto.js';
 import { signInAnonymousUser, signInCountedAnonymousUser, type NewAnonymousSession } from '../store/anonymous-sign-in.js';
+import { discardNewUser } from '../store/sessions.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
 import { writeUnderLimit, type LimitTicket } from './limit-ticket.js';
 import { sessionResponse, type SessionResponse } from './tokens.js';
@@ -59,5 +60,5 @@ export async function signInAnonymously(
     aal: 'aal1',
     amr: [{ method: 'anonymous', timestamp: issuedAt }],
     refreshToken,
-  });
+  }, { ip: meta.ip, undo: () => discardNewUser(deps.db, user.id) });
 }

@@ -4,7 +4,7 @@ import { FoyerError } from '../errors.js';
 import { newRefreshToken } from '../security/crypto.js';
 import { burnPasswordCheck } from '../security/password.js';
 import { insertAuditEntry } from '../store/audit.js';
-import { startSession } from '../store/sessions.js';
+import { deleteSessions, startSession } from '../store/sessions.js';
 import { findUserForPasswordLogin } from '../store/users.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
 import { storedPasswordMatches } from './password-storage.js';
@@ -56,5 +56,5 @@ export async function passwordGrant(deps: AuthDeps, input: PasswordGrantInput, m
     aal: 'aal1',
     amr: [{ method: 'password', timestamp: Math.floor(Date.now() / 1000) }],
     refreshToken,
-  });
+  }, { ip: meta.ip, undo: () => deleteSessions(deps.db, user.id, sessionId, 'local') });
 }

@@ -13,7 +13,7 @@ import { issueMailToken, type PkceChallenge } from './mail-links.js';
 import { phoneChannel } from './phone/channel.js';
 import { sendPhoneCode } from './phone/send-code.js';
 import { resolveRedirect } from './redirect.js';
-import { sessionResponse, type SessionResponse } from './tokens.js';
+import { sessionResponse, withTokenHook, type SessionResponse } from './tokens.js';
 import { toPublicUser, type PublicUser } from './user-view.js';
 import { checkPasswordStrength, metadataJson, normalizeEmail, normalizePhone } from './validate.js';
 
@@ -102,7 +102,8 @@ export async function signUpWithPassword(
     const sessionId = randomUUID();
     const refreshToken = newRefreshToken();
     const user = await startSession(tx, { userId, sessionId, refreshToken, authenticationMethod: 'password', ...meta });
-    return { user: user!, sessionId, refreshToken };
+    const amr = [{ method: 'password', timestamp: Math.floor(Date.now() / 1000) }];
+    return withTokenHook(deps, tx, { user: user!, sessionId, aal: 'aal1', amr, refreshToken }, { ip: meta.ip });
   }).catch((error: unknown) => {
     // Two sign-ups of one address at once: the unique index decides, the loser is told what a taken address gets.
     if ((error as { code?: string }).code === '23505') return 'taken' as const;
@@ -120,13 +121,7 @@ export async function signUpWithPassword(
     const user = await findUserById(deps.db, userId);
     return toPublicUser(user!);
   }
-  return sessionResponse(deps, {
-    user: session.user,
-    sessionId: session.sessionId,
-    aal: 'aal1',
-    amr: [{ method: 'password', timestamp: Math.floor(Date.now() / 1000) }],
-    refreshToken: session.refreshToken,
-  });
+  return sessionResponse(deps, session);
 }
 
 /** Mails a sign-up confirmation link and code to `email` (also used by /otp, /resend and OAuth sign-ups). */
