@@ -6,13 +6,14 @@ import type { Queryable } from '../store/db.js';
 import { insertAuditEntry } from '../store/audit.js';
 import { startSession } from '../store/sessions.js';
 import { lockUserByPhone } from '../store/phone-users.js';
-import { emailTaken, findUserById, insertUser, upsertIdentity } from '../store/users.js';
+import { emailTaken, findUserById, upsertIdentity } from '../store/users.js';
 import { storedPasswordHash } from './password-storage.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
 import { issueMailToken, type PkceChallenge } from './mail-links.js';
 import { phoneChannel } from './phone/channel.js';
 import { sendPhoneCode } from './phone/send-code.js';
 import { resolveRedirect } from './redirect.js';
+import { createUser } from './hooks/before-user-created.js';
 import { sessionResponse, withTokenHook, type SessionResponse } from './tokens.js';
 import { toPublicUser, type PublicUser } from './user-view.js';
 import { checkPasswordStrength, metadataJson, normalizeEmail, normalizePhone } from './validate.js';
@@ -70,7 +71,7 @@ export async function signUpWithPassword(
     } else if (await emailTaken(tx, email as string, config.jwtAud, null)) {
       return 'taken' as const;
     }
-    await insertUser(tx, {
+    await createUser(deps, tx, {
       id: userId,
       aud: config.jwtAud,
       role: config.jwtDefaultGroupName,
@@ -82,7 +83,7 @@ export async function signUpWithPassword(
       emailConfirmed: byEmail && confirmed,
       phoneConfirmed: !byEmail && confirmed,
       isAnonymous: false,
-    });
+    }, meta.ip);
     await insertAuditEntry(tx, { actorId: userId, action: 'user_signedup', logType: 'team', traits: { provider }, ip: meta.ip });
     await upsertIdentity(tx, {
       userId,
