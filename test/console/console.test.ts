@@ -126,6 +126,10 @@ describe('the console in a real browser', { skip: existsSync(CHROMIUM) ? false :
     assert.ok(snippet.some((code) => code.includes(second.apiUrl) && code.includes(second.anonKey)));
     assert.ok(snippet.some((code) => code.includes('realtime: { transport: WebSocket }')), 'the Node 20 snippet passes a WebSocket');
     await screenshot(page, '03-project-keys');
+    // Growth of a project nobody has signed in to: an empty state pointing to the keys, not a full bar.
+    await openSection(page, server.url, second.ref, 'dashboard');
+    await page.getByTestId('users-split-empty').getByRole('link', { name: 'Connect your app' }).waitFor();
+    assert.equal(await page.locator('.split-bar').count(), 0);
     const first = await signInSecond();
     assert.equal(first.ok, true, `a new project signs in anonymously: ${first.code}`);
     await page.goto(consoleUrl(server.url, '#/'));
