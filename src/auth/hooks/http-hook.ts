@@ -4,14 +4,16 @@
  * retries, at most 3 attempts, and GoTrue's answer to each way a receiver can fail:
  *   - no answer in time: 422 hook_timeout;
  *   - unreachable (refused, reset): retried after 2 s, then 422 hook_timeout_after_retry;
- *   - 429/503 with Retry-After: retried at once; without it, or after the last attempt: 500;
- *   - 400, 401, any other status but 200/202/204: 500 naming what the hook said;
+ *   - 429/503 with Retry-After: retried at once; without it, or after the last attempt: a failure;
+ *   - 400, 401, any other status but 200/202/204: a failure naming what the hook said
+ *     (GoTrue's 500s, answered 422: see hookFailure);
  *   - 200/202 not application/json: 400 hook_payload_invalid_content_type; over 200 KB: 422
  *     hook_payload_over_size_limit; 204: no output.
  */
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { FoyerError } from '../../errors.js';
+import { hookFailure } from './outcome.js';
 import { hookTimeoutError } from './postgres-hook.js';
 
 export interface HttpHookTimings {
@@ -24,7 +26,7 @@ export interface HttpHookTimings {
 /** GoTrue's (internal/hooks/hookshttp). */
 export const HTTP_HOOK_TIMINGS: HttpHookTimings = { timeoutMs: 5000, backoffMs: 2000, attempts: 3, responseLimitBytes: 200 * 1024 };
 
-const unavailable = () => new FoyerError('unexpected_failure', 'Service currently unavailable due to hook');
+const unavailable = () => hookFailure('Service currently unavailable due to hook');
 
 /** One `v1,<base64 signature>` per secret (secrets are `v1,whsec_…`; the config refuses any other kind). */
 export function signatures(secrets: readonly string[], messageId: string, sentAt: Date, body: string): string[] {
@@ -140,17 +142,17 @@ export async function callHttpHook(
             if (response.headers.get('retry-after')) continue;
             throw unavailable();
           case 400:
-            throw new FoyerError('unexpected_failure', 'Invalid payload sent to hook');
+            throw hookFailure('Invalid payload sent to hook');
           case 401:
-            throw new FoyerError('unexpected_failure', 'Hook requires authorization token');
+            throw hookFailure('Hook requires authorization token');
           default:
-            throw new FoyerError('unexpected_failure', `Unexpected status code returned from hook: ${response.status}`);
+            throw hookFailure(`Unexpected status code returned from hook: ${response.status}`);
         }
       } catch (error) {
         if (error instanceof FoyerError) throw error;
         // The body stopped arriving: the deadline, or the receiver hung up.
         if (deadline.passed) throw deadline.timeout();
-        throw new FoyerError('unexpected_failure', `Error running hook URI: ${uri}`, { cause: error });
+        throw hookFailure(`Error running hook URI: ${uri}`, error);
       } finally {
         if (!response.bodyUsed) await response.body?.cancel().catch(() => undefined);
       }

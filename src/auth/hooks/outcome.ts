@@ -6,11 +6,23 @@
 import { FoyerError } from '../../errors.js';
 import type { HookName, HookResponses } from './types.js';
 
-const unreadable = (cause?: unknown) => new FoyerError('unexpected_failure', 'Error unmarshaling JSON output.', { cause });
+/**
+ * A hook that failed or answered nonsense. GoTrue answers these with a 500; supabase-js turns every 5xx
+ * into an AuthRetryableFetchError that drops the message, so Foyer keeps GoTrue's code and message and
+ * answers 422, the status GoTrue gives a hook that times out.
+ */
+export const hookFailure = (message: string, cause?: unknown): FoyerError =>
+  new FoyerError('unexpected_failure', message, { status: 422, cause });
+
+const unreadable = (cause?: unknown) => hookFailure('Error unmarshaling JSON output.', cause);
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** The error a hook reports in `{"error": {"http_code": 4xx, "message": "…"}}`, if any. */
+/**
+ * The error a hook reports in `{"error": {"http_code": 4xx, "message": "…"}}`, if any: the hook's
+ * message with its status. GoTrue defaults a missing http_code to 500 and notes it should be a 400 and
+ * kept to 4xx; Foyer does that, so the message reaches supabase-js (which hides the body of a 5xx).
+ */
 export function hookReportedError(output: unknown): FoyerError | undefined {
   if (!isObject(output) || !isObject(output.error)) return undefined;
   const { http_code: httpCode, message } = output.error;
@@ -18,10 +30,10 @@ export function hookReportedError(output: unknown): FoyerError | undefined {
   if (message !== undefined && typeof message !== 'string') return undefined;
   if (httpCode !== undefined && !Number.isInteger(httpCode)) return undefined;
   if (!message) return undefined;
-  const code = (httpCode as number | undefined) || 500;
-  // GoTrue sends any status it is given; Foyer keeps to error statuses (4xx, 5xx) so clients see a failure.
-  const status = code >= 400 && code <= 599 ? code : 500;
-  return new FoyerError(status === 500 ? 'unexpected_failure' : 'unknown', message, { status });
+  const asked = (httpCode as number | undefined) ?? 0;
+  const status = asked >= 400 && asked <= 499 ? asked : 400;
+  // GoTrue's code for an error that names none.
+  return new FoyerError('unknown', message, { status });
 }
 
 /** Text of the answer → JSON (undefined for no answer: a 204, a function returning NULL). */
@@ -50,7 +62,7 @@ const readers: { readonly [N in HookName]: Reader<N> } = {
       if (output === undefined || output === null) return { claims: null };
       throw unreadable();
     }
-    if (!('claims' in output)) throw new FoyerError('unexpected_failure', 'output claims field is missing');
+    if (!('claims' in output)) throw hookFailure('output claims field is missing');
     if (output.claims !== null && !isObject(output.claims)) throw unreadable('claims is not an object');
     return { claims: output.claims as Record<string, unknown> };
   },

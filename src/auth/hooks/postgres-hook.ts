@@ -7,6 +7,7 @@
 import { FoyerError } from '../../errors.js';
 import type { Db, Queryable } from '../../store/db.js';
 import type { HookTarget } from '../../config/hook-settings.js';
+import { hookFailure } from './outcome.js';
 
 /** GoTrue's statement timeout for hook functions. */
 export const POSTGRES_HOOK_TIMEOUT_MS = 2000;
@@ -45,6 +46,6 @@ export async function callPostgresHook(call: PostgresHookCall, target: PostgresT
     if (error instanceof FoyerError) throw error;
     if ((error as { code?: unknown }).code === QUERY_CANCELED) throw hookTimeoutError(timeoutMs / 1000);
     // GoTrue's answer for a function that is missing, raises or fails: the URI, never the database's text.
-    throw new FoyerError('unexpected_failure', `Error running hook URI: ${target.uri}`, { cause: error });
+    throw hookFailure(`Error running hook URI: ${target.uri}`, error);
   }
 }

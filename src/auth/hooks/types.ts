@@ -49,7 +49,8 @@ export interface CustomAccessTokenPayload {
   readonly metadata: HookMetadata;
   readonly user_id: string;
   readonly claims: Readonly<Record<string, unknown>>;
-  readonly authentication_method: AuthenticationMethod;
+  /** An AuthenticationMethod name. */
+  readonly authentication_method: string;
 }
 
 /** The claims to sign, checked against GoTrue's schema (src/auth/hooks/custom-access-token.ts); null when the hook gave none. */

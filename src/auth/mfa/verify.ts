@@ -37,7 +37,7 @@ import { findUserById, NIL_UUID } from '../../store/users.js';
 import type { Caller } from '../authenticate.js';
 import { checkMfaVerificationAttempt } from '../hooks/mfa-verification-attempt.js';
 import type { AuthDeps, RequestMeta } from '../deps.js';
-import { sessionResponse, type SessionResponse } from '../tokens.js';
+import { sessionResponse, withTokenHook, type SessionResponse } from '../tokens.js';
 import { requireSession, requireVerifyEnabled } from './access.js';
 import { aalOf, amrMethodOf } from './assurance.js';
 import { challengeLifetimeSeconds } from './challenge.js';
@@ -131,11 +131,11 @@ export async function verifyFactor(deps: AuthDeps, caller: Caller, factor: Owned
     if (!user) throw new FoyerError('user_not_found', 'User not found');
     await deleteSessionsBelowAal2(tx, userId);
     await deleteUnverifiedFactors(tx, userId, factor.factor_type);
-    return { user, amr, aal, refreshToken };
+    return withTokenHook(deps, tx, { user, sessionId, amr, aal, refreshToken }, { ip });
   }).catch((error: unknown) => {
     // The factor was removed (unenrolled, its user deleted) while this request verified it.
     if ((error as { code?: string }).code === '23503') throw new FoyerError('mfa_factor_not_found', 'Factor not found');
     throw error;
   });
-  return sessionResponse(deps, { user: result.user, sessionId, aal: result.aal, amr: result.amr, refreshToken: result.refreshToken });
+  return sessionResponse(deps, result);
 }
