@@ -180,6 +180,21 @@ for (const engine of engines) {
       assert.equal(smtp.mails.length, 0);
     });
 
+    it('hands an anonymous user\'s new address (nothing to confirm from) one code: token and token_hash are the new address\'s', async () => {
+      const user = makeClient(mailing.url, t.anonKey);
+      assert.equal((await user.auth.signInAnonymously()).error, null);
+      const next = fresh('converted');
+      assert.equal((await user.auth.updateUser({ email: next })).error, null);
+      const data = last().email_data;
+      assert.equal(data.email_action_type, 'email_change');
+      assert.equal(data.token_hash, sha224(next + data.token));
+      assert.deepEqual([data.token_new, data.token_hash_new], ['', '']);
+      const verified = await user.auth.verifyOtp({ email: next, token: data.token, type: 'email_change' });
+      assert.equal(verified.error, null, verified.error?.message);
+      assert.equal(verified.data.user?.email, next);
+      assert.equal(verified.data.user?.is_anonymous, false);
+    });
+
     it('hands the reauthentication nonce to the hook', async () => {
       const email = fresh('reauth');
       assert.equal((await makeClient(mailing.url, t.serviceRoleKey).auth.admin.createUser({ email, password: 'a long password 3', email_confirm: true })).error, null);
