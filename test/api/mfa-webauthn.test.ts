@@ -177,7 +177,7 @@ for (const engine of engines) {
       const { factorId, aal2 } = await registerFactor(t, session, securityKey());
       const removed = await call(t, 'DELETE', `/factors/${factorId}`, { token: aal2.access_token });
       assert.equal(removed.statusCode, 200, removed.body);
-      const [row] = await t.database.db.query<{ aal: string }>('select aal::text from auth.sessions where id = $1', [decodeJwt(aal2.access_token).session_id]);
+      const [row] = await t.database.db.query<{ aal: string }>('select aal::text from auth.sessions where id = $1', [decodeJwt(aal2.access_token).session_id as string]);
       assert.equal(row.aal, 'aal1');
     });
   });
