@@ -176,6 +176,8 @@ for (const engine of engines) {
         const refused = await signUp(t, `/p/${project.ref}`, project.anon_key);
         assert.equal(refused.statusCode, 422, refused.body);
         assert.equal(refused.json().code, 'anonymous_provider_disabled');
+        // The message names the console's switch: this project has no environment variables of its own.
+        assert.match(refused.json().message, /"Anonymous users enabled" \(Settings › Sign-ups and anonymous users\) in the console/);
         const versions = (await t.call(session, 'GET', `/platform/v1/projects/${project.ref}/settings/versions`)).json();
         // Off is already the default on PostgreSQL; on an embedded database the choice is a settings version.
         const first = (versions.versions as { version: number; changed_by: string; diff: unknown }[]).find((v) => v.version === 1);
