@@ -29,6 +29,7 @@ import { opsSettings } from './ops-settings.js';
 import { listenerSettings } from './listener-settings.js';
 import { platformSettings } from './platform-settings.js';
 import { stepUpSettings } from './step-up-settings.js';
+import { hookSettings } from './hook-settings.js';
 import { smsSettings } from './sms-settings.js';
 import { compileUriGlob } from './uri-glob.js';
 import { setting } from './setting.js';
@@ -270,6 +271,9 @@ export const settingsSchema = {
 
   // Step-up for password changes: nonce, current password (src/config/step-up-settings.ts)
   ...stepUpSettings,
+
+  // Auth hooks: custom access token, password verification attempt, before user created (src/config/hook-settings.ts)
+  ...hookSettings,
 
   // Abuse protection: CAPTCHA (docs/abuse-protection.md). The bare SECURITY_CAPTCHA_* names are the
   // seed guide's .env names, read too so that file works when Foyer reads it directly.

@@ -3,7 +3,7 @@
  * updateMFASessionAndClaims and what follows it): the session gains the factor's amr method and its
  * aal (aal2) and a new refresh token (v1: the live one is revoked and replaced; v2: the counter moves
  * by 2), the user's sessions still at aal1 end and its other unverified factors of that type go.
- * Runs inside the caller's transaction.
+ * Runs inside the caller's transaction, the custom access token hook included.
  */
 import { dbEncryptionOf } from '../../config/db-encryption-settings.js';
 import { FoyerError } from '../../errors.js';
@@ -25,6 +25,7 @@ import {
 import type { AmrEntry } from '../../store/sessions.js';
 import { findUserById, type UserRow } from '../../store/users.js';
 import type { AuthDeps } from '../deps.js';
+import { withTokenHook, type SessionIssue } from '../tokens.js';
 import { aalOf, amrMethodOf, type Aal } from './assurance.js';
 
 /** The v2 refresh-token key of a session, as GoTrue stores it (unpadded base64url, possibly encrypted). */
@@ -34,7 +35,7 @@ function sessionRefreshKey(session: LockedSession, encryption: DbEncryption): Bu
   return Buffer.from(stored, 'base64url');
 }
 
-export interface RaisedSession {
+export interface RaisedSession extends SessionIssue {
   readonly user: UserRow;
   readonly amr: AmrEntry[];
   readonly aal: Aal;
@@ -44,7 +45,7 @@ export interface RaisedSession {
 export async function raiseSession(
   deps: AuthDeps,
   tx: Queryable,
-  raise: { readonly userId: string; readonly sessionId: string; readonly factorId: string; readonly factorType: FactorType },
+  raise: { readonly userId: string; readonly sessionId: string; readonly factorId: string; readonly factorType: FactorType; readonly ip: string | null },
 ): Promise<RaisedSession> {
   const { userId, sessionId } = raise;
   const session = await lockSession(tx, sessionId, userId);
@@ -66,7 +67,8 @@ export async function raiseSession(
   if (!user) throw new FoyerError('user_not_found', 'User not found');
   await deleteSessionsBelowAal2(tx, userId);
   await deleteUnverifiedFactors(tx, userId, raise.factorType);
-  return { user, amr, aal, refreshToken };
+  // The custom access token hook sees the raised session, inside this transaction: its refusal undoes the raise.
+  return withTokenHook(deps, tx, { user, sessionId, amr, aal, refreshToken }, { ip: raise.ip });
 }
 
 /** The factor was removed (unenrolled, its user deleted) while a request verified it: a foreign key says so. */

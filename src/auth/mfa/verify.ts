@@ -97,8 +97,8 @@ export async function verifyFactor(deps: AuthDeps, caller: Caller, factor: Owned
       });
       if (factor.status !== 'verified') await markFactorVerified(tx, factor.id);
       if (secret.reencrypt) await updateFactorSecret(tx, factor.id, sealStoredValue(secret.value, factor.id, encryption));
-      return raiseSession(deps, tx, { userId, sessionId, factorId: factor.id, factorType: factor.factor_type });
+      return raiseSession(deps, tx, { userId, sessionId, factorId: factor.id, factorType: factor.factor_type, ip });
     })
     .catch(factorGoneWhileVerifying);
-  return sessionResponse(deps, { user: result.user, sessionId, aal: result.aal, amr: result.amr, refreshToken: result.refreshToken });
+  return sessionResponse(deps, result);
 }

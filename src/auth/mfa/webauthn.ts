@@ -204,8 +204,8 @@ export async function verifyWebAuthnFactor(
         ip,
       });
       await recordLastWebAuthnChallenge(tx, factor.id, lastChallenge);
-      return raiseSession(deps, tx, { userId, sessionId, factorId: factor.id, factorType: 'webauthn' });
+      return raiseSession(deps, tx, { userId, sessionId, factorId: factor.id, factorType: 'webauthn', ip });
     })
     .catch(factorGoneWhileVerifying);
-  return sessionResponse(deps, { user: result.user, sessionId, aal: result.aal, amr: result.amr, refreshToken: result.refreshToken });
+  return sessionResponse(deps, result);
 }
