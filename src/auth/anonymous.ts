@@ -21,7 +21,8 @@ export function assertAnonymousEnabled(deps: AuthDeps): void {
   if (!deps.config.anonymousUsersEnabled) {
     throw new FoyerError(
       'anonymous_provider_disabled',
-      'Anonymous sign-ins are disabled (set GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED=true to enable them)',
+      // Names both places the switch lives: a project made in the console has no environment of its own.
+      'Anonymous sign-ins are disabled for this project: turn on "Anonymous users enabled" (Settings › Sign-ups and anonymous users) in the console, or set GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED=true where the environment configures it',
     );
   }
 }

@@ -126,7 +126,7 @@ export const mfaAndSso: readonly GotrueVariable[] = [
   ...(['ENROLL', 'VERIFY'] as const).flatMap((step) => [
     honoured(`GOTRUE_MFA_TOTP_${step}_ENABLED`),
     switchOn(`GOTRUE_MFA_PHONE_${step}_ENABLED`, `phone MFA (${step === 'ENROLL' ? 'enrolling' : 'verifying'} factors)`),
-    switchOn(`GOTRUE_MFA_WEB_AUTHN_${step}_ENABLED`, `WebAuthn MFA (${step === 'ENROLL' ? 'enrolling' : 'verifying'} factors)`),
+    honoured(`GOTRUE_MFA_WEB_AUTHN_${step}_ENABLED`),
   ]),
   ...['OTP_LENGTH', 'MAX_FREQUENCY', 'TEMPLATE'].map((field) => inert(`GOTRUE_MFA_PHONE_${field}`, 'Only with phone MFA (GOTRUE_MFA_PHONE_*_ENABLED).')),
 

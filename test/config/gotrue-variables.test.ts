@@ -29,7 +29,6 @@ describe('GoTrue variables', () => {
     const message = configError({
       ...postgresEnv,
       GOTRUE_HOOK_AFTER_USER_CREATED_ENABLED: 'true',
-      GOTRUE_MFA_WEB_AUTHN_ENROLL_ENABLED: 'true',
       GOTRUE_EXTERNAL_AZURE_ENABLED: '1',
       GOTRUE_SMTP_HEADERS: '{"X-Test": ["1"]}',
       GOTRUE_SAML_ENABLED: 'T',
@@ -46,7 +45,6 @@ describe('GoTrue variables', () => {
       'GOTRUE_EXTERNAL_AZURE_ENABLED',
       'GOTRUE_EXTERNAL_WEB3_SOLANA_ENABLED',
       'GOTRUE_HOOK_AFTER_USER_CREATED_ENABLED',
-      'GOTRUE_MFA_WEB_AUTHN_ENROLL_ENABLED',
       'GOTRUE_OAUTH_SERVER_ENABLED',
       'GOTRUE_SAML_ENABLED',
       'GOTRUE_SECURITY_REFRESH_TOKEN_ALGORITHM_VERSION',

@@ -116,6 +116,7 @@ describe('the console in a real browser', { skip: existsSync(CHROMIUM) ? false :
 
   step('creates a second project and shows its endpoints, keys and createClient snippet', async () => {
     await page.getByLabel('Project name').fill('Second app');
+    assert.equal(await page.getByLabel('Allow anonymous sign-ins').isChecked(), true, 'anonymous sign-ins are on for a new project unless unticked');
     await page.getByRole('button', { name: 'Create project' }).click();
     // A new embedded database is created and migrated first: seconds, more on a busy machine.
     await page.getByRole('heading', { name: 'Endpoints' }).waitFor({ timeout: 120_000 });
