@@ -35,7 +35,7 @@ export async function sendTestSms(deps: AuthDeps, input: { phone: unknown; chann
     throw invalid('phone must be a number in E.164 form (+15551234567)');
   }
   const { sms, config } = deps;
-  if (!sms.supportsChannel(channel as SmsChannel)) throw invalid(`channel whatsapp needs Twilio or Twilio Verify as the SMS provider`);
+  if (!sms.supportsChannel(channel as SmsChannel)) throw invalid('channel whatsapp needs Twilio or Twilio Verify as the SMS provider (or the send-SMS hook)');
   const otp = '1234567890'.slice(0, config.smsOtpLength);
   const base = { via: sms.mode, provider: sms.provider ?? null };
   try {

@@ -10,7 +10,7 @@ import { FoyerError } from '../../errors.js';
 import { createSmsSender, type OutgoingSms, type SmsSender } from '../../sms/sender.js';
 import type { Db } from '../../store/db.js';
 import { findUserById } from '../../store/users.js';
-import { toPublicUser } from '../user-view.js';
+import { toPublicUser, type PublicUser } from '../user-view.js';
 import { hookEnabled, hookMetadata, invokeHook } from './invoke.js';
 
 export interface SmsHookDeps {
@@ -25,7 +25,7 @@ function hookSender(deps: SmsHookDeps): SmsSender {
     supportsChannel: () => true,
     checkCode: undefined,
     async send(tx, sms: OutgoingSms) {
-      let user;
+      let user: PublicUser | undefined;
       if (sms.userId !== undefined) {
         const row = await findUserById(tx, sms.userId);
         if (!row) throw new FoyerError('user_not_found', 'User not found');
