@@ -1,16 +1,19 @@
 /**
- * POST /factors/{id}/verify for a TOTP factor (GoTrue's verifyTOTPFactor and updateMFASessionAndClaims).
- * The challenge must be this factor's, unused, from the same IP address and unexpired (an expired one
- * is deleted); the code must be valid now, for a later time step than any code this factor accepted
- * before (Foyer's rule: a code works once). Then, in one transaction: the challenge is used, the factor
- * verified, the session gains the `totp` method and its aal (aal2) and a new refresh token (v1: the
- * live one is revoked and replaced; v2: the counter moves by 2), the user's sessions still at aal1 end
- * and its other unverified TOTP factors go. The answer is a new session: access and refresh token.
+ * POST /factors/{id}/verify (GoTrue's VerifyFactor, verifyTOTPFactor, verifyPhoneFactor and
+ * updateMFASessionAndClaims). The challenge must be this factor's, unused, from the same IP address
+ * and unexpired (an expired one is deleted). The code is checked by the factor's type: a TOTP code
+ * valid now, for a later time step than any code this factor accepted before (Foyer's rule: a code
+ * works once); a phone factor's code is the challenge's own (phone.ts). Then, in one transaction: the
+ * challenge is used, the factor verified, the session gains the type's method and its aal (aal2) and
+ * a new refresh token (v1: the live one is revoked and replaced; v2: the counter moves by 2), the
+ * user's sessions still at aal1 end and its other unverified factors of that type go. The answer is a
+ * new session: access and refresh token.
  */
 import { dbEncryptionOf } from '../../config/db-encryption-settings.js';
 import { FoyerError } from '../../errors.js';
 import { newRefreshToken } from '../../security/crypto.js';
 import { DecryptionError, openStoredValue, sealStoredValue, type DbEncryption } from '../../security/encrypted-string.js';
+import type { Queryable } from '../../store/db.js';
 import { encodeRefreshTokenV2 } from '../../security/refresh-token-v2.js';
 import {
   consumeChallenge,
@@ -39,7 +42,8 @@ import type { AuthDeps, RequestMeta } from '../deps.js';
 import { sessionResponse, type SessionResponse } from '../tokens.js';
 import { requireSession, requireVerifyEnabled } from './access.js';
 import { aalOf, amrMethodOf } from './assurance.js';
-import { challengeLifetimeSeconds } from './challenge.js';
+import { challengeLifetimeSeconds } from './challenge-record.js';
+import { checkPhoneCode } from './phone.js';
 import { matchTotpStep } from './totp.js';
 
 export interface VerifyInput {
@@ -69,6 +73,24 @@ function sessionRefreshKey(session: LockedSession, encryption: DbEncryption): Bu
   return Buffer.from(stored, 'base64url');
 }
 
+/** What a factor type's check leaves for the verification's transaction (TOTP: the step it used). */
+type ProofRecorder = (tx: Queryable) => Promise<void>;
+
+/** Throws unless `code` is valid now; then the step it used is recorded (once) with the verification. */
+async function checkTotpCode(deps: AuthDeps, factor: OwnedFactor, code: string, encryption: DbEncryption): Promise<ProofRecorder> {
+  const secret = openSecret(factor, encryption);
+  const step = matchTotpStep(secret.value, code, Date.now());
+  if (step === undefined) {
+    // GoTrue re-encrypts the secret on every read that finds it in an older form, even a failed one.
+    if (secret.reencrypt) await updateFactorSecret(deps.db, factor.id, sealStoredValue(secret.value, factor.id, encryption));
+    throw invalidCode();
+  }
+  return async (tx) => {
+    if (!(await recordTotpStep(tx, factor.id, step))) throw invalidCode();
+    if (secret.reencrypt) await updateFactorSecret(tx, factor.id, sealStoredValue(secret.value, factor.id, encryption));
+  };
+}
+
 export async function verifyFactor(deps: AuthDeps, caller: Caller, factor: OwnedFactor, input: VerifyInput, meta: RequestMeta): Promise<SessionResponse> {
   const { config, db } = deps;
   const code = input.code ?? '';
@@ -87,19 +109,15 @@ export async function verifyFactor(deps: AuthDeps, caller: Caller, factor: Owned
   }
 
   const encryption = dbEncryptionOf(config);
-  const secret = openSecret(factor, encryption);
-  const step = matchTotpStep(secret.value, code, Date.now());
-  if (step === undefined) {
-    // GoTrue re-encrypts the secret on every read that finds it in an older form, even a failed one.
-    if (secret.reencrypt) await updateFactorSecret(db, factor.id, sealStoredValue(secret.value, factor.id, encryption));
-    throw invalidCode();
-  }
+  let recordProof: ProofRecorder = async () => {};
+  if (factor.factor_type === 'phone') await checkPhoneCode(deps, factor, challenge.id, code);
+  else recordProof = await checkTotpCode(deps, factor, code, encryption);
   const sessionId = requireSession(caller, 'verify a factor');
   const userId = caller.user.id;
 
   const result = await db.transaction(async (tx) => {
     if (!(await consumeChallenge(tx, challenge.id))) throw challengeUnusable();
-    if (!(await recordTotpStep(tx, factor.id, step))) throw invalidCode();
+    await recordProof(tx);
     await insertFactorAudit(tx, {
       actorId: userId,
       action: 'verification_attempted',
@@ -107,11 +125,10 @@ export async function verifyFactor(deps: AuthDeps, caller: Caller, factor: Owned
       ip,
     });
     if (factor.status !== 'verified') await markFactorVerified(tx, factor.id);
-    if (secret.reencrypt) await updateFactorSecret(tx, factor.id, sealStoredValue(secret.value, factor.id, encryption));
 
     const session = await lockSession(tx, sessionId, userId);
     if (!session) throw new FoyerError('session_not_found', 'Session from session_id claim in JWT does not exist');
-    await addAmrClaim(tx, sessionId, amrMethodOf.totp);
+    await addAmrClaim(tx, sessionId, amrMethodOf[factor.factor_type]);
     let refreshToken: string;
     if (session.refresh_token_hmac_key !== null && session.refresh_token_counter !== null) {
       refreshToken = encodeRefreshTokenV2(sessionId, await advanceRefreshCounter(tx, sessionId), sessionRefreshKey(session, encryption));

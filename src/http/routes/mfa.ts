@@ -43,6 +43,7 @@ const enrollResponse = {
     type: { type: 'string' },
     friendly_name: { type: 'string' },
     totp: { type: 'object', properties: { qr_code: { type: 'string' }, secret: { type: 'string' }, uri: { type: 'string' } } },
+    phone: { type: 'string' },
   },
 } as const;
 
@@ -52,6 +53,16 @@ const challengeResponse = {
 } as const;
 
 const unenrollResponse = { type: 'object', properties: { id: { type: 'string' } } } as const;
+
+/** The `channel` of a phone factor's challenge body; GoTrue fails to read a body whose channel is not a string. */
+function challengeChannelOf(factor: OwnedFactor, body: unknown): string | undefined {
+  if (factor.factor_type !== 'phone' || body === undefined || body === null) return undefined;
+  const channel = typeof body === 'object' && !Array.isArray(body) ? (body as { channel?: unknown }).channel : undefined;
+  if (typeof body !== 'object' || Array.isArray(body) || (channel !== undefined && channel !== null && typeof channel !== 'string')) {
+    throw new FoyerError('bad_json', 'Could not parse request body as JSON: channel must be a string');
+  }
+  return typeof channel === 'string' ? channel : undefined;
+}
 
 export function mfaRoutes(app: FastifyInstance, deps: AuthDeps): void {
   const { authenticate, callerOf } = userAuthentication(deps);
@@ -69,19 +80,26 @@ export function mfaRoutes(app: FastifyInstance, deps: AuthDeps): void {
       enrollFactor(
         deps,
         callerOf(request),
-        { factorType: request.body.factor_type ?? undefined, friendlyName: request.body.friendly_name ?? undefined, issuer: request.body.issuer ?? undefined },
+        {
+          factorType: request.body.factor_type ?? undefined,
+          friendlyName: request.body.friendly_name ?? undefined,
+          issuer: request.body.issuer ?? undefined,
+          phone: request.body.phone ?? undefined,
+        },
         requestMeta(request),
       ),
   );
 
   // GoTrue reads no body for a TOTP challenge: whatever supabase-js sends ({factorId}) is ignored.
+  // A phone challenge reads `channel`.
   app.post<{ Params: Static<typeof FactorParams> }>(
     '/factors/:factor_id/challenge',
     {
       preValidation: [authenticate, notAnonymous, loadFactor, rateLimitGuard(deps, 'mfa_challenge', 'POST /factors/{id}/challenge')],
       schema: { params: FactorParams, response: { 200: challengeResponse } },
     },
-    async (request) => challengeFactor(deps, callerOf(request), factorOf(request), clientIpOf(deps, request)),
+    async (request) =>
+      challengeFactor(deps, callerOf(request), factorOf(request), clientIpOf(deps, request), { channel: challengeChannelOf(factorOf(request), request.body) }),
   );
 
   app.post<{ Params: Static<typeof FactorParams>; Body: Static<typeof VerifyBody> }>(
