@@ -3,14 +3,20 @@
  * GoTrue's limits), challenges (a code by SMS through the sender, GOTRUE_MFA_PHONE_OTP_LENGTH,
  * _TEMPLATE and _MAX_FREQUENCY, the code kept as GoTrue keeps it), verification to aal2 with the
  * `mfa/phone` method, and every way it must fail: wrong, expired and replayed codes, another user's
- * factor, a removed factor, the switches off, the maximum, a duplicate number, a failing provider.
+ * factor, a removed factor, the switches off, the maximum, a duplicate number, a failing provider,
+ * and brute force against the verify limit, counted across two processes.
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config/load.js';
+import { openProject } from '../../src/runtime.js';
+import { openPostgres } from '../../src/store/postgres.js';
 import { engines } from '../helpers/engines.js';
 import { aalOf, amrMethodsOf, assertError, call, createUser, refresh, signIn, verify } from '../helpers/mfa.js';
 import { challengePhone, codeSentTo, enrollPhone, forgetLastChallenge, freshPhone, lastSmsTo, otherCode, PHONE_MFA_ON } from '../helpers/mfa-phone.js';
-import { createTestProject, decodeJwt, type TestProject } from '../helpers/project.js';
+import { createTestProject, decodeJwt, TEST_JWT_SECRET, versionHeaders, type TestProject } from '../helpers/project.js';
 import { startSmsProviderServer, type SmsProviderServer } from '../helpers/sms-provider.js';
 
 let users = 0;
@@ -349,4 +355,63 @@ for (const engine of engines) {
       assert.equal(aalOf(raised.json().access_token), 'aal2');
     });
   });
+
+  if (engine === 'postgres') {
+    // An embedded (PGlite) database belongs to one process; two processes share PostgreSQL and its limiter store.
+    describe('phone MFA brute force over two Foyer processes sharing one PostgreSQL database', () => {
+      let t: TestProject;
+      let second: { app: FastifyInstance; close: () => Promise<void> };
+      const limits = { ...PHONE_MFA_ON, GOTRUE_MFA_RATE_LIMIT_CHALLENGE_AND_VERIFY: '3' };
+      before(async () => {
+        t = await createTestProject(engine, limits);
+        const db = await openPostgres({ url: t.database.url as string, poolSize: 3 });
+        const project = await openProject(loadConfig({ GOTRUE_JWT_SECRET: TEST_JWT_SECRET, DATABASE_URL: t.database.url as string, ...limits }), { db });
+        const app = await buildApp({ deps: project.deps });
+        second = {
+          app,
+          close: async () => {
+            await app.close();
+            await db.close();
+          },
+        };
+      });
+      after(async () => {
+        await second.close();
+        await t.close();
+      });
+
+      it('3 verifications a minute from one address in total, whichever process answers: the 4th, with the right code, is 429', async () => {
+        assert.equal(t.project.deps.rateLimits.store, 'postgres');
+        const email = freshEmail('brute');
+        await createUser(t, email);
+        const { access_token: token } = await signIn(t, email);
+        const phone = freshPhone();
+        const factorId = await enrollPhone(t, token, phone);
+        const attacker = '198.51.100.9';
+        const challengeId = await challengePhone(t, token, factorId, { from: attacker });
+        const code = await codeSentTo(t.database.db, phone);
+        const viaSecond = (guess: string) =>
+          second.app.inject({
+            method: 'POST',
+            url: `/auth/v1/factors/${factorId}/verify`,
+            headers: { ...versionHeaders, authorization: `Bearer ${token}` },
+            payload: { challenge_id: challengeId, code: guess },
+            remoteAddress: attacker,
+          });
+        assertError(await verify(t, token, factorId, challengeId, otherCode(code), attacker), 422, 'mfa_verification_failed');
+        assertError(await viaSecond(otherCode(code)), 422, 'mfa_verification_failed');
+        assertError(await verify(t, token, factorId, challengeId, otherCode(code), attacker), 422, 'mfa_verification_failed');
+        assertError(await viaSecond(code), 429, 'over_request_rate_limit');
+        assertError(await verify(t, token, factorId, challengeId, code, attacker), 429, 'over_request_rate_limit');
+        // Challenges count in their own bucket, across both processes too.
+        await forgetLastChallenge(t.database.db, factorId);
+        const viaSecondChallenge = () =>
+          second.app.inject({ method: 'POST', url: `/auth/v1/factors/${factorId}/challenge`, headers: { ...versionHeaders, authorization: `Bearer ${token}` }, payload: {}, remoteAddress: attacker });
+        assert.equal((await viaSecondChallenge()).statusCode, 200);
+        await forgetLastChallenge(t.database.db, factorId);
+        assert.equal((await call(t, 'POST', `/factors/${factorId}/challenge`, { token, payload: {}, from: attacker })).statusCode, 200);
+        assertError(await viaSecondChallenge(), 429, 'over_request_rate_limit');
+      });
+    });
+  }
 }
