@@ -25,6 +25,12 @@ interface Passkey {
 
 const FACTOR_TYPES: Readonly<Record<string, string>> = { totp: 'Authenticator app (TOTP)', phone: 'Phone', webauthn: 'Security key (WebAuthn)' };
 
+/**
+ * A phone factor's number as people write it: GoTrue stores E.164 digits without the "+". Shown in
+ * full, as the user's own phone is on the user page: the operator may need it to help the user.
+ */
+const internationalNumber = (phone: string): string => (phone.startsWith('+') ? phone : `+${phone}`);
+
 interface Column<Row> {
   readonly header: string;
   readonly cell: (row: Row) => ReactNode;
@@ -117,7 +123,7 @@ export function Factors({ project, user }: { project: Project; user: AuthUser })
       empty="No factors enrolled."
       deleted="The factor is deleted."
       columns={[
-        { header: 'Type', cell: (factor) => `${FACTOR_TYPES[factor.factor_type] ?? factor.factor_type}${factor.phone ? ` ${factor.phone}` : ''}` },
+        { header: 'Type', cell: (factor) => `${FACTOR_TYPES[factor.factor_type] ?? factor.factor_type}${factor.phone ? ` ${internationalNumber(factor.phone)}` : ''}` },
         {
           header: 'Status',
           cell: (factor) =>
