@@ -76,7 +76,7 @@ export async function updateUser(deps: AuthDeps, caller: Caller, input: UpdateUs
     if (!user) throw new FoyerError('user_not_found', 'User not found');
     if (input.data !== undefined) await mergeUserMetadata(tx, user.id, JSON.stringify(input.data));
     if (encryptedPassword !== undefined) {
-      if (stepUp.nonce !== undefined) await verifyReauthenticationNonce(config, tx, user, stepUp.nonce);
+      if (stepUp.nonce !== undefined) await verifyReauthenticationNonce(deps, tx, user, stepUp.nonce);
       const { encrypted_password } = (await tx.query<{ encrypted_password: string | null }>(
         'select encrypted_password from auth.users where id = $1',
         [user.id],

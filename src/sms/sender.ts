@@ -11,8 +11,11 @@ import { providerSender, type SmsProviderSettings } from './providers.js';
 /** GoTrue's channels: `whatsapp` only through Twilio and Twilio Verify. */
 export type SmsChannel = 'sms' | 'whatsapp';
 
-/** What the code is for; GoTrue names it in a failed send's message ("Error sending confirmation OTP …"). */
-export type SmsKind = 'confirmation' | 'phone_change';
+/**
+ * What the code is for; GoTrue names it in a failed send's message ("Error sending confirmation OTP …").
+ * `mfa`: a phone factor's challenge; `reauthentication`: the nonce of GET /reauthenticate.
+ */
+export type SmsKind = 'confirmation' | 'phone_change' | 'reauthentication' | 'mfa';
 
 export interface OutgoingSms {
   readonly kind: SmsKind;

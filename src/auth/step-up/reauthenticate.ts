@@ -1,6 +1,8 @@
 /**
- * GET /reauthenticate: mails the signed-in user a nonce (a code of GoTrue's length) that a later
- * password change presents as `nonce`. GoTrue's checks and order; SMS is not sent (Foyer has none).
+ * GET /reauthenticate: sends the signed-in user a nonce that a later password change presents as
+ * `nonce`, as GoTrue's Reauthenticate does: mailed to a user with an email (a code of GoTrue's length),
+ * else texted by SMS to its phone (GOTRUE_SMS_OTP_LENGTH digits, through the phone code path: its
+ * frequency, test numbers, SMS budget and provider). GoTrue's checks and order.
  */
 import { FoyerError } from '../../errors.js';
 import { renderReauthenticationMail } from '../../mail/templates.js';
@@ -9,8 +11,14 @@ import { lockReauthenticationState, saveReauthenticationToken } from '../../stor
 import type { Caller } from '../authenticate.js';
 import type { AuthDeps, RequestMeta } from '../deps.js';
 import { assertMailFrequency, newOtp, spendMailBudget, tokenHash } from '../mail-links.js';
+import { sendPhoneCode } from '../phone/send-code.js';
 
-export async function sendReauthenticationNonce(deps: AuthDeps, caller: Caller, meta: RequestMeta): Promise<void> {
+/** The answer: `message_id` when an SMS went out with one (GoTrue's shape), else `{}`. */
+export interface ReauthenticateResponse {
+  message_id?: string;
+}
+
+export async function sendReauthenticationNonce(deps: AuthDeps, caller: Caller, meta: RequestMeta): Promise<ReauthenticateResponse> {
   const { user } = caller;
   const email = user.email ?? '';
   const phone = user.phone ?? '';
@@ -23,15 +31,17 @@ export async function sendReauthenticationNonce(deps: AuthDeps, caller: Caller, 
   if (email === '' && !user.phone_confirmed_at) {
     throw new FoyerError('phone_not_confirmed', 'Please verify your phone first.', { status: 422 });
   }
-  if (email === '') {
-    // GoTrue would text the code; Foyer sends no SMS and says so, as for every flow that needs one.
-    throw new FoyerError('phone_provider_disabled', 'Reauthentication by SMS is not available: Foyer sends no SMS');
-  }
+  let messageId = '';
   await deps.db.transaction(async (tx) => {
-    // Locked, so two requests at once cannot both pass the frequency check and both mail a code.
+    // Locked, so two requests at once cannot both pass the frequency check and both send a code.
     const state = await lockReauthenticationState(tx, user.id);
     if (!state) throw new FoyerError('user_not_found', 'User not found');
     await insertAuditEntry(tx, { actorId: user.id, action: 'user_reauthenticate_requested', logType: 'user', traits: {}, ip: meta.ip });
+    if (email === '') {
+      // A phone-only user: GoTrue texts the nonce, always by SMS.
+      messageId = await sendPhoneCode(deps, tx, { userId: user.id, lastSentAt: state.sent_at, phone, kind: 'reauthentication', channel: 'sms' });
+      return;
+    }
     assertMailFrequency(deps.config, state.sent_at);
     const otp = newOtp();
     await spendMailBudget(deps);
@@ -39,4 +49,5 @@ export async function sendReauthenticationNonce(deps: AuthDeps, caller: Caller, 
     // Sent last, inside the transaction: if delivery fails, the new nonce is not kept either.
     await deps.mailer.send(tx, { kind: 'reauthentication', to: email, ...renderReauthenticationMail(otp) });
   });
+  return messageId === '' ? {} : { message_id: messageId };
 }
