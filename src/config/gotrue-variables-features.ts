@@ -125,10 +125,9 @@ export const mfaAndSso: readonly GotrueVariable[] = [
   ),
   ...(['ENROLL', 'VERIFY'] as const).flatMap((step) => [
     honoured(`GOTRUE_MFA_TOTP_${step}_ENABLED`),
-    switchOn(`GOTRUE_MFA_PHONE_${step}_ENABLED`, `phone MFA (${step === 'ENROLL' ? 'enrolling' : 'verifying'} factors)`),
     honoured(`GOTRUE_MFA_WEB_AUTHN_${step}_ENABLED`),
   ]),
-  ...['OTP_LENGTH', 'MAX_FREQUENCY', 'TEMPLATE'].map((field) => inert(`GOTRUE_MFA_PHONE_${field}`, 'Only with phone MFA (GOTRUE_MFA_PHONE_*_ENABLED).')),
+  ...['ENROLL_ENABLED', 'VERIFY_ENABLED', 'OTP_LENGTH', 'MAX_FREQUENCY', 'TEMPLATE'].map((field) => honoured(`GOTRUE_MFA_PHONE_${field}`)),
 
   switchOn('GOTRUE_SAML_ENABLED', 'SAML 2.0 single sign-on (/sso, /admin/sso/providers)'),
   ...['PRIVATE_KEY', 'PRIVATE_KEY_NEXT', 'ALLOW_ENCRYPTED_ASSERTIONS', 'RELAY_STATE_VALIDITY_PERIOD', 'EXTERNAL_URL', 'RATE_LIMIT_ASSERTION'].map((field) =>

@@ -23,6 +23,7 @@ import {
 } from './parse-protection.js';
 import { dbEncryptionSettings } from './db-encryption-settings.js';
 import { mfaSettings } from './mfa-settings.js';
+import { mfaPhoneSettings } from './mfa-phone-settings.js';
 import { oauthSettings } from './oauth-settings.js';
 import { passkeySettings } from './passkey-settings.js';
 import { opsSettings } from './ops-settings.js';
@@ -166,6 +167,7 @@ export const settingsSchema = {
 
   // TOTP MFA and GoTrue's database encryption (src/config/mfa-settings.ts, db-encryption-settings.ts)
   ...mfaSettings,
+  ...mfaPhoneSettings,
   ...dbEncryptionSettings,
 
   // Operations: anonymous-user cleanup, housekeeping, spike signal, /metrics (src/config/ops-settings.ts)

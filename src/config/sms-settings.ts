@@ -20,7 +20,7 @@ const optional = (env: string, doc: string) =>
   setting<string | undefined>({ env: [env], doc, defaultText: '(unset)', read: (raw) => (isBlank(raw) ? undefined : raw.trim()) });
 
 /** A template is text and `{{ .Code }}`; any other Go template action is refused rather than sent as is. */
-function parseTemplate(variable: string, raw: string | undefined): string {
+export function parseSmsTemplate(variable: string, raw: string | undefined): string {
   if (isBlank(raw)) return DEFAULT_SMS_TEMPLATE;
   const rest = raw.replace(SMS_CODE_ACTION, '');
   if (rest.includes('{{')) {
@@ -97,7 +97,7 @@ export const smsSettings = {
     env: ['GOTRUE_SMS_TEMPLATE'],
     doc: 'Text of the SMS; {{ .Code }} stands for the code.',
     defaultText: DEFAULT_SMS_TEMPLATE,
-    read: (raw, name) => parseTemplate(name, raw),
+    read: (raw, name) => parseSmsTemplate(name, raw),
   }),
   smsTestOtp: setting<Readonly<Record<string, string>>>({
     env: ['GOTRUE_SMS_TEST_OTP'],

@@ -14,9 +14,10 @@ export type SmsChannel = 'sms' | 'whatsapp';
 
 /**
  * What the code is for; GoTrue names it in a failed send's message ("Error sending confirmation OTP …").
- * `test` is the console's "send a test SMS".
+ * `mfa`: a phone factor's challenge; `reauthentication`: the nonce of GET /reauthenticate; `test`: the
+ * console's "Send a test SMS".
  */
-export type SmsKind = 'confirmation' | 'phone_change' | 'reauthentication' | 'test';
+export type SmsKind = 'confirmation' | 'phone_change' | 'reauthentication' | 'mfa' | 'test';
 
 export interface OutgoingSms {
   readonly kind: SmsKind;
@@ -31,8 +32,6 @@ export interface OutgoingSms {
   readonly userId?: string;
   /** The client's address (the send-SMS hook's `metadata.ip_address`). */
   readonly ip?: string | null;
-  /** GoTrue's `sms_type` for the hook: `mfa` for an MFA challenge, absent otherwise. */
-  readonly smsType?: 'mfa';
 }
 
 /** A send that did not go through; `message` says why and never holds a credential. */

@@ -95,13 +95,13 @@ describe('GoTrue variables', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'foyer-gotrue-vars-'));
     try {
       const result = spawnSync(process.execPath, [FOYER, 'start'], {
-        env: { PATH: process.env.PATH, FOYER_DATA_DIR: dataDir, GOTRUE_MFA_PHONE_VERIFY_ENABLED: 'true', GOTRUE_HOOK_AFTER_USER_CREATED_ENABLED: 'true' },
+        env: { PATH: process.env.PATH, FOYER_DATA_DIR: dataDir, GOTRUE_SAML_ENABLED: 'true', GOTRUE_EXTERNAL_AZURE_ENABLED: 'true' },
         encoding: 'utf8',
         timeout: 60_000,
       });
       assert.equal(result.status, 2, result.stderr);
-      assert.match(result.stderr, /GOTRUE_MFA_PHONE_VERIFY_ENABLED=true asks for phone MFA \(verifying factors\)/);
-      assert.match(result.stderr, /GOTRUE_HOOK_AFTER_USER_CREATED_ENABLED=true asks for the after user created hook/);
+      assert.match(result.stderr, /GOTRUE_SAML_ENABLED=true asks for SAML 2\.0 single sign-on/);
+      assert.match(result.stderr, /GOTRUE_EXTERNAL_AZURE_ENABLED=true asks for/);
       assert.match(result.stderr, /docs\/configuration\.md/);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });

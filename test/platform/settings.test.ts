@@ -240,6 +240,44 @@ for (const engine of engines) {
       assert.equal((await fromNewClient()).statusCode, 200, 'a higher limit lets sign-ups through again');
     });
 
+    it('applies MFA settings live: TOTP enrolment off, the maximum of factors, phone factors on, each at the next request', async () => {
+      const auth = `/p/${second.ref}/auth/v1`;
+      const email = `mfa-live-${Date.now()}@example.com`;
+      const created = await t.front.inject({
+        method: 'POST',
+        url: `${auth}/admin/users`,
+        headers: { ...apiHeaders(second.service_role_key), authorization: `Bearer ${second.service_role_key}` },
+        payload: { email, password: 'a long enough password', email_confirm: true },
+      });
+      assert.equal(created.statusCode, 200, created.body);
+      const signedIn = await t.front.inject({
+        method: 'POST',
+        url: `${auth}/token?grant_type=password`,
+        headers: apiHeaders(second.anon_key),
+        payload: { email, password: 'a long enough password' },
+      });
+      assert.equal(signedIn.statusCode, 200, signedIn.body);
+      const token = signedIn.json().access_token as string;
+      const enrol = (payload: Record<string, unknown>) =>
+        t.front.inject({ method: 'POST', url: `${auth}/factors`, headers: { ...apiHeaders(second.anon_key), authorization: `Bearer ${token}` }, payload });
+
+      assert.equal((await enrol({ factor_type: 'totp', friendly_name: 'first' })).statusCode, 200);
+      assert.equal((await patch(second.ref, { GOTRUE_MFA_TOTP_ENROLL_ENABLED: 'false' })).statusCode, 200);
+      const off = await enrol({ factor_type: 'totp', friendly_name: 'second' });
+      assert.equal(off.statusCode, 422, off.body);
+      assert.equal(off.json().code, 'mfa_totp_enroll_not_enabled');
+      assert.equal((await patch(second.ref, { GOTRUE_MFA_TOTP_ENROLL_ENABLED: null, GOTRUE_MFA_MAX_ENROLLED_FACTORS: '1' })).statusCode, 200);
+      const tooMany = await enrol({ factor_type: 'totp', friendly_name: 'second' });
+      assert.equal(tooMany.statusCode, 422, tooMany.body);
+      assert.equal(tooMany.json().code, 'too_many_enrolled_mfa_factors');
+      assert.equal((await enrol({ factor_type: 'phone', phone: '+15550104242', friendly_name: 'phone' })).json().code, 'mfa_phone_enroll_not_enabled');
+      assert.equal((await patch(second.ref, { GOTRUE_MFA_MAX_ENROLLED_FACTORS: null, GOTRUE_MFA_PHONE_ENROLL_ENABLED: 'true' })).statusCode, 200);
+      const phone = await enrol({ factor_type: 'phone', phone: '+15550104242', friendly_name: 'phone' });
+      assert.equal(phone.statusCode, 200, phone.body);
+      assert.equal(phone.json().type, 'phone');
+      assert.equal((await patch(second.ref, { GOTRUE_MFA_PHONE_ENROLL_ENABLED: null })).statusCode, 200);
+    });
+
     it('diffs two projects side by side and copies settings from one to another', async () => {
       const diff = await t.call(session, 'GET', `/platform/v1/settings/diff?a=default&b=${second.ref}`);
       assert.equal(diff.statusCode, 200);

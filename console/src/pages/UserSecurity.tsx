@@ -29,10 +29,16 @@ const FACTOR_TYPES: Readonly<Record<string, string>> = { totp: 'Authenticator ap
 
 const NO_AAGUID = '00000000-0000-0000-0000-000000000000';
 
+/**
+ * A phone factor's number as people write it: GoTrue stores E.164 digits without the "+". Shown in
+ * full, as the user's own phone is on the user page: the operator may need it to help the user.
+ */
+const internationalNumber = (phone: string): string => (phone.startsWith('+') ? phone : `+${phone}`);
+
 /** The factor's kind, with its phone number or, for a security key, the model it names (its AAGUID). */
 function factorKind(factor: Factor): ReactNode {
   const label = FACTOR_TYPES[factor.factor_type] ?? factor.factor_type;
-  if (factor.phone) return `${label} ${factor.phone}`;
+  if (factor.phone) return `${label} ${internationalNumber(factor.phone)}`;
   if (factor.web_authn_aaguid && factor.web_authn_aaguid !== NO_AAGUID) {
     return (
       <>

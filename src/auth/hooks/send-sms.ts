@@ -34,7 +34,8 @@ function hookSender(deps: SmsHookDeps): SmsSender {
       const payload = {
         metadata: hookMetadata('send_sms', sms.ip),
         ...(user ? { user } : {}),
-        sms: { otp: sms.otp, phone: sms.to, ...(sms.smsType ? { sms_type: sms.smsType } : {}) },
+        // GoTrue names only an MFA challenge's type.
+        sms: { otp: sms.otp, phone: sms.to, ...(sms.kind === 'mfa' ? { sms_type: 'mfa' } : {}) },
       };
       await invokeHook(deps, 'send_sms', payload, { tx });
       // GoTrue reports no message id for a hook.

@@ -1,7 +1,8 @@
 /**
- * POST /factors (GoTrue's EnrollFactor): the factor type's switch, then a TOTP factor here (a WebAuthn
- * one in webauthn.ts), within GoTrue's limits (enrol-limits.ts). The factor starts unverified; its
- * secret is stored encrypted when GoTrue's database encryption is on.
+/**
+ * POST /factors (GoTrue's EnrollFactor): the factor type's switch, then TOTP enrolment here (phone in
+ * phone.ts, WebAuthn in webauthn.ts), all through GoTrue's rules (admission.ts). A TOTP factor starts
+ * unverified; its secret is stored encrypted when GoTrue's database encryption is on.
  */
 import { randomUUID } from 'node:crypto';
 import { dbEncryptionOf } from '../../config/db-encryption-settings.js';
@@ -11,7 +12,8 @@ import { insertFactorAudit, insertTotpFactor } from '../../store/mfa-factors.js'
 import type { Caller } from '../authenticate.js';
 import type { AuthDeps, RequestMeta } from '../deps.js';
 import { requireSession } from './access.js';
-import { enrolWithinLimits } from './enrol-limits.js';
+import { enrolWithinLimits } from './admission.js';
+import { enrollPhoneFactor, type PhoneEnrollResponse } from './phone.js';
 import { qrCodeSvg } from './qr-svg.js';
 import { generateTotpKey } from './totp.js';
 import { enrollWebAuthnFactor, type WebAuthnEnrollResponse } from './webauthn.js';
@@ -20,6 +22,7 @@ export interface EnrollInput {
   readonly factorType?: string;
   readonly friendlyName?: string;
   readonly issuer?: string;
+  readonly phone?: string;
 }
 
 export interface TotpEnrollResponse {
@@ -29,21 +32,22 @@ export interface TotpEnrollResponse {
   totp: { qr_code: string; secret: string; uri: string };
 }
 
-export type EnrollResponse = TotpEnrollResponse | WebAuthnEnrollResponse;
+export type EnrollResponse = TotpEnrollResponse | PhoneEnrollResponse | WebAuthnEnrollResponse;
 
 /** The host of GOTRUE_SITE_URL as Go's url.URL.Host reads it (port kept, user info dropped, case kept). */
 function siteHost(siteUrl: string): string {
   return /^[A-Za-z][A-Za-z0-9+.-]*:\/\/(?:[^@/?#]*@)?([^/?#]*)/.exec(siteUrl)?.[1] ?? '';
 }
 
-/** GoTrue's factor_type switch: TOTP and WebAuthn as configured; phone MFA is off in Foyer. */
-function requireEnrolmentEnabled(deps: AuthDeps, factorType: string | undefined): 'totp' | 'webauthn' {
+/** GoTrue's factor_type switch: each type as configured. */
+function requireEnrolmentEnabled(deps: AuthDeps, factorType: string | undefined): 'totp' | 'phone' | 'webauthn' {
   switch (factorType) {
     case 'totp':
       if (!deps.config.mfaTotpEnrollEnabled) throw new FoyerError('mfa_totp_enroll_not_enabled', 'MFA enroll is disabled for TOTP');
       return 'totp';
     case 'phone':
-      throw new FoyerError('mfa_phone_enroll_not_enabled', 'MFA enroll is disabled for Phone');
+      if (!deps.config.mfaPhoneEnrollEnabled) throw new FoyerError('mfa_phone_enroll_not_enabled', 'MFA enroll is disabled for Phone');
+      return 'phone';
     case 'webauthn':
       if (!deps.config.mfaWebAuthnEnrollEnabled) throw new FoyerError('mfa_webauthn_enroll_not_enabled', 'MFA enroll is disabled for WebAuthn');
       return 'webauthn';
@@ -55,9 +59,9 @@ function requireEnrolmentEnabled(deps: AuthDeps, factorType: string | undefined)
 export async function enrollFactor(deps: AuthDeps, caller: Caller, input: EnrollInput, meta: RequestMeta): Promise<EnrollResponse> {
   const { config } = deps;
   const sessionId = requireSession(caller, 'enroll a factor');
-  if (requireEnrolmentEnabled(deps, input.factorType) === 'webauthn') {
-    return enrollWebAuthnFactor(deps, caller, { sessionId, friendlyName: input.friendlyName ?? '' }, meta);
-  }
+  const factorType = requireEnrolmentEnabled(deps, input.factorType);
+  if (factorType === 'phone') return enrollPhoneFactor(deps, caller, sessionId, input, meta);
+  if (factorType === 'webauthn') return enrollWebAuthnFactor(deps, caller, { sessionId, friendlyName: input.friendlyName ?? '' }, meta);
   const user = caller.user;
   const issuer = input.issuer || siteHost(config.siteUrl);
   const friendlyName = input.friendlyName ?? '';

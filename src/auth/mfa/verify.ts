@@ -1,13 +1,16 @@
 /**
- * POST /factors/{id}/verify for a TOTP factor (GoTrue's verifyTOTPFactor; WebAuthn factors: webauthn.ts).
- * The challenge must be this factor's, unused, from the same IP address and unexpired (an expired one
- * is deleted); the code must be valid now, for a later time step than any code this factor accepted
- * before (Foyer's rule: a code works once). Then, in one transaction: the challenge is used, the factor
- * verified and the session raised (raise-session.ts). The answer is a new session: access and refresh token.
+ * POST /factors/{id}/verify for TOTP and phone factors (GoTrue's VerifyFactor, verifyTOTPFactor,
+ * verifyPhoneFactor; WebAuthn factors: webauthn.ts). The challenge must be this factor's, unused, from
+ * the same IP address and unexpired (an expired one is deleted). The code is checked by the factor's
+ * type: a TOTP code valid now, for a later time step than any code this factor accepted before (Foyer's
+ * rule: a code works once); a phone factor's code is the challenge's own (phone.ts). Then, in one
+ * transaction: the challenge is used, the factor verified and the session raised (raise-session.ts).
+ * The answer is a new session: access and refresh token.
  */
 import { dbEncryptionOf } from '../../config/db-encryption-settings.js';
 import { FoyerError } from '../../errors.js';
 import { DecryptionError, openStoredValue, sealStoredValue, type DbEncryption } from '../../security/encrypted-string.js';
+import type { Queryable } from '../../store/db.js';
 import {
   consumeChallenge,
   deleteChallenge,
@@ -25,7 +28,8 @@ import { checkMfaVerificationAttempt } from '../hooks/mfa-verification-attempt.j
 import type { AuthDeps, RequestMeta } from '../deps.js';
 import { sessionResponse, type SessionResponse } from '../tokens.js';
 import { requireSession, requireVerifyEnabled } from './access.js';
-import { challengeLifetimeSeconds } from './challenge.js';
+import { challengeLifetimeSeconds } from './challenge-record.js';
+import { checkPhoneCode } from './phone.js';
 import { factorGoneWhileVerifying, raiseSession } from './raise-session.js';
 import { matchTotpStep } from './totp.js';
 
@@ -67,6 +71,24 @@ export async function usableChallenge(deps: AuthDeps, factor: OwnedFactor, chall
   return challenge;
 }
 
+/** What a factor type's check leaves for the verification's transaction (TOTP: the step it used). */
+type ProofRecorder = (tx: Queryable) => Promise<void>;
+
+/** Throws unless `code` is valid now; then the step it used is recorded (once) with the verification. */
+async function checkTotpCode(deps: AuthDeps, factor: OwnedFactor, code: string, encryption: DbEncryption): Promise<ProofRecorder> {
+  const secret = openSecret(factor, encryption);
+  const step = matchTotpStep(secret.value, code, Date.now());
+  if (step === undefined) {
+    // GoTrue re-encrypts the secret on every read that finds it in an older form, even a failed one.
+    if (secret.reencrypt) await updateFactorSecret(deps.db, factor.id, sealStoredValue(secret.value, factor.id, encryption));
+    throw invalidCode();
+  }
+  return async (tx) => {
+    if (!(await recordTotpStep(tx, factor.id, step))) throw invalidCode();
+    if (secret.reencrypt) await updateFactorSecret(tx, factor.id, sealStoredValue(secret.value, factor.id, encryption));
+  };
+}
+
 export async function verifyFactor(deps: AuthDeps, caller: Caller, factor: OwnedFactor, input: VerifyInput, meta: RequestMeta): Promise<SessionResponse> {
   const { config, db } = deps;
   const code = input.code ?? '';
@@ -76,22 +98,25 @@ export async function verifyFactor(deps: AuthDeps, caller: Caller, factor: Owned
   const challenge = await usableChallenge(deps, factor, input.challengeId, ip);
 
   const encryption = dbEncryptionOf(config);
-  const secret = openSecret(factor, encryption);
-  const step = matchTotpStep(secret.value, code, Date.now());
-  // GoTrue asks the MFA verification attempt hook after checking the code and before acting on it.
-  await checkMfaVerificationAttempt(deps, { userId: caller.user.id, factorId: factor.id, factorType: factor.factor_type, valid: step !== undefined, ip: meta.ip });
-  if (step === undefined) {
-    // GoTrue re-encrypts the secret on every read that finds it in an older form, even a failed one.
-    if (secret.reencrypt) await updateFactorSecret(db, factor.id, sealStoredValue(secret.value, factor.id, encryption));
-    throw invalidCode();
+  let recordProof: ProofRecorder = async () => {};
+  let wrongCode: FoyerError | undefined;
+  try {
+    if (factor.factor_type === 'phone') await checkPhoneCode(deps, factor, challenge.id, code);
+    else recordProof = await checkTotpCode(deps, factor, code, encryption);
+  } catch (error) {
+    if (!(error instanceof FoyerError) || error.code !== 'mfa_verification_failed') throw error;
+    wrongCode = error;
   }
+  // GoTrue asks the MFA verification attempt hook once the code is checked, before acting on it.
+  await checkMfaVerificationAttempt(deps, { userId: caller.user.id, factorId: factor.id, factorType: factor.factor_type, valid: !wrongCode, ip: meta.ip });
+  if (wrongCode) throw wrongCode;
   const sessionId = requireSession(caller, 'verify a factor');
   const userId = caller.user.id;
 
   const result = await db
     .transaction(async (tx) => {
       if (!(await consumeChallenge(tx, challenge.id))) throw challengeUnusable();
-      if (!(await recordTotpStep(tx, factor.id, step))) throw invalidCode();
+      await recordProof(tx);
       await insertFactorAudit(tx, {
         actorId: userId,
         action: 'verification_attempted',
@@ -99,7 +124,6 @@ export async function verifyFactor(deps: AuthDeps, caller: Caller, factor: Owned
         ip,
       });
       if (factor.status !== 'verified') await markFactorVerified(tx, factor.id);
-      if (secret.reencrypt) await updateFactorSecret(tx, factor.id, sealStoredValue(secret.value, factor.id, encryption));
       return raiseSession(deps, tx, { userId, sessionId, factorId: factor.id, factorType: factor.factor_type, ip });
     })
     .catch(factorGoneWhileVerifying);

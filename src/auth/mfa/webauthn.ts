@@ -34,7 +34,7 @@ import { relyingPartyOf } from '../webauthn/relying-party.js';
 import { verifyAssertion, verifyRegistration, type RegisteredCredential, type VerifiedAssertion } from '../webauthn/verify.js';
 import { requireSession, requireVerifyEnabled } from './access.js';
 import { challengeLifetimeSeconds, type ChallengeResponse } from './challenge.js';
-import { enrolWithinLimits } from './enrol-limits.js';
+import { enrolWithinLimits } from './admission.js';
 import { factorGoneWhileVerifying, raiseSession } from './raise-session.js';
 import { usableChallenge } from './verify.js';
 import { credentialRecordJson, readCredentialRecord } from './webauthn-record.js';

@@ -1,8 +1,8 @@
 /**
- * GoTrue's sendPhoneConfirmation: the one place a phone code is made, stored and sent, inside the
- * caller's transaction. Order: the per-user frequency, a test number's fixed code (no SMS), the
- * instance-wide SMS budget, the code stored (hash in auth.users and auth.one_time_tokens), and last the
- * send. Storing before sending means a provider that refuses, fails or times out rolls everything
+ * GoTrue's sendPhoneConfirmation: the one place a phone code (a confirmation, a phone change's, a
+ * reauthentication nonce) is made, stored and sent, inside the caller's transaction. Order: the
+ * per-user frequency, a test number's fixed code (no SMS), the instance-wide SMS budget, the code
+ * stored (hash in auth.users and auth.one_time_tokens), and last the send. Storing before sending means a provider that refuses, fails or times out rolls everything
  * back, and a database write can no longer fail after an SMS went out.
  */
 import { randomInt } from 'node:crypto';
@@ -11,31 +11,43 @@ import { FoyerError } from '../../errors.js';
 import { SmsSendError, type SmsChannel, type SmsKind } from '../../sms/sender.js';
 import { renderSmsTemplate } from '../../sms/template.js';
 import type { Queryable } from '../../store/db.js';
-import { saveOneTimeToken, type OneTimeTokenType } from '../../store/one-time-tokens.js';
+import { saveOneTimeToken } from '../../store/one-time-tokens.js';
 import { markPhoneCodeSent } from '../../store/phone-users.js';
+import { saveReauthenticationToken } from '../../store/reauthentication.js';
 import type { AuthDeps } from '../deps.js';
 import { tokenHash } from '../mail-links.js';
 import { testOtpFor } from './test-otp.js';
 
-/** GoTrue's three phone codes: sign-in or sign-up, a phone change, a reauthentication nonce. */
-export type PhoneCodeKind = Exclude<SmsKind, 'test'>;
-
-const tokenTypeOf: Record<PhoneCodeKind, OneTimeTokenType> = {
-  confirmation: 'confirmation_token',
-  phone_change: 'phone_change_token',
-  reauthentication: 'reauthentication_token',
-};
-
 export interface PhoneCodeRequest {
   readonly userId: string;
-  /** confirmation_sent_at, phone_change_sent_at or reauthentication_sent_at: what GOTRUE_SMS_MAX_FREQUENCY counts from. */
+  /**
+   * confirmation_sent_at, phone_change_sent_at for a phone change, reauthentication_sent_at for a
+   * reauthentication nonce: what GOTRUE_SMS_MAX_FREQUENCY counts from.
+   */
   readonly lastSentAt: string | null;
   /** Where the code goes: the user's phone, or the new number of a phone change. */
   readonly phone: string;
-  readonly kind: PhoneCodeKind;
+  readonly kind: Exclude<SmsKind, 'mfa' | 'test'>;
   readonly channel: SmsChannel;
   /** The client's address, for the send-SMS hook's metadata. */
   readonly ip?: string | null;
+}
+
+/** The code's hash where GoTrue keeps each kind (auth.users and auth.one_time_tokens), and when it went. */
+async function storeCodeHash(tx: Queryable, request: PhoneCodeRequest, hash: string): Promise<void> {
+  const { userId, phone } = request;
+  switch (request.kind) {
+    case 'reauthentication':
+      await saveReauthenticationToken(tx, { userId, hash, relatesTo: phone });
+      return;
+    case 'phone_change':
+      await markPhoneCodeSent(tx, userId, { kind: 'phone_change', newPhone: phone });
+      await saveOneTimeToken(tx, { userId, type: 'phone_change_token', hash, relatesTo: phone });
+      return;
+    case 'confirmation':
+      await markPhoneCodeSent(tx, userId, { kind: 'confirmation' });
+      await saveOneTimeToken(tx, { userId, type: 'confirmation_token', hash, relatesTo: phone });
+  }
 }
 
 /** A code of GOTRUE_SMS_OTP_LENGTH random digits. */
@@ -62,13 +74,7 @@ export async function sendPhoneCode(deps: AuthDeps, tx: Queryable, request: Phon
     if (!budget.allowed) throw new FoyerError('over_sms_send_rate_limit', 'SMS rate limit exceeded');
   }
   const otp = testOtp ?? newSmsOtp(config.smsOtpLength);
-  await markPhoneCodeSent(tx, request.userId, request.kind === 'phone_change' ? { kind: 'phone_change', newPhone: request.phone } : { kind: request.kind });
-  await saveOneTimeToken(tx, {
-    userId: request.userId,
-    type: tokenTypeOf[request.kind],
-    hash: tokenHash(request.phone, otp),
-    relatesTo: request.phone,
-  });
+  await storeCodeHash(tx, request, tokenHash(request.phone, otp));
   if (testOtp !== undefined) return 'test-otp';
   try {
     return await deps.sms.send(tx, {

@@ -1,7 +1,9 @@
 /**
- * Checks a reauthentication nonce as GoTrue does: the hash of the user's address and the nonce against
- * the stored hash, within the code lifetime. The caller spends it: the password change that follows in
- * the same transaction clears it, so a nonce works once, and not at all if that change fails.
+ * Checks a reauthentication nonce as GoTrue does: the hash of the user's address (its email, else its
+ * phone) and the nonce against the stored hash, within the code lifetime (GOTRUE_MAILER_OTP_EXP for a
+ * mailed nonce, GOTRUE_SMS_OTP_EXP for a texted one); with Twilio Verify, Twilio checks a texted one.
+ * The caller spends it: the password change that follows in the same transaction clears it, so a
+ * nonce works once, and not at all if that change fails.
  */
 import { FoyerError } from '../../errors.js';
 import { constantTimeEqual } from '../../security/crypto.js';
@@ -13,11 +15,7 @@ import { tokenHash } from '../mail-links.js';
 
 const notValid = () => new FoyerError('reauthentication_not_valid', 'Nonce has expired or is invalid');
 
-/**
- * Throws `reauthentication_not_valid` unless `nonce` is the user's pending, unexpired nonce; locks the
- * user row. A texted nonce lives GOTRUE_SMS_OTP_EXP; one Twilio Verify made only Twilio can check
- * (and a wrong one is its `otp_expired`, as in GoTrue).
- */
+/** Throws `reauthentication_not_valid` unless `nonce` is the user's pending, unexpired nonce; locks the user row. */
 export async function verifyReauthenticationNonce(deps: AuthDeps, tx: Queryable, user: UserRow, nonce: string): Promise<void> {
   const { config } = deps;
   const state = await lockReauthenticationState(tx, user.id);
@@ -30,6 +28,7 @@ export async function verifyReauthenticationNonce(deps: AuthDeps, tx: Queryable,
   } else if (user.phone) {
     const check = deps.sms.checkCode;
     if (check) {
+      // Twilio Verify made and sent the nonce: only Twilio can say whether it is right (GoTrue's answer if not).
       if (!(await check(user.phone, nonce))) throw new FoyerError('otp_expired', 'Token has expired or is invalid');
       return;
     }

@@ -1,7 +1,9 @@
 /**
- * GET /reauthenticate: mails the signed-in user a nonce (a code of GoTrue's length) that a later
- * password change presents as `nonce`, or texts it to a user who has only a phone (GoTrue's
- * sendPhoneConfirmation with its reauthentication kind). GoTrue's checks and order.
+ * GET /reauthenticate: sends the signed-in user a nonce that a later password change presents as
+ * `nonce`, as GoTrue's Reauthenticate does: mailed to a user with an email (a code of GoTrue's length),
+ * else texted by SMS to its phone (GOTRUE_SMS_OTP_LENGTH digits, through the phone code path: its
+ * frequency, test numbers, SMS budget, provider or send-SMS hook). With the send-email hook on, the
+ * mailed nonce goes to the hook. GoTrue's checks and order.
  */
 import { FoyerError } from '../../errors.js';
 import { renderReauthenticationMail } from '../../mail/templates.js';
@@ -13,8 +15,12 @@ import { sendEmailHookEnabled, sendMailThroughHook } from '../hooks/send-email.j
 import { assertMailFrequency, newOtp, spendMailBudget, tokenHash } from '../mail-links.js';
 import { sendPhoneCode } from '../phone/send-code.js';
 
-/** Resolves with the SMS message id for a texted nonce ('' when mailed, or when the provider gives none). */
-export async function sendReauthenticationNonce(deps: AuthDeps, caller: Caller, meta: RequestMeta): Promise<string> {
+/** The answer: `message_id` when an SMS went out with one (GoTrue's shape), else `{}`. */
+export interface ReauthenticateResponse {
+  message_id?: string;
+}
+
+export async function sendReauthenticationNonce(deps: AuthDeps, caller: Caller, meta: RequestMeta): Promise<ReauthenticateResponse> {
   const { user } = caller;
   const email = user.email ?? '';
   const phone = user.phone ?? '';
@@ -27,12 +33,17 @@ export async function sendReauthenticationNonce(deps: AuthDeps, caller: Caller, 
   if (email === '' && !user.phone_confirmed_at) {
     throw new FoyerError('phone_not_confirmed', 'Please verify your phone first.', { status: 422 });
   }
-  if (email === '') return textNonce(deps, caller, phone, meta);
+  let messageId = '';
   await deps.db.transaction(async (tx) => {
-    // Locked, so two requests at once cannot both pass the frequency check and both mail a code.
+    // Locked, so two requests at once cannot both pass the frequency check and both send a code.
     const state = await lockReauthenticationState(tx, user.id);
     if (!state) throw new FoyerError('user_not_found', 'User not found');
     await insertAuditEntry(tx, { actorId: user.id, action: 'user_reauthenticate_requested', logType: 'user', traits: {}, ip: meta.ip });
+    if (email === '') {
+      // A phone-only user: GoTrue texts the nonce, always by SMS.
+      messageId = await sendPhoneCode(deps, tx, { userId: user.id, lastSentAt: state.sent_at, phone, kind: 'reauthentication', channel: 'sms', ip: meta.ip });
+      return;
+    }
     assertMailFrequency(deps.config, state.sent_at);
     const otp = newOtp();
     await spendMailBudget(deps);
@@ -46,16 +57,5 @@ export async function sendReauthenticationNonce(deps: AuthDeps, caller: Caller, 
       await deps.mailer.send(tx, { kind: 'reauthentication', to: email, ...renderReauthenticationMail(otp) });
     }
   });
-  return '';
-}
-
-/** A phone-only user's nonce, by SMS: GOTRUE_SMS_MAX_FREQUENCY, the SMS budget, test numbers and channel as for any code. */
-function textNonce(deps: AuthDeps, caller: Caller, phone: string, meta: RequestMeta): Promise<string> {
-  const userId = caller.user.id;
-  return deps.db.transaction(async (tx) => {
-    const state = await lockReauthenticationState(tx, userId);
-    if (!state) throw new FoyerError('user_not_found', 'User not found');
-    await insertAuditEntry(tx, { actorId: userId, action: 'user_reauthenticate_requested', logType: 'user', traits: {}, ip: meta.ip });
-    return sendPhoneCode(deps, tx, { userId, lastSentAt: state.sent_at, phone, kind: 'reauthentication', channel: 'sms', ip: meta.ip });
-  });
+  return messageId === '' ? {} : { message_id: messageId };
 }

@@ -46,6 +46,7 @@ const enrollResponse = {
     type: { type: 'string' },
     friendly_name: { type: 'string' },
     totp: { type: 'object', properties: { qr_code: { type: 'string' }, secret: { type: 'string' }, uri: { type: 'string' } } },
+    phone: { type: 'string' },
   },
 } as const;
 
@@ -60,6 +61,16 @@ const challengeResponse = {
 } as const;
 
 const unenrollResponse = { type: 'object', properties: { id: { type: 'string' } } } as const;
+
+/** The `channel` of a phone factor's challenge body; GoTrue fails to read a body whose channel is not a string. */
+function challengeChannelOf(factor: OwnedFactor, body: unknown): string | undefined {
+  if (factor.factor_type !== 'phone' || body === undefined || body === null) return undefined;
+  const channel = typeof body === 'object' && !Array.isArray(body) ? (body as { channel?: unknown }).channel : undefined;
+  if (typeof body !== 'object' || Array.isArray(body) || (channel !== undefined && channel !== null && typeof channel !== 'string')) {
+    throw new FoyerError('bad_json', 'Could not parse request body as JSON: channel must be a string');
+  }
+  return typeof channel === 'string' ? channel : undefined;
+}
 
 export function mfaRoutes(app: FastifyInstance, deps: AuthDeps): void {
   const { authenticate, callerOf } = userAuthentication(deps);
@@ -77,13 +88,19 @@ export function mfaRoutes(app: FastifyInstance, deps: AuthDeps): void {
       enrollFactor(
         deps,
         callerOf(request),
-        { factorType: request.body.factor_type ?? undefined, friendlyName: request.body.friendly_name ?? undefined, issuer: request.body.issuer ?? undefined },
+        {
+          factorType: request.body.factor_type ?? undefined,
+          friendlyName: request.body.friendly_name ?? undefined,
+          issuer: request.body.issuer ?? undefined,
+          phone: request.body.phone ?? undefined,
+        },
         requestMeta(request),
       ),
   );
 
-  // GoTrue reads no body for a TOTP challenge: whatever supabase-js sends ({factorId}) is ignored; for a
-  // WebAuthn one it reads webauthn.rpId/rpOrigins no more (the relying party is configured).
+  // GoTrue reads no body for a TOTP challenge: whatever supabase-js sends ({factorId}) is ignored; a
+  // phone challenge reads `channel`; a WebAuthn one reads webauthn.rpId/rpOrigins no more (the relying
+  // party is configured).
   app.post<{ Params: Static<typeof FactorParams> }>(
     '/factors/:factor_id/challenge',
     {
@@ -93,7 +110,8 @@ export function mfaRoutes(app: FastifyInstance, deps: AuthDeps): void {
     async (request) => {
       const factor = factorOf(request);
       const ip = clientIpOf(deps, request);
-      return factor.factor_type === 'webauthn' ? challengeWebAuthnFactor(deps, callerOf(request), factor, ip) : challengeFactor(deps, callerOf(request), factor, ip);
+      if (factor.factor_type === 'webauthn') return challengeWebAuthnFactor(deps, callerOf(request), factor, ip);
+      return challengeFactor(deps, callerOf(request), factor, ip, { channel: challengeChannelOf(factor, request.body) });
     },
   );
 

@@ -4,11 +4,13 @@ import { sendReauthenticationNonce } from '../../auth/step-up/reauthenticate.js'
 import { userAuthentication } from '../caller.js';
 import { requestMeta } from '../request-meta.js';
 
-/** GET /reauthenticate (supabase-js `auth.reauthenticate()`): mails or texts a nonce for PUT /user; answers `{}` (with the SMS `message_id` when there is one). */
+/**
+ * GET /reauthenticate (supabase-js `auth.reauthenticate()`): mails (or, to a phone-only user, texts) a
+ * nonce for PUT /user; answers `{}`, or `{message_id}` for an SMS.
+ */
 export function reauthenticateRoutes(app: FastifyInstance, deps: AuthDeps): void {
   const { authenticate, callerOf } = userAuthentication(deps);
-  app.get('/reauthenticate', { preValidation: authenticate, schema: { summary: 'Mail or text the signed-in user a nonce for a password change (GOTRUE_SECURITY_UPDATE_PASSWORD_REQUIRE_REAUTHENTICATION)' } }, async (request) => {
-    const messageId = await sendReauthenticationNonce(deps, callerOf(request), requestMeta(request));
-    return messageId === '' ? {} : { message_id: messageId };
+  app.get('/reauthenticate', { preValidation: authenticate, schema: { summary: 'Send the signed-in user a nonce for a password change (GOTRUE_SECURITY_UPDATE_PASSWORD_REQUIRE_REAUTHENTICATION)' } }, async (request) => {
+    return sendReauthenticationNonce(deps, callerOf(request), requestMeta(request));
   });
 }
