@@ -68,6 +68,12 @@ for (const engine of engines) {
         GOTRUE_HOOK_SEND_SMS_ENABLED: 'true',
         GOTRUE_HOOK_SEND_SMS_URI: receiver.url,
         GOTRUE_HOOK_SEND_SMS_SECRETS: SECRET,
+        GOTRUE_MFA_PHONE_ENROLL_ENABLED: 'true',
+        GOTRUE_MFA_PHONE_VERIFY_ENABLED: 'true',
+        // The same receiver answers the MFA verification attempt hook ({}: no decision, carry on).
+        GOTRUE_HOOK_MFA_VERIFICATION_ATTEMPT_ENABLED: 'true',
+        GOTRUE_HOOK_MFA_VERIFICATION_ATTEMPT_URI: receiver.url,
+        GOTRUE_HOOK_MFA_VERIFICATION_ATTEMPT_SECRETS: SECRET,
       });
       url = await listen(t);
       client = makeClient(url, t.anonKey);
@@ -138,6 +144,27 @@ for (const engine of engines) {
       assert.equal(nonce.sms.phone, next);
       const [row] = await t.database.db.query<{ token: string }>('select reauthentication_token as token from auth.users where phone = $1', [next]);
       assert.equal(row.token, sha224(next + nonce.sms.otp));
+      assert.equal(provider.received.length, 0);
+    });
+
+    it('hands a phone factor\'s challenge to the hook (sms_type mfa), and tells the MFA hook of its verification (factor_type phone)', async () => {
+      const email = `mfa-sms-${randomInt(0, 1_000_000_000)}@example.com`;
+      const created = await makeClient(url, t.serviceRoleKey).auth.admin.createUser({ email, password: 'a long enough password', email_confirm: true });
+      assert.equal(created.error, null);
+      const user = makeClient(url, t.anonKey);
+      assert.equal((await user.auth.signInWithPassword({ email, password: 'a long enough password' })).error, null);
+      const phone = freshPhone();
+      const enrolled = await user.auth.mfa.enroll({ factorType: 'phone', phone: `+${phone}` });
+      assert.equal(enrolled.error, null, enrolled.error?.message);
+      const challenge = await user.auth.mfa.challenge({ factorId: enrolled.data!.id });
+      assert.equal(challenge.error, null, challenge.error?.message);
+      const texted = last();
+      assert.deepEqual({ ...texted.sms, otp: 'x' }, { otp: 'x', phone, sms_type: 'mfa' });
+      assert.equal(texted.user?.email, email);
+      const verified = await user.auth.mfa.verify({ factorId: enrolled.data!.id, challengeId: challenge.data!.id, code: texted.sms.otp });
+      assert.equal(verified.error, null, verified.error?.message);
+      const attempt = receiver.accepted.at(-1)!.payload as { metadata: { name: string }; factor_type: string; valid: boolean; factor_id: string };
+      assert.deepEqual([attempt.metadata.name, attempt.factor_type, attempt.valid, attempt.factor_id], ['mfa-verification', 'phone', true, enrolled.data!.id]);
       assert.equal(provider.received.length, 0);
     });
 
