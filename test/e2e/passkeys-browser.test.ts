@@ -5,19 +5,11 @@
  * API unchanged: sign up, register a passkey, sign out, sign in with the passkey, GET /user.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
 import { engines } from '../helpers/engines.js';
 import { passkeyEnv } from '../helpers/passkeys.js';
-import { createTestProject, decodeJwt, type TestProject } from '../helpers/project.js';
-
-const CHROMIUM = process.env.FOYER_TEST_CHROMIUM ?? '/usr/bin/chromium';
-const SUPABASE_UMD = readFileSync(resolve(import.meta.dirname, '../../node_modules/@supabase/supabase-js/dist/umd/supabase.js'));
-const PAGE = `<!doctype html><meta charset="utf-8"><title>passkeys</title><script src="/passkey-test/supabase.js"></script><p>ready</p>`;
+import { decodeJwt, type TestProject } from '../helpers/project.js';
+import { startWebAuthnBrowser, type WebAuthnBrowser } from '../helpers/webauthn-browser.js';
 
 interface PageOutcome {
   readonly signUpError: string | null;
@@ -33,50 +25,19 @@ interface PageOutcome {
 
 for (const engine of engines) {
   describe(`passkeys in Chromium with supabase-js (${engine})`, () => {
+    let harness: WebAuthnBrowser;
     let t: TestProject;
-    let server: Server;
-    let browser: Browser;
     let origin: string;
 
     before(async () => {
-      // The page and the API on one origin: WebAuthn needs a domain (localhost), not an IP address.
-      let app: TestProject['app'] | undefined;
-      server = createServer((req, res) => {
-        if (req.url === '/passkey-test/') return res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
-        if (req.url === '/passkey-test/supabase.js') return res.writeHead(200, { 'content-type': 'text/javascript' }).end(SUPABASE_UMD);
-        if (!app) return res.writeHead(503).end();
-        app.routing(req, res);
-      });
-      await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-      origin = `http://localhost:${(server.address() as AddressInfo).port}`;
-      t = await createTestProject(engine, { ...passkeyEnv, GOTRUE_WEBAUTHN_RP_ORIGINS: origin, API_EXTERNAL_URL: `${origin}/auth/v1` });
-      app = t.app;
-      browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync'] });
+      harness = await startWebAuthnBrowser(engine, 'passkey-test', (pageOrigin) => ({ ...passkeyEnv, GOTRUE_WEBAUTHN_RP_ORIGINS: pageOrigin }));
+      ({ project: t, origin } = harness);
     });
-    after(async () => {
-      await browser?.close();
-      server?.closeAllConnections();
-      await new Promise<void>((done) => server?.close(() => done()));
-      await t?.close();
-    });
+    after(() => harness?.close());
 
     it('registers a passkey, signs out, signs in with it and reads the user', { timeout: 45_000 }, async () => {
-      const context = await browser.newContext();
-      const page = await context.newPage();
-      page.setDefaultTimeout(20_000);
-      const cdp = await context.newCDPSession(page);
-      await cdp.send('WebAuthn.enable', { enableUI: false });
-      const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-        options: {
-          protocol: 'ctap2',
-          transport: 'internal',
-          hasResidentKey: true,
-          hasUserVerification: true,
-          isUserVerified: true,
-          automaticPresenceSimulation: true,
-        },
-      });
-      await page.goto(`${origin}/passkey-test/`);
+      // A platform authenticator holding discoverable credentials, as a phone or laptop does.
+      const { context, page, cdp, authenticatorId } = await harness.openPage({ transport: 'internal', hasResidentKey: true });
 
       const outcome = await page.evaluate(
         async ({ url, anonKey }): Promise<PageOutcome> => {
