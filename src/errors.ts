@@ -41,6 +41,8 @@ export const errorStatus = {
   mfa_totp_verify_not_enabled: 422,
   mfa_verification_failed: 422,
   mfa_verified_factor_exists: 422,
+  // The MFA verification attempt hook answered `decision: reject` (src/auth/hooks/mfa-verification-attempt.ts).
+  mfa_verification_rejected: 403,
   mfa_webauthn_enroll_not_enabled: 422,
   mfa_webauthn_verify_not_enabled: 422,
   no_authorization: 401,

@@ -2,10 +2,10 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AuthDeps } from './auth/deps.js';
+import { projectSmsSender } from './auth/hooks/send-sms.js';
 import { requireReadableTotpSecrets } from './auth/mfa/readable-secrets.js';
 import { withOverrides, type Config } from './config/load.js';
 import { createMailer } from './mail/mailer.js';
-import { createSmsSender } from './sms/sender.js';
 import { deriveApiKeys, type ApiKeys } from './security/api-keys.js';
 import { createCaptchaVerifier } from './security/captcha/verifier.js';
 import { createClientIpResolver } from './security/client-ip.js';
@@ -58,7 +58,7 @@ export async function openProject(baseConfig: Config, options: { db?: Db } = {})
     await requireReadableTotpSecrets(db, config);
     const apiKeys = await deriveApiKeys(keyring);
     const mailer = createMailer(config);
-    const sms = createSmsSender(config);
+    const sms = projectSmsSender({ db, config });
     // Counters need the migrated database (postgres store) or a live Redis; close() releases Redis.
     const rateLimits = await createRateLimits(config, db);
     const captcha = createCaptchaVerifier(config);

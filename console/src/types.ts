@@ -188,3 +188,24 @@ export interface AuditEntry {
   readonly ip_address?: string;
   readonly payload: Readonly<Record<string, unknown>>;
 }
+
+/** POST /projects/:ref/sms/test. */
+export interface SmsTestResult {
+  readonly ok: boolean;
+  readonly via: 'provider' | 'outbox' | 'hook';
+  readonly provider: string | null;
+  readonly message_id: string;
+  readonly detail: string;
+}
+
+/** POST /projects/:ref/hooks/:name/test. */
+export interface HookTestResult {
+  readonly ok: boolean;
+  readonly hook: string;
+  readonly target: 'postgres' | 'http';
+  readonly enabled: boolean;
+  readonly duration_ms: number;
+  readonly payload: unknown;
+  readonly response?: unknown;
+  readonly error?: { readonly status: number; readonly code: string; readonly message: string };
+}

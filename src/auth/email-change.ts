@@ -1,13 +1,14 @@
 /**
  * PUT /user {email} when the address needs confirming: GoTrue's email change. An anonymous user has
  * no current address, so only the new one is mailed; a permanent user with secure email change on
- * confirms from both addresses.
+ * confirms from both addresses. With the send-email hook, both codes go to it in one call, as in GoTrue.
  */
 import { FoyerError } from '../errors.js';
 import type { Queryable } from '../store/db.js';
 import { emailTaken, type UserRow } from '../store/users.js';
 import type { AuthDeps } from './deps.js';
-import { assertMailFrequency, issueMailToken, type PkceChallenge } from './mail-links.js';
+import { emailChangeHookMail, sendEmailHookEnabled, sendMailThroughHook } from './hooks/send-email.js';
+import { assertMailFrequency, createMailToken, sendTokenMail, spendMailBudget, type PkceChallenge } from './mail-links.js';
 
 export async function requestEmailChange(
   deps: AuthDeps,
@@ -27,10 +28,19 @@ export async function requestEmailChange(
             email_change_token_current = '', updated_at = now() where id = $1`,
     [user.id, newEmail],
   );
-  const mail = { userId: user.id, kind: 'email_change', verifyType: 'email_change', redirectTo, newEmail, pkce } as const;
-  await issueMailToken(deps, tx, { ...mail, tokenType: 'email_change_token_new', to: newEmail });
+  const newToken = await createMailToken(tx, { userId: user.id, tokenType: 'email_change_token_new', to: newEmail, verifyType: 'email_change', pkce });
   // A permanent user confirms from the current address too (secure email change).
-  if (user.email && config.mailerSecureEmailChangeEnabled) {
-    await issueMailToken(deps, tx, { ...mail, tokenType: 'email_change_token_current', to: user.email });
+  const current = user.email && config.mailerSecureEmailChangeEnabled ? user.email : undefined;
+  const currentToken = current
+    ? await createMailToken(tx, { userId: user.id, tokenType: 'email_change_token_current', to: current, verifyType: 'email_change', pkce })
+    : undefined;
+  if (sendEmailHookEnabled(deps)) {
+    // GoTrue hands both codes to the send-email hook in one call (one mail sent, as far as budgets go).
+    await spendMailBudget(deps);
+    await sendMailThroughHook(deps, tx, emailChangeHookMail(user.id, redirectTo, newToken, currentToken));
+    return;
   }
+  const mail = { userId: user.id, kind: 'email_change', type: 'email_change', redirectTo, newEmail } as const;
+  await sendTokenMail(deps, tx, { ...mail, to: newEmail, ...newToken });
+  if (current && currentToken) await sendTokenMail(deps, tx, { ...mail, to: current, ...currentToken });
 }

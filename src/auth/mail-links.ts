@@ -8,6 +8,7 @@ import type { Queryable } from '../store/db.js';
 import { insertMailFlowState, type CodeChallengeMethod } from '../store/flow-state.js';
 import { saveOneTimeToken, type OneTimeTokenType } from '../store/one-time-tokens.js';
 import type { AuthDeps } from './deps.js';
+import { sendEmailHookEnabled, sendMailThroughHook } from './hooks/send-email.js';
 
 /** GoTrue's token_hash: lower-case hex SHA-224 of the address followed by the code. */
 export const tokenHash = (emailOrPhone: string, otp: string): string =>
@@ -53,9 +54,14 @@ export async function spendMailBudget(deps: AuthDeps): Promise<void> {
 export async function sendTokenMail(
   deps: AuthDeps,
   tx: Queryable,
-  mail: { kind: LinkMailKind; to: string; type: VerifyType; hash: string; otp: string; redirectTo: string; newEmail?: string },
+  mail: { userId: string; kind: LinkMailKind; to: string; type: VerifyType; hash: string; otp: string; redirectTo: string; newEmail?: string },
 ): Promise<void> {
   await spendMailBudget(deps);
+  // GoTrue's send-email hook replaces the mail: the hook gets the code, its hash and the redirect.
+  if (sendEmailHookEnabled(deps)) {
+    await sendMailThroughHook(deps, tx, { userId: mail.userId, actionType: mail.type, token: mail.otp, tokenHash: mail.hash, redirectTo: mail.redirectTo });
+    return;
+  }
   const url = verifyLink(deps.config, mail.type, mail.hash, mail.redirectTo);
   const content = renderMail(mail.kind, { url, otp: mail.otp, newEmail: mail.newEmail });
   await deps.mailer.send(tx, { kind: mail.kind, to: mail.to, ...content });
@@ -125,6 +131,7 @@ export async function createMailToken(tx: Queryable, request: Omit<MailTokenRequ
 export async function issueMailToken(deps: AuthDeps, tx: Queryable, request: MailTokenRequest): Promise<void> {
   const { otp, hash } = await createMailToken(tx, request);
   await sendTokenMail(deps, tx, {
+    userId: request.userId,
     kind: request.kind,
     to: request.to,
     type: request.verifyType,

@@ -64,7 +64,7 @@ export async function signUpWithPassword(
       if (existing) {
         // Signed up before but never confirmed: GoTrue sends a new code and leaves the user as it is.
         if (!confirmed) {
-          await sendPhoneCode(deps, tx, { userId: existing.id, lastSentAt: existing.confirmation_sent_at, phone, kind: 'confirmation', channel });
+          await sendPhoneCode(deps, tx, { userId: existing.id, lastSentAt: existing.confirmation_sent_at, phone, kind: 'confirmation', channel, ip: meta.ip });
         }
         return 'taken' as const;
       }
@@ -97,7 +97,7 @@ export async function signUpWithPassword(
     });
     if (!confirmed) {
       if (email) await sendConfirmation(deps, tx, userId, email, resolveRedirect(config, input.redirectTo), input.pkce);
-      else await sendPhoneCode(deps, tx, { userId, lastSentAt: null, phone: phone as string, kind: 'confirmation', channel });
+      else await sendPhoneCode(deps, tx, { userId, lastSentAt: null, phone: phone as string, kind: 'confirmation', channel, ip: meta.ip });
       return undefined;
     }
     const sessionId = randomUUID();

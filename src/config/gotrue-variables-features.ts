@@ -97,7 +97,14 @@ const hooks = {
 } as const;
 
 /** The hooks Foyer serves (src/config/hook-settings.ts, src/auth/hooks/); the others stop the start. */
-const servedHooks = new Set<string>(['CUSTOM_ACCESS_TOKEN', 'PASSWORD_VERIFICATION_ATTEMPT', 'BEFORE_USER_CREATED']);
+const servedHooks = new Set<string>([
+  'CUSTOM_ACCESS_TOKEN',
+  'PASSWORD_VERIFICATION_ATTEMPT',
+  'BEFORE_USER_CREATED',
+  'SEND_EMAIL',
+  'SEND_SMS',
+  'MFA_VERIFICATION_ATTEMPT',
+]);
 
 export const extensionPoints: readonly GotrueVariable[] = [
   ...Object.entries(hooks).flatMap(([hook, label]) => {

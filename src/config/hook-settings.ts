@@ -112,6 +112,22 @@ const beforeUserCreated = hookSettingsOf(
   'it sees every user about to be created (sign-ups of every kind, invites, admin-created users) and may refuse it.',
 );
 
+const sendEmail = hookSettingsOf(
+  'send_email',
+  'send email',
+  'it receives every mail Foyer would send (the user, the token, its hash, the redirect and the action) and sends it itself; Foyer then sends no mail.',
+);
+const sendSms = hookSettingsOf(
+  'send_sms',
+  'send SMS',
+  'it receives every code Foyer would text (the user, the number, the code) and sends it itself; Foyer then uses no SMS provider.',
+);
+const mfaVerificationAttempt = hookSettingsOf(
+  'mfa_verification_attempt',
+  'MFA verification attempt',
+  'it learns of every MFA code checked (valid or not) and may reject the attempt, which signs the user out everywhere.',
+);
+
 export const hookSettings = {
   customAccessTokenHookEnabled: customAccessToken.enabled,
   customAccessTokenHookUri: customAccessToken.uri,
@@ -122,6 +138,15 @@ export const hookSettings = {
   beforeUserCreatedHookEnabled: beforeUserCreated.enabled,
   beforeUserCreatedHookUri: beforeUserCreated.uri,
   beforeUserCreatedHookSecrets: beforeUserCreated.secrets,
+  sendEmailHookEnabled: sendEmail.enabled,
+  sendEmailHookUri: sendEmail.uri,
+  sendEmailHookSecrets: sendEmail.secrets,
+  sendSmsHookEnabled: sendSms.enabled,
+  sendSmsHookUri: sendSms.uri,
+  sendSmsHookSecrets: sendSms.secrets,
+  mfaVerificationAttemptHookEnabled: mfaVerificationAttempt.enabled,
+  mfaVerificationAttemptHookUri: mfaVerificationAttempt.uri,
+  mfaVerificationAttemptHookSecrets: mfaVerificationAttempt.secrets,
 };
 
 type HookSettingKey = keyof typeof hookSettings;
@@ -135,6 +160,13 @@ export const hookSettingKeys: Partial<Record<HookName, { readonly enabled: HookS
     secrets: 'passwordVerificationAttemptHookSecrets',
   },
   before_user_created: { enabled: 'beforeUserCreatedHookEnabled', uri: 'beforeUserCreatedHookUri', secrets: 'beforeUserCreatedHookSecrets' },
+  send_email: { enabled: 'sendEmailHookEnabled', uri: 'sendEmailHookUri', secrets: 'sendEmailHookSecrets' },
+  send_sms: { enabled: 'sendSmsHookEnabled', uri: 'sendSmsHookUri', secrets: 'sendSmsHookSecrets' },
+  mfa_verification_attempt: {
+    enabled: 'mfaVerificationAttemptHookEnabled',
+    uri: 'mfaVerificationAttemptHookUri',
+    secrets: 'mfaVerificationAttemptHookSecrets',
+  },
 };
 
 /** The checks that involve two of a hook's variables. */

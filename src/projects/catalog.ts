@@ -52,6 +52,13 @@ const SECRET_KEYS: ReadonlySet<SettingKey> = new Set<SettingKey>([
   'smsMessagebirdAccessKey',
   'smsTextlocalApiKey',
   'smsVonageApiSecret',
+  // Standard Webhooks secrets of the auth hooks: write-only in the console and its API.
+  'customAccessTokenHookSecrets',
+  'passwordVerificationAttemptHookSecrets',
+  'beforeUserCreatedHookSecrets',
+  'sendEmailHookSecrets',
+  'sendSmsHookSecrets',
+  'mfaVerificationAttemptHookSecrets',
 ]);
 
 export const MASK = '••••';

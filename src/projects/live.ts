@@ -1,16 +1,17 @@
 /**
  * Live dependencies: the AuthDeps a project's app is built with, whose `config` (and what is built
- * from it: CAPTCHA verifier, mailer, SMS sender) can be swapped while the app serves. Route code reads
+ * from it: CAPTCHA verifier, mailer, SMS sender or send-SMS hook) can be swapped while the app serves. Route code reads
  * `deps.config` per request, so a swap is in force from the next request on, without a restart.
  * The rate limiters are never swapped: new limits are set on the same counters (their store is a
  * server-wide setting), so saving a limit cannot hand any client a fresh allowance.
  */
 import type { AuthDeps } from '../auth/deps.js';
+import { projectSmsSender } from '../auth/hooks/send-sms.js';
 import { withOverrides, type Config } from '../config/load.js';
 import type { SettingKey } from '../config/settings.js';
 import { createMailer, type Mailer } from '../mail/mailer.js';
 import { createCaptchaVerifier } from '../security/captcha/verifier.js';
-import { createSmsSender, type SmsSender } from '../sms/sender.js';
+import type { SmsSender } from '../sms/sender.js';
 import { isServerSetting } from './catalog.js';
 
 /** How long a replaced mailer stays open for requests already holding it. */
@@ -78,7 +79,7 @@ export function makeLive(opened: AuthDeps): LiveDeps {
     const mailer = changed(previous, next, keysStarting(next, 'smtp')) ? createMailer(next) : undefined;
     state.captcha = createCaptchaVerifier(next);
     // Holds nothing open: a request already holding the previous sender finishes with it.
-    state.sms = createSmsSender(next);
+    state.sms = projectSmsSender({ db: opened.db, config: next });
     // The store, its URL and key prefix are server-wide (serverValues above): only the limits change.
     opened.rateLimits.setLimits(next);
     if (mailer) {

@@ -1,7 +1,8 @@
 /**
  * The one seam every SMS goes through: `createSmsSender` picks the configured provider
- * (GOTRUE_SMS_PROVIDER) or, without one, the outbox table the admin API shows. A send-SMS hook would
- * be one more implementation of SmsSender chosen here; nothing else needs to know.
+ * (GOTRUE_SMS_PROVIDER) or, without one, the outbox table the admin API shows. The send-SMS hook is
+ * one more implementation of SmsSender (src/auth/hooks/send-sms.ts, chosen before this one when the
+ * hook is on); nothing else needs to know.
  */
 import type { SmsProviderName } from '../config/sms-settings.js';
 import type { Queryable } from '../store/db.js';
@@ -13,9 +14,10 @@ export type SmsChannel = 'sms' | 'whatsapp';
 
 /**
  * What the code is for; GoTrue names it in a failed send's message ("Error sending confirmation OTP …").
- * `mfa`: a phone factor's challenge; `reauthentication`: the nonce of GET /reauthenticate.
+ * `mfa`: a phone factor's challenge; `reauthentication`: the nonce of GET /reauthenticate; `test`: the
+ * console's "Send a test SMS".
  */
-export type SmsKind = 'confirmation' | 'phone_change' | 'reauthentication' | 'mfa';
+export type SmsKind = 'confirmation' | 'phone_change' | 'reauthentication' | 'mfa' | 'test';
 
 export interface OutgoingSms {
   readonly kind: SmsKind;
@@ -26,6 +28,10 @@ export interface OutgoingSms {
   readonly body: string;
   /** The code alone (Twilio's WhatsApp content templates take it as a variable). */
   readonly otp: string;
+  /** The user the code is for (the send-SMS hook's `user`); absent for a test SMS. */
+  readonly userId?: string;
+  /** The client's address (the send-SMS hook's `metadata.ip_address`). */
+  readonly ip?: string | null;
 }
 
 /** A send that did not go through; `message` says why and never holds a credential. */
@@ -37,7 +43,7 @@ export class SmsSendError extends Error {
 }
 
 export interface SmsSender {
-  readonly mode: 'provider' | 'outbox';
+  readonly mode: 'provider' | 'outbox' | 'hook';
   readonly provider: SmsProviderName | undefined;
   supportsChannel(channel: SmsChannel): boolean;
   /**

@@ -43,10 +43,18 @@ export async function lockUserByPhoneChange(db: Queryable, phone: string, aud: s
   return rows[0];
 }
 
-/** When a confirmation code went out, or a phone change's code (and the number it goes to). */
-export async function markPhoneCodeSent(db: Queryable, userId: string, sent: { kind: 'confirmation' } | { kind: 'phone_change'; newPhone: string }): Promise<void> {
+/** When a code went out: a confirmation, a reauthentication nonce, or a phone change's (and the number it goes to). */
+export async function markPhoneCodeSent(
+  db: Queryable,
+  userId: string,
+  sent: { kind: 'confirmation' } | { kind: 'reauthentication' } | { kind: 'phone_change'; newPhone: string },
+): Promise<void> {
   if (sent.kind === 'confirmation') {
     await db.query('update auth.users set confirmation_sent_at = now() where id = $1', [userId]);
+    return;
+  }
+  if (sent.kind === 'reauthentication') {
+    await db.query('update auth.users set reauthentication_sent_at = now(), updated_at = now() where id = $1', [userId]);
     return;
   }
   await db.query('update auth.users set phone_change = $2, phone_change_sent_at = now() where id = $1', [userId, sent.newPhone]);

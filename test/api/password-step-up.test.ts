@@ -105,6 +105,23 @@ for (const engine of engines) {
       assert.equal((await putUser(t, user.accessToken, { password: NEW, nonce })).statusCode, 200);
     });
 
+    it('changes a phone-only user\'s password with the texted nonce, which lives GOTRUE_SMS_OTP_EXP (60 s) and works once', async () => {
+      const user = await oldSession('texted');
+      const phone = `1555${String(process.pid).slice(-3).padStart(3, '0')}${engine === 'pglite' ? '3' : '4'}222`;
+      await t.database.db.query(`update auth.users set email = null, phone = $2, phone_confirmed_at = now() where id = $1`, [user.userId, phone]);
+      const textedNonce = async () => {
+        assert.equal((await reauthenticate(t, user.accessToken)).statusCode, 200);
+        const outbox = await t.app.inject({ method: 'GET', url: `/auth/v1/admin/sms/outbox?phone=${phone}`, headers: { authorization: `Bearer ${t.serviceRoleKey}` } });
+        return /(\d{6})/.exec((outbox.json() as { messages: { body: string }[] }).messages[0]?.body ?? '')?.[1] ?? 'missing';
+      };
+      const stale = await textedNonce();
+      await t.database.db.query(`update auth.users set reauthentication_sent_at = now() - interval '61 seconds' where id = $1`, [user.userId]);
+      assertError(await putUser(t, user.accessToken, { password: NEW, nonce: stale }), 422, 'reauthentication_not_valid', 'Nonce has expired or is invalid');
+      const nonce = await textedNonce();
+      assert.equal((await putUser(t, user.accessToken, { password: NEW, nonce })).statusCode, 200);
+      assertError(await putUser(t, user.accessToken, { password: 'third-password-789', nonce }), 422, 'reauthentication_not_valid');
+    });
+
     it('refuses a nonce when none was sent', async () => {
       const user = await oldSession('none');
       assertError(await putUser(t, user.accessToken, { password: NEW, nonce: '123456' }), 422, 'reauthentication_not_valid');

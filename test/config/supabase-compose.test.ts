@@ -58,7 +58,10 @@ const expected: Record<CommentedOutGroup, readonly string[] | ((config: Config) 
       functionSql: '"public"."custom_access_token_hook"',
     });
   },
-  mfaVerificationAttemptHook: ['GOTRUE_HOOK_MFA_VERIFICATION_ATTEMPT_ENABLED'],
+  mfaVerificationAttemptHook: (config) => {
+    assert.equal(config.mfaVerificationAttemptHookEnabled, true);
+    assert.equal(config.mfaVerificationAttemptHookUri?.kind, 'postgres');
+  },
   passwordVerificationAttemptHook: (config) => assert.equal(config.passwordVerificationAttemptHookUri?.kind, 'postgres'),
   sendSmsHook: (config) => assert.equal(config.smsAutoconfirm, true, 'written with ENABLED "false": nothing to refuse'),
   sendEmailHook: (config) => assert.equal(config.smtpHost, 'supabase-mail', 'written with ENABLED "false": nothing to refuse'),

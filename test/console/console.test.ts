@@ -6,6 +6,8 @@
  *  - anonymous sign-ins off for it → anonymous_provider_disabled at once, the default project unaffected; on again → they work;
  *  - a value the server refuses shows its message at the setting it names;
  *  - CAPTCHA against a local siteverify server ("Test secret", then captcha_failed without a token);
+ *  - phone sign-in and a send-SMS hook (a signed local receiver): "Send a test SMS" to the outbox, "Call this
+ *    hook with a sample payload", then supabase-js's phone code delivered by the hook; the secret stays hidden;
  *  - the anonymous rate limit → 429 after it; revert to an earlier version lifts it;
  *  - the dashboard shows the counts the database holds after N anonymous and M converted users;
  *  - users (an invitation among them), cleanup, RLS audit, outbox, audit log, history and diff pages render; phone, dark, keyboard;
@@ -17,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
 import type { Page } from 'playwright-core';
+import { hookSecret, startHookReceiver } from '../helpers/hook-receiver.js';
 import { totpCode } from '../helpers/mfa.js';
 import { makeClient, startServer, type RunningServer } from '../helpers/server.js';
 import { startSiteverifyServer, type SiteverifyServer } from '../helpers/siteverify.js';
@@ -256,6 +259,54 @@ describe('the console in a real browser', { skip: existsSync(CHROMIUM) ? false :
     assert.equal((await signInSecond()).ok, true, 'CAPTCHA off again: no token needed');
   });
 
+  step('turns phone sign-in on, sends a test SMS, tries and turns on a send-SMS hook that then delivers supabase-js\'s code', async () => {
+    const secret = hookSecret('console browser hook secret');
+    const receiver = await startHookReceiver(secret);
+    try {
+      await openSection(page, server.url, second.ref, 'sms');
+      await settingControl(page, 'GOTRUE_EXTERNAL_PHONE_ENABLED').click();
+      await saveSettings(page);
+      await page.getByLabel('Phone number').fill('+1 555 010 0042');
+      await page.getByRole('button', { name: 'Send a test SMS' }).click();
+      await page.getByTestId('sms-test-result').filter({ hasText: /123456.*outbox/ }).waitFor();
+      await screenshot(page, '07b-sms');
+
+      await openSection(page, server.url, second.ref, 'hooks');
+      await settingControl(page, 'GOTRUE_HOOK_SEND_SMS_URI').fill(receiver.url);
+      await settingControl(page, 'GOTRUE_HOOK_SEND_SMS_SECRETS').fill(secret);
+      await saveSettings(page);
+      await page.getByLabel('Hook', { exact: true }).selectOption('send_sms');
+      await page.getByRole('button', { name: 'Call this hook with a sample payload' }).click();
+      await page.getByTestId('hook-test-result').filter({ hasText: /answered in \d+ ms \(the hook is not on yet\)/ }).waitFor();
+      await page.getByText('What was sent').waitFor();
+      assert.equal(receiver.accepted.length, 1, 'the receiver checked the signature and took the sample');
+      assert.equal((receiver.accepted[0].payload as { sms: { otp: string } }).sms.otp, '123456');
+
+      await settingControl(page, 'GOTRUE_HOOK_SEND_SMS_ENABLED').click();
+      await saveSettings(page);
+      assert.equal(await settingControl(page, 'GOTRUE_HOOK_SEND_SMS_SECRETS').getAttribute('placeholder'), 'Set (hidden): type to replace it');
+      assert.equal((await page.content()).includes(secret.slice('v1,whsec_'.length)), false, 'the secret is not on the page');
+      await screenshot(page, '07c-hooks');
+
+      const phone = `1555${String(Date.now()).slice(-7)}`;
+      const client = makeClient(second.apiUrl, second.anonKey);
+      const sent = await client.auth.signInWithOtp({ phone });
+      assert.equal(sent.error, null, sent.error?.message);
+      const delivered = receiver.accepted.at(-1)!.payload as { sms: { otp: string; phone: string } };
+      assert.equal(delivered.sms.phone, phone);
+      const verified = await client.auth.verifyOtp({ phone, token: delivered.sms.otp, type: 'sms' });
+      assert.equal(verified.error, null, verified.error?.message);
+      // The dashboard step counts the users this test made on purpose: this one goes again.
+      const removed = await adminFetch(second.apiUrl, second.serviceRoleKey, `users/${verified.data.user!.id}`, { method: 'DELETE' });
+      assert.equal(removed.status, 200);
+
+      await settingControl(page, 'GOTRUE_HOOK_SEND_SMS_ENABLED').click();
+      await saveSettings(page);
+    } finally {
+      await receiver.close();
+    }
+  });
+
   let versionBeforeLimit = 0;
   step('sets the anonymous rate limit: 429 after it, the default project unaffected', async (t) => {
     await openSection(page, server.url, second.ref, 'settings');
@@ -450,7 +501,7 @@ describe('the console in a real browser', { skip: existsSync(CHROMIUM) ? false :
     const defaultRef = await defaultProjectRef(page);
     await openSection(page, server.url, defaultRef, 'audit');
     const table = await page.getByTestId('audit-table').innerText();
-    for (const action of ['console_admin_created', 'console_login', 'project_created', 'project_deleted', 'settings_changed', 'settings_reverted', 'settings_copied', 'captcha_secret_tested']) {
+    for (const action of ['console_admin_created', 'console_login', 'project_created', 'project_deleted', 'settings_changed', 'settings_reverted', 'settings_copied', 'captcha_secret_tested', 'sms_test_sent', 'hook_tested']) {
       assert.match(table, new RegExp(action), `${action} is in the audit log`);
     }
     assert.match(table, new RegExp(ADMIN.email), 'with the administrator as actor');

@@ -8,6 +8,8 @@ export const sectionLabels: Record<ProjectSection, string> = {
   overview: 'Keys & endpoints',
   settings: 'Auth settings',
   captcha: 'CAPTCHA',
+  hooks: 'Auth hooks',
+  sms: 'Phone & SMS',
   dashboard: 'Growth',
   users: 'Users',
   cleanup: 'Cleanup',

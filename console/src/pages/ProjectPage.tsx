@@ -8,10 +8,12 @@ import { AuditLogPage } from './AuditLog';
 import { CaptchaPage } from './Captcha';
 import { CleanupPage } from './Cleanup';
 import { DashboardPage } from './Dashboard';
+import { HooksPage } from './Hooks';
 import { OutboxPage } from './Outbox';
 import { ProjectOverview } from './ProjectOverview';
 import { RlsAuditPage } from './RlsAudit';
 import { SettingsPage } from './Settings';
+import { SmsPage } from './Sms';
 import { UserDetailPage } from './UserDetail';
 import { UsersPage } from './Users';
 
@@ -31,6 +33,10 @@ function Section({ project, projects, section, id, onDeleted }: SectionProps) {
       return <SettingsPage project={project} projects={projects} />;
     case 'captcha':
       return <CaptchaPage project={project} />;
+    case 'hooks':
+      return <HooksPage project={project} />;
+    case 'sms':
+      return <SmsPage project={project} />;
     case 'dashboard':
       return <DashboardPage project={project} />;
     case 'users':

@@ -8,6 +8,8 @@ export interface Group {
 }
 
 export const groups: readonly Group[] = [
+  // First: a hook's variables also name what it is about (MFA, SMS, email, password).
+  { id: 'hooks', title: 'Auth hooks', match: /^GOTRUE_HOOK_|^SECRETS$/ },
   { id: 'signups', title: 'Sign-ups and anonymous users', match: /ANONYMOUS_USERS_ENABLED|DISABLE_SIGNUP|EXTERNAL_(EMAIL|PHONE)_ENABLED|MANUAL_LINKING|AUTOCONFIRM|PASSWORD/ },
   { id: 'captcha', title: 'CAPTCHA', match: /CAPTCHA/ },
   { id: 'mfa', title: 'Multi-factor authentication', match: /_MFA_/ },
@@ -35,6 +37,7 @@ const enums: Record<string, readonly string[]> = {
   GOTRUE_SECURITY_CAPTCHA_PROVIDER: ['hcaptcha', 'turnstile'],
   FOYER_SECURITY_CAPTCHA_SCOPE: ['all', 'anonymous'],
   GOTRUE_LOG_LEVEL: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+  GOTRUE_SMS_PROVIDER: ['twilio', 'twilio_verify', 'messagebird', 'textlocal', 'vonage'],
 };
 
 const BOOLEAN = /^(true|false|1|0|t|f)$/i;
@@ -104,7 +107,7 @@ export function titleOf(setting: Setting): string {
     .replace(/[._-]+/g, ' ')
     .trim()
     .toLowerCase();
-  const fixed = words.replace(/\b(jwt|url|smtp|otp|ip|uri|oidc|api|id|ms)\b/g, (w) => w.toUpperCase()).replace(/\bcaptcha\b/g, 'CAPTCHA');
+  const fixed = words.replace(/\b(jwt|url|smtp|otp|ip|uri|oidc|api|id|ms|sms|mfa)\b/g, (w) => w.toUpperCase()).replace(/\bcaptcha\b/g, 'CAPTCHA');
   return fixed.charAt(0).toUpperCase() + fixed.slice(1);
 }
 

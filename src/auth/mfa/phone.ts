@@ -107,7 +107,8 @@ export async function challengePhoneFactor(
     const answer = await recordChallenge(deps, tx, caller, factor, challengeId, ip);
     await setChallengeOtpCode(tx, challengeId, sealStoredValue(code, challengeId, dbEncryptionOf(config)));
     try {
-      await deps.sms.send(tx, { kind: 'mfa', to: phone, channel, body: renderSmsTemplate(config.mfaPhoneTemplate, code), otp: code });
+      const sms = { kind: 'mfa', to: phone, channel, body: renderSmsTemplate(config.mfaPhoneTemplate, code), otp: code } as const;
+      await deps.sms.send(tx, { ...sms, userId: caller.user.id, ip });
     } catch (error) {
       if (error instanceof SmsSendError) throw new FoyerError('sms_send_failed', `Error sending mfa OTP to provider: ${error.message}`);
       throw error;

@@ -1,5 +1,4 @@
 /**
-/**
  * POST /factors/{id}/verify for TOTP and phone factors (GoTrue's VerifyFactor, verifyTOTPFactor,
  * verifyPhoneFactor; WebAuthn factors: webauthn.ts). The challenge must be this factor's, unused, from
  * the same IP address and unexpired (an expired one is deleted). The code is checked by the factor's
@@ -25,6 +24,7 @@ import {
 } from '../../store/mfa-factors.js';
 import { NIL_UUID } from '../../store/users.js';
 import type { Caller } from '../authenticate.js';
+import { checkMfaVerificationAttempt } from '../hooks/mfa-verification-attempt.js';
 import type { AuthDeps, RequestMeta } from '../deps.js';
 import { sessionResponse, type SessionResponse } from '../tokens.js';
 import { requireSession, requireVerifyEnabled } from './access.js';
@@ -99,8 +99,17 @@ export async function verifyFactor(deps: AuthDeps, caller: Caller, factor: Owned
 
   const encryption = dbEncryptionOf(config);
   let recordProof: ProofRecorder = async () => {};
-  if (factor.factor_type === 'phone') await checkPhoneCode(deps, factor, challenge.id, code);
-  else recordProof = await checkTotpCode(deps, factor, code, encryption);
+  let wrongCode: FoyerError | undefined;
+  try {
+    if (factor.factor_type === 'phone') await checkPhoneCode(deps, factor, challenge.id, code);
+    else recordProof = await checkTotpCode(deps, factor, code, encryption);
+  } catch (error) {
+    if (!(error instanceof FoyerError) || error.code !== 'mfa_verification_failed') throw error;
+    wrongCode = error;
+  }
+  // GoTrue asks the MFA verification attempt hook once the code is checked, before acting on it.
+  await checkMfaVerificationAttempt(deps, { userId: caller.user.id, factorId: factor.id, factorType: factor.factor_type, valid: !wrongCode, ip: meta.ip });
+  if (wrongCode) throw wrongCode;
   const sessionId = requireSession(caller, 'verify a factor');
   const userId = caller.user.id;
 

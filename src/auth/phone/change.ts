@@ -31,5 +31,5 @@ export async function changePhone(
     await recomputeProviders(tx, user.id);
     return;
   }
-  await sendPhoneCode(deps, tx, { userId: user.id, lastSentAt: user.phone_change_sent_at, phone: change.phone, kind: 'phone_change', channel: change.channel });
+  await sendPhoneCode(deps, tx, { userId: user.id, lastSentAt: user.phone_change_sent_at, phone: change.phone, kind: 'phone_change', channel: change.channel, ip: meta.ip });
 }

@@ -28,10 +28,10 @@ async function resendFor(deps: AuthDeps, type: 'sms' | 'phone_change', by: Finde
     if (type === 'sms') {
       if (user.phone_confirmed_at || !user.phone) return '';
       await insertAuditEntry(tx, { actorId: user.id, action: 'user_recovery_requested', logType: 'user', traits: {}, ip: meta.ip });
-      return sendPhoneCode(deps, tx, { userId: user.id, lastSentAt: user.confirmation_sent_at, phone: user.phone, kind: 'confirmation', channel: 'sms' });
+      return sendPhoneCode(deps, tx, { userId: user.id, lastSentAt: user.confirmation_sent_at, phone: user.phone, kind: 'confirmation', channel: 'sms', ip: meta.ip });
     }
     if (!user.new_phone) return '';
-    return sendPhoneCode(deps, tx, { userId: user.id, lastSentAt: user.phone_change_sent_at, phone: user.new_phone, kind: 'phone_change', channel: 'sms' });
+    return sendPhoneCode(deps, tx, { userId: user.id, lastSentAt: user.phone_change_sent_at, phone: user.new_phone, kind: 'phone_change', channel: 'sms', ip: meta.ip });
   });
   return messageId ? { message_id: messageId } : {};
 }

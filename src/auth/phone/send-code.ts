@@ -27,8 +27,10 @@ export interface PhoneCodeRequest {
   readonly lastSentAt: string | null;
   /** Where the code goes: the user's phone, or the new number of a phone change. */
   readonly phone: string;
-  readonly kind: Exclude<SmsKind, 'mfa'>;
+  readonly kind: Exclude<SmsKind, 'mfa' | 'test'>;
   readonly channel: SmsChannel;
+  /** The client's address, for the send-SMS hook's metadata. */
+  readonly ip?: string | null;
 }
 
 /** The code's hash where GoTrue keeps each kind (auth.users and auth.one_time_tokens), and when it went. */
@@ -81,6 +83,8 @@ export async function sendPhoneCode(deps: AuthDeps, tx: Queryable, request: Phon
       channel: request.channel,
       body: renderSmsTemplate(config.smsTemplate, otp),
       otp,
+      userId: request.userId,
+      ip: request.ip,
     });
   } catch (error) {
     if (error instanceof SmsSendError) {

@@ -79,13 +79,13 @@ export async function sendPhoneOtp(deps: AuthDeps, input: PhoneOtpInput, meta: R
       const lastSentAt = user?.confirmation_sent_at ?? null;
       if (signingUp) {
         if (!config.smsAutoconfirm) {
-          await sendPhoneCode(deps, tx, { userId, lastSentAt, phone, kind: 'confirmation', channel });
+          await sendPhoneCode(deps, tx, { userId, lastSentAt, phone, kind: 'confirmation', channel, ip: meta.ip });
           return {};
         }
         if (user) await confirmPhone(tx, user.id);
       }
       await insertAuditEntry(tx, { actorId: userId, action: 'user_recovery_requested', logType: 'user', traits: { channel }, ip: meta.ip });
-      const messageId = await sendPhoneCode(deps, tx, { userId, lastSentAt, phone, kind: 'confirmation', channel });
+      const messageId = await sendPhoneCode(deps, tx, { userId, lastSentAt, phone, kind: 'confirmation', channel, ip: meta.ip });
       return messageId ? { message_id: messageId } : {};
     })
     .catch(phoneExistsOnConflict);

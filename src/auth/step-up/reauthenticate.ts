@@ -2,7 +2,8 @@
  * GET /reauthenticate: sends the signed-in user a nonce that a later password change presents as
  * `nonce`, as GoTrue's Reauthenticate does: mailed to a user with an email (a code of GoTrue's length),
  * else texted by SMS to its phone (GOTRUE_SMS_OTP_LENGTH digits, through the phone code path: its
- * frequency, test numbers, SMS budget and provider). GoTrue's checks and order.
+ * frequency, test numbers, SMS budget, provider or send-SMS hook). With the send-email hook on, the
+ * mailed nonce goes to the hook. GoTrue's checks and order.
  */
 import { FoyerError } from '../../errors.js';
 import { renderReauthenticationMail } from '../../mail/templates.js';
@@ -10,6 +11,7 @@ import { insertAuditEntry } from '../../store/audit.js';
 import { lockReauthenticationState, saveReauthenticationToken } from '../../store/reauthentication.js';
 import type { Caller } from '../authenticate.js';
 import type { AuthDeps, RequestMeta } from '../deps.js';
+import { sendEmailHookEnabled, sendMailThroughHook } from '../hooks/send-email.js';
 import { assertMailFrequency, newOtp, spendMailBudget, tokenHash } from '../mail-links.js';
 import { sendPhoneCode } from '../phone/send-code.js';
 
@@ -39,7 +41,7 @@ export async function sendReauthenticationNonce(deps: AuthDeps, caller: Caller, 
     await insertAuditEntry(tx, { actorId: user.id, action: 'user_reauthenticate_requested', logType: 'user', traits: {}, ip: meta.ip });
     if (email === '') {
       // A phone-only user: GoTrue texts the nonce, always by SMS.
-      messageId = await sendPhoneCode(deps, tx, { userId: user.id, lastSentAt: state.sent_at, phone, kind: 'reauthentication', channel: 'sms' });
+      messageId = await sendPhoneCode(deps, tx, { userId: user.id, lastSentAt: state.sent_at, phone, kind: 'reauthentication', channel: 'sms', ip: meta.ip });
       return;
     }
     assertMailFrequency(deps.config, state.sent_at);
@@ -47,7 +49,13 @@ export async function sendReauthenticationNonce(deps: AuthDeps, caller: Caller, 
     await spendMailBudget(deps);
     await saveReauthenticationToken(tx, { userId: user.id, hash: tokenHash(email, otp), relatesTo: email });
     // Sent last, inside the transaction: if delivery fails, the new nonce is not kept either.
-    await deps.mailer.send(tx, { kind: 'reauthentication', to: email, ...renderReauthenticationMail(otp) });
+    if (sendEmailHookEnabled(deps)) {
+      // GoTrue's redirect for a mail without a link: the site (no redirect_to is read here).
+      const mail = { userId: user.id, actionType: 'reauthentication', token: otp, tokenHash: tokenHash(email, otp), redirectTo: deps.config.siteUrl } as const;
+      await sendMailThroughHook(deps, tx, mail, meta.ip);
+    } else {
+      await deps.mailer.send(tx, { kind: 'reauthentication', to: email, ...renderReauthenticationMail(otp) });
+    }
   });
   return messageId === '' ? {} : { message_id: messageId };
 }

@@ -22,6 +22,7 @@ import type { Platform } from '../../platform/platform.js';
 import { DEFAULT_REF, type ServedProject } from '../../projects/registry.js';
 import { consoleStatic } from './console-static.js';
 import { consoleSessionRoutes } from './routes-console.js';
+import { deliveryRoutes } from './routes-delivery.js';
 import { projectRoutes } from './routes-projects.js';
 import { settingsRoutes } from './routes-settings.js';
 import { requireConsoleSession } from './session.js';
@@ -205,6 +206,7 @@ export async function buildFront(platform: Platform, options: FrontOptions = {})
       await api.register(async (secured) => {
         secured.addHook('preHandler', requireConsoleSession(platform));
         projectRoutes(secured, platform);
+        deliveryRoutes(secured, platform);
         settingsRoutes(secured, platform);
       });
     }, { prefix: '/platform/v1' });
