@@ -12,6 +12,7 @@
 import type { Config } from '../config/load.js';
 import { addChallenged, closeEscalation, openEscalation } from '../store/captcha-escalations.js';
 import type { Queryable } from '../store/db.js';
+import { difficultyFor, escalationLevel, spikeFactor, type EscalationLevel } from '../stats/escalation-level.js';
 import { checkSpike, type Spike, type SpikeLogger } from '../stats/report.js';
 
 export type EscalationSettings = Pick<
@@ -27,18 +28,8 @@ export type EscalationSettings = Pick<
   | 'spikeCheckIntervalSeconds'
 >;
 
-/** What GET /settings, the stats API, /metrics and the console show. */
-export interface EscalationView {
-  /** When anonymous sign-ins need a challenge: always, spike, never (never: CAPTCHA is off). */
-  readonly mode: 'always' | 'spike' | 'never';
-  /** Whether anonymous sign-ins need a challenge now (the budget may add to this per request). */
-  readonly required: boolean;
-  /** Whether the spike signal has turned the requirement on (mode spike only). */
-  readonly escalated: boolean;
-  /** The difficulty a built-in challenge has now; null for other providers or when none is needed. */
-  readonly difficulty: number | null;
-  /** How many times over its threshold the spike is (1 while calm). */
-  readonly factor: number;
+/** What GET /settings, the admin status, /metrics and the console show. */
+export interface EscalationView extends EscalationLevel {
   readonly checked_at: string | null;
 }
 
@@ -55,18 +46,7 @@ export interface Escalation {
   readonly challengedTotals: Readonly<{ admitted: number; refused: number }>;
 }
 
-/** How many times over its firing threshold the last hour is: 1 at the threshold, more above it. */
-export function spikeFactor(spike: Spike): number {
-  const threshold = Math.max(spike.threshold * spike.baseline_per_hour, spike.min_signups);
-  return Math.max(1, spike.last_hour / threshold);
-}
-
-/** The built-in provider's difficulty for a spike `factor` times over its threshold (at most the maximum). */
-export function difficultyFor(settings: Pick<Config, 'altchaDifficulty' | 'altchaMaxDifficulty'>, factor: number): number {
-  return Math.min(settings.altchaMaxDifficulty, Math.max(settings.altchaDifficulty, Math.round(settings.altchaDifficulty * factor)));
-}
-
-const modeOf = (settings: EscalationSettings): EscalationView['mode'] => (settings.captchaEnabled ? settings.captchaAnonymous : 'never');
+const modeOf = (settings: EscalationSettings): EscalationLevel['mode'] => (settings.captchaEnabled ? settings.captchaAnonymous : 'never');
 
 export function createEscalation(db: Queryable): Escalation {
   let firing = false;
@@ -76,26 +56,16 @@ export function createEscalation(db: Queryable): Escalation {
   const unreported = { admitted: 0, refused: 0 };
   const totals = { admitted: 0, refused: 0 };
 
-  const view = (settings: EscalationSettings): EscalationView => {
-    const mode = modeOf(settings);
-    const escalated = mode === 'spike' && firing;
-    const required = mode === 'always' || escalated;
-    const altcha = settings.captchaProvider === 'altcha';
-    return {
-      mode,
-      required,
-      escalated,
-      difficulty: required && altcha ? difficultyFor(settings, escalated ? factor : 1) : null,
-      factor: Math.round(factor * 100) / 100,
-      checked_at: checkedAt === undefined ? null : new Date(checkedAt).toISOString(),
-    };
-  };
+  const view = (settings: EscalationSettings): EscalationView => ({
+    ...escalationLevel(settings, firing, factor),
+    checked_at: checkedAt === undefined ? null : new Date(checkedAt).toISOString(),
+  });
 
   const readNow = async (settings: EscalationSettings, log?: SpikeLogger): Promise<Spike> => {
     const spike = await checkSpike(db, settings, log);
     const escalated = modeOf(settings) === 'spike' && spike.firing;
     firing = spike.firing;
-    factor = spike.firing ? spikeFactor(spike) : 1;
+    factor = spikeFactor(spike);
     checkedAt = Date.now();
     if (escalated) await openEscalation(db, factor, settings.captchaProvider === 'altcha' ? difficultyFor(settings, factor) : null);
     const { admitted, refused } = unreported;

@@ -12,7 +12,8 @@ import type { AuthDeps } from '../../auth/deps.js';
 import { FoyerError } from '../../errors.js';
 import { countCaptchaPassed, countCaptchaRefusal, countRateLimited, countRateLimitStoreError } from '../../security/abuse-counters.js';
 import type { CaptchaOutcome } from '../../security/captcha/verifier.js';
-import { difficultyFor, type EscalationView } from '../../security/escalation.js';
+import type { EscalationView } from '../../security/escalation.js';
+import { difficultyFor } from '../../stats/escalation-level.js';
 import { clientIpOf } from './client.js';
 
 /** The budget is one counter for the whole project. */

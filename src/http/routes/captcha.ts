@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AuthDeps } from '../../auth/deps.js';
 import { FoyerError } from '../../errors.js';
-import { difficultyFor } from '../../security/escalation.js';
+import { difficultyFor } from '../../stats/escalation-level.js';
 
 const challengeResponse = {
   type: 'object',
