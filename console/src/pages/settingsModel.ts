@@ -9,11 +9,11 @@ export interface Group {
 
 export const groups: readonly Group[] = [
   { id: 'signups', title: 'Sign-ups and anonymous users', match: /ANONYMOUS_USERS_ENABLED|DISABLE_SIGNUP|EXTERNAL_(EMAIL|PHONE)_ENABLED|MANUAL_LINKING|AUTOCONFIRM|PASSWORD/ },
-  { id: 'captcha', title: 'CAPTCHA', match: /CAPTCHA/ },
+  { id: 'captcha', title: 'CAPTCHA', match: /CAPTCHA|ALTCHA/ },
   { id: 'mfa', title: 'Multi-factor authentication', match: /_MFA_/ },
   { id: 'passkeys', title: 'Passkeys', match: /PASSKEY|WEBAUTHN/ },
   { id: 'phone', title: 'Phone and SMS', match: /_SMS_|TWILIO|MESSAGEBIRD|TEXTLOCAL|VONAGE/ },
-  { id: 'rate-limits', title: 'Rate limits', match: /RATE_LIMIT|TRUSTED_PROXIES/ },
+  { id: 'rate-limits', title: 'Rate limits', match: /RATE_LIMIT|TRUSTED_PROXIES|ANONYMOUS_BUDGET/ },
   { id: 'tokens', title: 'Sessions and tokens', match: /JWT|REFRESH|SESSION/ },
   { id: 'urls', title: 'Site URL and redirects', match: /SITE_URL|URI_ALLOW_LIST|REDIRECT_URL$|EXTERNAL_URL/ },
   { id: 'mail', title: 'Email and SMTP', match: /SMTP|MAILER|MAIL/ },
@@ -32,8 +32,10 @@ export function groupOf(setting: Setting): Group {
 export type Kind = 'boolean' | 'enum' | 'number' | 'rate' | 'duration' | 'url' | 'secret' | 'text';
 
 const enums: Record<string, readonly string[]> = {
-  GOTRUE_SECURITY_CAPTCHA_PROVIDER: ['hcaptcha', 'turnstile'],
+  GOTRUE_SECURITY_CAPTCHA_PROVIDER: ['hcaptcha', 'turnstile', 'altcha'],
   FOYER_SECURITY_CAPTCHA_SCOPE: ['all', 'anonymous'],
+  FOYER_SECURITY_CAPTCHA_ANONYMOUS: ['always', 'spike', 'never'],
+  FOYER_ANONYMOUS_BUDGET_ACTION: ['challenge', 'refuse'],
   GOTRUE_LOG_LEVEL: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
 };
 
