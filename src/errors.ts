@@ -20,6 +20,11 @@ export const errorStatus = {
   email_provider_disabled: 422,
   flow_state_expired: 422,
   flow_state_not_found: 404,
+  // Auth hooks (src/auth/hooks/): GoTrue's codes for an HTTP hook that answers too late, too much or not JSON.
+  hook_payload_invalid_content_type: 400,
+  hook_payload_over_size_limit: 422,
+  hook_timeout: 422,
+  hook_timeout_after_retry: 422,
   identity_already_exists: 422,
   identity_not_found: 422,
   // GoTrue's status differs by site: 401 on PUT /user, 403 on passkeys and enrolling, 422 on unenrolling.
@@ -67,6 +72,8 @@ export const errorStatus = {
   too_many_enrolled_mfa_factors: 422,
   unexpected_audience: 403,
   unexpected_failure: 500,
+  // GoTrue's code for an error without one: a hook's own `error` object with an http_code other than 500.
+  unknown: 400,
   user_already_exists: 422,
   user_banned: 403,
   user_not_found: 404,
@@ -87,8 +94,9 @@ export class FoyerError extends Error {
   /** Extra top-level fields GoTrue adds to some errors (e.g. `weak_password: {reasons}`). */
   readonly extra: Readonly<Record<string, unknown>> | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { status?: number; extra?: Record<string, unknown> } = {}) {
-    super(message);
+  /** `cause`: what went wrong underneath, for the server log only (never sent). */
+  constructor(code: ErrorCode, message: string, options: { status?: number; extra?: Record<string, unknown>; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'FoyerError';
     this.code = code;
     this.status = options.status ?? errorStatus[code];

@@ -8,7 +8,6 @@ import { deleteSessions, listUserSessions } from '../store/sessions.js';
 import {
   emailTaken,
   findUserById,
-  insertUser,
   lockUser,
   mergeAppMetadata,
   mergeUserMetadata,
@@ -18,6 +17,7 @@ import {
   upsertIdentity,
 } from '../store/users.js';
 import { isUuid } from './authenticate.js';
+import { createUser } from './hooks/before-user-created.js';
 import type { AuthDeps } from './deps.js';
 import { uniqueToEmailExists } from './email-user.js';
 import { storedPasswordHash } from './password-storage.js';
@@ -96,7 +96,7 @@ export async function adminCreateUser(deps: AuthDeps, input: AdminUserInput): Pr
         throw new FoyerError('phone_exists', 'A user with this phone number has already been registered');
       }
       const providers = [email ? 'email' : null, phone ? 'phone' : null].filter(Boolean);
-      await insertUser(tx, {
+      await createUser(deps, tx, {
         id,
         aud: config.jwtAud,
         role: input.role || config.jwtDefaultGroupName,
@@ -108,7 +108,7 @@ export async function adminCreateUser(deps: AuthDeps, input: AdminUserInput): Pr
         emailConfirmed: Boolean(email && input.email_confirm),
         phoneConfirmed: Boolean(phone && input.phone_confirm),
         isAnonymous: false,
-      });
+      }, null);
       if (email) {
         await upsertIdentity(tx, {
           userId: id,

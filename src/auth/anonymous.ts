@@ -3,6 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { FoyerError } from '../errors.js';
 import { newRefreshToken } from '../security/crypto.js';
 import { signInAnonymousUser, signInCountedAnonymousUser, type NewAnonymousSession } from '../store/anonymous-sign-in.js';
+import { discardNewUser } from '../store/sessions.js';
+import type { NewUser } from '../store/users.js';
+import { vetNewUser } from './hooks/before-user-created.js';
+import { hookEnabled } from './hooks/invoke.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
 import { writeUnderLimit, type LimitTicket } from './limit-ticket.js';
 import { sessionResponse, type SessionResponse } from './tokens.js';
@@ -17,7 +21,8 @@ export function assertAnonymousEnabled(deps: AuthDeps): void {
   if (!deps.config.anonymousUsersEnabled) {
     throw new FoyerError(
       'anonymous_provider_disabled',
-      'Anonymous sign-ins are disabled (set GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED=true to enable them)',
+      // Names both places the switch lives: a project made in the console has no environment of its own.
+      'Anonymous sign-ins are disabled for this project: turn on "Anonymous users enabled" (Settings › Sign-ups and anonymous users) in the console, or set GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED=true where the environment configures it',
     );
   }
 }
@@ -47,6 +52,8 @@ export async function signInAnonymously(
     userAgent: meta.userAgent,
     ip: meta.ip,
   };
+  // Asked before the sign-in's one statement (as GoTrue asks before its transaction).
+  if (hookEnabled(deps.config, 'before_user_created')) await vetNewUser(deps, anonymousUser(session), meta.ip);
   const user = await writeUnderLimit(
     limit,
     () => signInAnonymousUser(deps.db, session),
@@ -59,5 +66,20 @@ export async function signInAnonymously(
     aal: 'aal1',
     amr: [{ method: 'anonymous', timestamp: issuedAt }],
     refreshToken,
-  });
+  }, { ip: meta.ip, undo: () => discardNewUser(deps.db, user.id) });
 }
+
+/** The row the sign-in statement writes, as the before-user-created hook sees it. */
+const anonymousUser = (session: NewAnonymousSession): NewUser => ({
+  id: session.userId,
+  aud: session.aud,
+  role: session.role,
+  email: null,
+  phone: null,
+  encryptedPassword: '',
+  appMetadataJson: '{}',
+  userMetadataJson: session.userMetadataJson,
+  emailConfirmed: false,
+  phoneConfirmed: false,
+  isAnonymous: true,
+});

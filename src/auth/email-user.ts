@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { FoyerError } from '../errors.js';
 import type { Queryable } from '../store/db.js';
-import { insertUser, upsertIdentity } from '../store/users.js';
+import { upsertIdentity } from '../store/users.js';
+import { createUser } from './hooks/before-user-created.js';
 import type { AuthDeps } from './deps.js';
 import { metadataJson } from './validate.js';
 
@@ -19,13 +20,14 @@ export function uniqueToEmailExists(error: unknown): never {
  * may be encrypted for it). `encryptedPassword` is '' for none.
  */
 export async function insertEmailUser(
-  deps: Pick<AuthDeps, 'config'>,
+  deps: Pick<AuthDeps, 'config' | 'db'>,
   tx: Queryable,
   user: { id?: string; email: string; encryptedPassword: string; data: Record<string, unknown> | undefined },
+  ip: string | null = null,
 ): Promise<string> {
   const id = user.id ?? randomUUID();
   const { email } = user;
-  await insertUser(tx, {
+  await createUser(deps, tx, {
     id,
     aud: deps.config.jwtAud,
     role: deps.config.jwtDefaultGroupName,
@@ -37,7 +39,7 @@ export async function insertEmailUser(
     emailConfirmed: false,
     phoneConfirmed: false,
     isAnonymous: false,
-  });
+  }, ip);
   await upsertIdentity(tx, {
     userId: id,
     provider: 'email',

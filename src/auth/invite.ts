@@ -36,7 +36,7 @@ export async function recordInvitation(
   meta: RequestMeta,
 ): Promise<string> {
   if (existing?.email_confirmed_at) throw emailExists();
-  const id = existing?.id ?? (await insertEmailUser(deps, tx, { email: input.email, encryptedPassword: '', data: input.data }));
+  const id = existing?.id ?? (await insertEmailUser(deps, tx, { email: input.email, encryptedPassword: '', data: input.data }, meta.ip));
   await insertAuditEntry(tx, {
     actorId: typeof input.adminId === 'string' && isUuid(input.adminId) ? input.adminId : NIL_UUID,
     action: 'user_invited',

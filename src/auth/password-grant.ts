@@ -4,9 +4,11 @@ import { FoyerError } from '../errors.js';
 import { newRefreshToken } from '../security/crypto.js';
 import { burnPasswordCheck } from '../security/password.js';
 import { insertAuditEntry } from '../store/audit.js';
-import { startSession } from '../store/sessions.js';
+import { deleteSessions, startSession } from '../store/sessions.js';
 import { findUserForPasswordLogin } from '../store/users.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
+import { hookEnabled } from './hooks/invoke.js';
+import { passwordVerificationAttempt } from './hooks/password-verification-attempt.js';
 import { storedPasswordMatches } from './password-storage.js';
 import { sessionResponse, type SessionResponse } from './tokens.js';
 import { normalizeEmail, normalizePhone } from './validate.js';
@@ -36,7 +38,9 @@ export async function passwordGrant(deps: AuthDeps, input: PasswordGrantInput, m
     await burnPasswordCheck(password);
     throw invalidCredentials();
   }
-  if (!(await storedPasswordMatches(config, user.id, password, user.encrypted_password))) throw invalidCredentials();
+  const valid = await storedPasswordMatches(config, user.id, password, user.encrypted_password);
+  if (hookEnabled(config, 'password_verification_attempt')) await passwordVerificationAttempt(deps, user.id, valid, meta.ip);
+  if (!valid) throw invalidCredentials();
   if (user.banned_until && Date.parse(user.banned_until) > Date.now()) throw new FoyerError('user_banned', 'User is banned', { status: 400 });
   if ('email' in by && !user.email_confirmed_at) {
     throw new FoyerError('email_not_confirmed', 'Email not confirmed');
@@ -56,5 +60,5 @@ export async function passwordGrant(deps: AuthDeps, input: PasswordGrantInput, m
     aal: 'aal1',
     amr: [{ method: 'password', timestamp: Math.floor(Date.now() / 1000) }],
     refreshToken,
-  });
+  }, { ip: meta.ip, undo: () => deleteSessions(deps.db, user.id, sessionId, 'local') });
 }

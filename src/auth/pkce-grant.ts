@@ -54,7 +54,7 @@ export async function pkceGrant(deps: AuthDeps, input: PkceGrantInput, meta: Req
     if (user.banned_until && Date.parse(user.banned_until) > Date.now()) {
       throw new FoyerError('user_banned', 'User is banned', { status: 400 });
     }
-    const started: StartedSession = await startUserSession(tx, user.id, flow.authentication_method, meta);
+    const started: StartedSession = await startUserSession(deps, tx, user.id, flow.authentication_method, meta);
     await deleteFlowState(tx, flow.id);
     return { started, provider: { accessToken: flow.provider_access_token, refreshToken: flow.provider_refresh_token } };
   });

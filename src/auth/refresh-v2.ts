@@ -58,5 +58,5 @@ export async function refreshTokenV2Grant(deps: AuthDeps, token: RefreshTokenV2,
     aal: aalOf(row.amr ?? []),
     amr: row.amr ?? [],
     refreshToken: encodeRefreshTokenV2(row.session_id, BigInt(row.counter), reading.key),
-  });
+  }, { ip: meta.ip, authenticationMethod: 'token_refresh' });
 }

@@ -48,5 +48,5 @@ export async function refreshTokenGrant(deps: AuthDeps, token: string, meta: Req
     aal: aalOf(row.amr ?? []),
     amr: row.amr ?? [],
     refreshToken: row.refresh_token,
-  });
+  }, { ip: meta.ip, authenticationMethod: 'token_refresh' });
 }

@@ -6,14 +6,15 @@ import type { Queryable } from '../store/db.js';
 import { insertAuditEntry } from '../store/audit.js';
 import { startSession } from '../store/sessions.js';
 import { lockUserByPhone } from '../store/phone-users.js';
-import { emailTaken, findUserById, insertUser, upsertIdentity } from '../store/users.js';
+import { emailTaken, findUserById, upsertIdentity } from '../store/users.js';
 import { storedPasswordHash } from './password-storage.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
 import { issueMailToken, type PkceChallenge } from './mail-links.js';
 import { phoneChannel } from './phone/channel.js';
 import { sendPhoneCode } from './phone/send-code.js';
 import { resolveRedirect } from './redirect.js';
-import { sessionResponse, type SessionResponse } from './tokens.js';
+import { createUser } from './hooks/before-user-created.js';
+import { sessionResponse, withTokenHook, type SessionResponse } from './tokens.js';
 import { toPublicUser, type PublicUser } from './user-view.js';
 import { checkPasswordStrength, metadataJson, normalizeEmail, normalizePhone } from './validate.js';
 
@@ -70,7 +71,7 @@ export async function signUpWithPassword(
     } else if (await emailTaken(tx, email as string, config.jwtAud, null)) {
       return 'taken' as const;
     }
-    await insertUser(tx, {
+    await createUser(deps, tx, {
       id: userId,
       aud: config.jwtAud,
       role: config.jwtDefaultGroupName,
@@ -82,7 +83,7 @@ export async function signUpWithPassword(
       emailConfirmed: byEmail && confirmed,
       phoneConfirmed: !byEmail && confirmed,
       isAnonymous: false,
-    });
+    }, meta.ip);
     await insertAuditEntry(tx, { actorId: userId, action: 'user_signedup', logType: 'team', traits: { provider }, ip: meta.ip });
     await upsertIdentity(tx, {
       userId,
@@ -102,7 +103,8 @@ export async function signUpWithPassword(
     const sessionId = randomUUID();
     const refreshToken = newRefreshToken();
     const user = await startSession(tx, { userId, sessionId, refreshToken, authenticationMethod: 'password', ...meta });
-    return { user: user!, sessionId, refreshToken };
+    const amr = [{ method: 'password', timestamp: Math.floor(Date.now() / 1000) }];
+    return withTokenHook(deps, tx, { user: user!, sessionId, aal: 'aal1', amr, refreshToken }, { ip: meta.ip });
   }).catch((error: unknown) => {
     // Two sign-ups of one address at once: the unique index decides, the loser is told what a taken address gets.
     if ((error as { code?: string }).code === '23505') return 'taken' as const;
@@ -120,13 +122,7 @@ export async function signUpWithPassword(
     const user = await findUserById(deps.db, userId);
     return toPublicUser(user!);
   }
-  return sessionResponse(deps, {
-    user: session.user,
-    sessionId: session.sessionId,
-    aal: 'aal1',
-    amr: [{ method: 'password', timestamp: Math.floor(Date.now() / 1000) }],
-    refreshToken: session.refreshToken,
-  });
+  return sessionResponse(deps, session);
 }
 
 /** Mails a sign-up confirmation link and code to `email` (also used by /otp, /resend and OAuth sign-ups). */

@@ -1,7 +1,15 @@
-/** Access tokens with exactly GoTrue's claims, and the session object the API returns. */
+/**
+ * Access tokens with exactly GoTrue's claims, and the session object the API returns. With the custom
+ * access token hook on, the claims go through it before signing: inside the transaction that began or
+ * changed the session where there is one (withTokenHook: a refusal rolls it all back, as in GoTrue),
+ * else just before signing (sessionResponse), undoing what the request made when the hook refuses.
+ */
 import type { AmrEntry } from '../store/sessions.js';
+import type { Queryable } from '../store/db.js';
 import type { UserRow } from '../store/users.js';
 import type { AuthDeps } from './deps.js';
+import { customizeAccessTokenClaims } from './hooks/custom-access-token.js';
+import { hookEnabled } from './hooks/invoke.js';
 import { toPublicUser, type PublicUser } from './user-view.js';
 
 export interface SessionResponse {
@@ -19,6 +27,27 @@ export interface AccessTokenInput {
   readonly aal: string;
   /** Newest first. */
   readonly amr: readonly AmrEntry[];
+}
+
+/** Claims the custom access token hook returned, and when they were issued. */
+export interface HookedClaims {
+  readonly claims: Record<string, unknown>;
+  readonly issuedAtSeconds: number;
+}
+
+export interface SessionIssue extends AccessTokenInput {
+  readonly refreshToken: string;
+  /** Set by withTokenHook: signed as they are. */
+  readonly hookedClaims?: HookedClaims;
+}
+
+/** What the hook learns about the request, and what to undo when it refuses (paths without a transaction). */
+export interface TokenRequest {
+  readonly ip: string | null;
+  /** GoTrue's authentication_method; default: the session's newest AMR method. */
+  readonly authenticationMethod?: string;
+  /** Removes what this request wrote (its new session, its new user) when the hook refuses the token. */
+  readonly undo?: () => Promise<unknown>;
 }
 
 /** Claims in GoTrue's order; `is_anonymous` is always present, `iss` only when configured. */
@@ -43,12 +72,46 @@ export function accessTokenClaims(deps: AuthDeps, input: AccessTokenInput, issue
   return claims;
 }
 
-export async function sessionResponse(
-  deps: AuthDeps,
-  input: AccessTokenInput & { readonly refreshToken: string },
-): Promise<SessionResponse> {
-  const issuedAtSeconds = Math.floor(Date.now() / 1000);
-  const accessToken = await deps.keyring.sign(accessTokenClaims(deps, input, issuedAtSeconds));
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+async function hookClaims(deps: AuthDeps, input: AccessTokenInput, request: TokenRequest, tx: Queryable | undefined): Promise<HookedClaims> {
+  const issuedAtSeconds = nowSeconds();
+  const claims = await customizeAccessTokenClaims(deps, {
+    userId: input.user.id,
+    claims: accessTokenClaims(deps, input, issuedAtSeconds),
+    authenticationMethod: request.authenticationMethod ?? input.amr[0]?.method ?? 'password',
+    ip: request.ip,
+    tx,
+  });
+  return { claims, issuedAtSeconds };
+}
+
+/**
+ * Inside the transaction that began the session: the session with the hook's claims when the hook is
+ * on (its refusal throws, rolling the transaction back); the session unchanged, at no cost, when off.
+ */
+export function withTokenHook<T extends SessionIssue>(deps: AuthDeps, tx: Queryable, session: T, request: TokenRequest): T | Promise<T> {
+  if (!hookEnabled(deps.config, 'custom_access_token')) return session;
+  return hookClaims(deps, session, request, tx).then((hookedClaims) => ({ ...session, hookedClaims }));
+}
+
+export async function sessionResponse(deps: AuthDeps, input: SessionIssue, request?: TokenRequest): Promise<SessionResponse> {
+  let claims: Record<string, unknown>;
+  let issuedAtSeconds: number;
+  if (input.hookedClaims) {
+    ({ claims, issuedAtSeconds } = input.hookedClaims);
+  } else if (hookEnabled(deps.config, 'custom_access_token')) {
+    try {
+      ({ claims, issuedAtSeconds } = await hookClaims(deps, input, request ?? { ip: null }, undefined));
+    } catch (error) {
+      await request?.undo?.();
+      throw error;
+    }
+  } else {
+    issuedAtSeconds = nowSeconds();
+    claims = accessTokenClaims(deps, input, issuedAtSeconds);
+  }
+  const accessToken = await deps.keyring.sign(claims);
   return {
     access_token: accessToken,
     token_type: 'bearer',

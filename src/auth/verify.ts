@@ -13,7 +13,7 @@ import { uniqueToEmailExists } from './email-user.js';
 import { PKCE_PREFIX, tokenHash } from './mail-links.js';
 import { verifyPhoneOtp } from './phone/verify.js';
 import { promoteToPermanent } from './promotion.js';
-import { sessionResponse, type SessionResponse } from './tokens.js';
+import { sessionResponse, withTokenHook, type SessionResponse } from './tokens.js';
 import { normalizeEmail, normalizePhone } from './validate.js';
 
 export const verifyTypes = ['signup', 'invite', 'recovery', 'magiclink', 'email_change', 'email', 'sms', 'phone_change'] as const;
@@ -129,7 +129,7 @@ export async function verify(
         if (!authCode) throw expired();
         return { authCode };
       }
-      return { session: await newSession(tx, user.id, input.type === 'recovery' ? 'recovery' : 'otp', meta) };
+      return { session: await newSession(deps, tx, user.id, input.type === 'recovery' ? 'recovery' : 'otp', meta) };
     })
     // The address was taken by another user between request and verification: that user won.
     .catch(uniqueToEmailExists);
@@ -193,11 +193,11 @@ async function confirmEmailChange(
   return { changed: true };
 }
 
-async function newSession(tx: Queryable, userId: string, method: string, meta: RequestMeta) {
+async function newSession(deps: AuthDeps, tx: Queryable, userId: string, method: string, meta: RequestMeta) {
   const sessionId = randomUUID();
   const refreshToken = newRefreshToken();
   const user = await startSession(tx, { userId, sessionId, refreshToken, authenticationMethod: method, ...meta });
   if (!user) throw expired();
   await insertAuditEntry(tx, { actorId: userId, action: 'login', logType: 'account', traits: { provider: 'email', method }, ip: meta.ip });
-  return { user, sessionId, refreshToken, aal: 'aal1', amr: [{ method, timestamp: Math.floor(Date.now() / 1000) }] };
+  return withTokenHook(deps, tx, { user, sessionId, refreshToken, aal: 'aal1', amr: [{ method, timestamp: Math.floor(Date.now() / 1000) }] }, { ip: meta.ip });
 }

@@ -96,16 +96,20 @@ const hooks = {
   AFTER_USER_CREATED: 'after user created',
 } as const;
 
+/** The hooks Foyer serves (src/config/hook-settings.ts, src/auth/hooks/); the others stop the start. */
+const servedHooks = new Set<string>(['CUSTOM_ACCESS_TOKEN', 'PASSWORD_VERIFICATION_ATTEMPT', 'BEFORE_USER_CREATED']);
+
 export const extensionPoints: readonly GotrueVariable[] = [
   ...Object.entries(hooks).flatMap(([hook, label]) => {
     const enabled = `GOTRUE_HOOK_${hook}_ENABLED`;
+    if (servedHooks.has(hook)) return [honoured(enabled), honoured(`GOTRUE_HOOK_${hook}_URI`), honoured(`GOTRUE_HOOK_${hook}_SECRETS`)];
     return [
-      switchOn(enabled, `the ${label} hook`, `Turns on GoTrue's ${label} auth hook (a Postgres function or an HTTP endpoint); Foyer has no hooks.`),
+      switchOn(enabled, `the ${label} hook`, `Turns on GoTrue's ${label} auth hook (a Postgres function or an HTTP endpoint); Foyer does not have this hook yet.`),
       inert(`GOTRUE_HOOK_${hook}_URI`, `Only with ${enabled}.`),
       inert(`GOTRUE_HOOK_${hook}_SECRETS`, `Only with ${enabled}.`),
     ];
   }),
-  inert('SECRETS', 'Bare name GoTrue falls back to for every GOTRUE_HOOK_*_SECRETS; only with a hook enabled.'),
+  honoured('SECRETS', 'Bare name GoTrue falls back to for every GOTRUE_HOOK_*_SECRETS.'),
 ];
 
 export const mfaAndSso: readonly GotrueVariable[] = [
@@ -115,7 +119,7 @@ export const mfaAndSso: readonly GotrueVariable[] = [
   ...(['ENROLL', 'VERIFY'] as const).flatMap((step) => [
     honoured(`GOTRUE_MFA_TOTP_${step}_ENABLED`),
     switchOn(`GOTRUE_MFA_PHONE_${step}_ENABLED`, `phone MFA (${step === 'ENROLL' ? 'enrolling' : 'verifying'} factors)`),
-    switchOn(`GOTRUE_MFA_WEB_AUTHN_${step}_ENABLED`, `WebAuthn MFA (${step === 'ENROLL' ? 'enrolling' : 'verifying'} factors)`),
+    honoured(`GOTRUE_MFA_WEB_AUTHN_${step}_ENABLED`),
   ]),
   ...['OTP_LENGTH', 'MAX_FREQUENCY', 'TEMPLATE'].map((field) => inert(`GOTRUE_MFA_PHONE_${field}`, 'Only with phone MFA (GOTRUE_MFA_PHONE_*_ENABLED).')),
 

@@ -9,6 +9,7 @@ import { passkeyProblems } from './passkey-settings.js';
 import { protectionProblems } from './parse-protection.js';
 import { settingsSchema, type SettingKey, type SettingValues } from './settings.js';
 import { smsProblems } from './sms-settings.js';
+import { hookProblems } from './hook-settings.js';
 
 export { ConfigError } from './parse.js';
 
@@ -73,6 +74,7 @@ export function loadConfig(env: Env): Config {
   problems.push(...passkeyProblems(values));
   problems.push(...smsProblems(values));
   problems.push(...dbEncryptionProblems(values));
+  problems.push(...hookProblems(values));
   // A GoTrue variable asking for a feature Foyer lacks stops the start rather than being ignored.
   const missingFeatures = unsupportedFeatureProblems(env);
   problems.push(...missingFeatures);

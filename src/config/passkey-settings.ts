@@ -1,9 +1,10 @@
 /**
- * Passkeys (GOTRUE_PASSKEY_*) and the WebAuthn relying party they are registered with
- * (GOTRUE_WEBAUTHN_*), under GoTrue's names and defaults, spread into settingsSchema. The relying
- * party is what a browser and Foyer agree on: its id (a domain), its name, the origins allowed to
- * run a ceremony. GoTrue only warns when passkeys are on without them (and then fails every request);
- * Foyer stops the start instead, naming the variable (passkeyProblems, called by the loader).
+ * Passkeys (GOTRUE_PASSKEY_*), WebAuthn MFA factors (GOTRUE_MFA_WEB_AUTHN_*) and the WebAuthn relying
+ * party both register credentials with (GOTRUE_WEBAUTHN_*), under GoTrue's names and defaults, spread
+ * into settingsSchema. The relying party is what a browser and Foyer agree on: its id (a domain), its
+ * name, the origins allowed to run a ceremony. GoTrue only warns when passkeys or WebAuthn MFA are on
+ * without them (and then fails every request); Foyer stops the start instead, naming the variable
+ * (passkeyProblems, called by the loader).
  */
 import { type RateSetting, isBlank, parseRate } from './parse-protection.js';
 import { ConfigError, parseBool, parseDurationSeconds, parseInteger, parseList } from './parse.js';
@@ -12,6 +13,9 @@ import { setting } from './setting.js';
 const optionalText = (env: string[], doc: string) =>
   setting<string | undefined>({ env, doc, defaultText: '(unset)', read: (raw) => (raw?.trim() ? raw.trim() : undefined) });
 
+const offByDefault = (env: string, doc: string) =>
+  setting({ env: [env], doc, defaultText: 'false', read: (raw, name) => (raw === undefined || raw.trim() === '' ? false : parseBool(name, raw)) });
+
 export const passkeySettings = {
   passkeyEnabled: setting({
     env: ['GOTRUE_PASSKEY_ENABLED'],
@@ -19,6 +23,14 @@ export const passkeySettings = {
     defaultText: 'false',
     read: (raw, name) => (raw === undefined || raw.trim() === '' ? false : parseBool(name, raw)),
   }),
+  mfaWebAuthnEnrollEnabled: offByDefault(
+    'GOTRUE_MFA_WEB_AUTHN_ENROLL_ENABLED',
+    'Allow enrolling WebAuthn MFA factors (POST /factors with factor_type webauthn); needs GOTRUE_WEBAUTHN_RP_ID, _RP_DISPLAY_NAME and _RP_ORIGINS.',
+  ),
+  mfaWebAuthnVerifyEnabled: offByDefault(
+    'GOTRUE_MFA_WEB_AUTHN_VERIFY_ENABLED',
+    'Allow challenging and verifying WebAuthn MFA factors (POST /factors/{id}/challenge, /verify); needs the same GOTRUE_WEBAUTHN_RP_* variables.',
+  ),
   passkeyMaxPerUser: setting({
     env: ['GOTRUE_PASSKEY_MAX_PASSKEYS_PER_USER'],
     doc: 'Passkeys one user may register; a registration beyond it is refused (422 too_many_passkeys).',
@@ -27,7 +39,7 @@ export const passkeySettings = {
   }),
   webauthnRpId: optionalText(
     ['GOTRUE_WEBAUTHN_RP_ID', 'RP_ID'],
-    'WebAuthn relying party id: the domain passkeys belong to (e.g. example.com), no scheme or port. Browsers accept it on that domain and its subdomains.',
+    'WebAuthn relying party id: the domain passkeys and WebAuthn factors belong to (e.g. example.com), no scheme or port. Browsers accept it on that domain and its subdomains.',
   ),
   webauthnRpDisplayName: optionalText(['GOTRUE_WEBAUTHN_RP_DISPLAY_NAME'], 'The relying party name a browser shows when it asks to create a passkey.'),
   webauthnRpOrigins: setting<readonly string[]>({
@@ -93,27 +105,39 @@ export function normalizeOrigin(origin: string): string {
 
 interface PasskeyValues {
   readonly passkeyEnabled?: unknown;
+  readonly mfaWebAuthnEnrollEnabled?: unknown;
+  readonly mfaWebAuthnVerifyEnabled?: unknown;
   readonly webauthnRpId?: unknown;
   readonly webauthnRpDisplayName?: unknown;
   readonly webauthnRpOrigins?: unknown;
 }
 
-/** What stops the start when passkeys are on: a relying party that is missing or that no browser accepts. */
+/**
+ * What stops the start when passkeys or WebAuthn MFA are on: a relying party that is missing or that
+ * no browser accepts. The first switch that is on is named as the reason.
+ */
 export function passkeyProblems(values: PasskeyValues): string[] {
-  if (values.passkeyEnabled !== true) return [];
+  const reason = (
+    [
+      ['GOTRUE_PASSKEY_ENABLED', values.passkeyEnabled],
+      ['GOTRUE_MFA_WEB_AUTHN_ENROLL_ENABLED', values.mfaWebAuthnEnrollEnabled],
+      ['GOTRUE_MFA_WEB_AUTHN_VERIFY_ENABLED', values.mfaWebAuthnVerifyEnabled],
+    ] as const
+  ).find(([, on]) => on === true)?.[0];
+  if (!reason) return [];
   const problems: string[] = [];
   const rpId = values.webauthnRpId as string | undefined;
-  if (!rpId) problems.push('GOTRUE_WEBAUTHN_RP_ID is required when GOTRUE_PASSKEY_ENABLED is true (the domain passkeys belong to, e.g. example.com)');
+  if (!rpId) problems.push(`GOTRUE_WEBAUTHN_RP_ID is required when ${reason} is true (the domain credentials belong to, e.g. example.com)`);
   else {
     const problem = rpIdProblem(rpId);
     if (problem) problems.push(`GOTRUE_WEBAUTHN_RP_ID ${problem}, got ${JSON.stringify(rpId)}`);
   }
   if (!values.webauthnRpDisplayName) {
-    problems.push('GOTRUE_WEBAUTHN_RP_DISPLAY_NAME is required when GOTRUE_PASSKEY_ENABLED is true (the name browsers show, e.g. your app\'s)');
+    problems.push(`GOTRUE_WEBAUTHN_RP_DISPLAY_NAME is required when ${reason} is true (the name browsers show, e.g. your app's)`);
   }
   const origins = (values.webauthnRpOrigins as readonly string[] | undefined) ?? [];
   if (origins.length === 0) {
-    problems.push('GOTRUE_WEBAUTHN_RP_ORIGINS is required when GOTRUE_PASSKEY_ENABLED is true (your app\'s origins, e.g. https://example.com)');
+    problems.push(`GOTRUE_WEBAUTHN_RP_ORIGINS is required when ${reason} is true (your app's origins, e.g. https://example.com)`);
   }
   for (const origin of origins) {
     const problem = rpOriginProblem(origin);

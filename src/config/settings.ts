@@ -30,6 +30,7 @@ import { listenerSettings } from './listener-settings.js';
 import { platformSettings } from './platform-settings.js';
 import { stepUpSettings } from './step-up-settings.js';
 import { captchaSettings } from './captcha-settings.js';
+import { hookSettings } from './hook-settings.js';
 import { smsSettings } from './sms-settings.js';
 import { compileUriGlob } from './uri-glob.js';
 import { setting } from './setting.js';
@@ -271,6 +272,9 @@ export const settingsSchema = {
 
   // Step-up for password changes: nonce, current password (src/config/step-up-settings.ts)
   ...stepUpSettings,
+
+  // Auth hooks: custom access token, password verification attempt, before user created (src/config/hook-settings.ts)
+  ...hookSettings,
 
   // Abuse protection: CAPTCHA, the built-in proof-of-work, escalation and the anonymous budget
   // (src/config/captcha-settings.ts, docs/abuse-protection.md).

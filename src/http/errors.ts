@@ -57,7 +57,11 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: F
 }
 
 export function errorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  if (error instanceof FoyerError) return sendError(request, reply, error);
+  if (error instanceof FoyerError) {
+    // A failure underneath (a hook that broke, a provider that answered nonsense) is logged, not sent.
+    if (error.cause !== undefined) request.log.warn({ err: error.cause, code: error.code }, error.message);
+    return sendError(request, reply, error);
+  }
   const mapped = fromFastifyError(error as FastifyError);
   if (mapped) return sendError(request, reply, mapped);
   request.log.error({ err: error }, 'unexpected failure');

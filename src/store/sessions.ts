@@ -40,6 +40,14 @@ export async function startSession(db: Queryable, input: NewSession): Promise<Us
   return rows[0];
 }
 
+/**
+ * Removes a user made by the request that is being refused (its sessions, tokens and identities
+ * cascade): the undo of a sign-in that wrote user and session in one statement.
+ */
+export async function discardNewUser(db: Queryable, userId: string): Promise<void> {
+  await db.query('delete from auth.users where id = $1', [userId]);
+}
+
 export type LogoutScope = 'global' | 'local' | 'others';
 
 /** Deletes sessions (refresh tokens and AMR claims cascade). */

@@ -1,9 +1,10 @@
 /**
  * Rows GoTrue may have left that Foyer cannot serve yet. Serving the database anyway would drop their
  * meaning without a word: a user with a verified second factor would sign in with one. So the start
- * stops and names them, with what to do. (GoTrue's v2 refresh tokens, TOTP factors and passkeys are served:
- * not listed here. Passkeys need no refusal even with GOTRUE_PASSKEY_ENABLED off: their users sign in another
- * way, as on a GoTrue with passkeys off.)
+ * stops and names them, with what to do. (GoTrue's v2 refresh tokens, TOTP and WebAuthn factors and passkeys
+ * are served: not listed here. Passkeys need no refusal even with GOTRUE_PASSKEY_ENABLED off: their users sign
+ * in another way, as on a GoTrue with passkeys off; WebAuthn factors with GOTRUE_MFA_WEB_AUTHN_VERIFY_ENABLED
+ * off leave their users at aal1, as on such a GoTrue.)
  */
 import type { Queryable } from './db.js';
 
@@ -17,12 +18,12 @@ interface UnservedKind {
 const KINDS: readonly UnservedKind[] = [
   {
     table: 'mfa_factors',
-    // Verified TOTP factors are served (src/auth/mfa/); phone and WebAuthn second factors are not yet.
-    countSql: `select count(*)::int as count from auth.mfa_factors where status = 'verified' and factor_type in ('phone', 'webauthn')`,
+    // Verified TOTP and WebAuthn factors are served (src/auth/mfa/); phone second factors are not yet.
+    countSql: `select count(*)::int as count from auth.mfa_factors where status = 'verified' and factor_type = 'phone'`,
     describe: (count) =>
-      `auth.mfa_factors holds ${count} verified phone or WebAuthn MFA factor(s). Foyer serves TOTP factors but not these ` +
+      `auth.mfa_factors holds ${count} verified phone MFA factor(s). Foyer serves TOTP and WebAuthn factors but not these ` +
       `yet: their users could not pass their second factor. Keep GoTrue for this database for now, or, accepting that, ` +
-      `remove them: delete from auth.mfa_factors where status = 'verified' and factor_type in ('phone', 'webauthn');`,
+      `remove them: delete from auth.mfa_factors where status = 'verified' and factor_type = 'phone';`,
   },
   {
     table: 'sso_providers',

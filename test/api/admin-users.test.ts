@@ -143,6 +143,28 @@ for (const engine of engines) {
       }
     });
 
+    it('finds an anonymous user by its whole id or by the first digits of it', async () => {
+      const anonymousId = created[4];
+      for (const filter of [anonymousId, anonymousId.toUpperCase(), anonymousId.slice(0, 8), anonymousId.slice(0, 13), ` ${anonymousId.slice(0, 6)} `]) {
+        const found = await admin(t, 'GET', `/admin/users?filter=${encodeURIComponent(filter)}`);
+        assert.equal(found.statusCode, 200, found.body);
+        const ids = found.json().users.map((u: User) => u.id);
+        assert.ok(ids.includes(anonymousId), filter);
+        // Only users whose id starts with those digits (or whose email or name contains them).
+        for (const user of found.json().users as User[]) {
+          const digits = filter.trim().toLowerCase().replaceAll('-', '');
+          assert.ok(user.id.replaceAll('-', '').startsWith(digits) || `${user.email}`.includes(filter.trim()), `${filter} matched ${user.id}`);
+        }
+      }
+      // Too few digits, dashes out of place, or not hex: no id search (and no such email either).
+      for (const filter of [anonymousId.slice(0, 3), `${anonymousId.slice(0, 4)}-${anonymousId.slice(4, 8)}`, `${anonymousId}0`, 'zz' + anonymousId.slice(2, 8)]) {
+        const found = await admin(t, 'GET', `/admin/users?filter=${encodeURIComponent(filter)}`);
+        assert.equal(found.statusCode, 200, found.body);
+        const ids = found.json().users.map((u: User) => u.id);
+        assert.ok(!ids.includes(anonymousId), filter);
+      }
+    });
+
     it('refuses bad paging parameters', async () => {
       for (const query of ['page=0', 'per_page=-1', 'page=abc']) {
         assertError(await admin(t, 'GET', `/admin/users?${query}`), 400, 'validation_failed');

@@ -28,8 +28,7 @@ describe('GoTrue variables', () => {
   it('stops the start when values turn on GoTrue features Foyer lacks, naming every one and what to do', () => {
     const message = configError({
       ...postgresEnv,
-      GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_ENABLED: 'true',
-      GOTRUE_MFA_WEB_AUTHN_ENROLL_ENABLED: 'true',
+      GOTRUE_HOOK_AFTER_USER_CREATED_ENABLED: 'true',
       GOTRUE_EXTERNAL_AZURE_ENABLED: '1',
       GOTRUE_SMTP_HEADERS: '{"X-Test": ["1"]}',
       GOTRUE_SAML_ENABLED: 'T',
@@ -45,15 +44,14 @@ describe('GoTrue variables', () => {
       'GOTRUE_EXPERIMENTAL_SCIM_ENABLED',
       'GOTRUE_EXTERNAL_AZURE_ENABLED',
       'GOTRUE_EXTERNAL_WEB3_SOLANA_ENABLED',
-      'GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_ENABLED',
-      'GOTRUE_MFA_WEB_AUTHN_ENROLL_ENABLED',
+      'GOTRUE_HOOK_AFTER_USER_CREATED_ENABLED',
       'GOTRUE_OAUTH_SERVER_ENABLED',
       'GOTRUE_SAML_ENABLED',
       'GOTRUE_SECURITY_REFRESH_TOKEN_ALGORITHM_VERSION',
       'GOTRUE_SESSIONS_ALLOW_LOW_AAL',
       'GOTRUE_SMTP_HEADERS',
     ]);
-    assert.match(message, /GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_ENABLED=true asks for the custom access token hook, which Foyer does not have: unset it or set it to false/);
+    assert.match(message, /GOTRUE_HOOK_AFTER_USER_CREATED_ENABLED=true asks for the after user created hook, which Foyer does not have: unset it or set it to false/);
     assert.match(message, /GOTRUE_EXTERNAL_AZURE_ENABLED=true asks for the azure OAuth provider.*FOYER_EXTERNAL_OIDC_\*/);
     assert.match(message, /GOTRUE_SMTP_HEADERS \(set\) asks for extra headers on every mail, which Foyer does not have: unset it/);
     assert.match(message, /GOTRUE_SECURITY_REFRESH_TOKEN_ALGORITHM_VERSION=2 .*: unset it or set it to 1/);

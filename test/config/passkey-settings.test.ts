@@ -65,6 +65,19 @@ describe('passkey settings', () => {
     assert.match(lines[2], /GOTRUE_WEBAUTHN_RP_ORIGINS is required/);
   });
 
+  it('stops the start with WebAuthn MFA on and no relying party (GoTrue checks the same variables for it), and reads its switches', () => {
+    for (const name of ['GOTRUE_MFA_WEB_AUTHN_ENROLL_ENABLED', 'GOTRUE_MFA_WEB_AUTHN_VERIFY_ENABLED']) {
+      const lines = problems(configError({ ...base, [name]: 'true' }));
+      assert.equal(lines.length, 3, lines.join('\n'));
+      assert.match(lines[0], new RegExp(`GOTRUE_WEBAUTHN_RP_ID is required when ${name} is true`));
+    }
+    const config = loadConfig({ ...base, ...relyingParty, GOTRUE_MFA_WEB_AUTHN_ENROLL_ENABLED: 'true' });
+    assert.equal(config.mfaWebAuthnEnrollEnabled, true);
+    assert.equal(config.mfaWebAuthnVerifyEnabled, false, 'off by default, as in GoTrue');
+    assert.equal(loadConfig(base).mfaWebAuthnEnrollEnabled, false);
+    assert.match(configError({ ...base, GOTRUE_MFA_WEB_AUTHN_VERIFY_ENABLED: 'sure' }), /GOTRUE_MFA_WEB_AUTHN_VERIFY_ENABLED must be true or false/);
+  });
+
   it('stops the start for an RP id or origin no browser accepts', () => {
     for (const rpId of ['https://example.com', 'example.com:443', 'example.com/app', 'Example.com', 'user@example.com']) {
       const message = configError({ ...base, ...relyingParty, GOTRUE_PASSKEY_ENABLED: 'true', GOTRUE_WEBAUTHN_RP_ID: rpId });

@@ -50,9 +50,16 @@ const expected: Record<CommentedOutGroup, readonly string[] | ((config: Config) 
     assert.equal(config.mfaTotpVerifyEnabled, true);
     assert.equal(config.mfaMaxEnrolledFactors, 10);
   },
-  customAccessTokenHook: ['GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_ENABLED'],
+  customAccessTokenHook: (config) => {
+    assert.equal(config.customAccessTokenHookEnabled, true);
+    assert.deepEqual(config.customAccessTokenHookUri, {
+      kind: 'postgres',
+      uri: 'pg-functions://postgres/public/custom_access_token_hook',
+      functionSql: '"public"."custom_access_token_hook"',
+    });
+  },
   mfaVerificationAttemptHook: ['GOTRUE_HOOK_MFA_VERIFICATION_ATTEMPT_ENABLED'],
-  passwordVerificationAttemptHook: ['GOTRUE_HOOK_PASSWORD_VERIFICATION_ATTEMPT_ENABLED'],
+  passwordVerificationAttemptHook: (config) => assert.equal(config.passwordVerificationAttemptHookUri?.kind, 'postgres'),
   sendSmsHook: (config) => assert.equal(config.smsAutoconfirm, true, 'written with ENABLED "false": nothing to refuse'),
   sendEmailHook: (config) => assert.equal(config.smtpHost, 'supabase-mail', 'written with ENABLED "false": nothing to refuse'),
 };

@@ -33,7 +33,7 @@ import {
   type Browser,
   type ProjectKeys,
 } from './browser.js';
-import { consoleUrl, defaultProjectRef, openSection, saveSettings, setupUrlFrom, settingControl, waitForCount } from './pages.js';
+import { consoleUrl, contrastRatio, defaultProjectRef, openSection, saveSettings, setupUrlFrom, settingControl, waitForCount } from './pages.js';
 
 const ADMIN = { email: 'ops@example.com', password: 'correct horse battery staple' };
 const ANON = 'GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED';
@@ -113,6 +113,7 @@ describe('the console in a real browser', { skip: existsSync(CHROMIUM) ? false :
 
   step('creates a second project and shows its endpoints, keys and createClient snippet', async () => {
     await page.getByLabel('Project name').fill('Second app');
+    assert.equal(await page.getByLabel('Allow anonymous sign-ins').isChecked(), true, 'anonymous sign-ins are on for a new project unless unticked');
     await page.getByRole('button', { name: 'Create project' }).click();
     // A new embedded database is created and migrated first: seconds, more on a busy machine.
     await page.getByRole('heading', { name: 'Endpoints' }).waitFor({ timeout: 120_000 });
@@ -126,6 +127,10 @@ describe('the console in a real browser', { skip: existsSync(CHROMIUM) ? false :
     assert.ok(snippet.some((code) => code.includes(second.apiUrl) && code.includes(second.anonKey)));
     assert.ok(snippet.some((code) => code.includes('realtime: { transport: WebSocket }')), 'the Node 20 snippet passes a WebSocket');
     await screenshot(page, '03-project-keys');
+    // Growth of a project nobody has signed in to: an empty state pointing to the keys, not a full bar.
+    await openSection(page, server.url, second.ref, 'dashboard');
+    await page.getByTestId('users-split-empty').getByRole('link', { name: 'Connect your app' }).waitFor();
+    assert.equal(await page.locator('.split-bar').count(), 0);
     const first = await signInSecond();
     assert.equal(first.ok, true, `a new project signs in anonymously: ${first.code}`);
     await page.goto(consoleUrl(server.url, '#/'));
@@ -338,7 +343,15 @@ describe('the console in a real browser', { skip: existsSync(CHROMIUM) ? false :
     await waitForCount(rows, M);
     await page.getByLabel('Show').selectOption('anonymous');
     await waitForCount(rows, signups - M);
+    // An anonymous user has no email: the short id the list shows is what support is given, and finds it.
+    const shortId = (await rows.first().locator('th .mono').innerText()).trim();
+    await page.getByLabel('Search email, phone or id').fill(shortId);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await waitForCount(rows, 1);
+    assert.equal((await rows.first().locator('th .mono').innerText()).trim(), shortId);
+    await page.getByLabel('Search email, phone or id').fill('');
     await page.getByLabel('Show').selectOption('permanent');
+    await page.getByRole('button', { name: 'Search' }).click();
     await waitForCount(rows, M);
     await page.getByLabel('Search email, phone or id').fill('converted-0');
     await page.getByRole('button', { name: 'Search' }).click();
@@ -352,7 +365,16 @@ describe('the console in a real browser', { skip: existsSync(CHROMIUM) ? false :
 
     const permanentBefore = await countUsers(second.apiUrl, second.serviceRoleKey, false);
     await page.getByRole('button', { name: 'Delete user…' }).click();
-    await page.getByRole('button', { name: 'Delete converted-0@example.com' }).click();
+    // The confirm button appears where the pointer already is: it must stay readable under it, in both themes.
+    const confirm = page.getByRole('button', { name: 'Delete converted-0@example.com' });
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme });
+      await confirm.hover();
+      const ratio = await contrastRatio(confirm);
+      assert.ok(ratio >= 4.5, `the hovered confirm button's text contrast is ${ratio.toFixed(2)}:1 in the ${colorScheme} theme`);
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+    await confirm.click();
     await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
     assert.equal(await countUsers(second.apiUrl, second.serviceRoleKey, false), permanentBefore - 1);
 

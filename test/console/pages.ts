@@ -48,3 +48,34 @@ export function defaultProjectRef(page: Page): Promise<string> {
     return projects.find((project) => project.is_default)?.ref ?? '';
   });
 }
+
+/**
+ * WCAG contrast ratio of an element's text against its background as the browser computed them (the
+ * first opaque background up the tree), in its current state — hovered, focused — and theme.
+ */
+export function contrastRatio(locator: Locator): Promise<number> {
+  // The measuring function travels as source: the test runner's transpiler would wrap its inner
+  // functions in a naming helper the page does not have.
+  return locator.evaluate((element, source) => (0, eval)(source)(element) as number, CONTRAST_IN_PAGE);
+}
+
+const CONTRAST_IN_PAGE = `(element) => {
+  // rgb(r g b / a) in 0–255, or color(srgb r g b / a) in 0–1.
+  const channels = (css) => {
+    const numbers = (css.match(/[\\d.]+/g) || []).map(Number);
+    const scale = css.startsWith('color(') ? 255 : 1;
+    return [numbers[0] * scale, numbers[1] * scale, numbers[2] * scale, numbers[3] ?? 1];
+  };
+  let background = [255, 255, 255, 1];
+  for (let node = element; node; node = node.parentElement) {
+    const candidate = channels(getComputedStyle(node).backgroundColor);
+    if (candidate[3] > 0.99) { background = candidate; break; }
+  }
+  const luminance = ([r, g, b]) => [r, g, b]
+    .map((value) => value / 255)
+    .map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4))
+    .reduce((sum, c, index) => sum + c * [0.2126, 0.7152, 0.0722][index], 0);
+  const text = luminance(channels(getComputedStyle(element).color));
+  const back = luminance(background);
+  return (Math.max(text, back) + 0.05) / (Math.min(text, back) + 0.05);
+}`;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { engines } from '../helpers/engines.js';
-import { apiHeaders, createTestPlatform, TEST_MASTER_KEY, type ConsoleLogin, type ProjectView, type TestPlatform } from '../helpers/platform.js';
+import { createPostgresDatabase, engines } from '../helpers/engines.js';
+import { ADMIN, apiHeaders, createTestPlatform, TEST_MASTER_KEY, type ConsoleLogin, type ProjectView, type TestPlatform } from '../helpers/platform.js';
 import { decodeJwt } from '../helpers/project.js';
 
 const signUp = (t: TestPlatform, prefix: string, anonKey: string) =>
@@ -67,11 +67,10 @@ for (const engine of engines) {
     });
 
     it('signs in anonymously to the new project through /p/<ref>/auth/v1 with its anon key', async () => {
-      // On by default for an embedded project, off for a PostgreSQL one (GoTrue's defaults): switch it on.
-      const enabled = await t.call(session, 'PATCH', `/platform/v1/projects/${second.ref}/settings`, {
-        changes: { GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED: 'true' },
-      });
-      assert.equal(enabled.statusCode, 200, enabled.body);
+      // On from the start, on PostgreSQL too (where GoTrue's default is off, so the project's first
+      // settings version turns it on, made by the admin who created it).
+      const versions = (await t.call(session, 'GET', `/platform/v1/projects/${second.ref}/settings/versions`)).json().versions as { version: number; changed_by: string }[];
+      assert.deepEqual(versions.map((v) => [v.version, v.changed_by]), engine === 'postgres' ? [[1, ADMIN.email]] : []);
       const response = await signUp(t, `/p/${second.ref}`, second.anon_key);
       assert.equal(response.statusCode, 200, response.body);
       const session2 = response.json();
@@ -162,6 +161,43 @@ for (const engine of engines) {
           where payload ->> 'action' = 'admin_api_request' and payload -> 'traits' ->> 'path' = '/invite' order by created_at limit 1`,
       );
       assert.deepEqual(audit.traits, { project_ref: second.ref, method: 'POST', path: '/invite', status: 200 });
+    });
+
+    it('creates a project with anonymous sign-ins off when asked, recorded as its first settings version', async () => {
+      const databaseUrl = engine === 'postgres' ? (await createPostgresDatabase()) : undefined;
+      try {
+        const created = await t.call(session, 'POST', '/platform/v1/projects', {
+          name: 'Members only',
+          anonymous_sign_ins: false,
+          ...(databaseUrl ? { database_url: databaseUrl.url } : {}),
+        });
+        assert.equal(created.statusCode, 200, created.body);
+        const project = created.json() as ProjectView;
+        const refused = await signUp(t, `/p/${project.ref}`, project.anon_key);
+        assert.equal(refused.statusCode, 422, refused.body);
+        assert.equal(refused.json().code, 'anonymous_provider_disabled');
+        // The message names the console's switch: this project has no environment variables of its own.
+        assert.match(refused.json().message, /"Anonymous users enabled" \(Settings › Sign-ups and anonymous users\) in the console/);
+        const versions = (await t.call(session, 'GET', `/platform/v1/projects/${project.ref}/settings/versions`)).json();
+        // Off is already the default on PostgreSQL; on an embedded database the choice is a settings version.
+        const first = (versions.versions as { version: number; changed_by: string; diff: unknown }[]).find((v) => v.version === 1);
+        if (engine === 'pglite') {
+          assert.equal(first?.changed_by, ADMIN.email);
+          assert.deepEqual(first?.diff, { GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED: { from: null, to: 'false' } });
+        } else assert.equal(first, undefined);
+        const deleted = await t.call(session, 'DELETE', `/platform/v1/projects/${project.ref}`, { confirm: project.ref });
+        assert.equal(deleted.statusCode, 200, deleted.body);
+      } finally {
+        await databaseUrl?.drop();
+      }
+      // Anything but a boolean is refused before a database is made.
+      const before = (await t.call(session, 'GET', '/platform/v1/projects')).json().projects.length;
+      for (const value of ['false', 0, {}]) {
+        const bad = await t.call(session, 'POST', '/platform/v1/projects', { name: 'Typo', anonymous_sign_ins: value });
+        assert.equal(bad.statusCode, 422, bad.body);
+        assert.match(bad.json().message, /anonymous_sign_ins must be true or false/);
+      }
+      assert.equal((await t.call(session, 'GET', '/platform/v1/projects')).json().projects.length, before);
     });
 
     it('renames a project (additive PATCH) and refuses bad input', async () => {

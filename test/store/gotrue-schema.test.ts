@@ -127,14 +127,14 @@ for (const engine of engines) {
           const before = await wholeCatalog(database);
           await assert.rejects(migrate(database.db), (error: Error) => {
             assert.ok(error instanceof MigrationRefusedError);
-            assert.match(error.message, /auth\.mfa_factors holds 2 verified phone or WebAuthn MFA factor\(s\)\. Foyer serves TOTP factors but not these/);
+            assert.match(error.message, /auth\.mfa_factors holds 1 verified phone MFA factor\(s\)\. Foyer serves TOTP and WebAuthn factors but not these/);
             assert.match(error.message, /auth\.sso_providers holds 1 SAML SSO provider/);
             assert.match(error.message, /nothing was changed/);
             return true;
           });
           assert.deepEqual(await wholeCatalog(database), before);
-          // Verified TOTP factors are served, and unverified factors of any type are not served by GoTrue either.
-          await database.db.execScript(`update auth.mfa_factors set status = 'unverified' where factor_type <> 'totp'; delete from auth.sso_providers;`);
+          // Verified TOTP and WebAuthn factors are served, and unverified factors of any type are not served by GoTrue either.
+          await database.db.execScript(`update auth.mfa_factors set status = 'unverified' where factor_type = 'phone'; delete from auth.sso_providers;`);
           assert.deepEqual((await migrate(database.db)).applied, []);
         } finally {
           await database.close();

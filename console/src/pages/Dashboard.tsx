@@ -6,6 +6,7 @@ import { Stat } from '../components/Stat';
 import { count, dateTime, percent } from '../format';
 import { useInterval, useLoad } from '../hooks';
 import type { Project, ProtectionStatus, StatsReport } from '../types';
+import { projectHref } from '../router';
 import { rejectionRows } from './rejections';
 
 // recharts is most of the console's weight: it loads with the first chart.
@@ -39,10 +40,19 @@ function Totals({ report }: { report: StatsReport }) {
   );
 }
 
-function UsersSplit({ report }: { report: StatsReport }) {
+function UsersSplit({ report, project }: { report: StatsReport; project: Project }) {
   const { anonymous, permanent } = report.totals.users;
   const all = anonymous + permanent;
-  const share = all ? (anonymous / all) * 100 : 0;
+  // No users is not "everyone is permanent": say so, and where the app's keys are.
+  if (all === 0) {
+    return (
+      <p className="empty" data-testid="users-split-empty">
+        No users yet. <a href={projectHref(project.ref)}>Connect your app</a> with the project's URL and anon key, and its first
+        sign-ins appear here.
+      </p>
+    );
+  }
+  const share = (anonymous / all) * 100;
   return (
     <figure className="split" aria-label={`${anonymous} anonymous and ${permanent} permanent users`}>
       <div className="split-bar" aria-hidden="true">
@@ -165,7 +175,7 @@ export function DashboardPage({ project }: { project: Project }) {
               </button>
             </p>
             <Totals report={report} />
-            <UsersSplit report={report} />
+            <UsersSplit report={report} project={project} />
             <section className="card" aria-labelledby="growth">
               <div className="card-head">
                 <h2 id="growth">Anonymous sign-ups and conversions</h2>

@@ -10,15 +10,17 @@ import type { Project } from '../types';
 function CreateProject({ onCreated }: { onCreated: (project: Project) => void }) {
   const [name, setName] = useState('');
   const [databaseUrl, setDatabaseUrl] = useState('');
+  const [anonymous, setAnonymous] = useState(true);
   const action = useAction();
-  const ids = { name: useId(), db: useId(), dbHint: useId() };
+  const ids = { name: useId(), db: useId(), dbHint: useId(), anonymousHint: useId() };
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    const body = databaseUrl.trim() ? { name: name.trim(), database_url: databaseUrl.trim() } : { name: name.trim() };
+    const body = { name: name.trim(), anonymous_sign_ins: anonymous, ...(databaseUrl.trim() ? { database_url: databaseUrl.trim() } : {}) };
     const project = await action.run(() => post<Project>('/projects', body));
     if (project) {
       setName('');
       setDatabaseUrl('');
+      setAnonymous(true);
       onCreated(project);
     }
   };
@@ -45,6 +47,16 @@ function CreateProject({ onCreated }: { onCreated: (project: Project) => void })
           />
           <p id={ids.dbHint} className="hint">
             Empty: a new embedded database (PGlite). A URL: that database, migrated when the project is created.
+          </p>
+        </div>
+        <div className="field">
+          <label className="checkbox">
+            <input type="checkbox" checked={anonymous} onChange={(e) => setAnonymous(e.target.checked)} aria-describedby={ids.anonymousHint} />
+            Allow anonymous sign-ins
+          </label>
+          <p id={ids.anonymousHint} className="hint">
+            Visitors get a user and a session at once (<code>signInAnonymously()</code>) and keep them when they sign up. Can be changed later in
+            Settings.
           </p>
         </div>
         <div className="form-actions">

@@ -14,6 +14,8 @@ interface Factor {
   readonly created_at?: string;
   readonly last_challenged_at?: string | null;
   readonly phone?: string | null;
+  /** WebAuthn factors: the authenticator model's AAGUID (all zeros when it names none). */
+  readonly web_authn_aaguid?: string | null;
 }
 
 interface Passkey {
@@ -24,6 +26,22 @@ interface Passkey {
 }
 
 const FACTOR_TYPES: Readonly<Record<string, string>> = { totp: 'Authenticator app (TOTP)', phone: 'Phone', webauthn: 'Security key (WebAuthn)' };
+
+const NO_AAGUID = '00000000-0000-0000-0000-000000000000';
+
+/** The factor's kind, with its phone number or, for a security key, the model it names (its AAGUID). */
+function factorKind(factor: Factor): ReactNode {
+  const label = FACTOR_TYPES[factor.factor_type] ?? factor.factor_type;
+  if (factor.phone) return `${label} ${factor.phone}`;
+  if (factor.web_authn_aaguid && factor.web_authn_aaguid !== NO_AAGUID) {
+    return (
+      <>
+        {label} <span className="muted" title="The authenticator model (AAGUID) the key reported when it was registered">model {factor.web_authn_aaguid}</span>
+      </>
+    );
+  }
+  return label;
+}
 
 interface Column<Row> {
   readonly header: string;
@@ -117,7 +135,7 @@ export function Factors({ project, user }: { project: Project; user: AuthUser })
       empty="No factors enrolled."
       deleted="The factor is deleted."
       columns={[
-        { header: 'Type', cell: (factor) => `${FACTOR_TYPES[factor.factor_type] ?? factor.factor_type}${factor.phone ? ` ${factor.phone}` : ''}` },
+        { header: 'Type', cell: factorKind },
         {
           header: 'Status',
           cell: (factor) =>

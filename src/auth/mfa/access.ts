@@ -40,11 +40,12 @@ export async function sessionIsAal2(deps: AuthDeps, caller: Caller): Promise<boo
 const typeNames: Readonly<Record<FactorType, string>> = { totp: 'TOTP', phone: 'Phone', webauthn: 'WebAuthn' };
 
 /**
- * GoTrue's verify switch for challenges and verifications: TOTP as configured; phone and WebAuthn MFA
- * are off in Foyer. (For verifying a WebAuthn factor GoTrue answers with its enrol code: kept.)
+ * GoTrue's verify switch for challenges and verifications: TOTP and WebAuthn as configured; phone MFA
+ * is off in Foyer. (For verifying a WebAuthn factor GoTrue answers with its enrol code: kept.)
  */
 export function requireVerifyEnabled(deps: AuthDeps, factorType: FactorType, step: 'challenge' | 'verify'): void {
   if (factorType === 'totp' && deps.config.mfaTotpVerifyEnabled) return;
+  if (factorType === 'webauthn' && deps.config.mfaWebAuthnVerifyEnabled) return;
   const code =
     factorType === 'totp'
       ? 'mfa_totp_verify_not_enabled'

@@ -1,45 +1,31 @@
 /**
- * POST /factors/{id}/verify for a TOTP factor (GoTrue's verifyTOTPFactor and updateMFASessionAndClaims).
+ * POST /factors/{id}/verify for a TOTP factor (GoTrue's verifyTOTPFactor; WebAuthn factors: webauthn.ts).
  * The challenge must be this factor's, unused, from the same IP address and unexpired (an expired one
  * is deleted); the code must be valid now, for a later time step than any code this factor accepted
  * before (Foyer's rule: a code works once). Then, in one transaction: the challenge is used, the factor
- * verified, the session gains the `totp` method and its aal (aal2) and a new refresh token (v1: the
- * live one is revoked and replaced; v2: the counter moves by 2), the user's sessions still at aal1 end
- * and its other unverified TOTP factors go. The answer is a new session: access and refresh token.
+ * verified and the session raised (raise-session.ts). The answer is a new session: access and refresh token.
  */
 import { dbEncryptionOf } from '../../config/db-encryption-settings.js';
 import { FoyerError } from '../../errors.js';
-import { newRefreshToken } from '../../security/crypto.js';
 import { DecryptionError, openStoredValue, sealStoredValue, type DbEncryption } from '../../security/encrypted-string.js';
-import { encodeRefreshTokenV2 } from '../../security/refresh-token-v2.js';
 import {
   consumeChallenge,
   deleteChallenge,
-  deleteUnverifiedFactors,
   findChallenge,
   insertFactorAudit,
   markFactorVerified,
   recordTotpStep,
   updateFactorSecret,
+  type ChallengeRow,
   type OwnedFactor,
 } from '../../store/mfa-factors.js';
-import {
-  addAmrClaim,
-  advanceRefreshCounter,
-  deleteSessionsBelowAal2,
-  lockSession,
-  sessionAmr,
-  setSessionAal,
-  swapRefreshToken,
-  type LockedSession,
-} from '../../store/mfa-sessions.js';
-import { findUserById, NIL_UUID } from '../../store/users.js';
+import { NIL_UUID } from '../../store/users.js';
 import type { Caller } from '../authenticate.js';
 import type { AuthDeps, RequestMeta } from '../deps.js';
 import { sessionResponse, type SessionResponse } from '../tokens.js';
 import { requireSession, requireVerifyEnabled } from './access.js';
-import { aalOf, amrMethodOf } from './assurance.js';
 import { challengeLifetimeSeconds } from './challenge.js';
+import { factorGoneWhileVerifying, raiseSession } from './raise-session.js';
 import { matchTotpStep } from './totp.js';
 
 export interface VerifyInput {
@@ -62,11 +48,22 @@ function openSecret(factor: OwnedFactor, encryption: DbEncryption): { value: str
   }
 }
 
-/** The v2 refresh-token key of a session, as GoTrue stores it (unpadded base64url, possibly encrypted). */
-function sessionRefreshKey(session: LockedSession, encryption: DbEncryption): Buffer {
-  const stored = openStoredValue(session.refresh_token_hmac_key as string, session.id, encryption).value;
-  if (!/^[A-Za-z0-9_-]+$/.test(stored)) throw new Error(`auth.sessions ${session.id}: refresh_token_hmac_key is not unpadded base64url`);
-  return Buffer.from(stored, 'base64url');
+/**
+ * GoTrue's validateChallenge: the challenge must be this factor's, unused, from the same IP address and
+ * unexpired (an expired one is deleted).
+ */
+export async function usableChallenge(deps: AuthDeps, factor: OwnedFactor, challengeId: string | undefined, ip: string): Promise<ChallengeRow> {
+  const challenge = await findChallenge(deps.db, factor.id, challengeId ?? NIL_UUID, ip, challengeLifetimeSeconds(deps));
+  if (!challenge) throw new FoyerError('mfa_factor_not_found', 'MFA factor with the provided challenge ID not found', { status: 422 });
+  if (challenge.verified || !challenge.same_ip) throw challengeUnusable();
+  if (challenge.expired) {
+    await deleteChallenge(deps.db, challenge.id);
+    throw new FoyerError(
+      'mfa_challenge_expired',
+      `MFA challenge ${challenge.id} has expired, verify against another challenge or create a new challenge.`,
+    );
+  }
+  return challenge;
 }
 
 export async function verifyFactor(deps: AuthDeps, caller: Caller, factor: OwnedFactor, input: VerifyInput, meta: RequestMeta): Promise<SessionResponse> {
@@ -75,16 +72,7 @@ export async function verifyFactor(deps: AuthDeps, caller: Caller, factor: Owned
   if (code === '' && factor.factor_type !== 'webauthn') throw new FoyerError('validation_failed', 'Code needs to be non-empty');
   requireVerifyEnabled(deps, factor.factor_type, 'verify');
   const ip = meta.ip ?? '0.0.0.0';
-  const challenge = await findChallenge(db, factor.id, input.challengeId ?? NIL_UUID, ip, challengeLifetimeSeconds(deps));
-  if (!challenge) throw new FoyerError('mfa_factor_not_found', 'MFA factor with the provided challenge ID not found', { status: 422 });
-  if (challenge.verified || !challenge.same_ip) throw challengeUnusable();
-  if (challenge.expired) {
-    await deleteChallenge(db, challenge.id);
-    throw new FoyerError(
-      'mfa_challenge_expired',
-      `MFA challenge ${challenge.id} has expired, verify against another challenge or create a new challenge.`,
-    );
-  }
+  const challenge = await usableChallenge(deps, factor, input.challengeId, ip);
 
   const encryption = dbEncryptionOf(config);
   const secret = openSecret(factor, encryption);
@@ -97,42 +85,20 @@ export async function verifyFactor(deps: AuthDeps, caller: Caller, factor: Owned
   const sessionId = requireSession(caller, 'verify a factor');
   const userId = caller.user.id;
 
-  const result = await db.transaction(async (tx) => {
-    if (!(await consumeChallenge(tx, challenge.id))) throw challengeUnusable();
-    if (!(await recordTotpStep(tx, factor.id, step))) throw invalidCode();
-    await insertFactorAudit(tx, {
-      actorId: userId,
-      action: 'verification_attempted',
-      traits: { factor_id: factor.id, challenge_id: challenge.id, factor_type: factor.factor_type },
-      ip,
-    });
-    if (factor.status !== 'verified') await markFactorVerified(tx, factor.id);
-    if (secret.reencrypt) await updateFactorSecret(tx, factor.id, sealStoredValue(secret.value, factor.id, encryption));
-
-    const session = await lockSession(tx, sessionId, userId);
-    if (!session) throw new FoyerError('session_not_found', 'Session from session_id claim in JWT does not exist');
-    await addAmrClaim(tx, sessionId, amrMethodOf.totp);
-    let refreshToken: string;
-    if (session.refresh_token_hmac_key !== null && session.refresh_token_counter !== null) {
-      refreshToken = encodeRefreshTokenV2(sessionId, await advanceRefreshCounter(tx, sessionId), sessionRefreshKey(session, encryption));
-    } else {
-      refreshToken = newRefreshToken();
-      await insertFactorAudit(tx, { actorId: userId, action: 'token_revoked', logType: 'token', traits: null, ip: null });
-      await swapRefreshToken(tx, sessionId, userId, refreshToken);
-    }
-    const amr = await sessionAmr(tx, sessionId);
-    const aal = aalOf(amr);
-    await setSessionAal(tx, sessionId, aal, factor.id);
-    // The user as GoTrue returns it: read before its other unverified factors are removed.
-    const user = await findUserById(tx, userId);
-    if (!user) throw new FoyerError('user_not_found', 'User not found');
-    await deleteSessionsBelowAal2(tx, userId);
-    await deleteUnverifiedFactors(tx, userId, factor.factor_type);
-    return { user, amr, aal, refreshToken };
-  }).catch((error: unknown) => {
-    // The factor was removed (unenrolled, its user deleted) while this request verified it.
-    if ((error as { code?: string }).code === '23503') throw new FoyerError('mfa_factor_not_found', 'Factor not found');
-    throw error;
-  });
-  return sessionResponse(deps, { user: result.user, sessionId, aal: result.aal, amr: result.amr, refreshToken: result.refreshToken });
+  const result = await db
+    .transaction(async (tx) => {
+      if (!(await consumeChallenge(tx, challenge.id))) throw challengeUnusable();
+      if (!(await recordTotpStep(tx, factor.id, step))) throw invalidCode();
+      await insertFactorAudit(tx, {
+        actorId: userId,
+        action: 'verification_attempted',
+        traits: { factor_id: factor.id, challenge_id: challenge.id, factor_type: factor.factor_type },
+        ip,
+      });
+      if (factor.status !== 'verified') await markFactorVerified(tx, factor.id);
+      if (secret.reencrypt) await updateFactorSecret(tx, factor.id, sealStoredValue(secret.value, factor.id, encryption));
+      return raiseSession(deps, tx, { userId, sessionId, factorId: factor.id, factorType: factor.factor_type, ip });
+    })
+    .catch(factorGoneWhileVerifying);
+  return sessionResponse(deps, result);
 }

@@ -163,7 +163,7 @@ export async function oauthCallback(deps: AuthDeps, params: URLSearchParams, met
           });
           return result;
         }
-        return { ...result, started: await startUserSession(tx, result.userId, 'oauth', meta) };
+        return { ...result, started: await startUserSession(deps, tx, result.userId, 'oauth', meta) };
       })
       .catch(mapConflict);
     if (outcome.error) throw outcome.error;

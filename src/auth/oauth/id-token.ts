@@ -81,7 +81,7 @@ export async function idTokenGrant(
         ? await linkIdentityToUser(deps, tx, { ...common, targetUserId: caller.user.id })
         : await signInWithIdentity(deps, tx, common);
       if (result.error) return result;
-      return { ...result, started: await startUserSession(tx, result.userId, 'oauth', meta) };
+      return { ...result, started: await startUserSession(deps, tx, result.userId, 'oauth', meta) };
     })
     .catch(mapConflict);
   if (outcome.error) throw outcome.error;

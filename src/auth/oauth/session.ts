@@ -9,7 +9,7 @@ import type { UserRow } from '../../store/users.js';
 import type { AuthDeps, RequestMeta } from '../deps.js';
 import { assertMailFrequency } from '../mail-links.js';
 import { sendConfirmation } from '../signup.js';
-import { sessionResponse, type AccessTokenInput, type SessionResponse } from '../tokens.js';
+import { sessionResponse, withTokenHook, type SessionIssue, type SessionResponse } from '../tokens.js';
 
 export interface ProviderTokenFields {
   provider_token?: string;
@@ -18,17 +18,18 @@ export interface ProviderTokenFields {
 
 export type OAuthSessionResponse = SessionResponse & ProviderTokenFields;
 
-export interface StartedSession extends AccessTokenInput {
-  readonly refreshToken: string;
-}
+export type StartedSession = SessionIssue;
 
-/** A session for `userId` inside the caller's transaction (signed afterwards, outside it). */
-export async function startUserSession(tx: Queryable, userId: string, method: string, meta: RequestMeta): Promise<StartedSession> {
+/**
+ * A session for `userId` inside the caller's transaction (signed afterwards, outside it; the custom
+ * access token hook, when on, runs inside it, so its refusal undoes the whole sign-in).
+ */
+export async function startUserSession(deps: AuthDeps, tx: Queryable, userId: string, method: string, meta: RequestMeta): Promise<StartedSession> {
   const sessionId = randomUUID();
   const refreshToken = newRefreshToken();
   const user = await startSession(tx, { userId, sessionId, refreshToken, authenticationMethod: method, ...meta });
   if (!user) throw new FoyerError('user_not_found', 'User not found');
-  return { user, sessionId, refreshToken, aal: 'aal1', amr: [{ method, timestamp: Math.floor(Date.now() / 1000) }] };
+  return withTokenHook(deps, tx, { user, sessionId, refreshToken, aal: 'aal1', amr: [{ method, timestamp: Math.floor(Date.now() / 1000) }] }, { ip: meta.ip });
 }
 
 /** The session response, with the provider's tokens when there are some (GoTrue omits them otherwise). */

@@ -9,7 +9,8 @@ import { FoyerError } from '../../errors.js';
 import type { Queryable } from '../../store/db.js';
 import { findIdentity, insertIdentity, refreshIdentity } from '../../store/identities.js';
 import { confirmUserEmail, dropUnconfirmedPassword, lockUserIdByEmail } from '../../store/oauth-users.js';
-import { insertUser, lockUser, mergeUserMetadata, recomputeProviders, type UserRow } from '../../store/users.js';
+import { lockUser, mergeUserMetadata, recomputeProviders, type UserRow } from '../../store/users.js';
+import { createUser } from '../hooks/before-user-created.js';
 import type { AuthDeps, RequestMeta } from '../deps.js';
 import { promoteToPermanent, type ConversionMethod } from '../promotion.js';
 import { alreadyLinked, type IdentityOutcome } from './link.js';
@@ -46,7 +47,7 @@ export async function signInWithIdentity(deps: AuthDeps, tx: Queryable, input: S
       if (config.disableSignup) throw new FoyerError('signup_disabled', 'Signups not allowed for this instance');
       userId = randomUUID();
       created = true;
-      await insertUser(tx, {
+      await createUser(deps, tx, {
         id: userId,
         aud: config.jwtAud,
         role: config.jwtDefaultGroupName,
@@ -58,7 +59,7 @@ export async function signInWithIdentity(deps: AuthDeps, tx: Queryable, input: S
         emailConfirmed: false,
         phoneConfirmed: false,
         isAnonymous: false,
-      });
+      }, input.meta.ip);
     }
     const identityId = await insertIdentity(tx, { userId, provider, providerId: profile.subject, identityDataJson });
     if (!identityId) throw alreadyLinked(false);

@@ -12,7 +12,7 @@ import { findUserById } from '../../store/users.js';
 import { findCredentialById, recordCredentialUse } from '../../store/webauthn-credentials.js';
 import { isUuid } from '../authenticate.js';
 import type { AuthDeps, RequestMeta } from '../deps.js';
-import { sessionResponse, type SessionResponse } from '../tokens.js';
+import { sessionResponse, withTokenHook, type SessionResponse } from '../tokens.js';
 import { issueChallenge } from '../webauthn/challenges.js';
 import { parseAssertionCredential } from '../webauthn/credential-json.js';
 import { authenticationCeremony, type RequestOptionsJson } from '../webauthn/options.js';
@@ -78,14 +78,10 @@ export async function finishPasskeyAuthentication(deps: AuthDeps, body: unknown,
     // The counter moves only forward: of two assertions racing with one counter value, one counts.
     if (!(await recordCredentialUse(tx, stored.id, stored.sign_count, verified.newSignCount))) throw verificationFailed();
     await insertAuditEntry(tx, { actorId: userId, action: 'login', logType: 'account', traits: { passkey_id: stored.id }, ip: meta.ip });
-    return startSession(tx, { userId, sessionId, refreshToken, authenticationMethod: PASSKEY_AMR_METHOD, ...meta });
+    const user = await startSession(tx, { userId, sessionId, refreshToken, authenticationMethod: PASSKEY_AMR_METHOD, ...meta });
+    if (!user) throw verificationFailed();
+    const amr = [{ method: PASSKEY_AMR_METHOD, timestamp: Math.floor(Date.now() / 1000) }];
+    return withTokenHook(deps, tx, { user, sessionId, aal: 'aal1', amr, refreshToken }, { ip: meta.ip });
   });
-  if (!signedIn) throw verificationFailed();
-  return sessionResponse(deps, {
-    user: signedIn,
-    sessionId,
-    aal: 'aal1',
-    amr: [{ method: PASSKEY_AMR_METHOD, timestamp: Math.floor(Date.now() / 1000) }],
-    refreshToken,
-  });
+  return sessionResponse(deps, signedIn);
 }

@@ -10,7 +10,7 @@ import type { Caller } from '../authenticate.js';
 import type { AuthDeps } from '../deps.js';
 import { issueChallenge } from '../webauthn/challenges.js';
 import { parseRegistrationCredential } from '../webauthn/credential-json.js';
-import { registrationCeremony, type CreationOptionsJson, type WebAuthnUser } from '../webauthn/options.js';
+import { descriptorsOf, registrationCeremony, type CreationOptionsJson, type WebAuthnUser } from '../webauthn/options.js';
 import { relyingPartyOf } from '../webauthn/relying-party.js';
 import { verifyRegistration, type RegisteredCredential } from '../webauthn/verify.js';
 import { assertMayManagePasskeys, assertNotAnonymous } from './access.js';
@@ -40,9 +40,10 @@ export async function startPasskeyRegistration(deps: AuthDeps, caller: Caller): 
   const ceremony = registrationCeremony(
     relyingPartyOf(deps.config),
     webauthnUserOf(caller.user),
-    existing.map((hex) => Buffer.from(hex, 'hex').toString('base64url')),
+    descriptorsOf(existing.map((hex) => Buffer.from(hex, 'hex').toString('base64url'))),
     // Discoverable credentials (sign-in without a name first); user verification asked for, not required.
     { residentKey: 'required', userVerification: 'preferred' },
+    'none',
   );
   const issued = await issueChallenge(deps.db, {
     type: 'registration',

@@ -9,7 +9,8 @@ import { FoyerError } from '../../errors.js';
 import { insertAuditEntry } from '../../store/audit.js';
 import type { Queryable } from '../../store/db.js';
 import { confirmPhone, lockUserByPhone, phoneHasUser } from '../../store/phone-users.js';
-import { insertUser, upsertIdentity } from '../../store/users.js';
+import { upsertIdentity } from '../../store/users.js';
+import { createUser } from '../hooks/before-user-created.js';
 import type { AuthDeps, RequestMeta } from '../deps.js';
 import { metadataJson, normalizePhone } from '../validate.js';
 import { phoneChannel } from './channel.js';
@@ -32,7 +33,7 @@ export interface PhoneOtpResult {
 async function insertPhoneUser(deps: AuthDeps, tx: Queryable, phone: string, data: Record<string, unknown> | undefined, meta: RequestMeta): Promise<string> {
   const id = randomUUID();
   const confirmed = deps.config.smsAutoconfirm;
-  await insertUser(tx, {
+  await createUser(deps, tx, {
     id,
     aud: deps.config.jwtAud,
     role: deps.config.jwtDefaultGroupName,
@@ -44,7 +45,7 @@ async function insertPhoneUser(deps: AuthDeps, tx: Queryable, phone: string, dat
     emailConfirmed: false,
     phoneConfirmed: confirmed,
     isAnonymous: false,
-  });
+  }, meta.ip);
   await upsertIdentity(tx, {
     userId: id,
     provider: 'phone',

@@ -17,7 +17,7 @@ import { phoneTaken, recomputeProviders, type UserRow } from '../../store/users.
 import type { AuthDeps, RequestMeta } from '../deps.js';
 import { tokenHash } from '../mail-links.js';
 import { promoteToPermanent } from '../promotion.js';
-import { sessionResponse, type SessionResponse } from '../tokens.js';
+import { sessionResponse, withTokenHook, type SessionResponse } from '../tokens.js';
 import { testOtpFor } from './test-otp.js';
 
 export type PhoneVerifyType = 'sms' | 'phone_change';
@@ -68,7 +68,7 @@ export async function verifyPhoneOtp(deps: AuthDeps, input: PhoneVerifyInput, me
       // A verified phone makes an anonymous user permanent, through the one promotion path.
       await promoteToPermanent(tx, user.id, 'phone', meta.ip);
       await recomputeProviders(tx, user.id);
-      return openSession(tx, user.id, meta);
+      return openSession(deps, tx, user.id, meta);
     })
     .catch(phoneExistsOnConflict);
   return sessionResponse(deps, signedIn);
@@ -90,11 +90,11 @@ export function phoneExistsOnConflict(error: unknown): never {
   throw error;
 }
 
-async function openSession(tx: Queryable, userId: string, meta: RequestMeta) {
+async function openSession(deps: AuthDeps, tx: Queryable, userId: string, meta: RequestMeta) {
   const sessionId = randomUUID();
   const refreshToken = newRefreshToken();
   const user = await startSession(tx, { userId, sessionId, refreshToken, authenticationMethod: 'otp', ...meta });
   if (!user) throw invalid();
   await insertAuditEntry(tx, { actorId: userId, action: 'login', logType: 'account', traits: { provider: 'phone', method: 'otp' }, ip: meta.ip });
-  return { user, sessionId, refreshToken, aal: 'aal1', amr: [{ method: 'otp', timestamp: Math.floor(Date.now() / 1000) }] };
+  return withTokenHook(deps, tx, { user, sessionId, refreshToken, aal: 'aal1', amr: [{ method: 'otp', timestamp: Math.floor(Date.now() / 1000) }] }, { ip: meta.ip });
 }

@@ -18,6 +18,14 @@ export interface WebAuthnUser {
 export interface CredentialDescriptorJson {
   readonly type: 'public-key';
   readonly id: string;
+  /** Left out when empty (Go's omitempty). */
+  readonly transports?: readonly string[];
+}
+
+/** authenticatorSelection as sent: GoTrue's MFA sends its library's empty selection ({}). */
+export interface AuthenticatorSelectionJson {
+  readonly residentKey?: 'required' | 'preferred' | 'discouraged';
+  readonly userVerification?: UserVerification;
 }
 
 export interface CreationOptionsJson {
@@ -27,8 +35,9 @@ export interface CreationOptionsJson {
   readonly pubKeyCredParams: readonly { readonly type: 'public-key'; readonly alg: number }[];
   readonly timeout: number;
   readonly excludeCredentials?: readonly CredentialDescriptorJson[];
-  readonly authenticatorSelection: { readonly residentKey?: 'required' | 'preferred' | 'discouraged'; readonly userVerification: UserVerification };
-  readonly attestation: 'none';
+  readonly authenticatorSelection: AuthenticatorSelectionJson;
+  /** Left out when the ceremony states no preference (GoTrue's MFA). */
+  readonly attestation?: 'none';
 }
 
 export interface RequestOptionsJson {
@@ -36,7 +45,8 @@ export interface RequestOptionsJson {
   readonly timeout: number;
   readonly rpId: string;
   readonly allowCredentials?: readonly CredentialDescriptorJson[];
-  readonly userVerification: UserVerification;
+  /** Left out when the ceremony states no requirement (GoTrue's MFA). */
+  readonly userVerification?: UserVerification;
 }
 
 /** The user handle authenticators keep for a user: its UUID's text, base64url-encoded here. */
@@ -44,7 +54,12 @@ export const userHandleOf = (userId: string): string => Buffer.from(userId, 'utf
 
 const newChallenge = (): string => randomBytes(CHALLENGE_BYTES).toString('base64url');
 
-const descriptors = (ids: readonly string[]): CredentialDescriptorJson[] => ids.map((id) => ({ type: 'public-key', id }));
+/** Descriptors of credentials (base64url ids), with their transports when known. */
+export const descriptorsOf = (ids: readonly string[], transports: readonly string[] = []): CredentialDescriptorJson[] =>
+  ids.map((id) => ({ type: 'public-key', id, ...(transports.length > 0 ? { transports: [...transports] } : {}) }));
+
+/** What a ceremony asks of the authenticator when it states nothing: user verification is not required. */
+const UNSTATED_VERIFICATION: UserVerification = 'preferred';
 
 export interface RegistrationCeremony {
   readonly options: CreationOptionsJson;
@@ -52,14 +67,16 @@ export interface RegistrationCeremony {
 }
 
 /**
- * A registration: a new credential for `user`, not one of `excludeCredentialIds` (base64url, what the
- * user already has), discoverable when `residentKey` is required (passkeys), no attestation asked.
+ * A registration: a new credential for `user`, none of `exclude` (what the user already has),
+ * discoverable when `residentKey` is required (passkeys). Passkeys ask for no attestation ("none");
+ * GoTrue's MFA states no preference and an empty selection, so `attestation` is left out there.
  */
 export function registrationCeremony(
   rp: RelyingParty,
   user: WebAuthnUser,
-  excludeCredentialIds: readonly string[],
-  selection: { readonly residentKey?: 'required' | 'preferred' | 'discouraged'; readonly userVerification: UserVerification },
+  exclude: readonly CredentialDescriptorJson[],
+  selection: AuthenticatorSelectionJson,
+  attestation?: 'none',
 ): RegistrationCeremony {
   const challenge = newChallenge();
   const options: CreationOptionsJson = {
@@ -68,9 +85,9 @@ export function registrationCeremony(
     challenge,
     pubKeyCredParams: CREDENTIAL_ALGORITHMS.map((alg) => ({ type: 'public-key', alg })),
     timeout: CEREMONY_TIMEOUT_MS,
-    ...(excludeCredentialIds.length > 0 ? { excludeCredentials: descriptors(excludeCredentialIds) } : {}),
+    ...(exclude.length > 0 ? { excludeCredentials: exclude } : {}),
     authenticatorSelection: selection,
-    attestation: 'none',
+    ...(attestation ? { attestation } : {}),
   };
   return {
     options,
@@ -79,7 +96,7 @@ export function registrationCeremony(
       rpId: rp.id,
       userId: user.id,
       allowedCredentialIds: [],
-      userVerification: selection.userVerification,
+      userVerification: selection.userVerification ?? UNSTATED_VERIFICATION,
       algorithms: CREDENTIAL_ALGORITHMS,
       expiresAtMs: null,
     },
@@ -92,22 +109,23 @@ export interface AuthenticationCeremony {
 }
 
 /**
- * An authentication. Without `userId` it is discoverable (no allowCredentials: the authenticator
- * offers whichever passkey the user picks, and its user handle says whose it is).
+ * An authentication. Without `forUser` it is discoverable (no allowCredentials: the authenticator
+ * offers whichever passkey the user picks, and its user handle says whose it is); with it, only the
+ * `allowed` credentials of that user answer. `userVerification` undefined: left out of the options.
  */
 export function authenticationCeremony(
   rp: RelyingParty,
-  userVerification: UserVerification,
-  forUser?: { readonly userId: string; readonly credentialIds: readonly string[] },
+  userVerification: UserVerification | undefined,
+  forUser?: { readonly userId: string; readonly allowed: readonly CredentialDescriptorJson[] },
 ): AuthenticationCeremony {
   const challenge = newChallenge();
-  const allowed = forUser?.credentialIds ?? [];
+  const allowed = forUser?.allowed ?? [];
   const options: RequestOptionsJson = {
     challenge,
     timeout: CEREMONY_TIMEOUT_MS,
     rpId: rp.id,
-    ...(allowed.length > 0 ? { allowCredentials: descriptors(allowed) } : {}),
-    userVerification,
+    ...(allowed.length > 0 ? { allowCredentials: allowed } : {}),
+    ...(userVerification ? { userVerification } : {}),
   };
   return {
     options,
@@ -115,8 +133,8 @@ export function authenticationCeremony(
       challenge,
       rpId: rp.id,
       userId: forUser?.userId ?? null,
-      allowedCredentialIds: allowed,
-      userVerification,
+      allowedCredentialIds: allowed.map((descriptor) => descriptor.id),
+      userVerification: userVerification ?? UNSTATED_VERIFICATION,
       algorithms: [],
       expiresAtMs: null,
     },

@@ -8,6 +8,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { verifyAuthenticationResponse, verifyRegistrationResponse } from '@simplewebauthn/server';
+import { cose, decodeAttestationObject, decodeCredentialPublicKey } from '@simplewebauthn/server/helpers';
 import type { CeremonySession } from './ceremony-session.js';
 import { topOriginOf, type AssertionCredentialJson, type RegistrationCredentialJson } from './credential-json.js';
 import { CREDENTIAL_ALGORITHMS, type RelyingParty } from './relying-party.js';
@@ -32,6 +33,12 @@ export interface RegisteredCredential {
   readonly transports: readonly string[];
   readonly backupEligible: boolean;
   readonly backedUp: boolean;
+  readonly userPresent: boolean;
+  readonly userVerified: boolean;
+  /** The authenticator data the attestation carried (what a record of the whole attestation keeps). */
+  readonly authenticatorData: Buffer;
+  /** The COSE algorithm of the public key (e.g. -7 for ES256). */
+  readonly publicKeyAlgorithm: number;
 }
 
 /** A stored credential, as an assertion is verified against it. */
@@ -86,6 +93,8 @@ export function verifyRegistration(rp: RelyingParty, session: CeremonySession, c
     const info = result.registrationInfo;
     // The id the client reports must be the one the authenticator put in its data (what is stored).
     if (info.credential.id !== credential.rawId) throw new WebAuthnVerificationError('the credential id differs from the authenticator data\'s');
+    const authenticatorData = Buffer.from(decodeAttestationObject(info.attestationObject).get('authData'));
+    const flags = authenticatorData[32] ?? 0;
     return {
       credentialId: Buffer.from(info.credential.id, 'base64url'),
       publicKey: Buffer.from(info.credential.publicKey),
@@ -95,6 +104,10 @@ export function verifyRegistration(rp: RelyingParty, session: CeremonySession, c
       transports: credential.response.transports ?? [],
       backupEligible: info.credentialDeviceType === 'multiDevice',
       backedUp: info.credentialBackedUp,
+      userPresent: (flags & 0x01) !== 0,
+      userVerified: info.userVerified,
+      authenticatorData,
+      publicKeyAlgorithm: decodeCredentialPublicKey(info.credential.publicKey).get(cose.COSEKEYS.alg) ?? 0,
     };
   });
 }

@@ -52,6 +52,15 @@ export function projectView(platform: Platform, request: FastifyRequest, record:
 const objectBody = (value: unknown): Record<string, unknown> =>
   value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 
+const ANONYMOUS_SETTING = 'GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED';
+
+/** `anonymous_sign_ins` of a new project: on unless the request turns it off. */
+function anonymousSignIns(value: unknown): boolean {
+  if (value === undefined || value === null) return true;
+  if (typeof value !== 'boolean') throw invalid('anonymous_sign_ins must be true or false');
+  return value;
+}
+
 /** A PostgreSQL connection URL is short; GoTrue's bound for URLs it stores is generous for it. */
 const MAX_DATABASE_URL_LENGTH = FIELD_LIMITS.url;
 
@@ -74,14 +83,23 @@ export function projectRoutes(app: FastifyInstance, platform: Platform): void {
     projects: registry.list().map((record) => projectView(platform, request, record)),
   }));
 
-  app.post('/projects', { schema: { summary: 'Create a project (an embedded database, or database_url)' } }, async (request) => {
+  app.post('/projects', { schema: { summary: 'Create a project (an embedded database, or database_url; anonymous_sign_ins, default true)' } }, async (request) => {
     const body = objectBody(request.body);
     const name = projectName(body.name);
     const url = body.database_url;
     if (url !== undefined && url !== null && typeof url !== 'string') throw invalid('database_url must be a string');
     if (typeof url === 'string' && url.length > MAX_DATABASE_URL_LENGTH) throw invalid(`database_url must be at most ${MAX_DATABASE_URL_LENGTH} characters long`);
+    const allowAnonymous = anonymousSignIns(body.anonymous_sign_ins);
+    const admin = sessionOf(request).admin;
     const record = await registry.create({ name, databaseUrl: typeof url === 'string' && url.trim() ? url.trim() : undefined });
-    await platform.audit(sessionOf(request).admin, 'project_created', { project_ref: record.ref, name, database: record.dbKind }, clientMeta(platform, request).ip);
+    await platform.audit(admin, 'project_created', { project_ref: record.ref, name, database: record.dbKind }, clientMeta(platform, request).ip);
+    // GoTrue's default for a PostgreSQL database is off; a project made here is made for an app that
+    // signs in anonymously unless the form said otherwise. The choice is the project's first settings
+    // version, so its history shows who made it.
+    const served = await registry.serve(record.ref);
+    if (served.deps.config.anonymousUsersEnabled !== allowAnonymous) {
+      await platform.settings.patch(record.ref, { [ANONYMOUS_SETTING]: String(allowAnonymous) }, served.version, admin.email);
+    }
     return projectView(platform, request, record);
   });
 

@@ -13,6 +13,7 @@ import { challengeFactor } from '../../auth/mfa/challenge.js';
 import { enrollFactor } from '../../auth/mfa/enroll.js';
 import { unenrollFactor } from '../../auth/mfa/unenroll.js';
 import { verifyFactor } from '../../auth/mfa/verify.js';
+import { challengeWebAuthnFactor, verifyWebAuthnFactor } from '../../auth/mfa/webauthn.js';
 import { FoyerError } from '../../errors.js';
 import type { OwnedFactor } from '../../store/mfa-factors.js';
 import { requireJsonBody } from '../body.js';
@@ -32,6 +33,8 @@ const EnrollBody = Type.Object({
 const VerifyBody = Type.Object({
   challenge_id: Maybe(Type.String()),
   code: Maybe(Type.String()),
+  // WebAuthn factors. supabase-js also sends rpId and rpOrigins here; GoTrue ignores them, so does Foyer.
+  webauthn: Maybe(Type.Object({ type: Maybe(Type.String()), credential_response: Type.Optional(Type.Unknown()) })),
 });
 
 const FactorParams = Type.Object({ factor_id: Type.String() });
@@ -48,7 +51,12 @@ const enrollResponse = {
 
 const challengeResponse = {
   type: 'object',
-  properties: { id: { type: 'string' }, type: { type: 'string' }, expires_at: { type: 'integer' } },
+  properties: {
+    id: { type: 'string' },
+    type: { type: 'string' },
+    expires_at: { type: 'integer' },
+    webauthn: { type: 'object', additionalProperties: true },
+  },
 } as const;
 
 const unenrollResponse = { type: 'object', properties: { id: { type: 'string' } } } as const;
@@ -74,14 +82,19 @@ export function mfaRoutes(app: FastifyInstance, deps: AuthDeps): void {
       ),
   );
 
-  // GoTrue reads no body for a TOTP challenge: whatever supabase-js sends ({factorId}) is ignored.
+  // GoTrue reads no body for a TOTP challenge: whatever supabase-js sends ({factorId}) is ignored; for a
+  // WebAuthn one it reads webauthn.rpId/rpOrigins no more (the relying party is configured).
   app.post<{ Params: Static<typeof FactorParams> }>(
     '/factors/:factor_id/challenge',
     {
       preValidation: [authenticate, notAnonymous, loadFactor, rateLimitGuard(deps, 'mfa_challenge', 'POST /factors/{id}/challenge')],
       schema: { params: FactorParams, response: { 200: challengeResponse } },
     },
-    async (request) => challengeFactor(deps, callerOf(request), factorOf(request), clientIpOf(deps, request)),
+    async (request) => {
+      const factor = factorOf(request);
+      const ip = clientIpOf(deps, request);
+      return factor.factor_type === 'webauthn' ? challengeWebAuthnFactor(deps, callerOf(request), factor, ip) : challengeFactor(deps, callerOf(request), factor, ip);
+    },
   );
 
   app.post<{ Params: Static<typeof FactorParams>; Body: Static<typeof VerifyBody> }>(
@@ -96,7 +109,11 @@ export function mfaRoutes(app: FastifyInstance, deps: AuthDeps): void {
       if (challengeId !== undefined && !isUuid(challengeId)) {
         throw new FoyerError('bad_json', 'Could not parse request body as JSON: challenge_id must be a UUID');
       }
-      return verifyFactor(deps, callerOf(request), factorOf(request), { challengeId, code: request.body.code ?? undefined }, requestMeta(request));
+      const factor = factorOf(request);
+      if (factor.factor_type === 'webauthn') {
+        return verifyWebAuthnFactor(deps, callerOf(request), factor, { challengeId, webauthn: request.body.webauthn }, requestMeta(request));
+      }
+      return verifyFactor(deps, callerOf(request), factor, { challengeId, code: request.body.code ?? undefined }, requestMeta(request));
     },
   );
 
