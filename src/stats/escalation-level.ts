@@ -21,11 +21,16 @@ export interface EscalationLevel {
   readonly factor: number;
 }
 
-/** How many times over its firing threshold the last hour is: 1 at the threshold, more above it. */
+/**
+ * How many times over its firing threshold the last hour is, in whole doublings: 1 up to twice the
+ * threshold, 2 up to four times, 4, 8… Steps, not a smooth ratio: each sign-up must not change the
+ * difficulty, or a solution in flight would fall below the one required when it arrives.
+ */
 export function spikeFactor(spike: Pick<Spike, 'firing' | 'last_hour' | 'threshold' | 'baseline_per_hour' | 'min_signups'>): number {
   if (!spike.firing) return 1;
   const threshold = Math.max(spike.threshold * spike.baseline_per_hour, spike.min_signups);
-  return Math.max(1, spike.last_hour / threshold);
+  const ratio = spike.last_hour / threshold;
+  return ratio < 2 ? 1 : 2 ** Math.floor(Math.log2(ratio));
 }
 
 /** The built-in provider's difficulty for a spike `factor` times over its threshold (at most the maximum). */

@@ -100,8 +100,8 @@ for (const engine of engines) {
       const token = await page.evaluate(() => (window as unknown as { solve(): Promise<string> }).solve());
       const payload = JSON.parse(Buffer.from(token, 'base64').toString('utf8'));
       // Solved in the page: Foyer's own challenge at a raised difficulty (41 sign-ups in the hour against a
-      // threshold of 20: 2.05 times the configured 200).
-      assert.equal(payload.challenge.parameters.data.difficulty, 410);
+      // threshold of 20: over twice, so twice the configured 200).
+      assert.equal(payload.challenge.parameters.data.difficulty, 400);
       assert.deepEqual(await page.evaluate((captchaToken) => (window as unknown as { signIn(token?: string): Promise<unknown> }).signIn(captchaToken), token), {
         anonymous: true,
       });
