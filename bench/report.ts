@@ -190,7 +190,7 @@ export function formatTable(results: Results): string {
   return [title, rule, line(rows[0]), rule, ...rows.slice(1).map(line), rule, ...notes].join('\n');
 }
 
-export function writeResults(file: string, results: Results): void {
+export function writeResults(file: string, results: Results & { readonly captcha?: unknown }): void {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
 }

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { formatCaptchaCost, measureCaptchaCost } from './captcha.js';
 import { analyze, checkpoint, dropDatabase, recreateDatabase, serverVersion } from './databases.js';
 import { migrateFoyer, ROOT, startFoyer } from './foyer.js';
 import { busyFraction, databaseCpuSeconds, waitQuiet } from './machine.js';
@@ -169,8 +170,11 @@ async function bench(options: BenchOptions): Promise<void> {
   );
   await cleanupAll();
   process.stdout.write(`\n${formatTable(results)}\n`);
+  // In process, after the load: what a sign-in carrying a built-in CAPTCHA solution adds (bench/captcha.ts).
+  const captcha = await measureCaptchaCost();
+  process.stdout.write(`${formatCaptchaCost(captcha)}\n`);
   const file = join(RESULTS_DIR, 'latest.json');
-  writeResults(file, results);
+  writeResults(file, { ...results, captcha });
   log(`results written to ${file}`);
   if (options.profile) process.stdout.write(`\n${summariseProfiles(join(RESULTS_DIR, 'profiles'))}\n`);
 }

@@ -14,6 +14,7 @@ import { protectionStatusRoutes } from './http/plugins/protection-status.js';
 import { adminRoutes } from './http/routes/admin.js';
 import { adminAuditRoutes } from './http/routes/admin-audit.js';
 import { adminFactorRoutes } from './http/routes/admin-factors.js';
+import { captchaRoutes } from './http/routes/captcha.js';
 import { identityRoutes } from './http/routes/identities.js';
 import { mergeRoutes } from './http/routes/merge.js';
 import { projectMetrics, registerOps } from './http/routes/ops.js';
@@ -72,6 +73,7 @@ function authApi(deps: AuthDeps) {
     identityRoutes(api, deps);
     oauthRoutes(api, deps);
     metaRoutes(api, deps);
+    captchaRoutes(api, deps);
     adminRoutes(api, deps);
     adminAuditRoutes(api, deps);
     protectionStatusRoutes(api, deps);

@@ -9,6 +9,7 @@ import { createMailer } from './mail/mailer.js';
 import { deriveApiKeys, type ApiKeys } from './security/api-keys.js';
 import { createCaptchaVerifier } from './security/captcha/verifier.js';
 import { createClientIpResolver } from './security/client-ip.js';
+import { createEscalation } from './security/escalation.js';
 import { randomSecret } from './security/crypto.js';
 import { createKeyring } from './security/jwt.js';
 import { createRateLimits } from './security/rate-limit.js';
@@ -61,9 +62,10 @@ export async function openProject(baseConfig: Config, options: { db?: Db } = {})
     const sms = projectSmsSender({ db, config });
     // Counters need the migrated database (postgres store) or a live Redis; close() releases Redis.
     const rateLimits = await createRateLimits(config, db);
-    const captcha = createCaptchaVerifier(config);
+    const captcha = createCaptchaVerifier(config, { claimOnce: rateLimits.claimOnce });
     const clientIp = createClientIpResolver(config);
-    return { deps: { db, config, keyring, mailer, sms, captcha, rateLimits, clientIp }, apiKeys, migrations, generatedSecret };
+    const escalation = createEscalation(db);
+    return { deps: { db, config, keyring, mailer, sms, captcha, rateLimits, escalation, clientIp }, apiKeys, migrations, generatedSecret };
   } catch (error) {
     if (!options.db) await db.close();
     throw error;

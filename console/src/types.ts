@@ -117,6 +117,25 @@ export interface StatsReport {
     readonly threshold: number;
     readonly min_signups: number;
   };
+  /** CAPTCHA escalation (FOYER_SECURITY_CAPTCHA_ANONYMOUS=spike): now, and its periods in the series' span. */
+  readonly escalation?: {
+    readonly mode: 'always' | 'spike' | 'never';
+    readonly required: boolean;
+    readonly escalated: boolean;
+    readonly difficulty: number | null;
+    readonly factor: number;
+    readonly periods: readonly EscalationPeriod[];
+  };
+}
+
+export interface EscalationPeriod {
+  readonly id: number;
+  readonly started_at: string;
+  readonly ended_at: string | null;
+  readonly peak_factor: number;
+  readonly peak_difficulty: number | null;
+  readonly challenged: number;
+  readonly refused: number;
 }
 
 export interface ProtectionStatus {

@@ -160,7 +160,7 @@ function captchaChecks(config: Config | undefined, problems: readonly string[]):
       check: 'CAPTCHA',
       status: 'warn',
       message: `${CAPTCHA_SECRET} is set but CAPTCHA is off, so tokens are never checked`,
-      fix: 'Set GOTRUE_SECURITY_CAPTCHA_ENABLED=true and GOTRUE_SECURITY_CAPTCHA_PROVIDER (hcaptcha or turnstile).',
+      fix: 'Set GOTRUE_SECURITY_CAPTCHA_ENABLED=true and GOTRUE_SECURITY_CAPTCHA_PROVIDER (hcaptcha, turnstile, or altcha: built in).',
     });
   }
   if (config.captchaEnabled && config.captchaSecret && findings.length === 0) {

@@ -104,6 +104,14 @@ export const opsSettings = {
     'Hours before the last one whose average hourly sign-ups form the baseline.',
   ),
 
+  spikeCheckIntervalSeconds: interval(
+    'FOYER_ANONYMOUS_SPIKE_CHECK_INTERVAL',
+    30,
+    '30s',
+    1,
+    'How often every Foyer process re-reads the spike signal (Go duration, at least 1s): how soon escalation (FOYER_SECURITY_CAPTCHA_ANONYMOUS=spike) turns on and off.',
+  ),
+
   // Who may read /metrics.
   metricsAuth: setting({
     env: ['FOYER_METRICS_AUTH'],

@@ -4,6 +4,7 @@
  * with nothing behind it arrives as "" and must mean "the default", not a start-up failure.
  */
 import { isIP } from 'node:net';
+import { captchaProblems } from './captcha-settings.js';
 import { ConfigError, parseDurationSeconds } from './parse.js';
 
 export const isBlank = (raw: string | undefined): raw is undefined => raw === undefined || raw.trim() === '';
@@ -99,16 +100,7 @@ export function parseKeyPrefix(variable: string, raw: string): string {
 /** Checks that span several settings; each problem names the variable to set and what it accepts. */
 export function protectionProblems(values: Readonly<Record<string, unknown>>): string[] {
   const problems: string[] = [];
-  if (values.captchaEnabled === true) {
-    if (values.captchaProvider === undefined) {
-      problems.push('GOTRUE_SECURITY_CAPTCHA_PROVIDER must be hcaptcha or turnstile when GOTRUE_SECURITY_CAPTCHA_ENABLED=true');
-    }
-    if (values.captchaSecret === undefined) {
-      problems.push(
-        'GOTRUE_SECURITY_CAPTCHA_SECRET is required when GOTRUE_SECURITY_CAPTCHA_ENABLED=true: the secret key from your hCaptcha or Turnstile dashboard',
-      );
-    }
-  }
+  problems.push(...captchaProblems(values));
   if (values.rateLimitStore === 'redis' && values.redisUrl === undefined) {
     problems.push('REDIS_URL is required when FOYER_RATE_LIMIT_STORE=redis (e.g. redis://127.0.0.1:6379)');
   }

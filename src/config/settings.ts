@@ -30,6 +30,7 @@ import { opsSettings } from './ops-settings.js';
 import { listenerSettings } from './listener-settings.js';
 import { platformSettings } from './platform-settings.js';
 import { stepUpSettings } from './step-up-settings.js';
+import { captchaSettings } from './captcha-settings.js';
 import { hookSettings } from './hook-settings.js';
 import { smsSettings } from './sms-settings.js';
 import { compileUriGlob } from './uri-glob.js';
@@ -277,47 +278,9 @@ export const settingsSchema = {
   // Auth hooks: custom access token, password verification attempt, before user created (src/config/hook-settings.ts)
   ...hookSettings,
 
-  // Abuse protection: CAPTCHA (docs/abuse-protection.md). The bare SECURITY_CAPTCHA_* names are the
-  // seed guide's .env names, read too so that file works when Foyer reads it directly.
-  captchaEnabled: setting({
-    env: ['GOTRUE_SECURITY_CAPTCHA_ENABLED', 'SECURITY_CAPTCHA_ENABLED'],
-    doc: 'Require a CAPTCHA token (gotrue_meta_security.captcha_token) on sign-up, password sign-in and OTP/recovery endpoints.',
-    defaultText: 'false',
-    read: (raw, name) => (isBlank(raw) ? false : parseBool(name, raw)),
-  }),
-  captchaProvider: setting<'hcaptcha' | 'turnstile' | undefined>({
-    env: ['GOTRUE_SECURITY_CAPTCHA_PROVIDER', 'SECURITY_CAPTCHA_PROVIDER'],
-    doc: 'CAPTCHA provider: hcaptcha or turnstile (required when CAPTCHA is enabled).',
-    defaultText: '(unset)',
-    read: (raw, name) => (isBlank(raw) ? undefined : parseEnum(name, raw.toLowerCase(), ['hcaptcha', 'turnstile'] as const)),
-  }),
-  captchaSecret: setting<string | undefined>({
-    env: ['GOTRUE_SECURITY_CAPTCHA_SECRET', 'SECURITY_CAPTCHA_SECRET'],
-    doc: 'The provider secret key (required when CAPTCHA is enabled; never logged).',
-    defaultText: '(unset)',
-    read: (raw) => (isBlank(raw) ? undefined : raw.trim()),
-  }),
-  captchaTimeoutSeconds: setting({
-    env: ['GOTRUE_SECURITY_CAPTCHA_TIMEOUT', 'SECURITY_CAPTCHA_TIMEOUT'],
-    doc: 'How long to wait for the provider (Go duration; 0 means 10s). A slower answer fails closed.',
-    defaultText: '10s',
-    read: (raw, name) => {
-      const seconds = isBlank(raw) ? 10 : parseDurationSeconds(name, raw);
-      return seconds === 0 ? 10 : seconds;
-    },
-  }),
-  captchaVerifyUrl: setting<string | undefined>({
-    env: ['FOYER_SECURITY_CAPTCHA_VERIFY_URL'],
-    doc: "Siteverify endpoint to call instead of the provider's (a self-hosted proxy, tests).",
-    defaultText: "(the provider's siteverify URL)",
-    read: (raw, name) => (isBlank(raw) ? undefined : parseUrl(name, raw)),
-  }),
-  captchaScope: setting({
-    env: ['FOYER_SECURITY_CAPTCHA_SCOPE'],
-    doc: "Where CAPTCHA applies: all (GoTrue's endpoints) or anonymous (anonymous sign-ins only).",
-    defaultText: 'all',
-    read: (raw, name) => (isBlank(raw) ? 'all' : parseEnum(name, raw.toLowerCase(), ['all', 'anonymous'] as const)),
-  }),
+  // Abuse protection: CAPTCHA, the built-in proof-of-work, escalation and the anonymous budget
+  // (src/config/captcha-settings.ts, docs/abuse-protection.md).
+  ...captchaSettings,
 
   // Abuse protection: rate limits, on by default and keyed by client IP (IPv6 per /64).
   rateLimitAnonymousUsers: setting<RateSetting>({

@@ -1,7 +1,8 @@
 /**
  * Background jobs of `foyer start`: the anonymous-user cleanup (FOYER_ANONYMOUS_CLEANUP_ENABLED) and
  * GoTrue's housekeeping (GOTRUE_DB_CLEANUP_ENABLED) every FOYER_ANONYMOUS_CLEANUP_INTERVAL, and the
- * sign-up spike check every 5 minutes. Every process schedules them for every project it serves; the
+ * sign-up spike check every FOYER_ANONYMOUS_SPIKE_CHECK_INTERVAL (30 s; it also turns CAPTCHA escalation
+ * on and off, src/security/escalation.ts). Every process schedules them for every project it serves; the
  * cleanup's advisory lock (per project database) lets one process run it at a time (the others skip
  * that round).
  *
@@ -12,6 +13,7 @@
  * in flight to end after its batch.
  */
 import type { Config } from '../config/load.js';
+import type { Escalation } from '../security/escalation.js';
 import type { Db } from '../store/db.js';
 import { checkSpike } from '../stats/report.js';
 import { cleanupSettings, runCleanup } from './cleanup.js';
@@ -30,12 +32,12 @@ export interface Scheduler {
 export interface SchedulerOptions {
   /** Delay before the first cleanup round, and after the cleanup is switched on (default: one minute, or the interval if shorter). */
   readonly firstRunDelayMs?: number;
+  /** Default: FOYER_ANONYMOUS_SPIKE_CHECK_INTERVAL, read at every round. */
   readonly spikeCheckIntervalMs?: number;
   /** Calls `listener` after each change of `deps.config`, with the settings before and after; returns the unsubscribe. */
   readonly watchConfig?: (listener: (previous: Config, next: Config) => void) => () => void;
 }
 
-const SPIKE_CHECK_MS = 5 * 60_000;
 /** A spike that keeps firing is logged again after this long. */
 const SPIKE_REPEAT_MS = 60 * 60_000;
 
@@ -43,6 +45,8 @@ const SPIKE_REPEAT_MS = 60 * 60_000;
 export interface JobDeps {
   readonly db: Db;
   readonly config: Config;
+  /** The project's escalation: the spike round reads the signal through it (every process must). */
+  readonly escalation?: Escalation;
 }
 
 interface Repeating {
@@ -140,11 +144,14 @@ export function startScheduler(deps: JobDeps, log: JobLogger, options: Scheduler
   });
 
   let lastSpikeLog = 0;
-  const spikeMs = options.spikeCheckIntervalMs ?? SPIKE_CHECK_MS;
-  repeat(spikeMs, () => spikeMs, async () => {
+  const spikeMs = () => options.spikeCheckIntervalMs ?? deps.config.spikeCheckIntervalSeconds * 1000;
+  repeat(spikeMs(), spikeMs, async () => {
     const now = Date.now();
     const quiet = now - lastSpikeLog < SPIKE_REPEAT_MS;
-    const spike = await checkSpike(deps.db, deps.config, quiet ? undefined : log);
+    const config = deps.config;
+    const spike = deps.escalation
+      ? await deps.escalation.refresh(config, quiet ? undefined : log)
+      : await checkSpike(deps.db, config, quiet ? undefined : log);
     if (spike.firing && !quiet) lastSpikeLog = now;
     if (!spike.firing) lastSpikeLog = 0;
   });

@@ -13,6 +13,7 @@ import { getAbuseCounters } from '../security/abuse-counters.js';
 import { batchStatsOf, type BatchStats } from '../store/coalesce.js';
 import type { Queryable } from '../store/db.js';
 import { readSpikeWindow, readTotals } from '../store/stats.js';
+import { escalationLevel, spikeFactor, type EscalationLevel, type EscalationLevelSettings } from '../stats/escalation-level.js';
 import { PROJECT, spikeFrom, totalsFrom, type Spike, type SpikeSettings, type Totals } from '../stats/report.js';
 import { RequestHistogram } from './request-histogram.js';
 
@@ -34,12 +35,15 @@ export interface FoyerMetrics {
 interface DbSnapshot {
   readonly totals: Totals;
   readonly spike: Spike;
+  readonly escalation: EscalationLevel;
 }
 
 export interface MetricsOptions {
   readonly db: Queryable;
   /** Read at every scrape: a project's settings may change while it serves. */
-  readonly spike: () => SpikeSettings;
+  readonly spike: () => SpikeSettings & EscalationLevelSettings;
+  /** Anonymous sign-ins challenged because of escalation in this process, admitted and refused. */
+  readonly escalationChallenged?: () => Readonly<{ admitted: number; refused: number }>;
   readonly project?: string;
   /** Node process metrics (CPU, memory, event loop lag); on by default. */
   readonly processMetrics?: boolean;
@@ -56,7 +60,10 @@ export function createMetrics(options: MetricsOptions): FoyerMetrics {
   const readSnapshot = (): Promise<DbSnapshot | undefined> => {
     const spike = options.spike();
     snapshot ??= Promise.all([readTotals(options.db), readSpikeWindow(options.db, spike.spikeBaselineHours)])
-      .then(([totals, window]) => ({ totals: totalsFrom(totals), spike: spikeFrom(window, spike) }))
+      .then(([totals, window]) => {
+        const reading = spikeFrom(window, spike);
+        return { totals: totalsFrom(totals), spike: reading, escalation: escalationLevel(spike, reading.firing, spikeFactor(reading)) };
+      })
       .catch(() => undefined);
     return snapshot;
   };
@@ -101,6 +108,29 @@ export function createMetrics(options: MetricsOptions): FoyerMetrics {
   dbGauge('foyer_anonymous_signup_spike', 'Spike signal: 1 when the last hour exceeds FOYER_ANONYMOUS_SPIKE_THRESHOLD × baseline (and the minimum).', (db) =>
     db.spike.firing ? 1 : 0,
   );
+
+  dbGauge('foyer_captcha_escalation', 'CAPTCHA escalation: 1 while the spike signal makes anonymous sign-ins need a CAPTCHA (FOYER_SECURITY_CAPTCHA_ANONYMOUS=spike).', (db) =>
+    db.escalation.escalated ? 1 : 0,
+  );
+  dbGauge('foyer_captcha_anonymous_required', 'Whether anonymous sign-ins need a CAPTCHA now (always, or escalated), 1 or 0; the budget may ask for one besides.', (db) =>
+    db.escalation.required ? 1 : 0,
+  );
+  dbGauge('foyer_captcha_difficulty', 'Difficulty of the built-in proof-of-work challenges now (key derivations at most); 0 when none is required or another provider is used.', (db) =>
+    db.escalation.difficulty ?? 0,
+  );
+  new Counter({
+    name: 'foyer_captcha_escalation_challenged_total',
+    help: 'Anonymous sign-ins that needed a CAPTCHA because of escalation, in this process, by outcome (admitted, refused).',
+    labelNames: ['outcome'],
+    registers,
+    collect() {
+      this.reset();
+      const totals = options.escalationChallenged?.();
+      if (!totals) return;
+      this.inc({ outcome: 'admitted' }, totals.admitted);
+      this.inc({ outcome: 'refused' }, totals.refused);
+    },
+  });
 
   const signIns = new Counter({
     name: 'foyer_sign_ins_total',

@@ -3,7 +3,7 @@
  * given URL) and reads the verdict. A provider that accepts the secret can only complain about the
  * token (`invalid-input-response`); one that does not names the secret (`invalid-input-secret`).
  */
-import { captchaProviders } from '../security/captcha/verifier.js';
+import { captchaProviders, type CaptchaVerifier } from '../security/captcha/verifier.js';
 import { invalid } from './errors.js';
 
 export interface CaptchaTestResult {
@@ -71,4 +71,33 @@ export async function testCaptchaSecret(input: {
     return { ok: true, error_codes: codes, detail: 'The provider accepted the secret (it refused only the dummy token, as expected)' };
   }
   return { ok: false, error_codes: codes, detail: `The provider answered with ${codes.join(', ') || 'no error code'}` };
+}
+
+/**
+ * "Solve once" for the built-in provider: the console's widget solved one of the project's challenges;
+ * this verifies the solution as a sign-in would (signature, expiry, project, difficulty, single use),
+ * without signing anyone in, and says how hard it was.
+ */
+export async function testAltchaSolution(captcha: CaptchaVerifier, token: unknown): Promise<CaptchaTestResult> {
+  if (captcha.provider !== 'altcha') {
+    return { ok: false, error_codes: [], detail: 'The built-in CAPTCHA is not in force: save it with CAPTCHA required first, then solve one' };
+  }
+  if (typeof token !== 'string' || token === '') throw invalid('token is required: the widget’s payload');
+  const outcome = await captcha.verify(token, '', 0);
+  if (outcome.kind === 'passed') {
+    const difficulty = readDifficulty(token);
+    return { ok: true, error_codes: [], detail: `Solved and verified${difficulty ? ` (difficulty ${difficulty})` : ''}: sign-ins with such a solution are admitted, each once` };
+  }
+  if (outcome.kind === 'missing') return { ok: false, error_codes: [], detail: outcome.reason };
+  if (outcome.kind === 'rejected') return { ok: false, error_codes: [...outcome.codes], detail: `Refused: ${outcome.codes.join(', ')}` };
+  return { ok: false, error_codes: [], detail: 'The check could not run (the store of used challenges failed)' };
+}
+
+function readDifficulty(token: string): number | undefined {
+  try {
+    const difficulty = JSON.parse(Buffer.from(token, 'base64').toString('utf8')).challenge.parameters.data.difficulty as unknown;
+    return typeof difficulty === 'number' ? difficulty : undefined;
+  } catch {
+    return undefined;
+  }
 }

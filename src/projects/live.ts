@@ -59,6 +59,7 @@ export function makeLive(opened: AuthDeps): LiveDeps {
     keyring: opened.keyring,
     clientIp: opened.clientIp,
     rateLimits: opened.rateLimits,
+    escalation: opened.escalation,
     get config() {
       return state.config;
     },
@@ -77,7 +78,7 @@ export function makeLive(opened: AuthDeps): LiveDeps {
     const next = withOverrides(candidate, serverValues as Partial<Config>);
     const previous = state.config;
     const mailer = changed(previous, next, keysStarting(next, 'smtp')) ? createMailer(next) : undefined;
-    state.captcha = createCaptchaVerifier(next);
+    state.captcha = createCaptchaVerifier(next, { claimOnce: opened.rateLimits.claimOnce });
     // Holds nothing open: a request already holding the previous sender finishes with it.
     state.sms = projectSmsSender({ db: opened.db, config: next });
     // The store, its URL and key prefix are server-wide (serverValues above): only the limits change.

@@ -4,11 +4,13 @@
  * it seems to.
  */
 import type { RateSetting } from '../config/parse-protection.js';
+import type { Config } from '../config/load.js';
 import type { CaptchaVerifier } from './captcha/verifier.js';
+import type { EscalationView } from './escalation.js';
 import type { ClientIpResolver } from './client-ip.js';
 import { limiterNames, limiterSettings, limitOf, type LimiterName, type RateLimitSettings, type RateLimitStore } from './rate-limit.js';
 
-export interface ProtectionSettings extends RateLimitSettings {
+export interface ProtectionSettings extends RateLimitSettings, Pick<Config, 'anonymousBudgetAction' | 'captchaAnonymous'> {
   readonly embedded: boolean;
   readonly anonymousUsersEnabled: boolean;
   readonly rateLimitHeader: string | undefined;
@@ -38,20 +40,40 @@ function limitsView(config: RateLimitSettings): Record<LimiterName, { limit: num
   >;
 }
 
+const budgetView = (config: ProtectionSettings) =>
+  config.anonymousBudget
+    ? { enabled: true, limit: config.anonymousBudget.limit, window_seconds: config.anonymousBudget.windowSeconds, over_budget: config.anonymousBudgetAction }
+    : { enabled: false };
+
+/**
+ * When anonymous sign-ins need a CAPTCHA, and whether they do now: a client reads `required` to know
+ * whether to show the widget (the budget can ask for one too, per request: `anonymous_budget`).
+ */
+const anonymousView = (escalation: EscalationView) => ({
+  challenge: escalation.mode,
+  required: escalation.required,
+  escalated: escalation.escalated,
+  difficulty: escalation.difficulty,
+});
+
 /** The Foyer-specific field of GET /settings: what a client must expect, nothing about the deployment. */
-export function publicProtectionStatus({ config, captcha }: Pick<ProtectionParts, 'config' | 'captcha'>) {
+export function publicProtectionStatus({ config, captcha, escalation }: Pick<ProtectionParts, 'config' | 'captcha'> & { escalation: EscalationView }) {
   return {
     captcha: captcha.enabled
-      ? { enabled: true, provider: captcha.provider ?? null, scope: captcha.scope }
+      ? { enabled: true, provider: captcha.provider ?? null, scope: captcha.scope, ...(captcha.issueChallenge ? { challenge_url: 'captcha/challenge' } : {}) }
       : { enabled: false, provider: null, scope: captcha.scope },
+    anonymous_sign_ins: anonymousView(escalation),
+    anonymous_budget: budgetView(config),
     rate_limits: { enabled: true, per: 'client_ip', ...limitsView(config) },
   };
 }
 
 /** The operator's view (admin API): the public view plus where counters live and how clients are told apart. */
-export function adminProtectionStatus(parts: ProtectionParts & { readonly store: RateLimitStore }) {
+export function adminProtectionStatus(parts: ProtectionParts & { readonly store: RateLimitStore; readonly escalation: EscalationView }) {
   const { config, captcha, clientIp } = parts;
   return {
+    anonymous_sign_ins: { ...anonymousView(parts.escalation), factor: parts.escalation.factor, checked_at: parts.escalation.checked_at },
+    anonymous_budget: budgetView(config),
     captcha: {
       enabled: captcha.enabled,
       provider: captcha.provider ?? null,
@@ -60,7 +82,7 @@ export function adminProtectionStatus(parts: ProtectionParts & { readonly store:
       verify_url: captcha.verifyUrl ?? null,
       timeout_seconds: config.captchaTimeoutSeconds,
       test_secret: captcha.testSecretBehaviour ?? null,
-      on_provider_failure: 'fail closed (500 unexpected_failure)',
+      on_provider_failure: captcha.provider === 'altcha' ? 'verified locally (no provider to fail)' : 'fail closed (500 unexpected_failure)',
     },
     rate_limits: {
       enabled: true,
@@ -83,9 +105,9 @@ export function adminProtectionStatus(parts: ProtectionParts & { readonly store:
 export function protectionWarnings(parts: ProtectionParts, store: RateLimitStore): string[] {
   const { config, captcha } = parts;
   const warnings: string[] = [];
-  if (config.anonymousUsersEnabled && !captcha.enabled) {
+  if (config.anonymousUsersEnabled && (!captcha.enabled || config.captchaAnonymous === 'never') && !config.anonymousBudget) {
     warnings.push(
-      `CAPTCHA is off while anonymous sign-ins are on: a bot can create ${config.rateLimitAnonymousUsers.limit} anonymous users per IP per window. Set GOTRUE_SECURITY_CAPTCHA_ENABLED=true, _PROVIDER and _SECRET.`,
+      `CAPTCHA is off for anonymous sign-ins and there is no project budget: a bot can create ${config.rateLimitAnonymousUsers.limit} anonymous users per IP per window, from as many IPs as it has. Set GOTRUE_SECURITY_CAPTCHA_ENABLED=true with GOTRUE_SECURITY_CAPTCHA_PROVIDER=altcha (built in) and FOYER_SECURITY_CAPTCHA_ANONYMOUS=spike, or FOYER_ANONYMOUS_BUDGET.`,
     );
   }
   if (captcha.enabled && captcha.testSecretBehaviour) {
@@ -109,6 +131,9 @@ export function protectionWarnings(parts: ProtectionParts, store: RateLimitStore
   return warnings;
 }
 
+const anonymousModeText = (mode: ProtectionSettings['captchaAnonymous']): string =>
+  mode === 'always' ? 'always challenged' : mode === 'spike' ? 'challenged only during a sign-up spike (escalation)' : 'never challenged';
+
 /** The start banner's lines about abuse protection, warnings last (aligned with the banner's labels). */
 export function protectionBannerLines(parts: ProtectionParts, store: RateLimitStore): string[] {
   const { config, captcha, clientIp } = parts;
@@ -120,9 +145,14 @@ export function protectionBannerLines(parts: ProtectionParts, store: RateLimitSt
         ? `X-Forwarded-For via ${config.trustedProxies.length} trusted proxy range(s)`
         : `${clientIp.source.slice('header:'.length)} header from trusted proxies`;
   const lines = [
-    `  CAPTCHA:                  ${captcha.enabled ? `${captcha.provider}, ${captcha.scope === 'all' ? 'GoTrue endpoints' : 'anonymous sign-ins only'}` : 'off'}`,
+    `  CAPTCHA:                  ${captcha.enabled ? `${captcha.provider}, ${captcha.scope === 'all' ? 'GoTrue endpoints' : 'anonymous sign-ins only'}; anonymous sign-ins: ${anonymousModeText(config.captchaAnonymous)}` : 'off'}`,
     `  Rate limits:              anonymous ${anon.limit}/${anon.windowSeconds}s per IP, counters in ${store}${store === 'memory' ? ' (this process)' : ' (shared)'}, client IP = ${clientSource}`,
   ];
+  if (config.anonymousBudget) {
+    lines.push(
+      `  Anonymous budget:         ${config.anonymousBudget.limit}/${config.anonymousBudget.windowSeconds}s for the whole project, then ${config.anonymousBudgetAction === 'refuse' ? 'refused (429)' : 'a CAPTCHA is required'}`,
+    );
+  }
   for (const warning of protectionWarnings(parts, store)) lines.push(`  WARNING: ${warning}`);
   return lines;
 }

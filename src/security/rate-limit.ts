@@ -15,6 +15,7 @@ import type { Queryable } from '../store/db.js';
 import type { CounterState, InlineCounter } from '../store/rate-limits.js';
 import { RateLimiterDb } from './rate-limit-db-store.js';
 import { RateLimiterWindowMemory } from './rate-limit-memory-store.js';
+import { claimer } from './single-use.js';
 
 export type RateLimitStore = 'memory' | 'postgres' | 'redis';
 
@@ -32,8 +33,18 @@ export const limiterSettings = {
   mfa_verify: 'GOTRUE_MFA_RATE_LIMIT_CHALLENGE_AND_VERIFY',
 } as const;
 
-export type LimiterName = keyof typeof limiterSettings;
-export const limiterNames = Object.keys(limiterSettings) as LimiterName[];
+/** The per-client limiters (keyed by client IP). */
+export type ClientLimiterName = keyof typeof limiterSettings;
+export const limiterNames = Object.keys(limiterSettings) as ClientLimiterName[];
+/**
+ * Every limiter: the per-client ones and the project's anonymous sign-up budget (FOYER_ANONYMOUS_BUDGET),
+ * one counter for all clients. Unset, the budget's limiter exists but is never consumed.
+ */
+export type LimiterName = ClientLimiterName | 'anonymous_budget';
+const allLimiterNames: readonly LimiterName[] = [...limiterNames, 'anonymous_budget'];
+
+/** The budget's limit while none is set: never reached (the limiter is not consumed then anyway). */
+const NO_BUDGET: RateSetting = { limit: 2 ** 31 - 1, windowSeconds: 3600 };
 
 /** The limits themselves: what live settings may change while the counters keep counting. */
 export interface RateLimitValues {
@@ -45,6 +56,7 @@ export interface RateLimitValues {
   readonly rateLimitPasskey: RateSetting;
   readonly rateLimitSmsSent: RateSetting;
   readonly mfaRateLimitChallengeAndVerify: RateSetting;
+  readonly anonymousBudget: RateSetting | undefined;
 }
 
 export interface RateLimitSettings extends RateLimitValues {
@@ -72,6 +84,8 @@ export function limitOf(settings: RateLimitValues, name: LimiterName): RateSetti
     case 'mfa_challenge':
     case 'mfa_verify':
       return settings.mfaRateLimitChallengeAndVerify;
+    case 'anonymous_budget':
+      return settings.anonymousBudget ?? NO_BUDGET;
   }
 }
 
@@ -102,6 +116,11 @@ export interface RateLimits {
    * counted stays counted, and a client already over a tightened limit is refused.
    */
   setLimits(values: RateLimitValues): void;
+  /**
+   * Marks `key` used for `ttlMs` milliseconds; true for the first caller only, whichever process it
+   * runs in (the store is the limiters'). What makes a CAPTCHA solution single-use.
+   */
+  claimOnce(key: string, ttlMs: number): Promise<boolean>;
   /** Closes what the store holds open (the Redis connection). */
   close(): Promise<void>;
 }
@@ -158,7 +177,7 @@ export async function createRateLimits(settings: RateLimitSettings, db: Queryabl
   const store = settings.rateLimitStore;
   const redis = store === 'redis' ? await connectRedis(settings.redisUrl as string) : undefined;
   const limiters = new Map<LimiterName, { limiter: RateLimiterAbstract; limit: number }>();
-  for (const name of limiterNames) {
+  for (const name of allLimiterNames) {
     const { limit, windowSeconds } = limitOf(settings, name);
     const options = { points: limit, duration: windowSeconds, keyPrefix: `${settings.rateLimitKeyPrefix}:${name}` };
     const limiter =
@@ -197,7 +216,7 @@ export async function createRateLimits(settings: RateLimitSettings, db: Queryabl
       return decision(limit, res, res.consumedPoints <= limit);
     },
     setLimits(values) {
-      for (const name of limiterNames) {
+      for (const name of allLimiterNames) {
         const entry = limiters.get(name)!;
         const { limit, windowSeconds } = limitOf(values, name);
         // The library reads both on every consume; the key (prefix and client) stays as it was.
@@ -206,6 +225,7 @@ export async function createRateLimits(settings: RateLimitSettings, db: Queryabl
         entry.limit = limit;
       }
     },
+    claimOnce: claimer(store, `${settings.rateLimitKeyPrefix}:claimed`, { redis, db }),
     async close() {
       if (redis && redis.status !== 'end') await redis.quit().catch(() => redis.disconnect());
     },

@@ -4,7 +4,9 @@
  */
 import type { Config } from '../config/load.js';
 import type { Queryable } from '../store/db.js';
+import { readEscalations, type EscalationPeriod } from '../store/captcha-escalations.js';
 import { readActiveAnonymous, readSeries, readSpikeWindow, readTotals, type Bucket, type TotalsRow } from '../store/stats.js';
+import { escalationLevel, spikeFactor, type EscalationLevel, type EscalationLevelSettings } from './escalation-level.js';
 
 export const PROJECT = 'default';
 
@@ -96,6 +98,8 @@ export interface StatsReport {
   readonly active_anonymous_users: { readonly last_hour: number; readonly last_day: number; readonly last_7_days: number; readonly last_30_days: number };
   readonly series: { readonly bucket: Bucket; readonly points: readonly SeriesPoint[] };
   readonly spike: Spike;
+  /** CAPTCHA escalation now (from this reading of the spike), and its periods within the series. */
+  readonly escalation: EscalationLevel & { readonly periods: readonly EscalationPeriod[] };
 }
 
 export const defaultBuckets: Record<Bucket, number> = { hour: 48, day: 30 };
@@ -103,14 +107,15 @@ export const maxBuckets: Record<Bucket, number> = { hour: 24 * 31, day: 366 };
 
 export async function readStatsReport(
   db: Queryable,
-  settings: SpikeSettings,
+  settings: SpikeSettings & EscalationLevelSettings,
   options: { bucket: Bucket; buckets: number; log?: SpikeLogger },
 ): Promise<StatsReport> {
-  const [totals, active, series, spike] = await Promise.all([
+  const [totals, active, series, spike, periods] = await Promise.all([
     readTotals(db),
     readActiveAnonymous(db),
     readSeries(db, options.bucket, options.buckets),
     checkSpike(db, settings, options.log),
+    readEscalations(db, options.bucket === 'hour' ? options.buckets : options.buckets * 24),
   ]);
   return {
     project: PROJECT,
@@ -128,6 +133,7 @@ export async function readStatsReport(
       })),
     },
     spike,
+    escalation: { ...escalationLevel(settings, spike.firing, spikeFactor(spike)), periods },
   };
 }
 

@@ -473,6 +473,28 @@ describe('the console in a real browser', { skip: existsSync(CHROMIUM) ? false :
     assert.match(audit, /user_deleted/);
   });
 
+  step('offers the built-in CAPTCHA: a generated signing key, a live widget preview, "Solve once", then sign-ins need a solution', async () => {
+    await openSection(page, server.url, second.ref, 'captcha');
+    await page.getByLabel('Provider', { exact: true }).selectOption('altcha');
+    await page.getByRole('button', { name: 'Generate a signing key' }).click();
+    assert.ok((await page.getByLabel('Secret key').inputValue()).length >= 32);
+    await page.getByLabel('Difficulty', { exact: true }).fill('300');
+    await page.getByRole('switch', { name: 'Require CAPTCHA' }).click();
+    await page.getByRole('button', { name: 'Save CAPTCHA settings' }).click();
+    await page.getByRole('status').filter({ hasText: /Saved: version \d+/ }).waitFor();
+    await page.getByTestId('altcha-widget-host').locator('altcha-widget').waitFor();
+    await page.getByRole('button', { name: 'Solve once' }).click();
+    await page.getByTestId('altcha-test-result').filter({ hasText: 'Solved and verified (difficulty 300)' }).waitFor({ timeout: 60_000 });
+    await screenshot(page, '07b-captcha-built-in');
+    const without = await signInSecond();
+    assert.equal(without.code, 'captcha_failed');
+
+    await page.getByRole('switch', { name: 'Require CAPTCHA' }).click();
+    await page.getByRole('button', { name: 'Save CAPTCHA settings' }).click();
+    await page.getByRole('status').filter({ hasText: /Saved: version \d+/ }).waitFor();
+    assert.equal((await signInSecond()).ok, true, 'CAPTCHA off again: no token needed');
+  });
+
   step('deletes a project once its ref is typed: gone from the list, its API answers 404 project_not_found', async () => {
     await page.goto(consoleUrl(server.url, '#/'));
     await page.getByLabel('Project name').fill('Throwaway');
@@ -501,7 +523,7 @@ describe('the console in a real browser', { skip: existsSync(CHROMIUM) ? false :
     const defaultRef = await defaultProjectRef(page);
     await openSection(page, server.url, defaultRef, 'audit');
     const table = await page.getByTestId('audit-table').innerText();
-    for (const action of ['console_admin_created', 'console_login', 'project_created', 'project_deleted', 'settings_changed', 'settings_reverted', 'settings_copied', 'captcha_secret_tested', 'sms_test_sent', 'hook_tested']) {
+    for (const action of ['console_admin_created', 'console_login', 'project_created', 'project_deleted', 'settings_changed', 'settings_reverted', 'settings_copied', 'captcha_secret_tested', 'sms_test_sent', 'hook_tested', 'captcha_solution_tested']) {
       assert.match(table, new RegExp(action), `${action} is in the audit log`);
     }
     assert.match(table, new RegExp(ADMIN.email), 'with the administrator as actor');

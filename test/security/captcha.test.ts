@@ -420,7 +420,7 @@ describe('CAPTCHA settings', () => {
   it('requires a secret and a provider when enabled', () => {
     const message = configError({ GOTRUE_SECURITY_CAPTCHA_ENABLED: 'true' });
     assert.match(message, /GOTRUE_SECURITY_CAPTCHA_SECRET is required when GOTRUE_SECURITY_CAPTCHA_ENABLED=true/);
-    assert.match(message, /GOTRUE_SECURITY_CAPTCHA_PROVIDER must be hcaptcha or turnstile/);
+    assert.match(message, /GOTRUE_SECURITY_CAPTCHA_PROVIDER must be hcaptcha, turnstile or altcha/);
     assert.match(configError({ GOTRUE_SECURITY_CAPTCHA_ENABLED: 'true', GOTRUE_SECURITY_CAPTCHA_PROVIDER: 'turnstile', GOTRUE_SECURITY_CAPTCHA_SECRET: '  ' }), /SECRET is required/);
   });
 });

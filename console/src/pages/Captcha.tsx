@@ -1,4 +1,8 @@
-/** CAPTCHA setup: provider, secret (tested against the provider before saving), scope, timeout. */
+/**
+ * CAPTCHA setup: provider (hCaptcha, Turnstile, or the built-in proof of work with a live preview and
+ * "solve once"), secret (tested against the provider before saving), scope, when anonymous sign-ins
+ * are challenged (always, only during a spike, never), timeout.
+ */
 import { useId, useState, type FormEvent } from 'react';
 import { post, projectPath } from '../api';
 import { CodeBlock } from '../components/CopyField';
@@ -7,6 +11,7 @@ import { Switch } from '../components/Switch';
 import { useAction } from '../hooks';
 import type { CaptchaTestResult, Project, Setting, SettingsDoc } from '../types';
 import { saveSettings, useSettings } from './settingsApi';
+import { AltchaPreview } from './AltchaPreview';
 import { isTrue, secretIsSet } from './settingsModel';
 
 const ENV = {
@@ -16,6 +21,10 @@ const ENV = {
   timeout: 'GOTRUE_SECURITY_CAPTCHA_TIMEOUT',
   verifyUrl: 'FOYER_SECURITY_CAPTCHA_VERIFY_URL',
   scope: 'FOYER_SECURITY_CAPTCHA_SCOPE',
+  anonymous: 'FOYER_SECURITY_CAPTCHA_ANONYMOUS',
+  difficulty: 'FOYER_SECURITY_ALTCHA_DIFFICULTY',
+  maxDifficulty: 'FOYER_SECURITY_ALTCHA_MAX_DIFFICULTY',
+  expiry: 'FOYER_SECURITY_ALTCHA_EXPIRY',
 } as const;
 type Field = keyof typeof ENV;
 
@@ -23,6 +32,23 @@ const SNIPPET = `// Render the provider's widget with your site key, then pass i
 const { data, error } = await supabase.auth.signInAnonymously({
   options: { captchaToken },
 })`;
+
+const altchaSnippet = (authUrl: string) => `<script type="module" src="https://cdn.jsdelivr.net/npm/altcha@3/dist/main/altcha.min.js"></script>
+<altcha-widget id="captcha" challenge="${authUrl.replace(/\/$/, '')}/captcha/challenge"></altcha-widget>
+
+// GET /settings says whether a challenge is needed now (foyer_protections.anonymous_sign_ins.required)
+const widget = document.getElementById('captcha')
+const captchaToken = await new Promise((resolve) => {
+  widget.addEventListener('verified', (e) => resolve(e.detail.payload), { once: true })
+  widget.verify()
+})
+const { data, error } = await supabase.auth.signInAnonymously({ options: { captchaToken } })`;
+
+/** A signing key for the built-in provider: 33 random bytes, base64. */
+function newSigningKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(33));
+  return btoa(String.fromCharCode(...bytes));
+}
 
 function Pinned({ setting }: { setting: Setting | undefined }) {
   return setting?.pinned_by ? (
@@ -41,12 +67,29 @@ function CaptchaForm({ project, doc, onSaved }: { project: Project; doc: Setting
   const [verifyUrl, setVerifyUrl] = useState(stored('verifyUrl'));
   const [timeout, setTimeoutValue] = useState(stored('timeout'));
   const [scope, setScope] = useState(stored('scope') || 'all');
+  const [anonymous, setAnonymous] = useState(stored('anonymous') || 'always');
+  const [difficulty, setDifficulty] = useState(stored('difficulty'));
+  const [maxDifficulty, setMaxDifficulty] = useState(stored('maxDifficulty'));
+  const [expiry, setExpiry] = useState(stored('expiry'));
+  const builtIn = provider === 'altcha';
+  const altchaInForce = stored('provider') === 'altcha' && isTrue(find('enabled')?.value ?? find('enabled')?.default_text.split(' ')[0]);
   const save = useAction();
   const test = useAction();
   const [touched, setTouched] = useState<Set<Field>>(new Set());
   const touch = (field: Field) => setTouched((current) => new Set(current).add(field));
   const [result, setResult] = useState<CaptchaTestResult | undefined>(undefined);
-  const ids = { provider: useId(), secret: useId(), url: useId(), timeout: useId(), scope: useId(), enabled: useId(), result: useId() };
+  const ids = {
+    provider: useId(),
+    secret: useId(),
+    url: useId(),
+    timeout: useId(),
+    scope: useId(),
+    enabled: useId(),
+    result: useId(),
+    difficulty: useId(),
+    maxDifficulty: useId(),
+    expiry: useId(),
+  };
   const secretSetting = find('secret');
   const hasSecret = secretSetting ? secretIsSet(secretSetting) : false;
   const ro = (field: Field) => Boolean(find(field)?.pinned_by);
@@ -70,6 +113,10 @@ function CaptchaForm({ project, doc, onSaved }: { project: Project; doc: Setting
       timeout: timeout.trim() || null,
       verifyUrl: verifyUrl.trim() || null,
       scope,
+      anonymous,
+      difficulty: difficulty.trim() || null,
+      maxDifficulty: maxDifficulty.trim() || null,
+      expiry: expiry.trim() || null,
     };
     // Only what was edited is sent; the provider too when none is stored yet (the select shows one).
     const send = new Set(touched);
@@ -102,6 +149,7 @@ function CaptchaForm({ project, doc, onSaved }: { project: Project; doc: Setting
             <select id={ids.provider} data-env={ENV.provider} value={provider} disabled={ro('provider')} onChange={(e) => (setProvider(e.target.value), touch('provider'))}>
               <option value="hcaptcha">hCaptcha</option>
               <option value="turnstile">Cloudflare Turnstile</option>
+              <option value="altcha">Built in: proof of work (ALTCHA widget), no third party</option>
             </select>
             <Pinned setting={find('provider')} />
           </div>
@@ -119,11 +167,35 @@ function CaptchaForm({ project, doc, onSaved }: { project: Project; doc: Setting
               onChange={(e) => (setSecret(e.target.value), touch('secret'))}
             />
             <p className="hint" id={`${ids.secret}-hint`}>
-              The provider's secret key (not the site key). A saved secret is never shown: type one to test or replace it, or test the saved one.
+              {builtIn
+                ? 'The key that signs challenges, at least 32 characters. A saved key is never shown.'
+                : "The provider's secret key (not the site key). A saved secret is never shown: type one to test or replace it, or test the saved one."}
             </p>
+            {builtIn && !ro('secret') ? (
+              <button type="button" className="button ghost small" onClick={() => (setSecret(newSigningKey()), touch('secret'))}>
+                Generate a signing key
+              </button>
+            ) : null}
             <Pinned setting={find('secret')} />
           </div>
-          <div className="field">
+          {builtIn ? (
+            <>
+              <div className="field">
+                <label htmlFor={ids.difficulty}>Difficulty</label>
+                <input id={ids.difficulty} data-env={ENV.difficulty} inputMode="numeric" value={difficulty} disabled={ro('difficulty')} placeholder="5000" onChange={(e) => (setDifficulty(e.target.value), touch('difficulty'))} />
+                <p className="hint">Key derivations a browser may need at most; about a second on a phone at 5,000.</p>
+              </div>
+              <div className="field">
+                <label htmlFor={ids.maxDifficulty}>Highest difficulty during a spike</label>
+                <input id={ids.maxDifficulty} data-env={ENV.maxDifficulty} inputMode="numeric" value={maxDifficulty} disabled={ro('maxDifficulty')} placeholder="50000" onChange={(e) => (setMaxDifficulty(e.target.value), touch('maxDifficulty'))} />
+              </div>
+              <div className="field">
+                <label htmlFor={ids.expiry}>Challenge expiry</label>
+                <input id={ids.expiry} data-env={ENV.expiry} value={expiry} disabled={ro('expiry')} placeholder="10m" onChange={(e) => (setExpiry(e.target.value), touch('expiry'))} />
+              </div>
+            </>
+          ) : null}
+          <div className="field" hidden={builtIn}>
             <label htmlFor={ids.url}>Siteverify URL (optional)</label>
             <input
               id={ids.url}
@@ -138,13 +210,13 @@ function CaptchaForm({ project, doc, onSaved }: { project: Project; doc: Setting
             />
             <p className="hint">Only for a self-hosted proxy or tests.</p>
           </div>
-          <div className="field">
+          <div className="field" hidden={builtIn}>
             <label htmlFor={ids.timeout}>Timeout</label>
             <input id={ids.timeout} data-env={ENV.timeout} value={timeout} disabled={ro('timeout')} placeholder="10s" onChange={(e) => (setTimeoutValue(e.target.value), touch('timeout'))} />
             <p className="hint">A slower provider answer fails closed (the request is refused).</p>
           </div>
         </div>
-        <div className="test-row">
+        <div className="test-row" hidden={builtIn}>
           <button type="button" className="button" onClick={runTest} disabled={test.busy || (!secret && !hasSecret)} aria-describedby={`${ids.result} ${ids.secret}-hint`}>
             {test.busy ? 'Testing…' : 'Test secret'}
           </button>
@@ -181,6 +253,20 @@ function CaptchaForm({ project, doc, onSaved }: { project: Project; doc: Setting
             sign-ins only
           </label>
         </fieldset>
+        <fieldset className="radios" disabled={ro('anonymous')}>
+          <legend>Anonymous sign-ins need a challenge</legend>
+          {(
+            [
+              ['always', 'Always'],
+              ['spike', 'Only during a sign-up spike (escalation; the difficulty rises with the spike)'],
+              ['never', 'Never'],
+            ] as const
+          ).map(([value, label]) => (
+            <label key={value}>
+              <input type="radio" name="captcha-anonymous" value={value} checked={anonymous === value} onChange={() => (setAnonymous(value), touch('anonymous'))} /> {label}
+            </label>
+          ))}
+        </fieldset>
       </section>
       <div className="savebar">
         <button type="submit" className="button primary" disabled={save.busy}>
@@ -189,7 +275,8 @@ function CaptchaForm({ project, doc, onSaved }: { project: Project; doc: Setting
       </div>
       <ErrorNotice error={save.error} title="Not saved" />
       <Success message={save.message} />
-      <CodeBlock label="In your app" code={SNIPPET} />
+      {builtIn ? <AltchaPreview project={project} inForce={altchaInForce} /> : null}
+      <CodeBlock label="In your app" code={builtIn ? altchaSnippet(project.auth_url) : SNIPPET} />
     </form>
   );
 }

@@ -113,6 +113,50 @@ function Rejections({ project }: { project: Project }) {
   );
 }
 
+/** When escalation (CAPTCHA only during a spike) was on, and how many sign-ins it challenged. */
+function Escalation({ report }: { report: StatsReport }) {
+  const escalation = report.escalation;
+  if (!escalation || escalation.mode !== 'spike') return null;
+  return (
+    <section className="card" aria-labelledby="escalation" data-testid="escalation">
+      <h2 id="escalation">CAPTCHA escalation</h2>
+      {escalation.escalated ? (
+        <p className="notice notice-warn" role="status">
+          <strong>On now:</strong> anonymous sign-ins need a solved challenge{escalation.difficulty ? ` (difficulty ${count(escalation.difficulty)}, ${escalation.factor}× over the threshold)` : ''}.
+        </p>
+      ) : (
+        <p className="muted">Off: anonymous sign-ins need no challenge until the spike signal fires.</p>
+      )}
+      {escalation.periods.length ? (
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">From</th>
+              <th scope="col">Until</th>
+              <th scope="col">Peak difficulty</th>
+              <th scope="col">Admitted with a solution</th>
+              <th scope="col">Refused</th>
+            </tr>
+          </thead>
+          <tbody>
+            {escalation.periods.map((period) => (
+              <tr key={period.id}>
+                <td>{dateTime(period.started_at)}</td>
+                <td>{period.ended_at ? dateTime(period.ended_at) : 'now'}</td>
+                <td>{period.peak_difficulty === null ? '—' : count(period.peak_difficulty)}</td>
+                <td>{count(period.challenged)}</td>
+                <td>{count(period.refused)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        <p className="muted">No escalation in this span.</p>
+      )}
+    </section>
+  );
+}
+
 export function DashboardPage({ project }: { project: Project }) {
   const [bucket, setBucket] = useState<'hour' | 'day'>('hour');
   const stats = useLoad(() => get<StatsReport>(adminPath(project.ref, `stats?bucket=${bucket}&buckets=${bucket === 'hour' ? 48 : 30}`)), [project.ref, bucket]);
@@ -145,6 +189,7 @@ export function DashboardPage({ project }: { project: Project }) {
               </div>
               <Suspense fallback={<Loading label="Loading the chart…" />}><GrowthChart report={report} /></Suspense>
             </section>
+            <Escalation report={report} />
           </>
         )}
       </LoadState>

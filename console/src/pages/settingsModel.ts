@@ -11,11 +11,11 @@ export const groups: readonly Group[] = [
   // First: a hook's variables also name what it is about (MFA, SMS, email, password).
   { id: 'hooks', title: 'Auth hooks', match: /^GOTRUE_HOOK_|^SECRETS$/ },
   { id: 'signups', title: 'Sign-ups and anonymous users', match: /ANONYMOUS_USERS_ENABLED|DISABLE_SIGNUP|EXTERNAL_(EMAIL|PHONE)_ENABLED|MANUAL_LINKING|AUTOCONFIRM|PASSWORD/ },
-  { id: 'captcha', title: 'CAPTCHA', match: /CAPTCHA/ },
+  { id: 'captcha', title: 'CAPTCHA', match: /CAPTCHA|ALTCHA/ },
   { id: 'mfa', title: 'Multi-factor authentication', match: /_MFA_/ },
   { id: 'passkeys', title: 'Passkeys', match: /PASSKEY|WEBAUTHN/ },
   { id: 'phone', title: 'Phone and SMS', match: /_SMS_|TWILIO|MESSAGEBIRD|TEXTLOCAL|VONAGE/ },
-  { id: 'rate-limits', title: 'Rate limits', match: /RATE_LIMIT|TRUSTED_PROXIES/ },
+  { id: 'rate-limits', title: 'Rate limits', match: /RATE_LIMIT|TRUSTED_PROXIES|ANONYMOUS_BUDGET/ },
   { id: 'tokens', title: 'Sessions and tokens', match: /JWT|REFRESH|SESSION/ },
   { id: 'urls', title: 'Site URL and redirects', match: /SITE_URL|URI_ALLOW_LIST|REDIRECT_URL$|EXTERNAL_URL/ },
   { id: 'mail', title: 'Email and SMTP', match: /SMTP|MAILER|MAIL/ },
@@ -34,8 +34,10 @@ export function groupOf(setting: Setting): Group {
 export type Kind = 'boolean' | 'enum' | 'number' | 'rate' | 'duration' | 'url' | 'secret' | 'text';
 
 const enums: Record<string, readonly string[]> = {
-  GOTRUE_SECURITY_CAPTCHA_PROVIDER: ['hcaptcha', 'turnstile'],
+  GOTRUE_SECURITY_CAPTCHA_PROVIDER: ['hcaptcha', 'turnstile', 'altcha'],
   FOYER_SECURITY_CAPTCHA_SCOPE: ['all', 'anonymous'],
+  FOYER_SECURITY_CAPTCHA_ANONYMOUS: ['always', 'spike', 'never'],
+  FOYER_ANONYMOUS_BUDGET_ACTION: ['challenge', 'refuse'],
   GOTRUE_LOG_LEVEL: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
   GOTRUE_SMS_PROVIDER: ['twilio', 'twilio_verify', 'messagebird', 'textlocal', 'vonage'],
 };

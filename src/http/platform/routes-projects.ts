@@ -4,7 +4,7 @@
  * that key itself.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { testCaptchaSecret } from '../../platform/captcha-test.js';
+import { testAltchaSolution, testCaptchaSecret } from '../../platform/captcha-test.js';
 import { defaultProjectProtected, invalid } from '../../platform/errors.js';
 import type { Platform } from '../../platform/platform.js';
 import { MASK } from '../../projects/catalog.js';
@@ -128,12 +128,18 @@ export function projectRoutes(app: FastifyInstance, platform: Platform): void {
     return { deleted: ref, database: { kind: deleted.dbKind, removed: deleted.databaseRemoved } };
   });
 
-  app.post<RefParams>('/projects/:ref/captcha/test', { schema: { summary: "Test a CAPTCHA secret against the provider's siteverify" } }, async (request) => {
+  app.post<RefParams>('/projects/:ref/captcha/test', { schema: { summary: "Test a CAPTCHA secret against the provider's siteverify, or (provider altcha) verify a solution of the built-in CAPTCHA once" } }, async (request) => {
     const { ref } = request.params;
     registry.require(ref);
     const body = objectBody(request.body);
     // Without a secret, the one the project has (the console shows it masked).
-    const config = (await registry.serve(ref)).deps.config;
+    const { deps } = await registry.serve(ref);
+    const config = deps.config;
+    if (body.provider === 'altcha') {
+      const solved = await testAltchaSolution(deps.captcha, body.token);
+      await platform.audit(sessionOf(request).admin, 'captcha_solution_tested', { project_ref: ref, ok: solved.ok }, clientMeta(platform, request).ip);
+      return solved;
+    }
     const result = await testCaptchaSecret({
       provider: body.provider ?? config.captchaProvider,
       secret: body.secret === undefined || body.secret === MASK ? config.captchaSecret : body.secret,

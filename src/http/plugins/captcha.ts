@@ -5,11 +5,11 @@
  *
  *   app.post('/otp', { preValidation: [captchaGuard(deps, { endpoint: 'POST /otp' }), requireJsonBody], … })
  */
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isAdminToken } from '../../auth/authenticate.js';
 import type { AuthDeps } from '../../auth/deps.js';
-import { FoyerError } from '../../errors.js';
-import { countCaptchaPassed, countCaptchaRefusal } from '../../security/abuse-counters.js';
+import { countCaptchaPassed } from '../../security/abuse-counters.js';
+import { anonymousGate, refuseCaptcha } from './anonymous-gate.js';
 import { clientIpOf } from './client.js';
 
 export interface CaptchaGuardOptions {
@@ -18,8 +18,9 @@ export interface CaptchaGuardOptions {
   /** Only these requests are checked (POST /token: the password grant only). Default: all. */
   readonly appliesTo?: (request: FastifyRequest) => boolean;
   /**
-   * Whether a request is an anonymous sign-in. Routes that can be one (POST /signup) pass this; with
-   * FOYER_SECURITY_CAPTCHA_SCOPE=anonymous only such requests are checked, on every route.
+   * Whether a request is an anonymous sign-in. Routes that can be one (POST /signup) pass this; such
+   * requests meet the anonymous gate (src/http/plugins/anonymous-gate.ts: when a CAPTCHA is required,
+   * the project's budget). With FOYER_SECURITY_CAPTCHA_SCOPE=anonymous only they are checked.
    */
   readonly isAnonymousSignIn?: (body: Readonly<Record<string, unknown>>) => boolean;
 }
@@ -38,34 +39,20 @@ export const isAnonymousSignUpBody = (body: Readonly<Record<string, unknown>>): 
 
 export function captchaGuard(deps: AuthDeps, options: CaptchaGuardOptions) {
   const { endpoint } = options;
-  return async function verifyCaptcha(request: FastifyRequest): Promise<void> {
-    const { captcha } = deps;
-    if (!captcha.enabled) return;
+  return async function verifyCaptcha(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const { captcha, config } = deps;
+    // The path of a project without CAPTCHA and without an anonymous budget: nothing to check.
+    if (!captcha.enabled && config.anonymousBudget === undefined) return;
     if (options.appliesTo && !options.appliesTo(request)) return;
     const body = asObject(request.body);
-    if (captcha.scope === 'anonymous' && !(options.isAnonymousSignIn?.(body) ?? false)) return;
+    const anonymous = options.isAnonymousSignIn?.(body) ?? false;
+    if (!anonymous && (!captcha.enabled || captcha.scope === 'anonymous')) return;
     // Admin-role callers (the service_role key) are trusted servers, as in GoTrue.
     if (request.headers.authorization && isAdminToken(deps, request.headers.authorization)) return;
+    if (anonymous) return anonymousGate(deps, request, reply, endpoint, captchaTokenOf(request.body));
 
     const outcome = await captcha.verify(captchaTokenOf(request.body), clientIpOf(deps, request));
-    switch (outcome.kind) {
-      case 'passed':
-        countCaptchaPassed(endpoint);
-        return;
-      case 'missing':
-        countCaptchaRefusal(endpoint, 'missing');
-        throw new FoyerError('captcha_failed', `captcha protection: request disallowed (${outcome.reason})`);
-      case 'rejected':
-        countCaptchaRefusal(endpoint, 'rejected');
-        throw new FoyerError(
-          'captcha_failed',
-          `captcha protection: request disallowed (${outcome.codes.length ? outcome.codes.join(', ') : 'rejected by the CAPTCHA provider'})`,
-        );
-      case 'unavailable':
-        // Fail closed, with GoTrue's answer; the reason stays in the log.
-        countCaptchaRefusal(endpoint, 'unavailable');
-        request.log.warn({ endpoint, reason: outcome.reason }, 'captcha verification failed: request refused');
-        throw new FoyerError('unexpected_failure', 'captcha verification process failed');
-    }
+    if (outcome.kind !== 'passed') refuseCaptcha(request, endpoint, outcome);
+    countCaptchaPassed(endpoint);
   };
 }

@@ -15,8 +15,14 @@ export function protectionStatusRoutes(app: FastifyInstance, deps: AuthDeps): vo
       },
     },
     async () => ({
-      ...adminProtectionStatus({ config: deps.config, captcha: deps.captcha, clientIp: deps.clientIp, store: deps.rateLimits.store }),
-      counters: getAbuseCounters(),
+      ...adminProtectionStatus({
+        config: deps.config,
+        captcha: deps.captcha,
+        clientIp: deps.clientIp,
+        store: deps.rateLimits.store,
+        escalation: await deps.escalation.current(deps.config),
+      }),
+      counters: { ...getAbuseCounters(), escalation_challenged: deps.escalation.challengedTotals },
     }),
   );
 }

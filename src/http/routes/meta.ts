@@ -9,6 +9,8 @@ export function metaRoutes(app: FastifyInstance, deps: AuthDeps): void {
   app.get('/settings', { schema: { summary: "The server's public settings: enabled providers, sign-up, autoconfirm" } }, async () => {
     // Read per request: project settings change live (src/projects/live.ts).
     const { config } = deps;
+    // In spike mode this starts a reading of the signal when the last one is old (without waiting for it).
+    const escalation = await deps.escalation.current(config);
     return {
       external: {
         anonymous_users: config.anonymousUsersEnabled,
@@ -46,7 +48,7 @@ export function metaRoutes(app: FastifyInstance, deps: AuthDeps): void {
       saml_enabled: false,
       passkeys_enabled: config.passkeyEnabled,
       // Foyer's own field (GoTrue's above are unchanged): which abuse protections a client will meet.
-      foyer_protections: publicProtectionStatus({ config, captcha: deps.captcha }),
+      foyer_protections: publicProtectionStatus({ config, captcha: deps.captcha, escalation }),
     };
   });
 

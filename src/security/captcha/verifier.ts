@@ -1,9 +1,13 @@
 /**
- * CAPTCHA verification as GoTrue does it: the token from `gotrue_meta_security.captcha_token` (trimmed),
+ * CAPTCHA verification. The built-in provider (altcha, src/security/captcha/altcha.ts) verifies locally;
+ * hCaptcha and Turnstile as GoTrue does it: the token from `gotrue_meta_security.captcha_token` (trimmed),
  * a form POST of `secret`, `response` and `remoteip` to the provider's siteverify endpoint, and its
  * `{success, "error-codes"}` reply. Anything but a well-formed reply within the timeout (transport
  * error, timeout, non-2xx status, HTML, JSON without a boolean `success`) fails closed.
  */
+import type { CaptchaProviderName } from '../../config/captcha-settings.js';
+import { memoryClaimer, type Claim } from '../single-use.js';
+import { createAltcha, type AltchaChallenge } from './altcha.js';
 import { hcaptcha } from './hcaptcha.js';
 import type { CaptchaProvider, SiteverifyReply } from './provider.js';
 import { turnstile } from './turnstile.js';
@@ -17,11 +21,14 @@ export const MAX_CAPTCHA_TOKEN_LENGTH = 16 * 1024;
 
 export interface CaptchaSettings {
   readonly captchaEnabled: boolean;
-  readonly captchaProvider: 'hcaptcha' | 'turnstile' | undefined;
+  readonly captchaProvider: CaptchaProviderName | undefined;
   readonly captchaSecret: string | undefined;
   readonly captchaTimeoutSeconds: number;
   readonly captchaVerifyUrl: string | undefined;
   readonly captchaScope: 'all' | 'anonymous';
+  readonly altchaExpirySeconds: number;
+  /** The project's public auth URL: whose challenges the built-in provider issues. */
+  readonly apiExternalUrl: string;
 }
 
 export type CaptchaOutcome =
@@ -35,14 +42,33 @@ export type CaptchaOutcome =
 
 export interface CaptchaVerifier {
   readonly enabled: boolean;
-  readonly provider: 'hcaptcha' | 'turnstile' | undefined;
+  readonly provider: CaptchaProviderName | undefined;
   readonly scope: 'all' | 'anonymous';
   /** The siteverify endpoint called (undefined when disabled). */
   readonly verifyUrl: string | undefined;
   /** Set when the secret is a provider test secret answered locally: what it does. */
   readonly testSecretBehaviour: string | undefined;
-  /** `token` is whatever the request carried at gotrue_meta_security.captcha_token. */
-  verify(token: unknown, remoteIp: string): Promise<CaptchaOutcome>;
+  /**
+   * `token` is whatever the request carried at gotrue_meta_security.captcha_token. `difficulty`: the
+   * least a built-in challenge must have had (other providers have none).
+   */
+  verify(token: unknown, remoteIp: string, difficulty?: number): Promise<CaptchaOutcome>;
+  /** The built-in provider's next challenge (undefined for the other providers, or when disabled). */
+  readonly issueChallenge: ((difficulty: number) => Promise<AltchaChallenge>) | undefined;
+}
+
+/** What the verifier needs besides settings: where the built-in provider marks solutions used. */
+export interface CaptchaVerifierOptions {
+  readonly claimOnce: Claim;
+}
+
+function tokenProblem(token: unknown): CaptchaOutcome | string {
+  if (token === undefined || token === null) return { kind: 'missing', reason: 'no captcha_token found' };
+  if (typeof token !== 'string') return { kind: 'missing', reason: 'captcha_token must be a string' };
+  const response = token.trim();
+  if (response === '') return { kind: 'missing', reason: 'no captcha_token found' };
+  if (response.length > MAX_CAPTCHA_TOKEN_LENGTH) return { kind: 'missing', reason: 'captcha_token is too long' };
+  return response;
 }
 
 function readReply(text: string): SiteverifyReply | undefined {
@@ -78,9 +104,11 @@ async function siteverify(url: string, form: URLSearchParams, timeoutMs: number)
   }
 }
 
-export function createCaptchaVerifier(settings: CaptchaSettings): CaptchaVerifier {
+/** Without `options` (checks, tools), solutions are marked used in this process only. */
+export function createCaptchaVerifier(settings: CaptchaSettings, options: CaptchaVerifierOptions = { claimOnce: memoryClaimer() }): CaptchaVerifier {
   const enabled = settings.captchaEnabled;
-  const provider = settings.captchaProvider ? captchaProviders[settings.captchaProvider] : undefined;
+  if (enabled && settings.captchaProvider === 'altcha') return altchaVerifier(settings, options);
+  const provider = settings.captchaProvider && settings.captchaProvider !== 'altcha' ? captchaProviders[settings.captchaProvider] : undefined;
   const secret = settings.captchaSecret ?? '';
   const verifyUrl = enabled && provider ? (settings.captchaVerifyUrl ?? provider.verifyUrl) : undefined;
   // Test secrets are answered locally only where Foyer would call the provider itself; a configured
@@ -94,18 +122,38 @@ export function createCaptchaVerifier(settings: CaptchaSettings): CaptchaVerifie
     scope: settings.captchaScope,
     verifyUrl,
     testSecretBehaviour: testSecret?.behaviour,
+    issueChallenge: undefined,
     async verify(token, remoteIp) {
-      if (token === undefined || token === null) return { kind: 'missing', reason: 'no captcha_token found' };
-      if (typeof token !== 'string') return { kind: 'missing', reason: 'captcha_token must be a string' };
-      const response = token.trim();
-      if (response === '') return { kind: 'missing', reason: 'no captcha_token found' };
-      if (response.length > MAX_CAPTCHA_TOKEN_LENGTH) return { kind: 'missing', reason: 'captcha_token is too long' };
+      const response = tokenProblem(token);
+      if (typeof response !== 'string') return response;
       if (!enabled || !verifyUrl) return { kind: 'unavailable', reason: 'CAPTCHA is not configured' };
       const reply = testSecret
         ? testSecret.reply(response)
         : await siteverify(verifyUrl, new URLSearchParams({ secret, response, remoteip: remoteIp }), timeoutMs);
       if ('failure' in reply) return { kind: 'unavailable', reason: reply.failure };
       return reply.success ? { kind: 'passed' } : { kind: 'rejected', codes: reply['error-codes'] };
+    },
+  };
+}
+
+/** The built-in provider: challenges issued and solutions verified here, no network call. */
+function altchaVerifier(settings: CaptchaSettings, options: CaptchaVerifierOptions): CaptchaVerifier {
+  const altcha = createAltcha(
+    { secret: settings.captchaSecret ?? '', audience: settings.apiExternalUrl, expirySeconds: settings.altchaExpirySeconds },
+    options.claimOnce,
+  );
+  return {
+    enabled: true,
+    provider: 'altcha',
+    scope: settings.captchaScope,
+    verifyUrl: undefined,
+    testSecretBehaviour: undefined,
+    issueChallenge: (difficulty) => altcha.issue(difficulty),
+    async verify(token, _remoteIp, difficulty = 0) {
+      const payload = tokenProblem(token);
+      if (typeof payload !== 'string') return payload;
+      const outcome = await altcha.verify(payload, difficulty);
+      return outcome.kind === 'passed' ? { kind: 'passed' } : outcome;
     },
   };
 }
