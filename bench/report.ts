@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 
 export type MeasurementKey =
   | 'limit-signin' | 'limit-refresh'
-  | 'foyer-signin' | 'foyer-refresh' | 'foyer-user' | 'foyer-rest'
+  | 'foyer-signin' | 'foyer-signin-hook' | 'foyer-refresh' | 'foyer-user' | 'foyer-rest'
   | 'peer-signin' | 'peer-session'
   | 'pglite-signin';
 
@@ -38,6 +38,7 @@ export const LABELS: Record<MeasurementKey, string> = {
   'limit-signin': 'limit  pgbench: sign-in writes, 1 statement',
   'limit-refresh': 'limit  pgbench: refresh rotation, 1 statement',
   'foyer-signin': 'Foyer  anonymous sign-in (PostgreSQL)',
+  'foyer-signin-hook': 'Foyer  sign-in, custom access token hook (SQL)',
   'foyer-refresh': 'Foyer  refresh rotation (PostgreSQL)',
   'foyer-user': 'Foyer  GET /user (PostgreSQL)',
   'foyer-rest': 'Foyer  Data API select under RLS (PostgreSQL)',
@@ -62,6 +63,7 @@ const RATIOS: Ratio[] = [
   { label: 'refresh     Foyer / limit', over: 'foyer-refresh', under: 'limit-refresh', target: 0.7 },
   { label: 'GET /user   Foyer / peer get-session', over: 'foyer-user', under: 'peer-session', target: 5 },
   { label: 'sign-in     PGlite / PostgreSQL', over: 'pglite-signin', under: 'foyer-signin' },
+  { label: 'sign-in     with a custom access token hook / without', over: 'foyer-signin-hook', under: 'foyer-signin' },
   { label: 'sign-in     server CPU per request, peer / Foyer', over: 'foyer-signin', under: 'peer-signin', metric: 'cpu' },
   { label: 'session     server CPU per request, peer / Foyer', over: 'foyer-user', under: 'peer-session', metric: 'cpu' },
 ];

@@ -19,13 +19,14 @@ import { cleanupAll, cpuSeconds, onCleanup } from './processes.js';
 import { summariseProfiles } from './profile.js';
 import { buildResults, BUSY, formatTable, writeResults, type MeasurementKey, type Sample, type Samples } from './report.js';
 import { runSoak } from './soak.js';
+import { customAccessTokenHook } from './hook.js';
 import { foyerSessionMeasurements, foyerSignIn, peerSession, peerSignIn, pgbenchMeasurement, type Measurement } from './workloads.js';
 
 const DB = 'foyer_bench';
 const PEER_DB = 'foyer_bench_peer';
 /** The order measurements run in, within each round. */
 const ORDER: MeasurementKey[] = [
-  'limit-signin', 'foyer-signin', 'peer-signin', 'pglite-signin',
+  'limit-signin', 'foyer-signin', 'foyer-signin-hook', 'peer-signin', 'pglite-signin',
   'limit-refresh', 'foyer-refresh', 'foyer-user', 'foyer-rest', 'peer-session',
 ];
 export const RESULTS_DIR = join(ROOT, 'bench', 'results');
@@ -70,7 +71,7 @@ async function prepare(options: BenchOptions, dir: string, generator: LoadGenera
   const profiles = join(RESULTS_DIR, 'profiles');
   if (options.profile) rmSync(profiles, { recursive: true, force: true });
   const nodeArgs = options.profile ? ['--cpu-prof', '--cpu-prof-dir', profiles] : [];
-  if (want('limit-signin', 'limit-refresh', 'foyer-signin', 'foyer-refresh', 'foyer-user', 'foyer-rest')) {
+  if (want('limit-signin', 'limit-refresh', 'foyer-signin', 'foyer-signin-hook', 'foyer-refresh', 'foyer-user', 'foyer-rest')) {
     const url = await benchDatabase(options.serverUrl, DB);
     log('migrating the bench database (foyer migrate)…');
     await migrateFoyer({ databaseUrl: url, dataDir: dir, env: options.foyerEnv });
@@ -85,6 +86,13 @@ async function prepare(options: BenchOptions, dir: string, generator: LoadGenera
       log(`Foyer (PostgreSQL) at ${foyer.url}`);
       if (want('foyer-signin')) measurements.push(foyerSignIn('foyer-signin', foyer, shape));
       if (want('foyer-refresh', 'foyer-user', 'foyer-rest')) measurements.push(...(await foyerSessionMeasurements(foyer, shape)));
+    }
+    if (want('foyer-signin-hook')) {
+      // A second Foyer on the same database, issuing every token through a SQL custom access token hook.
+      const env = { ...options.foyerEnv, ...(await customAccessTokenHook(url)) };
+      const hooked = await startFoyer('Foyer + hook (PostgreSQL)', { databaseUrl: url, dataDir: join(dir, 'hooked'), nodeArgs, env });
+      log(`Foyer + custom access token hook at ${hooked.url}`);
+      measurements.push(foyerSignIn('foyer-signin-hook', hooked, shape));
     }
   }
   if (want('peer-signin', 'peer-session')) {
