@@ -33,7 +33,7 @@ import { authenticationCeremony, descriptorsOf, registrationCeremony, type Creat
 import { relyingPartyOf } from '../webauthn/relying-party.js';
 import { verifyAssertion, verifyRegistration, type RegisteredCredential, type VerifiedAssertion } from '../webauthn/verify.js';
 import { requireSession, requireVerifyEnabled } from './access.js';
-import { challengeLifetimeSeconds, type ChallengeResponse } from './challenge.js';
+import { challengeLifetimeSeconds, type ChallengeResponse } from './challenge-record.js';
 import { enrolWithinLimits } from './admission.js';
 import { factorGoneWhileVerifying, raiseSession } from './raise-session.js';
 import { usableChallenge } from './verify.js';
