@@ -31,6 +31,8 @@ export const limiterSettings = {
   // GoTrue keeps two buckets of the same size: a challenge and a verification each take from their own.
   mfa_challenge: 'GOTRUE_MFA_RATE_LIMIT_CHALLENGE_AND_VERIFY',
   mfa_verify: 'GOTRUE_MFA_RATE_LIMIT_CHALLENGE_AND_VERIFY',
+  // Foyer's own: issuing a built-in CAPTCHA challenge costs a key derivation.
+  captcha_challenge: 'FOYER_RATE_LIMIT_CAPTCHA_CHALLENGE',
 } as const;
 
 /** The per-client limiters (keyed by client IP). */
@@ -56,6 +58,7 @@ export interface RateLimitValues {
   readonly rateLimitPasskey: RateSetting;
   readonly rateLimitSmsSent: RateSetting;
   readonly mfaRateLimitChallengeAndVerify: RateSetting;
+  readonly rateLimitCaptchaChallenge: RateSetting;
   readonly anonymousBudget: RateSetting | undefined;
 }
 
@@ -84,6 +87,8 @@ export function limitOf(settings: RateLimitValues, name: LimiterName): RateSetti
     case 'mfa_challenge':
     case 'mfa_verify':
       return settings.mfaRateLimitChallengeAndVerify;
+    case 'captcha_challenge':
+      return settings.rateLimitCaptchaChallenge;
     case 'anonymous_budget':
       return settings.anonymousBudget ?? NO_BUDGET;
   }
