@@ -1,7 +1,7 @@
 /**
  * GOTRUE_EXTERNAL_WEB3_* and GOTRUE_RATE_LIMIT_WEB3: GoTrue's defaults, served (a start with them on is
  * no longer refused), GoTrue's answers for a chain turned off, the window setting honoured, and the
- * Web3 limiter on its own bucket — on both engines.
+ * Web3 limiter on its own bucket, CAPTCHA asked as GoTrue asks it — on both engines.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -10,6 +10,7 @@ import { gotrueVariable, unsupportedFeatureProblems } from '../../src/config/got
 import { configError } from '../helpers/config-error.js';
 import { engines } from '../helpers/engines.js';
 import { createTestProject, versionHeaders, type TestProject } from '../helpers/project.js';
+import { startSiteverifyServer, type SiteverifyServer } from '../helpers/siteverify.js';
 import { ethereumWallet, fromNow, minutes, SITE_URL, siweMessage, siwsMessage, solanaSignatureText, solanaWallet } from './wallets.js';
 
 const base = { DATABASE_URL: 'postgres://u@h/db', GOTRUE_JWT_SECRET: 'x'.repeat(40) };
@@ -121,6 +122,39 @@ for (const engine of engines) {
         payload: JSON.stringify({ email: 'nobody@example.com', password: 'whatever-password' }),
       });
       assert.equal(password.statusCode, 400, password.body);
+    });
+  });
+}
+
+for (const engine of engines) {
+  describe(`CAPTCHA on grant_type=web3, as GoTrue asks it (${engine})`, () => {
+    let provider: SiteverifyServer;
+    let t: TestProject;
+    before(async () => {
+      provider = await startSiteverifyServer();
+      t = await createTestProject(engine, {
+        GOTRUE_SITE_URL: SITE_URL,
+        GOTRUE_EXTERNAL_WEB3_SOLANA_ENABLED: 'true',
+        GOTRUE_SECURITY_CAPTCHA_ENABLED: 'true',
+        GOTRUE_SECURITY_CAPTCHA_PROVIDER: 'turnstile',
+        GOTRUE_SECURITY_CAPTCHA_SECRET: 'test-captcha-secret-0123456789',
+        FOYER_SECURITY_CAPTCHA_VERIFY_URL: provider.url,
+      });
+    });
+    after(async () => {
+      await t.close();
+      await provider.close();
+    });
+
+    it('refuses a wallet sign-in without a CAPTCHA token, and takes one with it', async () => {
+      const sol = solanaWallet();
+      const message = siwsMessage(sol.address);
+      const body = { chain: 'solana', message, signature: solanaSignatureText(sol.sign(message)) };
+      assertRefused(await post(t, body), 400, 'captcha_failed', 'captcha protection: request disallowed (no captcha_token found)');
+      assert.equal(provider.received.length, 0);
+      const allowed = await post(t, { ...body, gotrue_meta_security: { captcha_token: 'token-from-the-widget' } });
+      assert.equal(allowed.statusCode, 200, allowed.body);
+      assert.equal(provider.received.length, 1);
     });
   });
 }
