@@ -244,6 +244,20 @@ for (const engine of engines) {
       }
     });
 
+    it('a banned wallet user is refused with 403 user_banned, and no session is started', async () => {
+      const wallet = ethereumWallet();
+      const first = siweMessage(wallet.address);
+      const signedIn = await post(t.app, { chain: 'ethereum', message: first, signature: await wallet.signMessage(first) });
+      assert.equal(signedIn.statusCode, 200, signedIn.body);
+      const userId = signedIn.json().user.id as string;
+      await t.database.db.query(`update auth.users set banned_until = now() + interval '1 day' where id = $1`, [userId]);
+      const again = siweMessage(wallet.address);
+      const refused = await post(t.app, { chain: 'ethereum', message: again, signature: await wallet.signMessage(again) });
+      assertRefused(refused, 403, 'user_banned', 'User is banned');
+      const sessions = await t.database.db.query<{ n: number }>('select count(*)::int as n from auth.sessions where user_id = $1', [userId]);
+      assert.equal(sessions[0].n, 1, 'only the first sign-in\'s session');
+    });
+
     it('odd bodies are 4xx, never 500', async () => {
       const bodies: unknown[] = [
         {},
