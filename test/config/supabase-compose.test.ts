@@ -40,7 +40,7 @@ const expected: Record<CommentedOutGroup, readonly string[] | ((config: Config) 
   smtpMaxFrequency: (config) => assert.equal(config.smtpMaxFrequencySeconds, 1),
   google: (config) => assert.deepEqual(providerRegistry(config).names, ['google']),
   github: (config) => assert.deepEqual(providerRegistry(config).names, ['github']),
-  azure: ['GOTRUE_EXTERNAL_AZURE_ENABLED'],
+  azure: (config) => assert.deepEqual(providerRegistry(config).names, ['azure']),
   // The provider without its credentials (they are the next group): each missing one is named.
   sms: ['GOTRUE_SMS_TWILIO_ACCOUNT_SID', 'GOTRUE_SMS_TWILIO_AUTH_TOKEN', 'GOTRUE_SMS_TWILIO_MESSAGE_SERVICE_SID'],
   twilio: (config) => assert.equal(config.smsTwilioAccountSid, 'AC00000000000000000000000000000000', 'credentials alone send nothing'),
