@@ -122,7 +122,7 @@ for (const engine of engines) {
         body: JSON.stringify({ auth_code: landing.searchParams.get('code'), code_verifier: 'another-verifier-that-is-long-enough-to-be-valid-0123' }),
       });
       assert.equal(response.status, 400);
-      assert.equal(((await response.json()) as { error_code: string }).error_code, 'bad_code_verifier');
+      assert.equal(((await response.json()) as { code: string }).code, 'bad_code_verifier');
     });
 
     it('refuses to link an identity that belongs to another user, and the anonymous session lives on', async () => {
