@@ -15,7 +15,7 @@ import { databaseCheck, smtpCheck } from './doctor-io.js';
 import { callServer } from './local-admin/channel-client.js';
 import type { DoctorReport } from './local-admin/doctor-project.js';
 import { projectDoctor } from './local-admin/doctor-project.js';
-import { runningServer, withPlatform } from './local-admin/run.js';
+import { described, runningServer, withPlatform } from './local-admin/run.js';
 import { servedProject } from './local-admin/operations.js';
 
 export interface DoctorOptions {
@@ -76,7 +76,12 @@ async function doctorReport(env: Env, options: DoctorOptions): Promise<DoctorRep
 const marks = { ok: '[ok]     ', warn: '[warn]   ', problem: '[PROBLEM]' } as const;
 
 export async function runDoctor(env: Env, options: DoctorOptions): Promise<number> {
-  const report = await doctorReport(env, options);
+  let report: DoctorReport;
+  try {
+    report = await doctorReport(env, options);
+  } catch (error) {
+    throw described(error);
+  }
   const { findings } = report;
   const problems = findings.filter((finding) => finding.status === 'problem').length;
   const warnings = findings.filter((finding) => finding.status === 'warn').length;

@@ -54,7 +54,7 @@ export interface RunOptions {
 }
 
 /** An error with its code, as the platform API would name it ("No project with ref … (project_not_found)"). */
-function described(error: unknown): Error {
+export function described(error: unknown): Error {
   const code = (error as { code?: unknown }).code;
   const named = (error as Error).name === 'PlatformError' || error instanceof OperationError;
   return named && typeof code === 'string' ? new Error(`${(error as Error).message} (${code})`) : (error as Error);
