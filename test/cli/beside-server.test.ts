@@ -20,6 +20,8 @@ interface Running {
   readonly pid: number;
   readonly apiUrl: string;
   readonly platformUrl: string;
+  /** Where the console and other projects are: the one port (embedded), the admin listener (drop-in). */
+  readonly adminOrigin: string;
   readonly setupUrl: string;
   readonly anonKey: string;
   stop(signal?: NodeJS.Signals): Promise<void>;
@@ -38,7 +40,8 @@ async function startServer(project: CliProject, env: Record<string, string>): Pr
     child.kill(signal);
     await exited;
   };
-  const deadline = Date.now() + 90_000;
+  // Generous: a loaded machine compiles the sources slowly on a first start.
+  const deadline = Date.now() + 240_000;
   while (!/Console setup \(one-time\): +\S+/.test(stdout)) {
     if (child.exitCode !== null || Date.now() > deadline) {
       await stop();
@@ -52,6 +55,7 @@ async function startServer(project: CliProject, env: Record<string, string>): Pr
     pid: child.pid!,
     apiUrl,
     platformUrl: `${new URL(setupUrl).origin}/platform/v1`,
+    adminOrigin: new URL(setupUrl).origin,
     setupUrl,
     anonKey: /anon key: +(\S+)/.exec(stdout)![1],
     stop,
@@ -59,7 +63,7 @@ async function startServer(project: CliProject, env: Record<string, string>): Pr
 }
 
 /** The console's session: the first administrator set up with the one-time link, as a person does. */
-async function consoleSession(server: Running) {
+async function consoleSession(server: Running): Promise<ConsoleCall> {
   const token = new URL(server.setupUrl).searchParams.get('token');
   const response = await fetch(`${server.platformUrl}/setup`, {
     method: 'POST',
@@ -89,6 +93,8 @@ async function signInAnonymously(authUrl: string, anonKey: string): Promise<void
   assert.equal(response.status, 200, await response.text());
 }
 
+type ConsoleCall = (method: string, path: string, body?: unknown) => Promise<Record<string, unknown>>;
+
 const json = async (project: CliProject, args: string[]) => {
   const result = await runCli(project, args);
   assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
@@ -101,12 +107,14 @@ for (const engine of engines) {
   describe(`the CLI beside a running foyer start (${engine})`, () => {
     let project: CliProject;
     let server: Running;
+    let call: ConsoleCall;
     const drops: (() => Promise<void>)[] = [];
     before(async () => {
       const created = await createCliProject(engine);
       // The server and the CLI read the same variables, as with one .env file.
       project = { ...created, env: { ...created.env, FOYER_MASTER_KEY: TEST_MASTER_KEY, GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED: 'true' } };
       server = await startServer(project, {});
+      call = await consoleSession(server);
     });
     after(async () => {
       await server?.stop();
@@ -141,7 +149,6 @@ for (const engine of engines) {
       assert.match(cleanupBefore.message, /^off: stale anonymous users accumulate/);
 
       // The console's way of changing a setting: PATCH /platform/v1/projects/default/settings.
-      const call = await consoleSession(server);
       await call('PATCH', '/projects/default/settings', {
         changes: { FOYER_ANONYMOUS_CLEANUP_ENABLED: 'true', FOYER_ANONYMOUS_CLEANUP_INACTIVE_DAYS: '12' },
       });
@@ -161,7 +168,9 @@ for (const engine of engines) {
       const created = await createProjectThroughCli(project, engine, drops);
       const listed = await runCli(project, ['project', 'list']);
       assert.match(listed.stdout, new RegExp(`^${created.ref}\\t${engine === 'pglite' ? 'embedded' : 'postgres'}\\t.*\\tSecond$`, 'm'));
-      await signInAnonymously(`${server.apiUrl}/p/${created.ref}/auth/v1`, created.anonKey);
+      // Whatever a new project's default, this one allows anonymous sign-ins (set as the console sets it).
+      await call('PATCH', `/projects/${created.ref}/settings`, { changes: { GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED: 'true' } });
+      await signInAnonymously(`${server.adminOrigin}/p/${created.ref}/auth/v1`, created.anonKey);
 
       const stats = await json(project, ['stats', '--json', '--project', created.ref]);
       assert.equal(stats.project, created.ref);
@@ -191,7 +200,7 @@ for (const engine of engines) {
         assert.equal(lstatSync(socket).mode & 0o777, 0o600);
         const answer = (path: string, body: string) =>
           new Promise<string>((resolve, reject) => {
-            const outgoing = request({ socketPath: socket, method: 'POST', path }, (response) => {
+            const outgoing = request({ socketPath: socket, agent: false, method: 'POST', path }, (response) => {
               let text = '';
               response.on('data', (chunk: Buffer) => (text += chunk.toString()));
               response.on('end', () => resolve(text));
@@ -206,9 +215,11 @@ for (const engine of engines) {
 
       it('says so clearly when the server stops in the middle of a command', async () => {
         // Frozen, the server leaves the CLI's connection waiting in its socket's queue; killed, it drops it.
+        const socket = join(project.dataDir!, 'run', 'admin.sock');
         process.kill(server.pid, 'SIGSTOP');
+        const open = socketEntries(socket);
         const pending = runCli(project, ['stats']);
-        await connectionWaiting(join(project.dataDir!, 'run', 'admin.sock'));
+        await connectionWaiting(socket, open);
         await server.stop('SIGKILL');
         const result = await pending;
         assert.equal(result.code, 1);
@@ -221,15 +232,14 @@ for (const engine of engines) {
   });
 }
 
-/**
- * Until a connection waits on the listening socket `path`: Linux lists a connection not yet accepted
- * in /proc/net/unix under the listener's path, so the path appears a second time.
- */
-async function connectionWaiting(path: string): Promise<void> {
+/** How many sockets Linux lists under `path` in /proc/net/unix: the listener and the connections to it. */
+const socketEntries = (path: string) => readFileSync('/proc/net/unix', 'utf8').split('\n').filter((line) => line.endsWith(` ${path}`)).length;
+
+/** Until one more connection than `before` is on the listening socket `path` (one not yet accepted is listed too). */
+async function connectionWaiting(path: string, before: number): Promise<void> {
   const deadline = Date.now() + 90_000;
   for (;;) {
-    const entries = readFileSync('/proc/net/unix', 'utf8').split('\n').filter((line) => line.endsWith(` ${path}`));
-    if (entries.length > 1) return;
+    if (socketEntries(path) > before) return;
     assert.ok(Date.now() < deadline, 'the CLI never connected');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

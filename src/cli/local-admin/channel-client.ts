@@ -43,7 +43,7 @@ export function callServer(
     };
     const body = JSON.stringify(params);
     const outgoing = request(
-      { socketPath: target.socket, method: 'POST', path: `/v1/${operation}`, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      { socketPath: target.socket, agent: false, method: 'POST', path: `/v1/${operation}`, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
       (response) => {
         let buffered = '';
         const take = (line: string) => {
@@ -69,8 +69,13 @@ export function callServer(
     );
     outgoing.on('error', (error: NodeJS.ErrnoException) => {
       if (options.signal?.aborted) return settle(() => reject(new Error('interrupted')));
-      const detail = error.code === 'ENOENT' || error.code === 'ECONNREFUSED' ? `nothing listens on ${target.socket}` : (error.code ?? error.message);
-      settle(() => reject(new Error(stoppedMessage(target, detail))));
+      if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED') {
+        // A socket left by a server that was killed, while another process (another foyer command) holds the data directory.
+        return settle(() =>
+          reject(new Error(`Foyer (pid ${target.pid}) holds the embedded database, but nothing answers on ${target.socket}: if it is another foyer command, run this one when it ends`)),
+        );
+      }
+      settle(() => reject(new Error(stoppedMessage(target, error.code ?? error.message))));
     });
     options.signal?.addEventListener('abort', () => outgoing.destroy(), { once: true });
     outgoing.end(body);
