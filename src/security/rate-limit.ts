@@ -27,6 +27,8 @@ export const limiterSettings = {
   token_refresh: 'GOTRUE_RATE_LIMIT_TOKEN_REFRESH',
   email_sent: 'GOTRUE_RATE_LIMIT_EMAIL_SENT',
   passkey: 'GOTRUE_RATE_LIMIT_PASSKEY',
+  sso: 'GOTRUE_RATE_LIMIT_SSO',
+  saml_assertion: 'GOTRUE_SAML_RATE_LIMIT_ASSERTION',
   sms_sent: 'GOTRUE_RATE_LIMIT_SMS_SENT',
   // GoTrue keeps two buckets of the same size: a challenge and a verification each take from their own.
   mfa_challenge: 'GOTRUE_MFA_RATE_LIMIT_CHALLENGE_AND_VERIFY',
@@ -54,6 +56,8 @@ export interface RateLimitValues {
   readonly rateLimitTokenRefresh: RateSetting;
   readonly rateLimitEmailSent: RateSetting;
   readonly rateLimitPasskey: RateSetting;
+  readonly rateLimitSso: RateSetting;
+  readonly rateLimitSamlAssertion: RateSetting;
   readonly rateLimitSmsSent: RateSetting;
   readonly mfaRateLimitChallengeAndVerify: RateSetting;
   readonly anonymousBudget: RateSetting | undefined;
@@ -79,6 +83,10 @@ export function limitOf(settings: RateLimitValues, name: LimiterName): RateSetti
       return settings.rateLimitEmailSent;
     case 'passkey':
       return settings.rateLimitPasskey;
+    case 'sso':
+      return settings.rateLimitSso;
+    case 'saml_assertion':
+      return settings.rateLimitSamlAssertion;
     case 'sms_sent':
       return settings.rateLimitSmsSent;
     case 'mfa_challenge':
