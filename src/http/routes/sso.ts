@@ -24,8 +24,9 @@ const SsoBody = {
     domain: { type: 'string', maxLength: FIELD_LIMITS.name },
     redirect_to: { type: 'string', maxLength: FIELD_LIMITS.url },
     skip_http_redirect: { type: 'boolean' },
-    code_challenge: { type: 'string', maxLength: FIELD_LIMITS.token },
-    code_challenge_method: { type: 'string', maxLength: FIELD_LIMITS.name },
+    // supabase-js sends null for both outside the PKCE flow.
+    code_challenge: { anyOf: [{ type: 'string', maxLength: FIELD_LIMITS.token }, { type: 'null' }] },
+    code_challenge_method: { anyOf: [{ type: 'string', maxLength: FIELD_LIMITS.name }, { type: 'null' }] },
   },
 } as const;
 
@@ -34,8 +35,8 @@ interface SsoRequestBody {
   domain?: string;
   redirect_to?: string;
   skip_http_redirect?: boolean;
-  code_challenge?: string;
-  code_challenge_method?: string;
+  code_challenge?: string | null;
+  code_challenge_method?: string | null;
 }
 
 export function ssoRoutes(app: FastifyInstance, deps: AuthDeps): void {
