@@ -21,7 +21,8 @@ import { projectMetrics, registerOps } from './http/routes/ops.js';
 import { opsAdminRoutes } from './http/routes/ops-admin.js';
 import { metaRoutes } from './http/routes/meta.js';
 import { mfaRoutes } from './http/routes/mfa.js';
-import { disabledFeatureRoutes } from './http/routes/disabled-features.js';
+import { ssoRoutes } from './http/routes/sso.js';
+import { ssoAdminRoutes } from './http/routes/sso-admin.js';
 import { oauthRoutes } from './http/routes/oauth.js';
 import { otpRoutes } from './http/routes/otp.js';
 import { passkeyRoutes } from './http/routes/passkeys.js';
@@ -84,7 +85,8 @@ function authApi(deps: AuthDeps) {
     mfaRoutes(api, deps);
     adminFactorRoutes(api, deps);
     opsAdminRoutes(api, deps);
-    disabledFeatureRoutes(api);
+    ssoRoutes(api, deps);
+    ssoAdminRoutes(api, deps);
   };
 }
 

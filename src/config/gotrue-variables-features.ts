@@ -151,9 +151,8 @@ export const mfaAndSso: readonly GotrueVariable[] = [
   ]),
   ...['ENROLL_ENABLED', 'VERIFY_ENABLED', 'OTP_LENGTH', 'MAX_FREQUENCY', 'TEMPLATE'].map((field) => honoured(`GOTRUE_MFA_PHONE_${field}`)),
 
-  switchOn('GOTRUE_SAML_ENABLED', 'SAML 2.0 single sign-on (/sso, /admin/sso/providers)'),
-  ...['PRIVATE_KEY', 'PRIVATE_KEY_NEXT', 'ALLOW_ENCRYPTED_ASSERTIONS', 'RELAY_STATE_VALIDITY_PERIOD', 'EXTERNAL_URL', 'RATE_LIMIT_ASSERTION'].map((field) =>
-    inert(`GOTRUE_SAML_${field}`, 'Only with GOTRUE_SAML_ENABLED.'),
+  ...['ENABLED', 'PRIVATE_KEY', 'PRIVATE_KEY_NEXT', 'ALLOW_ENCRYPTED_ASSERTIONS', 'RELAY_STATE_VALIDITY_PERIOD', 'EXTERNAL_URL', 'RATE_LIMIT_ASSERTION'].map(
+    (field) => honoured(`GOTRUE_SAML_${field}`),
   ),
 
   honoured('GOTRUE_WEBAUTHN_RP_ID'),

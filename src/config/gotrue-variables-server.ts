@@ -141,7 +141,7 @@ export const tokensAndSecurity: readonly GotrueVariable[] = [
   honoured('GOTRUE_RATE_LIMIT_SMS_SENT'),
   honoured('GOTRUE_RATE_LIMIT_VERIFY'),
   honoured('GOTRUE_RATE_LIMIT_TOKEN_REFRESH'),
-  inert('GOTRUE_RATE_LIMIT_SSO', 'Limits SAML single sign-on (GOTRUE_SAML_ENABLED).'),
+  honoured('GOTRUE_RATE_LIMIT_SSO'),
   honoured('GOTRUE_RATE_LIMIT_ANONYMOUS_USERS'),
   honoured('GOTRUE_RATE_LIMIT_OTP'),
   honoured('GOTRUE_RATE_LIMIT_WEB3'),

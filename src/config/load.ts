@@ -6,6 +6,7 @@ import { dbEncryptionProblems } from './db-encryption-settings.js';
 import { ConfigError } from './parse.js';
 import { listenerProblems } from './listener-settings.js';
 import { passkeyProblems } from './passkey-settings.js';
+import { samlProblems } from './saml-settings.js';
 import { protectionProblems } from './parse-protection.js';
 import { settingsSchema, type SettingKey, type SettingValues } from './settings.js';
 import { smsProblems } from './sms-settings.js';
@@ -72,6 +73,7 @@ export function loadConfig(env: Env): Config {
   problems.push(...protectionProblems(values));
   problems.push(...listenerProblems(values, embedded));
   problems.push(...passkeyProblems(values));
+  problems.push(...samlProblems(values));
   problems.push(...smsProblems(values));
   problems.push(...dbEncryptionProblems(values));
   problems.push(...hookProblems(values));

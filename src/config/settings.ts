@@ -27,6 +27,7 @@ import { mfaPhoneSettings } from './mfa-phone-settings.js';
 import { oauthSettings } from './oauth-settings.js';
 import { oauthProviderSettings } from './oauth-provider-settings.js';
 import { passkeySettings } from './passkey-settings.js';
+import { samlSettings } from './saml-settings.js';
 import { web3Settings } from './web3-settings.js';
 import { opsSettings } from './ops-settings.js';
 import { listenerSettings } from './listener-settings.js';
@@ -168,6 +169,8 @@ export const settingsSchema = {
   ...oauthProviderSettings,
   // Passkeys and the WebAuthn relying party (src/config/passkey-settings.ts)
   ...passkeySettings,
+  // SAML 2.0 single sign-on (src/config/saml-settings.ts)
+  ...samlSettings,
   // Sign in with Ethereum and Solana (src/config/web3-settings.ts)
   ...web3Settings,
 

@@ -27,6 +27,8 @@ export const limiterSettings = {
   token_refresh: 'GOTRUE_RATE_LIMIT_TOKEN_REFRESH',
   email_sent: 'GOTRUE_RATE_LIMIT_EMAIL_SENT',
   passkey: 'GOTRUE_RATE_LIMIT_PASSKEY',
+  sso: 'GOTRUE_RATE_LIMIT_SSO',
+  saml_assertion: 'GOTRUE_SAML_RATE_LIMIT_ASSERTION',
   web3: 'GOTRUE_RATE_LIMIT_WEB3',
   sms_sent: 'GOTRUE_RATE_LIMIT_SMS_SENT',
   // GoTrue keeps two buckets of the same size: a challenge and a verification each take from their own.
@@ -57,6 +59,8 @@ export interface RateLimitValues {
   readonly rateLimitTokenRefresh: RateSetting;
   readonly rateLimitEmailSent: RateSetting;
   readonly rateLimitPasskey: RateSetting;
+  readonly rateLimitSso: RateSetting;
+  readonly rateLimitSamlAssertion: RateSetting;
   readonly rateLimitWeb3: RateSetting;
   readonly rateLimitSmsSent: RateSetting;
   readonly mfaRateLimitChallengeAndVerify: RateSetting;
@@ -84,6 +88,10 @@ export function limitOf(settings: RateLimitValues, name: LimiterName): RateSetti
       return settings.rateLimitEmailSent;
     case 'passkey':
       return settings.rateLimitPasskey;
+    case 'sso':
+      return settings.rateLimitSso;
+    case 'saml_assertion':
+      return settings.rateLimitSamlAssertion;
     case 'web3':
       return settings.rateLimitWeb3;
     case 'sms_sent':

@@ -17,7 +17,7 @@ export async function insertAuditEntry(db: Queryable, entry: AuditEntry): Promis
              -- GoTrue's payload: actor_username is the user's phone, else its email ('' for anonymous users).
              json_build_object('actor_id', $1::text,
                                'actor_username', coalesce((select coalesce(nullif(u.phone, ''), u.email, '') from auth.users u where u.id = $1::uuid), ''),
-                               'actor_via_sso', false, 'action', $2::text, 'log_type', $3::text, 'traits', $4::json),
+                               'actor_via_sso', coalesce((select u.is_sso_user from auth.users u where u.id = $1::uuid), false), 'action', $2::text, 'log_type', $3::text, 'traits', $4::json),
              now(), coalesce($5, ''))`,
     [entry.actorId, entry.action, entry.logType, JSON.stringify(entry.traits), entry.ip],
   );

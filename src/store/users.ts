@@ -145,6 +145,8 @@ export interface NewUser {
   emailConfirmed: boolean;
   phoneConfirmed: boolean;
   isAnonymous: boolean;
+  /** GoTrue's is_sso_user: a user of one SSO provider, whose address may repeat across users. */
+  isSsoUser?: boolean;
 }
 
 export async function insertUser(db: Queryable, user: NewUser): Promise<void> {
@@ -153,10 +155,10 @@ export async function insertUser(db: Queryable, user: NewUser): Promise<void> {
                              raw_user_meta_data, email_confirmed_at, phone_confirmed_at, is_anonymous, is_sso_user,
                              created_at, updated_at)
      values ('${NIL_UUID}', $1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb,
-             case when $9::boolean then now() end, case when $10::boolean then now() end, $11, false, now(), now())`,
+             case when $9::boolean then now() end, case when $10::boolean then now() end, $11, $12, now(), now())`,
     [
       user.id, user.aud, user.role, user.email, user.phone, user.encryptedPassword, user.appMetadataJson,
-      user.userMetadataJson, user.emailConfirmed, user.phoneConfirmed, user.isAnonymous,
+      user.userMetadataJson, user.emailConfirmed, user.phoneConfirmed, user.isAnonymous, user.isSsoUser ?? false,
     ] satisfies SqlParam[],
   );
 }

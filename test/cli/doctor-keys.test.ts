@@ -91,13 +91,13 @@ for (const engine of engines) {
 
     it('foyer doctor names GoTrue features Foyer lacks and GOTRUE_* names nobody reads, and checks the rest', async () => {
       const result = await runCli(project, ['doctor', '--json', '--offline'], {
-        GOTRUE_SAML_ENABLED: 'true',
+        GOTRUE_EXPERIMENTAL_SCIM_ENABLED: 'true',
         GOTRUE_SITEURL: 'https://typo.example',
         GOTRUE_SECURITY_MANUAL_LINKING_ENABLED: 'true',
       });
       assert.equal(result.code, 1, result.stderr);
       const { findings } = JSON.parse(result.stdout) as { findings: { check: string; status: string; message: string; fix?: string }[] };
-      const refusal = findings.find((finding) => finding.message.startsWith('GOTRUE_SAML_ENABLED=true asks for SAML 2.0 single sign-on'));
+      const refusal = findings.find((finding) => finding.message.startsWith('GOTRUE_EXPERIMENTAL_SCIM_ENABLED=true asks for SCIM provisioning'));
       assert.equal(refusal?.status, 'problem');
       assert.match(refusal?.fix ?? '', /docs\/configuration\.md/);
       const unknown = findings.find((finding) => finding.check === 'GoTrue variables');

@@ -31,7 +31,6 @@ describe('GoTrue variables', () => {
       GOTRUE_HOOK_AFTER_USER_CREATED_ENABLED: 'true',
       GOTRUE_EXTERNAL_VERCEL_MARKETPLACE_ENABLED: '1',
       GOTRUE_SMTP_HEADERS: '{"X-Test": ["1"]}',
-      GOTRUE_SAML_ENABLED: 'T',
       GOTRUE_OAUTH_SERVER_ENABLED: 'true',
       GOTRUE_CUSTOM_OAUTH_ENABLED: 'true',
       GOTRUE_EXPERIMENTAL_SCIM_ENABLED: 'true',
@@ -44,7 +43,6 @@ describe('GoTrue variables', () => {
       'GOTRUE_EXTERNAL_VERCEL_MARKETPLACE_ENABLED',
       'GOTRUE_HOOK_AFTER_USER_CREATED_ENABLED',
       'GOTRUE_OAUTH_SERVER_ENABLED',
-      'GOTRUE_SAML_ENABLED',
       'GOTRUE_SECURITY_REFRESH_TOKEN_ALGORITHM_VERSION',
       'GOTRUE_SESSIONS_ALLOW_LOW_AAL',
       'GOTRUE_SMTP_HEADERS',
@@ -93,12 +91,12 @@ describe('GoTrue variables', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'foyer-gotrue-vars-'));
     try {
       const result = spawnSync(process.execPath, [FOYER, 'start'], {
-        env: { PATH: process.env.PATH, FOYER_DATA_DIR: dataDir, GOTRUE_SAML_ENABLED: 'true', GOTRUE_EXTERNAL_VERCEL_MARKETPLACE_ENABLED: 'true' },
+        env: { PATH: process.env.PATH, FOYER_DATA_DIR: dataDir, GOTRUE_EXPERIMENTAL_SCIM_ENABLED: 'true', GOTRUE_EXTERNAL_VERCEL_MARKETPLACE_ENABLED: 'true' },
         encoding: 'utf8',
         timeout: 60_000,
       });
       assert.equal(result.status, 2, result.stderr);
-      assert.match(result.stderr, /GOTRUE_SAML_ENABLED=true asks for SAML 2\.0 single sign-on/);
+      assert.match(result.stderr, /GOTRUE_EXPERIMENTAL_SCIM_ENABLED=true asks for SCIM provisioning/);
       assert.match(result.stderr, /GOTRUE_EXTERNAL_VERCEL_MARKETPLACE_ENABLED=true asks for/);
       assert.match(result.stderr, /docs\/configuration\.md/);
     } finally {

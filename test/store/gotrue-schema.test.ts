@@ -123,18 +123,21 @@ for (const engine of engines) {
               ('00000000-0000-4000-8000-0000000000f1', '00000000-0000-4000-8000-000000000001', 'phone app', 'totp', 'verified', now(), now(), 'S', null),
               ('00000000-0000-4000-8000-0000000000f2', '00000000-0000-4000-8000-000000000001', 'sms', 'phone', 'verified', now(), now(), null, '15550100'),
               ('00000000-0000-4000-8000-0000000000f3', '00000000-0000-4000-8000-000000000001', 'key', 'webauthn', 'verified', now(), now(), null, null);
-            insert into auth.sso_providers (id, resource_id) values ('00000000-0000-4000-8000-0000000000a1', 'acme');`);
+            insert into auth.sso_providers (id, resource_id) values ('00000000-0000-4000-8000-0000000000a1', 'acme');
+            insert into auth.oauth_clients (id, registration_type, redirect_uris, grant_types, token_endpoint_auth_method)
+              values ('00000000-0000-4000-8000-0000000000c1', 'manual', 'https://app.example/cb', 'authorization_code', 'client_secret_basic');`);
           const before = await wholeCatalog(database);
           await assert.rejects(migrate(database.db), (error: Error) => {
             assert.ok(error instanceof MigrationRefusedError);
             assert.doesNotMatch(error.message, /mfa_factors/, 'verified factors of every type are served');
-            assert.match(error.message, /auth\.sso_providers holds 1 SAML SSO provider/);
+            assert.doesNotMatch(error.message, /sso_providers/, 'SAML SSO providers are served');
+            assert.match(error.message, /auth\.oauth_clients holds 1 OAuth client/);
             assert.match(error.message, /nothing was changed/);
             return true;
           });
           assert.deepEqual(await wholeCatalog(database), before);
           // Verified factors of every type are served, and unverified factors of any type are not served by GoTrue either.
-          await database.db.execScript(`delete from auth.sso_providers;`);
+          await database.db.execScript(`delete from auth.oauth_clients;`);
           assert.deepEqual((await migrate(database.db)).applied, []);
         } finally {
           await database.close();

@@ -48,7 +48,7 @@ export function metaRoutes(app: FastifyInstance, deps: AuthDeps): void {
       mailer_autoconfirm: config.mailerAutoconfirm,
       phone_autoconfirm: config.smsAutoconfirm,
       sms_provider: config.smsProvider ?? '',
-      saml_enabled: false,
+      saml_enabled: config.samlEnabled,
       passkeys_enabled: config.passkeyEnabled,
       // Foyer's own field (GoTrue's above are unchanged): which abuse protections a client will meet.
       foyer_protections: publicProtectionStatus({ config, captcha: deps.captcha, escalation }),
