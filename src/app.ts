@@ -23,6 +23,7 @@ import { metaRoutes } from './http/routes/meta.js';
 import { mfaRoutes } from './http/routes/mfa.js';
 import { disabledFeatureRoutes } from './http/routes/disabled-features.js';
 import { oauthRoutes } from './http/routes/oauth.js';
+import { oauthServerRoutes } from './http/routes/oauth-server.js';
 import { otpRoutes } from './http/routes/otp.js';
 import { passkeyRoutes } from './http/routes/passkeys.js';
 import { verifyRoutes } from './http/routes/verify.js';
@@ -72,6 +73,7 @@ function authApi(deps: AuthDeps) {
     reauthenticateRoutes(api, deps);
     identityRoutes(api, deps);
     oauthRoutes(api, deps);
+    await api.register(oauthServerRoutes(deps));
     metaRoutes(api, deps);
     captchaRoutes(api, deps);
     adminRoutes(api, deps);

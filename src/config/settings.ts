@@ -25,6 +25,7 @@ import { dbEncryptionSettings } from './db-encryption-settings.js';
 import { mfaSettings } from './mfa-settings.js';
 import { mfaPhoneSettings } from './mfa-phone-settings.js';
 import { oauthSettings } from './oauth-settings.js';
+import { oauthServerSettings } from './oauth-server-settings.js';
 import { passkeySettings } from './passkey-settings.js';
 import { opsSettings } from './ops-settings.js';
 import { listenerSettings } from './listener-settings.js';
@@ -165,6 +166,8 @@ export const settingsSchema = {
   ...oauthSettings,
   // Passkeys and the WebAuthn relying party (src/config/passkey-settings.ts)
   ...passkeySettings,
+  // Foyer as an OAuth 2.1 / OpenID Connect server for third-party apps (src/config/oauth-server-settings.ts)
+  ...oauthServerSettings,
 
   // TOTP MFA and GoTrue's database encryption (src/config/mfa-settings.ts, db-encryption-settings.ts)
   ...mfaSettings,
