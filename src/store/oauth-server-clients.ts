@@ -96,12 +96,3 @@ export async function deleteOAuthClient(db: Queryable, id: string): Promise<bool
   );
   return rows.length > 0;
 }
-
-/** Active grants per client (the console's count). */
-export async function countActiveGrants(db: Queryable, clientId: string): Promise<number> {
-  const [row] = await db.query<{ count: number }>(
-    'select count(*)::int as count from auth.oauth_consents where client_id = $1 and revoked_at is null',
-    [clientId],
-  );
-  return row.count;
-}

@@ -75,9 +75,10 @@ for (const engine of engines) {
 
       const details = await user.auth.oauth.getAuthorizationDetails(flow.authorizationId);
       assert.ifError(details.error);
-      assert.equal(details.data?.client.name, 'Third-party app');
-      assert.equal(details.data?.scope, 'openid email profile');
-      assert.equal(details.data?.user.email, 'reader@example.com');
+      assert.ok(details.data && 'client' in details.data, 'no consent yet: the details to show');
+      assert.equal(details.data.client.name, 'Third-party app');
+      assert.equal(details.data.scope, 'openid email profile');
+      assert.equal(details.data.user.email, 'reader@example.com');
       const approved = await user.auth.oauth.approveAuthorization(flow.authorizationId, { skipBrowserRedirect: true });
       assert.ifError(approved.error);
       const callback = new URL(approved.data?.redirect_url as string);
