@@ -24,6 +24,7 @@ import { mfaRoutes } from './http/routes/mfa.js';
 import { ssoRoutes } from './http/routes/sso.js';
 import { ssoAdminRoutes } from './http/routes/sso-admin.js';
 import { oauthRoutes } from './http/routes/oauth.js';
+import { oauthServerRoutes } from './http/routes/oauth-server.js';
 import { otpRoutes } from './http/routes/otp.js';
 import { passkeyRoutes } from './http/routes/passkeys.js';
 import { verifyRoutes } from './http/routes/verify.js';
@@ -73,6 +74,7 @@ function authApi(deps: AuthDeps) {
     reauthenticateRoutes(api, deps);
     identityRoutes(api, deps);
     oauthRoutes(api, deps);
+    await api.register(oauthServerRoutes(deps));
     metaRoutes(api, deps);
     captchaRoutes(api, deps);
     adminRoutes(api, deps);

@@ -19,6 +19,8 @@ export const errorStatus = {
   email_not_confirmed: 400,
   email_provider_disabled: 422,
   flow_state_already_used: 400,
+  // A GoTrue feature switched off (GOTRUE_OAUTH_SERVER_ENABLED=false): its routes answer 404.
+  feature_disabled: 404,
   flow_state_expired: 422,
   flow_state_not_found: 404,
   // Auth hooks (src/auth/hooks/): GoTrue's codes for an HTTP hook that answers too late, too much or not JSON.
@@ -51,6 +53,10 @@ export const errorStatus = {
   no_authorization: 401,
   not_admin: 403,
   not_found: 404,
+  oauth_authorization_not_found: 404,
+  oauth_client_not_found: 404,
+  oauth_consent_not_found: 404,
+  oauth_dynamic_client_registration_disabled: 403,
   otp_disabled: 422,
   otp_expired: 403,
   over_email_send_rate_limit: 429,
@@ -139,3 +145,18 @@ export class FoyerError extends Error {
 export const invalidGrant = (message: string): FoyerError => new FoyerError('invalid_grant', message, { wire: 'oauth' });
 
 export const isFoyerError = (value: unknown): value is FoyerError => value instanceof FoyerError;
+
+/**
+ * An error of the OAuth server's protocol endpoints (RFC 6749 §5.2), as GoTrue's OAuthError: always
+ * 400 with `{error, error_description}` (invalid_request, invalid_client, invalid_grant, …), never
+ * GoTrue's `{code, message}`, since third-party OAuth libraries read this shape.
+ */
+export class OAuthProtocolError extends Error {
+  readonly error: string;
+  readonly status = 400;
+  constructor(error: 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unsupported_grant_type' | 'access_denied' | 'invalid_scope', description: string) {
+    super(description);
+    this.name = 'OAuthProtocolError';
+    this.error = error;
+  }
+}

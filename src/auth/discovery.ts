@@ -5,9 +5,11 @@
  * API_EXTERNAL_URL, the auth API's public URL, so the document is usable either way. Built from the
  * configuration only: never from the request's Host or X-Forwarded-* headers, which a client controls.
  *
- * The /oauth/* endpoints are those of GoTrue's OAuth 2.1 server, which GoTrue advertises even while that
- * server is off (its default); Foyer has none, and advertises them as GoTrue does. GoTrue adds
- * registration_endpoint only when that server allows dynamic registration: never here.
+ * The /oauth/* endpoints are those of the OAuth 2.1 server (docs/oauth-server.md), which GoTrue advertises
+ * even while that server is off (its default): then the document is GoTrue's, word for word. With the
+ * server on it says what Foyer does: PKCE S256 only, id_tokens signed with the project's signing key
+ * (only an asymmetric one signs them: with an HMAC key `openid` is not offered), and registration_endpoint
+ * when dynamic registration is allowed (as GoTrue).
  */
 import type { Config } from '../config/load.js';
 
@@ -17,6 +19,7 @@ export interface OpenIdConfiguration {
   readonly token_endpoint: string;
   readonly jwks_uri: string;
   readonly userinfo_endpoint: string;
+  readonly registration_endpoint?: string;
   readonly scopes_supported: readonly string[];
   readonly response_types_supported: readonly string[];
   readonly response_modes_supported: readonly string[];
@@ -31,26 +34,35 @@ export interface OpenIdConfiguration {
 /** The `issuer` of the document: GOTRUE_JWT_ISSUER (also the tokens' `iss`), else API_EXTERNAL_URL. */
 export const discoveryIssuer = (config: Pick<Config, 'jwtIssuer' | 'apiExternalUrl'>): string => config.jwtIssuer ?? config.apiExternalUrl;
 
-export function openIdConfiguration(config: Pick<Config, 'jwtIssuer' | 'apiExternalUrl'>): OpenIdConfiguration {
+type DiscoveryConfig = Pick<Config, 'jwtIssuer' | 'apiExternalUrl'> &
+  Partial<Pick<Config, 'oauthServerEnabled' | 'oauthServerAllowDynamicRegistration'>>;
+
+/** Whether id_tokens can be signed: GoTrue refuses HS256 for them (an app could forge one with the shared secret). */
+export const signsIdTokens = (signingAlgorithm: string): boolean => !signingAlgorithm.startsWith('HS');
+
+export function openIdConfiguration(config: DiscoveryConfig, signingAlgorithm = 'HS256'): OpenIdConfiguration {
   const issuer = discoveryIssuer(config);
   const base = issuer.replace(/\/+$/, '');
+  const served = config.oauthServerEnabled === true;
+  const scopes = ['openid', 'profile', 'email', 'phone', 'offline_access'];
   return {
     issuer,
     authorization_endpoint: `${base}/oauth/authorize`,
     token_endpoint: `${base}/oauth/token`,
     jwks_uri: `${base}/.well-known/jwks.json`,
     userinfo_endpoint: `${base}/oauth/userinfo`,
-    scopes_supported: ['openid', 'profile', 'email', 'phone', 'offline_access'],
+    ...(served && config.oauthServerAllowDynamicRegistration ? { registration_endpoint: `${base}/oauth/clients/register` } : {}),
+    scopes_supported: served && !signsIdTokens(signingAlgorithm) ? scopes.filter((scope) => scope !== 'openid') : scopes,
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
     grant_types_supported: ['authorization_code', 'refresh_token'],
     subject_types_supported: ['public'],
-    id_token_signing_alg_values_supported: ['RS256', 'HS256', 'ES256'],
+    id_token_signing_alg_values_supported: served ? [signingAlgorithm] : ['RS256', 'HS256', 'ES256'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     claims_supported: [
       'sub', 'aud', 'iss', 'exp', 'iat', 'auth_time', 'nonce', 'email', 'email_verified',
       'phone_number', 'phone_number_verified', 'name', 'picture', 'preferred_username', 'updated_at',
     ],
-    code_challenge_methods_supported: ['S256', 'plain'],
+    code_challenge_methods_supported: served ? ['S256'] : ['S256', 'plain'],
   };
 }

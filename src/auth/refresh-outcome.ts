@@ -1,5 +1,5 @@
 /** What both refresh-token formats answer when a refresh does not hand out a token. */
-import { FoyerError } from '../errors.js';
+import { FoyerError, OAuthProtocolError } from '../errors.js';
 import { insertAuditEntry } from '../store/audit.js';
 import type { SessionRotationRules } from '../store/refresh-grant.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
@@ -13,6 +13,10 @@ export const refreshFailures = {
   refresh_token_already_used: () => new FoyerError('refresh_token_already_used', 'Invalid Refresh Token: Already Used'),
   // A v2 token whose counter is ahead of its session's: signed with the session's key, yet never issued.
   counter_ahead: () => new FoyerError('validation_failed', 'Invalid Refresh Token: Not Issued By This Server'),
+  // A session of an OAuth client (auth.sessions.oauth_client_id) and the request's client disagree: GoTrue's OAuth errors.
+  oauth_client_required: () => new OAuthProtocolError('invalid_client', 'Client authentication required for OAuth session'),
+  oauth_client_not_allowed: () => new OAuthProtocolError('invalid_client', 'Client authentication not allowed for non-OAuth session'),
+  oauth_client_mismatch: () => new OAuthProtocolError('invalid_client', "Client does not match the session's OAuth client"),
 } as const;
 
 /** Off the hot path (only on reuse): the session was ended as a suspected theft. */

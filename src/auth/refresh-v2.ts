@@ -10,9 +10,11 @@ import { dbEncryptionOf } from '../config/db-encryption-settings.js';
 import { DecryptionError, openStoredValue, parseEncryptedString, type DbEncryption } from '../security/encrypted-string.js';
 import { encodeRefreshTokenV2, readSessionRefreshKey, refreshTokenV2SignedBy, type RefreshTokenV2 } from '../security/refresh-token-v2.js';
 import { findSessionRefreshKey, grantRefreshTokenV2 } from '../store/refresh-grant-v2.js';
+import { findSessionOAuthClient } from '../store/oauth-server-sessions.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
 import { aalOf } from './mfa/assurance.js';
 import { auditRefreshTokenReuse, refreshFailures, rotationRules } from './refresh-outcome.js';
+import type { RefreshingClient } from './refresh.js';
 import { sessionResponse, type SessionResponse } from './tokens.js';
 
 /** A key GoTrue stored encrypted, decrypted when its key is given; otherwise as stored (and reported unreadable). */
@@ -26,7 +28,7 @@ function decryptedKey(stored: string, sessionId: string, encryption: DbEncryptio
   }
 }
 
-export async function refreshTokenV2Grant(deps: AuthDeps, token: RefreshTokenV2, meta: RequestMeta): Promise<SessionResponse> {
+export async function refreshTokenV2Grant(deps: AuthDeps, token: RefreshTokenV2, meta: RequestMeta, client?: RefreshingClient): Promise<SessionResponse> {
   const { config } = deps;
   const storedKey = await findSessionRefreshKey(deps.db, token.sessionId);
   if (storedKey === undefined) throw refreshFailures.refresh_token_not_found();
@@ -40,6 +42,11 @@ export async function refreshTokenV2Grant(deps: AuthDeps, token: RefreshTokenV2,
     throw new Error(`auth.sessions ${token.sessionId}: refresh_token_hmac_key ${why}; its v2 refresh tokens cannot be checked`);
   }
   if (!refreshTokenV2SignedBy(token, reading.key)) throw refreshFailures.refresh_token_not_found();
+  // A session's OAuth client never changes, so checking it before the locked grant is enough.
+  const owner = await findSessionOAuthClient(deps.db, token.sessionId);
+  if (owner?.oauth_client_id && !client) throw refreshFailures.oauth_client_required();
+  if (!owner?.oauth_client_id && client) throw refreshFailures.oauth_client_not_allowed();
+  if (owner?.oauth_client_id && client && owner.oauth_client_id !== client.oauthClientId) throw refreshFailures.oauth_client_mismatch();
 
   const row = await grantRefreshTokenV2(deps.db, {
     sessionId: token.sessionId,
@@ -58,5 +65,6 @@ export async function refreshTokenV2Grant(deps: AuthDeps, token: RefreshTokenV2,
     aal: aalOf(row.amr ?? []),
     amr: row.amr ?? [],
     refreshToken: encodeRefreshTokenV2(row.session_id, BigInt(row.counter), reading.key),
+    ...(client ? { oauthClientId: client.oauthClientId, scope: owner?.scopes ?? '' } : {}),
   }, { ip: meta.ip, authenticationMethod: 'token_refresh' });
 }

@@ -27,6 +27,9 @@ export interface AccessTokenInput {
   readonly aal: string;
   /** Newest first. */
   readonly amr: readonly AmrEntry[];
+  /** A session of an OAuth client (the OAuth server): GoTrue's `client_id` and `scope` claims. */
+  readonly oauthClientId?: string;
+  readonly scope?: string;
 }
 
 /** Claims the custom access token hook returned, and when they were issued. */
@@ -69,6 +72,9 @@ export function accessTokenClaims(deps: AuthDeps, input: AccessTokenInput, issue
   claims.amr = input.amr;
   claims.session_id = input.sessionId;
   claims.is_anonymous = user.is_anonymous;
+  // GoTrue's omitempty claims: only an OAuth client's tokens have them, so RLS can tell them apart.
+  if (input.oauthClientId) claims.client_id = input.oauthClientId;
+  if (input.scope) claims.scope = input.scope;
   return claims;
 }
 

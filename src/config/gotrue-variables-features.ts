@@ -101,9 +101,8 @@ export const providers: readonly GotrueVariable[] = [
   ),
   inert('GOTRUE_CUSTOM_OAUTH_MAX_PROVIDERS', 'Only with custom providers (GOTRUE_CUSTOM_OAUTH_ENABLED).'),
   inert('GOTRUE_CUSTOM_OAUTH_EXTERNAL_URL', 'Only with custom providers (GOTRUE_CUSTOM_OAUTH_ENABLED).'),
-  switchOn('GOTRUE_OAUTH_SERVER_ENABLED', 'the OAuth 2.1 authorization server (/oauth/*, /admin/oauth/clients)'),
-  ...['ALLOW_DYNAMIC_REGISTRATION', 'AUTHORIZATION_PATH', 'AUTHORIZATION_TTL', 'DEFAULT_SCOPE'].map((field) =>
-    inert(`GOTRUE_OAUTH_SERVER_${field}`, 'Only with GOTRUE_OAUTH_SERVER_ENABLED.'),
+  ...['ENABLED', 'ALLOW_DYNAMIC_REGISTRATION', 'AUTHORIZATION_PATH', 'AUTHORIZATION_TTL', 'DEFAULT_SCOPE'].map((field) =>
+    honoured(`GOTRUE_OAUTH_SERVER_${field}`),
   ),
 ];
 

@@ -146,7 +146,7 @@ export const tokensAndSecurity: readonly GotrueVariable[] = [
   honoured('GOTRUE_RATE_LIMIT_OTP'),
   honoured('GOTRUE_RATE_LIMIT_WEB3'),
   honoured('GOTRUE_RATE_LIMIT_PASSKEY'),
-  inert('GOTRUE_RATE_LIMIT_O_AUTH_DYNAMIC_CLIENT_REGISTER', 'Limits OAuth client registration (GOTRUE_OAUTH_SERVER_ENABLED).'),
+  honoured('GOTRUE_RATE_LIMIT_O_AUTH_DYNAMIC_CLIENT_REGISTER'),
 
   honoured('GOTRUE_SITE_URL'),
   honoured('GOTRUE_URI_ALLOW_LIST'),

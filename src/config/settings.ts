@@ -26,6 +26,7 @@ import { mfaSettings } from './mfa-settings.js';
 import { mfaPhoneSettings } from './mfa-phone-settings.js';
 import { oauthSettings } from './oauth-settings.js';
 import { oauthProviderSettings } from './oauth-provider-settings.js';
+import { oauthServerSettings } from './oauth-server-settings.js';
 import { passkeySettings } from './passkey-settings.js';
 import { samlSettings } from './saml-settings.js';
 import { web3Settings } from './web3-settings.js';
@@ -173,6 +174,8 @@ export const settingsSchema = {
   ...samlSettings,
   // Sign in with Ethereum and Solana (src/config/web3-settings.ts)
   ...web3Settings,
+  // Foyer as an OAuth 2.1 / OpenID Connect server for third-party apps (src/config/oauth-server-settings.ts)
+  ...oauthServerSettings,
 
   // TOTP MFA and GoTrue's database encryption (src/config/mfa-settings.ts, db-encryption-settings.ts)
   ...mfaSettings,

@@ -4,7 +4,7 @@
  * Both set `x-sb-error-code`. Fastify's own errors (bad JSON, oversized body, schema) map onto GoTrue codes.
  */
 import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
-import { FoyerError, type ErrorCode } from '../errors.js';
+import { FoyerError, OAuthProtocolError, type ErrorCode } from '../errors.js';
 import { RestError } from '../rest/errors.js';
 import { MAX_PATH_PARAM_LENGTH } from './body.js';
 
@@ -62,6 +62,9 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
     // A failure underneath (a hook that broke, a provider that answered nonsense) is logged, not sent.
     if (error.cause !== undefined) request.log.warn({ err: error.cause, code: error.code }, error.message);
     return sendError(request, reply, error);
+  }
+  if (error instanceof OAuthProtocolError) {
+    return reply.code(error.status).send({ error: error.error, error_description: error.message });
   }
   const mapped = fromFastifyError(error as FastifyError);
   if (mapped) return sendError(request, reply, mapped);

@@ -30,6 +30,7 @@ export const limiterSettings = {
   sso: 'GOTRUE_RATE_LIMIT_SSO',
   saml_assertion: 'GOTRUE_SAML_RATE_LIMIT_ASSERTION',
   web3: 'GOTRUE_RATE_LIMIT_WEB3',
+  oauth_client_register: 'GOTRUE_RATE_LIMIT_O_AUTH_DYNAMIC_CLIENT_REGISTER',
   sms_sent: 'GOTRUE_RATE_LIMIT_SMS_SENT',
   // GoTrue keeps two buckets of the same size: a challenge and a verification each take from their own.
   mfa_challenge: 'GOTRUE_MFA_RATE_LIMIT_CHALLENGE_AND_VERIFY',
@@ -62,6 +63,7 @@ export interface RateLimitValues {
   readonly rateLimitSso: RateSetting;
   readonly rateLimitSamlAssertion: RateSetting;
   readonly rateLimitWeb3: RateSetting;
+  readonly rateLimitOAuthClientRegister: RateSetting;
   readonly rateLimitSmsSent: RateSetting;
   readonly mfaRateLimitChallengeAndVerify: RateSetting;
   readonly rateLimitCaptchaChallenge: RateSetting;
@@ -94,6 +96,8 @@ export function limitOf(settings: RateLimitValues, name: LimiterName): RateSetti
       return settings.rateLimitSamlAssertion;
     case 'web3':
       return settings.rateLimitWeb3;
+    case 'oauth_client_register':
+      return settings.rateLimitOAuthClientRegister;
     case 'sms_sent':
       return settings.rateLimitSmsSent;
     case 'mfa_challenge':

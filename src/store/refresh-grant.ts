@@ -1,6 +1,7 @@
 /**
  * SQL for POST /token?grant_type=refresh_token. Every outcome (rotation, lost-response recovery,
- * reuse detection, expiry, bans) is decided by `auth.foyer_refresh_token_grant` (migrations 0003, 0011).
+ * reuse detection, expiry, bans, OAuth clients' sessions) is decided by `auth.foyer_refresh_token_grant`
+ * (migrations 0001, 0014).
  * The common case, a live token of a valid session, is first tried as one plain statement shared by
  * the concurrent refreshes (`Coalescer`): it does the same writes with a fraction of the function's
  * per-statement work (one snapshot, one plan, each relation locked once, one commit for the batch).
@@ -20,7 +21,10 @@ export type RefreshOutcome =
   | 'session_not_found'
   | 'session_expired'
   | 'user_banned'
-  | 'refresh_token_already_used';
+  | 'refresh_token_already_used'
+  | 'oauth_client_required'
+  | 'oauth_client_not_allowed'
+  | 'oauth_client_mismatch';
 
 export interface RefreshRow extends UserRow {
   outcome: RefreshOutcome;
@@ -28,6 +32,8 @@ export interface RefreshRow extends UserRow {
   session_id: string | null;
   aal: string | null;
   amr: AmrEntry[] | null;
+  /** The OAuth scopes of a session begun for an OAuth client (migration 0014); null otherwise. */
+  scopes?: string | null;
 }
 
 /** What decides a refresh besides the token, the same for both of GoTrue's token formats. */
@@ -43,22 +49,24 @@ export interface SessionRotationRules {
 export interface RefreshInput extends SessionRotationRules {
   token: string;
   newToken: string;
+  /** The OAuth client that authenticated (POST /oauth/token); its sessions refresh only with it. */
+  oauthClientId?: string | null;
 }
 
 const grantParams = (input: RefreshInput): SqlParam[] => [
   input.token, input.newToken, input.reuseIntervalSeconds, input.rotationEnabled, input.timeboxSeconds,
-  input.inactivitySeconds, input.userAgent, input.ip,
+  input.inactivitySeconds, input.userAgent, input.ip, input.oauthClientId ?? null,
 ];
 
 // The amr list is read here rather than taken from the function (which orders by created_at): one
 // definition, GoTrue's, for every token (src/store/mfa-sessions.ts).
-const GRANT_SQL = `select r.outcome, r.refresh_token, r.session_id, r.aal,
+const GRANT_SQL = `select r.outcome, r.refresh_token, r.session_id, r.aal, r.scopes,
             case when r.outcome in ('rotated', 'reissued') then ${sessionAmrSql('r.session_id')} end as amr, ${USER_COLUMNS}
-       from auth.foyer_refresh_token_grant($1, $2, $3, $4, $5, $6, $7, $8) r
+       from auth.foyer_refresh_token_grant($1, $2, $3, $4, $5, $6, $7, $8, $9::uuid) r
        left join auth.users u on u.id = r.user_id`;
 
-/** The function's answer for every case. */
-async function grant(db: Queryable, input: RefreshInput): Promise<RefreshRow> {
+/** The function's answer for every case (OAuth clients' refreshes go straight here: they are few). */
+export async function grant(db: Queryable, input: RefreshInput): Promise<RefreshRow> {
   const rows = await db.query<RefreshRow>(GRANT_SQL, grantParams(input));
   return rows[0];
 }
@@ -90,6 +98,7 @@ const ROTATION_SQL = `with ${REQUESTS}, ${counter.ctes}, lead as (
           and (lead.inactivity <= 0 or now() <= coalesce(s.refreshed_at at time zone 'UTC', s.updated_at, s.created_at)
                                                 + make_interval(secs => lead.inactivity))
           and not coalesce(u.banned_until > now(), false)
+          and s.oauth_client_id is null
         order by s.id
           for update of s
      ), revoked as (

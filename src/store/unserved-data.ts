@@ -1,8 +1,9 @@
 /**
  * Rows GoTrue may have left that Foyer cannot serve yet. Serving the database anyway would drop their
  * meaning without a word: a user with a verified second factor would sign in with one. So the start
- * stops and names them, with what to do. (GoTrue's v2 refresh tokens, MFA factors of every type, passkeys and SAML
- * SSO providers are served: not listed here; SSO providers with GOTRUE_SAML_ENABLED off answer as on such a GoTrue. Passkeys need no refusal even with GOTRUE_PASSKEY_ENABLED off: their users sign
+ * stops and names them, with what to do. (GoTrue's v2 refresh tokens, MFA factors of every type, passkeys, SAML
+ * SSO providers and the OAuth server's clients are served: not listed here; SSO providers with GOTRUE_SAML_ENABLED off
+ * answer as on such a GoTrue. Passkeys need no refusal even with GOTRUE_PASSKEY_ENABLED off: their users sign
  * in another way, as on a GoTrue with passkeys off; factors whose type's verify switch is off leave their users
  * at aal1, as on such a GoTrue.)
  */
@@ -16,13 +17,6 @@ interface UnservedKind {
 }
 
 const KINDS: readonly UnservedKind[] = [
-  {
-    table: 'oauth_clients',
-    countSql: 'select count(*)::int as count from auth.oauth_clients where deleted_at is null',
-    describe: (count) =>
-      `auth.oauth_clients holds ${count} OAuth client(s) of GoTrue's OAuth 2.1 server, which Foyer does not serve yet: ` +
-      `those apps could not sign their users in. Keep GoTrue for this database for now, or delete the clients.`,
-  },
   {
     table: 'custom_oauth_providers',
     countSql: 'select count(*)::int as count from auth.custom_oauth_providers where enabled',

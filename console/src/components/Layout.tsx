@@ -16,6 +16,7 @@ export const sectionLabels: Record<ProjectSection, string> = {
   rls: 'RLS audit',
   mail: 'Mail outbox',
   audit: 'Audit log',
+  'oauth-apps': 'OAuth apps',
 };
 
 function ThemeToggle() {

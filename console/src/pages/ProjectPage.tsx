@@ -9,6 +9,7 @@ import { CaptchaPage } from './Captcha';
 import { CleanupPage } from './Cleanup';
 import { DashboardPage } from './Dashboard';
 import { HooksPage } from './Hooks';
+import { OAuthAppsPage } from './OAuthApps';
 import { OutboxPage } from './Outbox';
 import { ProjectOverview } from './ProjectOverview';
 import { RlsAuditPage } from './RlsAudit';
@@ -49,6 +50,8 @@ function Section({ project, projects, section, id, onDeleted }: SectionProps) {
       return <OutboxPage project={project} />;
     case 'audit':
       return <AuditLogPage project={project} />;
+    case 'oauth-apps':
+      return <OAuthAppsPage project={project} />;
   }
 }
 

@@ -1,7 +1,8 @@
-/** GET /settings, GET /health, GET /.well-known/jwks.json, GET /.well-known/openid-configuration. */
+/** GET /settings, GET /health, GET /.well-known/jwks.json, /.well-known/openid-configuration and oauth-authorization-server. */
 import type { FastifyInstance } from 'fastify';
 import type { AuthDeps } from '../../auth/deps.js';
 import { openIdConfiguration } from '../../auth/discovery.js';
+import { FoyerError } from '../../errors.js';
 import { publicProtectionStatus } from '../../security/protection-status.js';
 import { FOYER_VERSION } from '../../version.js';
 
@@ -69,6 +70,13 @@ export function metaRoutes(app: FastifyInstance, deps: AuthDeps): void {
   // From the configuration (read per request: settings change live), never from the request's headers.
   app.get('/.well-known/openid-configuration', { schema: { summary: 'OpenID Connect discovery' } }, async (_request, reply) => {
     reply.header('cache-control', 'public, max-age=600');
-    return openIdConfiguration(deps.config);
+    return openIdConfiguration(deps.config, deps.keyring.signingAlgorithm);
+  });
+
+  // RFC 8414's metadata: the same document, served only while the OAuth server is on (as GoTrue).
+  app.get('/.well-known/oauth-authorization-server', { schema: { summary: 'OAuth 2.1 authorization server metadata (RFC 8414)' } }, async (_request, reply) => {
+    if (!deps.config.oauthServerEnabled) throw new FoyerError('feature_disabled', 'OAuth server is disabled');
+    reply.header('cache-control', 'public, max-age=600');
+    return openIdConfiguration(deps.config, deps.keyring.signingAlgorithm);
   });
 }
