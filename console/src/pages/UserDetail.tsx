@@ -175,7 +175,7 @@ export function UserDetailPage({ project, id }: { project: Project; id: string }
             <Sessions project={project} user={u} />
             <SendMail project={project} user={u} />
             <BanUser project={project} user={u} onChange={user.set} />
-            <MetadataEditor key={u.updated_at} project={project} user={u} onChange={user.set} />
+            <MetadataEditor key={u.id} project={project} user={u} onChange={user.set} />
             <DeleteUser project={project} user={u} />
           </>
         )}
