@@ -110,9 +110,12 @@ export function supportSteps(step: Step, ctx: SupportContext): void {
     const newest = [...messages].sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at))[0];
     const link = /https?:\/\/\S+/.exec(newest.text_body)?.[0];
     assert.ok(link, newest.text_body);
-    const followed = await fetch(link, { redirect: 'manual' });
-    assert.equal(followed.status, 303);
-    assert.match(followed.headers.get('location') ?? '', /access_token=/);
+    // The server runs with PORT=0, so its links name port 0 (API_EXTERNAL_URL defaults to localhost:$PORT):
+    // the link's query on the project's API URL.
+    const target = new URL(link);
+    const followed = await fetch(`${second.apiUrl.replace(/\/$/, '')}/auth/v1/verify${target.search}`, { redirect: 'manual' });
+    assert.equal(followed.status, 303, link);
+    assert.match(followed.headers.get('location') ?? '', /access_token=/, `${link} → ${followed.headers.get('location')}`);
 
     await page.reload();
     await page.getByTestId('converted').filter({ hasText: /via email confirmation/ }).waitFor();
