@@ -6,7 +6,6 @@ import { query } from './databases.js';
 import { freePort, onCleanup, runToEnd, startChild, type Child } from './processes.js';
 
 export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
-const BIN = join(ROOT, 'bin', 'foyer.js');
 export const JWT_SECRET = 'foyer-bench-jwt-secret-0123456789abcdefghijklmnop';
 
 export interface FoyerServer {
@@ -36,6 +35,8 @@ export interface FoyerOptions {
    * database must be migrated, which creates the API roles it joins). Otherwise the admin listener is off.
    */
   readonly dataApi?: boolean;
+  /** Another checkout of Foyer to run (`--baseline`); this one by default. */
+  readonly root?: string;
 }
 
 /** The Data API's own login in drop-in mode (PostgREST's authenticator pattern). */
@@ -88,14 +89,16 @@ function emptyEnvFile(dataDir: string): string {
 
 /** Applies Foyer's migrations (`foyer migrate`), so pgbench can run before Foyer starts. */
 export async function migrateFoyer(options: FoyerOptions): Promise<void> {
-  const args = [BIN, 'migrate', '--env-file', emptyEnvFile(options.dataDir)];
-  await runToEnd('foyer migrate', process.execPath, args, { cwd: ROOT, env: foyerEnv(options, 0) });
+  const root = options.root ?? ROOT;
+  const args = [join(root, 'bin', 'foyer.js'), 'migrate', '--env-file', emptyEnvFile(options.dataDir)];
+  await runToEnd('foyer migrate', process.execPath, args, { cwd: root, env: foyerEnv(options, 0) });
 }
 
 export async function startFoyer(name: string, options: FoyerOptions): Promise<FoyerServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const args = [...(options.nodeArgs ?? []), BIN, 'start', '--env-file', emptyEnvFile(options.dataDir)];
+  const root = options.root ?? ROOT;
+  const args = [...(options.nodeArgs ?? []), join(root, 'bin', 'foyer.js'), 'start', '--env-file', emptyEnvFile(options.dataDir)];
   // Drop-in mode (PostgreSQL): GoTrue's routes on PORT, the Data API on the admin listener.
   const admin: Record<string, string> = {};
   let restUrl: string | undefined = url;
@@ -106,7 +109,7 @@ export async function startFoyer(name: string, options: FoyerOptions): Promise<F
     restUrl = adminPort ? `http://127.0.0.1:${adminPort}` : undefined;
   }
   const child = startChild(name, process.execPath, args, {
-    cwd: ROOT,
+    cwd: root,
     env: { ...foyerEnv(options, port), ...admin },
     stdio: ['ignore', 'pipe', 'pipe', ...(options.ipc ? (['ipc'] as const) : [])],
   });

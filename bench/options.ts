@@ -24,13 +24,15 @@ export interface BenchOptions {
   readonly foyerEnv: Readonly<Record<string, string>>;
   /** Forces a load generator; undefined = wrk where installed, else autocannon. */
   readonly load?: LoadGeneratorName;
+  /** Another commit whose anonymous sign-in is measured beside this checkout's (`--baseline REF`). */
+  readonly baseline?: string;
 }
 
 export const ALL_KEYS = Object.keys(LABELS) as MeasurementKey[];
 
 const USAGE = `npm run bench -- [--duration S] [--connections N] [--client-ips N] [--rounds N] [--warmup S] [--quick]
                     [--only NAMES] [--wait-quiet S] [--profile] [--foyer-env NAME=VALUE]… [--pg URL] [--soak SECONDS]
-                    [--load wrk|autocannon]
+                    [--load wrk|autocannon] [--baseline REF]
   --duration S      seconds per measurement (default 15)
   --connections N   concurrent connections, for the load generator and pgbench alike (default 32)
   --client-ips N    requests come from N client addresses, round robin, as X-Forwarded-For through a
@@ -47,7 +49,10 @@ const USAGE = `npm run bench -- [--duration S] [--connections N] [--client-ips N
   --soak SECONDS    soak mode: sustained sign-ins and refreshes against Foyer, RSS and event-loop delay every 10 s
   --load G          HTTP load generator: wrk (default where installed: apt-get install -y wrk; a C client in its
                     own process, 2 threads) or autocannon (in the bench process, competing for the CPUs; the
-                    fallback without wrk, and always the soak's)`;
+                    fallback without wrk, and always the soak's)
+  --baseline REF    also measure the anonymous sign-in of commit REF (a detached worktree using this
+                    checkout's node_modules, on its own database) and print this checkout's ratio to it,
+                    round by round: a hot-path change judged in one run, e.g. --only foyer-signin --baseline main~5`;
 
 function positive(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
@@ -90,6 +95,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       soak: { type: 'string' },
       'foyer-env': { type: 'string', multiple: true },
       load: { type: 'string' },
+      baseline: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -100,18 +106,24 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   const quick = values.quick ?? false;
   const load = values.load as LoadGeneratorName | undefined;
   if (load !== undefined && !LOAD_GENERATORS.includes(load)) throw new Error(`--load must be ${LOAD_GENERATORS.join(' or ')}, got "${load}"\n${USAGE}`);
+  const only = selection(values.only);
+  if (values.baseline === undefined) {
+    if (values.only !== undefined && only.has('baseline-signin')) throw new Error(`--only baseline-signin needs --baseline REF\n${USAGE}`);
+    only.delete('baseline-signin');
+  } else only.add('baseline-signin');
   return {
     seconds: positive('duration', values.duration, quick ? 3 : 15),
     connections: Math.round(positive('connections', values.connections, 32)),
     clientIps: values['client-ips'] === '0' ? 0 : Math.round(positive('client-ips', values['client-ips'], 1024)),
     rounds: Math.round(positive('rounds', values.rounds, quick ? 1 : 3)),
     warmupSeconds: values.warmup === '0' ? 0 : positive('warmup', values.warmup, quick ? 1 : 3),
-    only: selection(values.only),
+    only,
     serverUrl: values.pg ?? process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432',
     soakSeconds: values.soak === undefined ? undefined : positive('soak', values.soak, 0),
     profile: values.profile ?? false,
     waitQuietSeconds: values['wait-quiet'] === undefined ? 0 : positive('wait-quiet', values['wait-quiet'], 0),
     foyerEnv: Object.fromEntries((values['foyer-env'] ?? []).map(assignment)),
     ...(load === undefined ? {} : { load }),
+    ...(values.baseline === undefined ? {} : { baseline: values.baseline }),
   };
 }

@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 export type MeasurementKey =
   | 'limit-signin' | 'limit-refresh'
   | 'foyer-signin' | 'foyer-signin-hook' | 'foyer-refresh' | 'foyer-user' | 'foyer-rest'
+  | 'baseline-signin'
   | 'peer-signin' | 'peer-session'
   | 'pglite-signin';
 
@@ -39,6 +40,7 @@ export const LABELS: Record<MeasurementKey, string> = {
   'limit-refresh': 'limit  pgbench: refresh rotation, 1 statement',
   'foyer-signin': 'Foyer  anonymous sign-in (PostgreSQL)',
   'foyer-signin-hook': 'Foyer  sign-in, custom access token hook (SQL)',
+  'baseline-signin': 'Foyer  anonymous sign-in at --baseline',
   'foyer-refresh': 'Foyer  refresh rotation (PostgreSQL)',
   'foyer-user': 'Foyer  GET /user (PostgreSQL)',
   'foyer-rest': 'Foyer  Data API select under RLS (PostgreSQL)',
@@ -64,6 +66,8 @@ const RATIOS: Ratio[] = [
   { label: 'GET /user   Foyer / peer get-session', over: 'foyer-user', under: 'peer-session', target: 5 },
   { label: 'sign-in     PGlite / PostgreSQL', over: 'pglite-signin', under: 'foyer-signin' },
   { label: 'sign-in     with a custom access token hook / without', over: 'foyer-signin-hook', under: 'foyer-signin' },
+  { label: 'sign-in     this checkout / --baseline', over: 'foyer-signin', under: 'baseline-signin' },
+  { label: 'sign-in     server CPU per request, --baseline / this checkout', over: 'foyer-signin', under: 'baseline-signin', metric: 'cpu' },
   { label: 'sign-in     server CPU per request, peer / Foyer', over: 'foyer-signin', under: 'peer-signin', metric: 'cpu' },
   { label: 'session     server CPU per request, peer / Foyer', over: 'foyer-user', under: 'peer-session', metric: 'cpu' },
 ];
@@ -98,6 +102,8 @@ export interface Meta {
   readonly loadAverage: { readonly start: number; readonly end: number };
   /** Extra Foyer environment given with --foyer-env. */
   readonly foyerEnv: Readonly<Record<string, string>>;
+  /** The commit measured beside this checkout (`--baseline`), when one was. */
+  readonly baseline?: string;
 }
 
 /** Ratios are taken within each round (same conditions), then summarised. */

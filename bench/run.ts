@@ -20,13 +20,15 @@ import { summariseProfiles } from './profile.js';
 import { buildResults, BUSY, formatTable, writeResults, type MeasurementKey, type Sample, type Samples } from './report.js';
 import { runSoak } from './soak.js';
 import { customAccessTokenHook } from './hook.js';
+import { checkoutBaseline } from './baseline.js';
 import { foyerSessionMeasurements, foyerSignIn, peerSession, peerSignIn, pgbenchMeasurement, type Measurement } from './workloads.js';
 
 const DB = 'foyer_bench';
 const PEER_DB = 'foyer_bench_peer';
+const BASELINE_DB = 'foyer_bench_baseline';
 /** The order measurements run in, within each round. */
 const ORDER: MeasurementKey[] = [
-  'limit-signin', 'foyer-signin', 'foyer-signin-hook', 'peer-signin', 'pglite-signin',
+  'limit-signin', 'foyer-signin', 'baseline-signin', 'foyer-signin-hook', 'peer-signin', 'pglite-signin',
   'limit-refresh', 'foyer-refresh', 'foyer-user', 'foyer-rest', 'peer-session',
 ];
 export const RESULTS_DIR = join(ROOT, 'bench', 'results');
@@ -94,6 +96,16 @@ async function prepare(options: BenchOptions, dir: string, generator: LoadGenera
       log(`Foyer + custom access token hook at ${hooked.url}`);
       measurements.push(foyerSignIn('foyer-signin-hook', hooked, shape));
     }
+  }
+  if (options.baseline !== undefined && want('baseline-signin')) {
+    // The other commit on a database of its own, migrated by its own migrations.
+    const baseline = checkoutBaseline(options.baseline, dir);
+    const url = await benchDatabase(options.serverUrl, BASELINE_DB);
+    const dataDir = join(dir, 'baseline-data');
+    await migrateFoyer({ databaseUrl: url, dataDir, env: options.foyerEnv, root: baseline.root });
+    const server = await startFoyer(`Foyer at ${baseline.label}`, { databaseUrl: url, dataDir, nodeArgs, env: options.foyerEnv, root: baseline.root });
+    log(`Foyer at ${baseline.label} at ${server.url}`);
+    measurements.push(foyerSignIn('baseline-signin', server, shape));
   }
   if (want('peer-signin', 'peer-session')) {
     const peer = await startPeer(await benchDatabase(options.serverUrl, PEER_DB));
@@ -173,6 +185,7 @@ async function bench(options: BenchOptions): Promise<void> {
       loadGenerator: generator.label,
       loadAverage: { start: loadAtStart, end: loadavg()[0] },
       foyerEnv: options.foyerEnv,
+      ...(options.baseline === undefined ? {} : { baseline: options.baseline }),
     },
     samples,
   );

@@ -36,7 +36,7 @@ export async function requestEmailChange(
     : undefined;
   if (sendEmailHookEnabled(deps)) {
     // GoTrue hands both codes to the send-email hook in one call (one mail sent, as far as budgets go).
-    await spendMailBudget(deps);
+    await spendMailBudget(deps, tx);
     await sendMailThroughHook(deps, tx, emailChangeHookMail(user.id, redirectTo, newToken, currentToken));
     return;
   }

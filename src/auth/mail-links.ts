@@ -46,8 +46,8 @@ export function assertMailFrequency(config: Config, lastSentAt: string | null): 
 }
 
 /** GOTRUE_RATE_LIMIT_EMAIL_SENT caps mail for the whole project; over it, the change the mail announces rolls back. */
-export async function spendMailBudget(deps: AuthDeps): Promise<void> {
-  const budget = await deps.rateLimits.consume('email_sent', 'global');
+export async function spendMailBudget(deps: AuthDeps, tx: Queryable): Promise<void> {
+  const budget = await deps.rateLimits.consumeWithin(tx, 'email_sent', 'global');
   if (!budget.allowed) throw new FoyerError('over_email_send_rate_limit', 'Email rate limit exceeded');
 }
 
@@ -56,7 +56,7 @@ export async function sendTokenMail(
   tx: Queryable,
   mail: { userId: string; kind: LinkMailKind; to: string; type: VerifyType; hash: string; otp: string; redirectTo: string; newEmail?: string },
 ): Promise<void> {
-  await spendMailBudget(deps);
+  await spendMailBudget(deps, tx);
   // GoTrue's send-email hook replaces the mail: the hook gets the code, its hash and the redirect.
   if (sendEmailHookEnabled(deps)) {
     await sendMailThroughHook(deps, tx, { userId: mail.userId, actionType: mail.type, token: mail.otp, tokenHash: mail.hash, redirectTo: mail.redirectTo });

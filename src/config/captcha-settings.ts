@@ -108,6 +108,12 @@ export const captchaSettings = {
   }),
 
   // The project-wide budget of anonymous sign-ins (all clients together), besides the per-IP limit.
+  rateLimitCaptchaChallenge: setting<RateSetting>({
+    env: ['FOYER_RATE_LIMIT_CAPTCHA_CHALLENGE'],
+    doc: 'GET /captcha/challenge requests per client IP per 5 minutes (or N/duration, e.g. 300/1h): each costs the server one key derivation, so an unlimited flood of them would be cheap CPU for an attacker.',
+    defaultText: '100 (per 5 minutes)',
+    read: (raw, name) => (isBlank(raw) ? { limit: 100, windowSeconds: 300 } : parseRate(name, raw, 300)),
+  }),
   anonymousBudget: setting<RateSetting | undefined>({
     env: ['FOYER_ANONYMOUS_BUDGET'],
     doc: 'Anonymous sign-ins per hour for the whole project, all client IPs together (or N/duration, e.g. 500/1h); what comes over it meets FOYER_ANONYMOUS_BUDGET_ACTION. Unset: no budget.',

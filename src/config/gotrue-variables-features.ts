@@ -67,10 +67,10 @@ export const providers: readonly GotrueVariable[] = [
   inert('GOTRUE_EXTERNAL_IOS_BUNDLE_ID', 'An extra client id for Apple ID tokens; only with GOTRUE_EXTERNAL_APPLE_ENABLED.'),
   whenSet('GOTRUE_EXTERNAL_ALLOWED_ID_TOKEN_ISSUERS', 'id_token sign-ins from issuers other than configured providers', 'Accepts ID tokens of further issuers (with the client_id the request names); Foyer accepts those of its enabled providers only.'),
   notApplicable('GOTRUE_EXTERNAL_OIDC_PROVIDER_CACHE_TTL', "Foyer reads a provider's discovery document once per configuration (again after a failure)."),
-  switchOn('GOTRUE_EXTERNAL_WEB3_SOLANA_ENABLED', 'Sign in with Solana (grant_type=web3)'),
-  inert('GOTRUE_EXTERNAL_WEB3_SOLANA_MAXIMUM_VALIDITY_DURATION', 'Only with GOTRUE_EXTERNAL_WEB3_SOLANA_ENABLED.'),
-  switchOn('GOTRUE_EXTERNAL_WEB3_ETHEREUM_ENABLED', 'Sign in with Ethereum (grant_type=web3)'),
-  inert('GOTRUE_EXTERNAL_WEB3_ETHEREUM_MAXIMUM_VALIDITY_DURATION', 'Only with GOTRUE_EXTERNAL_WEB3_ETHEREUM_ENABLED.'),
+  honoured('GOTRUE_EXTERNAL_WEB3_SOLANA_ENABLED'),
+  honoured('GOTRUE_EXTERNAL_WEB3_SOLANA_MAXIMUM_VALIDITY_DURATION'),
+  honoured('GOTRUE_EXTERNAL_WEB3_ETHEREUM_ENABLED'),
+  honoured('GOTRUE_EXTERNAL_WEB3_ETHEREUM_MAXIMUM_VALIDITY_DURATION'),
 
   switchOn(
     'GOTRUE_CUSTOM_OAUTH_ENABLED',

@@ -26,6 +26,7 @@ import { mfaSettings } from './mfa-settings.js';
 import { mfaPhoneSettings } from './mfa-phone-settings.js';
 import { oauthSettings } from './oauth-settings.js';
 import { passkeySettings } from './passkey-settings.js';
+import { web3Settings } from './web3-settings.js';
 import { opsSettings } from './ops-settings.js';
 import { listenerSettings } from './listener-settings.js';
 import { platformSettings } from './platform-settings.js';
@@ -165,6 +166,8 @@ export const settingsSchema = {
   ...oauthSettings,
   // Passkeys and the WebAuthn relying party (src/config/passkey-settings.ts)
   ...passkeySettings,
+  // Sign in with Ethereum and Solana (src/config/web3-settings.ts)
+  ...web3Settings,
 
   // TOTP MFA and GoTrue's database encryption (src/config/mfa-settings.ts, db-encryption-settings.ts)
   ...mfaSettings,

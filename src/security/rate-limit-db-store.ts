@@ -41,8 +41,13 @@ export class RateLimiterDb extends RateLimiterStoreAbstract {
 
   /** Called by the library for consume, penalty, reward, block and set. */
   async _upsert(rlKey: string, points: number, msDuration: number, forceExpire = false): Promise<CounterState> {
+    return this.upsertOn(this.db, rlKey, points, msDuration, forceExpire);
+  }
+
+  /** The same count on a given connection: a transaction that holds the embedded engine's only one. */
+  async upsertOn(connection: Queryable, rlKey: string, points: number, msDuration: number, forceExpire = false): Promise<CounterState> {
     if (!Number.isInteger(points)) throw new Error('rate limiter points must be whole numbers');
-    const [row] = await this.db.query<CounterState>(UPSERT_SQL, [rlKey, points, msDuration, forceExpire]);
+    const [row] = await connection.query<CounterState>(UPSERT_SQL, [rlKey, points, msDuration, forceExpire]);
     this.noteWrite();
     return row;
   }

@@ -27,10 +27,13 @@ export const limiterSettings = {
   token_refresh: 'GOTRUE_RATE_LIMIT_TOKEN_REFRESH',
   email_sent: 'GOTRUE_RATE_LIMIT_EMAIL_SENT',
   passkey: 'GOTRUE_RATE_LIMIT_PASSKEY',
+  web3: 'GOTRUE_RATE_LIMIT_WEB3',
   sms_sent: 'GOTRUE_RATE_LIMIT_SMS_SENT',
   // GoTrue keeps two buckets of the same size: a challenge and a verification each take from their own.
   mfa_challenge: 'GOTRUE_MFA_RATE_LIMIT_CHALLENGE_AND_VERIFY',
   mfa_verify: 'GOTRUE_MFA_RATE_LIMIT_CHALLENGE_AND_VERIFY',
+  // Foyer's own: issuing a built-in CAPTCHA challenge costs a key derivation.
+  captcha_challenge: 'FOYER_RATE_LIMIT_CAPTCHA_CHALLENGE',
 } as const;
 
 /** The per-client limiters (keyed by client IP). */
@@ -54,8 +57,10 @@ export interface RateLimitValues {
   readonly rateLimitTokenRefresh: RateSetting;
   readonly rateLimitEmailSent: RateSetting;
   readonly rateLimitPasskey: RateSetting;
+  readonly rateLimitWeb3: RateSetting;
   readonly rateLimitSmsSent: RateSetting;
   readonly mfaRateLimitChallengeAndVerify: RateSetting;
+  readonly rateLimitCaptchaChallenge: RateSetting;
   readonly anonymousBudget: RateSetting | undefined;
 }
 
@@ -79,11 +84,15 @@ export function limitOf(settings: RateLimitValues, name: LimiterName): RateSetti
       return settings.rateLimitEmailSent;
     case 'passkey':
       return settings.rateLimitPasskey;
+    case 'web3':
+      return settings.rateLimitWeb3;
     case 'sms_sent':
       return settings.rateLimitSmsSent;
     case 'mfa_challenge':
     case 'mfa_verify':
       return settings.mfaRateLimitChallengeAndVerify;
+    case 'captcha_challenge':
+      return settings.rateLimitCaptchaChallenge;
     case 'anonymous_budget':
       return settings.anonymousBudget ?? NO_BUDGET;
   }
@@ -104,6 +113,14 @@ export interface RateLimits {
    * store fails (the caller fails closed).
    */
   consume(name: LimiterName, key: string): Promise<RateLimitDecision>;
+  /**
+   * `consume` for a caller inside a transaction on the project database. When the counters live in
+   * that database and it runs one statement at a time (the embedded engine: its one connection is the
+   * transaction's), the count is made on `tx`, since one made on the database would wait for the
+   * transaction forever; it then also rolls back with it. Elsewhere it is `consume`: on a pool, counting
+   * in the transaction would hold the counter's row lock, and so every other sender, until it commits.
+   */
+  consumeWithin(tx: Queryable, name: LimiterName, key: string): Promise<RateLimitDecision>;
   /**
    * The counter of `key` against `name` for a statement to count inside its own transaction, when
    * the counters live in the database that statement runs on (store `postgres`); otherwise undefined.
@@ -173,7 +190,7 @@ end
 return {consumed, ttl}`;
 
 /** Builds every limiter on the configured store. `db` is the project database (used by `postgres`). */
-export async function createRateLimits(settings: RateLimitSettings, db: Queryable): Promise<RateLimits> {
+export async function createRateLimits(settings: RateLimitSettings, db: Queryable & { readonly connections?: number }): Promise<RateLimits> {
   const store = settings.rateLimitStore;
   const redis = store === 'redis' ? await connectRedis(settings.redisUrl as string) : undefined;
   const limiters = new Map<LimiterName, { limiter: RateLimiterAbstract; limit: number }>();
@@ -189,18 +206,33 @@ export async function createRateLimits(settings: RateLimitSettings, db: Queryabl
     limiters.set(name, { limiter: limiter as RateLimiterAbstract, limit });
   }
 
+  const consume = async (name: LimiterName, key: string): Promise<RateLimitDecision> => {
+    const { limiter, limit } = limiters.get(name)!;
+    try {
+      return decision(limit, await limiter.consume(key, 1), true);
+    } catch (outcome) {
+      if (outcome instanceof RateLimiterRes) return decision(limit, outcome, false);
+      throw new RateLimitStoreError(`rate-limit store (${store}) failed: ${(outcome as Error)?.message ?? String(outcome)}`, {
+        cause: outcome,
+      });
+    }
+  };
+  const oneStatementAtATime = db.connections === 1;
+
   return {
     store,
-    async consume(name, key) {
+    consume,
+    async consumeWithin(tx, name, key) {
       const { limiter, limit } = limiters.get(name)!;
+      if (!(limiter instanceof RateLimiterDb) || !oneStatementAtATime) return consume(name, key);
+      let state: CounterState;
       try {
-        return decision(limit, await limiter.consume(key, 1), true);
-      } catch (outcome) {
-        if (outcome instanceof RateLimiterRes) return decision(limit, outcome, false);
-        throw new RateLimitStoreError(`rate-limit store (${store}) failed: ${(outcome as Error)?.message ?? String(outcome)}`, {
-          cause: outcome,
-        });
+        state = await limiter.upsertOn(tx, limiter.getKey(key), 1, limiter.duration * 1000);
+      } catch (error) {
+        throw new RateLimitStoreError(`rate-limit store (${store}) failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
       }
+      const res = limiter._getRateLimiterRes('', 1, state);
+      return decision(limit, res, res.consumedPoints <= limit);
     },
     inlineCounter(name, key) {
       const { limiter, limit } = limiters.get(name)!;

@@ -205,6 +205,9 @@ for (const engine of engines) {
         GOTRUE_RATE_LIMIT_VERIFY: '5',
         GOTRUE_RATE_LIMIT_SMS_SENT: '3',
         GOTRUE_RATE_LIMIT_OTP: '1000',
+        // Counters in the database on both engines: on the embedded one the SMS budget is then counted
+        // inside the request's transaction, which holds its only connection.
+        FOYER_RATE_LIMIT_STORE: 'postgres',
         GOTRUE_SMS_TEMPLATE: 'Foyer: {{.Code}} is your code',
         GOTRUE_SMS_OTP_LENGTH: '8',
         GOTRUE_SMS_TEST_OTP: '+1 555 111 0001:424242, 15551110002:131313',

@@ -151,6 +151,28 @@ for (const engine of engines) {
     });
   });
 
+  describe(`the challenge route's per-client limit (${engine})`, () => {
+    let t: TestProject;
+    before(async () => {
+      t = await createTestProject(engine, altchaEnv({ FOYER_RATE_LIMIT_CAPTCHA_CHALLENGE: '3/5m' }));
+    });
+    after(() => t.close());
+
+    it('issues FOYER_RATE_LIMIT_CAPTCHA_CHALLENGE challenges per client IP, then 429 with Retry-After, and shows the limit', async () => {
+      const fetchFrom = (ip: string) => t.app.inject({ method: 'GET', url: '/auth/v1/captcha/challenge', headers: versionHeaders, remoteAddress: ip });
+      for (let i = 0; i < 3; i++) assert.equal((await fetchFrom('198.51.100.7')).statusCode, 200);
+      const refused = await fetchFrom('198.51.100.7');
+      assert.equal(refused.statusCode, 429, refused.body);
+      assert.equal(refused.json().code, 'over_request_rate_limit');
+      const retryAfter = Number(refused.headers['retry-after']);
+      assert.ok(retryAfter > 0 && retryAfter <= 300, String(retryAfter));
+      // Another client is not affected.
+      assert.equal((await fetchFrom('198.51.100.8')).statusCode, 200);
+      const settings = await t.app.inject({ method: 'GET', url: '/auth/v1/settings', headers: versionHeaders });
+      assert.deepEqual(settings.json().foyer_protections.rate_limits.captcha_challenge, { limit: 3, window_seconds: 300 });
+    });
+  });
+
   if (engine === 'postgres') {
     describe('a solution replayed on a second Foyer process sharing the database', () => {
       let t: TestProject;
@@ -202,6 +224,7 @@ describe('built-in CAPTCHA settings', () => {
     assert.equal(config.captchaAnonymous, 'spike');
     const defaults = loadConfig(base);
     assert.deepEqual([defaults.altchaDifficulty, defaults.altchaMaxDifficulty, defaults.altchaExpirySeconds, defaults.captchaAnonymous], [5000, 50000, 600, 'always']);
+    assert.deepEqual(defaults.rateLimitCaptchaChallenge, { limit: 100, windowSeconds: 300 });
   });
 
   it('refuses a short signing key, a missing one, an impossible difficulty range and expiry', () => {

@@ -70,7 +70,7 @@ export async function sendPhoneCode(deps: AuthDeps, tx: Queryable, request: Phon
   const testOtp = testOtpFor(config, request.phone);
   if (testOtp === undefined && !config.smsAutoconfirm) {
     // GOTRUE_RATE_LIMIT_SMS_SENT caps SMS for the whole project, counted in the shared limiter store.
-    const budget = await deps.rateLimits.consume('sms_sent', 'global');
+    const budget = await deps.rateLimits.consumeWithin(tx, 'sms_sent', 'global');
     if (!budget.allowed) throw new FoyerError('over_sms_send_rate_limit', 'SMS rate limit exceeded');
   }
   const otp = testOtp ?? newSmsOtp(config.smsOtpLength);

@@ -46,7 +46,7 @@ export async function sendReauthenticationNonce(deps: AuthDeps, caller: Caller, 
     }
     assertMailFrequency(deps.config, state.sent_at);
     const otp = newOtp();
-    await spendMailBudget(deps);
+    await spendMailBudget(deps, tx);
     await saveReauthenticationToken(tx, { userId: user.id, hash: tokenHash(email, otp), relatesTo: email });
     // Sent last, inside the transaction: if delivery fails, the new nonce is not kept either.
     if (sendEmailHookEnabled(deps)) {

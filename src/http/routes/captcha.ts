@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AuthDeps } from '../../auth/deps.js';
 import { FoyerError } from '../../errors.js';
 import { difficultyFor } from '../../stats/escalation-level.js';
+import { rateLimitGuard } from '../plugins/rate-limit.js';
 
 const challengeResponse = {
   type: 'object',
@@ -22,6 +23,8 @@ export function captchaRoutes(app: FastifyInstance, deps: AuthDeps): void {
   app.get(
     '/captcha/challenge',
     {
+      // Each challenge costs a key derivation: limited per client IP (FOYER_RATE_LIMIT_CAPTCHA_CHALLENGE).
+      preValidation: [rateLimitGuard(deps, 'captcha_challenge', 'GET /captcha/challenge')],
       schema: {
         summary: 'Foyer: a proof-of-work challenge for the ALTCHA widget (GOTRUE_SECURITY_CAPTCHA_PROVIDER=altcha); signed, expiring, single-use',
         response: { 200: challengeResponse },
