@@ -14,6 +14,7 @@ import { protectionStatusRoutes } from './http/plugins/protection-status.js';
 import { adminRoutes } from './http/routes/admin.js';
 import { adminAuditRoutes } from './http/routes/admin-audit.js';
 import { adminFactorRoutes } from './http/routes/admin-factors.js';
+import { adminSupportRoutes } from './http/routes/admin-support.js';
 import { captchaRoutes } from './http/routes/captcha.js';
 import { identityRoutes } from './http/routes/identities.js';
 import { mergeRoutes } from './http/routes/merge.js';
@@ -86,6 +87,7 @@ function authApi(deps: AuthDeps) {
     mergeRoutes(api, deps);
     mfaRoutes(api, deps);
     adminFactorRoutes(api, deps);
+    adminSupportRoutes(api, deps);
     opsAdminRoutes(api, deps);
     ssoRoutes(api, deps);
     ssoAdminRoutes(api, deps);

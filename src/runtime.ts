@@ -13,6 +13,7 @@ import { createEscalation } from './security/escalation.js';
 import { randomSecret } from './security/crypto.js';
 import { createKeyring } from './security/jwt.js';
 import { createRateLimits } from './security/rate-limit.js';
+import { createAbuseCounter } from './security/abuse-counters.js';
 import type { Db } from './store/db.js';
 import { migrate, type MigrationResult } from './store/migrate.js';
 import { openDb } from './store/open.js';
@@ -65,7 +66,7 @@ export async function openProject(baseConfig: Config, options: { db?: Db } = {})
     const captcha = createCaptchaVerifier(config, { claimOnce: rateLimits.claimOnce });
     const clientIp = createClientIpResolver(config);
     const escalation = createEscalation(db);
-    return { deps: { db, config, keyring, mailer, sms, captcha, rateLimits, escalation, clientIp }, apiKeys, migrations, generatedSecret };
+    return { deps: { db, config, keyring, mailer, sms, captcha, rateLimits, escalation, clientIp, abuse: createAbuseCounter() }, apiKeys, migrations, generatedSecret };
   } catch (error) {
     if (!options.db) await db.close();
     throw error;

@@ -107,3 +107,27 @@ export function useLeaveGuard(question: string | undefined): void {
     };
   }, [question]);
 }
+
+/**
+ * The query part of the hash (#/projects/x/users?kind=pending_conversion&q=1a2b): a page's filters live
+ * there, so a link or a reload shows the same list. Setting it replaces the history entry's hash.
+ */
+export function useHashQuery(): [URLSearchParams, (changes: Record<string, string | null>) => void] {
+  const [query, setQuery] = useState(() => new URLSearchParams(window.location.hash.split('?')[1] ?? ''));
+  useEffect(() => {
+    const update = () => setQuery(new URLSearchParams(window.location.hash.split('?')[1] ?? ''));
+    window.addEventListener('hashchange', update);
+    return () => window.removeEventListener('hashchange', update);
+  }, []);
+  const change = (changes: Record<string, string | null>) => {
+    const [path, current = ''] = window.location.hash.split('?');
+    const next = new URLSearchParams(current);
+    for (const [key, value] of Object.entries(changes)) {
+      if (value === null || value === '') next.delete(key);
+      else next.set(key, value);
+    }
+    const text = next.toString();
+    window.location.hash = text ? `${path}?${text}` : path;
+  };
+  return [query, change];
+}

@@ -83,6 +83,11 @@ export interface AuthUser {
   readonly updated_at?: string;
   readonly last_sign_in_at?: string;
   readonly email_confirmed_at?: string;
+  /** An address awaiting confirmation (an anonymous user converting, or an email change). */
+  readonly new_email?: string;
+  readonly new_phone?: string;
+  readonly email_change_sent_at?: string;
+  readonly invited_at?: string;
   readonly banned_until?: string;
   readonly app_metadata?: Readonly<Record<string, unknown>>;
   readonly user_metadata?: Readonly<Record<string, unknown>>;
@@ -100,7 +105,7 @@ export interface SeriesPoint {
 export interface StatsReport {
   readonly generated_at: string;
   readonly totals: {
-    readonly users: { readonly anonymous: number; readonly permanent: number };
+    readonly users: { readonly anonymous: number; readonly permanent: number; readonly pending_conversion?: number; readonly invited?: number };
     readonly anonymous_signups: number;
     readonly conversions: { readonly total: number; readonly by_method: Readonly<Record<string, number>> };
     readonly conversion_rate: number | null;

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseDurationSeconds } from '../config/parse.js';
 import { FoyerError } from '../errors.js';
-import { listUsers } from '../store/admin-users.js';
+import { listUsers, type UserListQuery } from '../store/admin-users.js';
 import { auditSoftDelete, deleteUserAudited } from '../store/audit-log.js';
 import { deleteSessions, listUserSessions } from '../store/sessions.js';
 import {
@@ -46,15 +46,9 @@ function userId(id: string): string {
 
 export async function adminListUsers(
   deps: AuthDeps,
-  query: { page: number; perPage: number; filter?: string; isAnonymous?: boolean },
+  query: Omit<UserListQuery, 'aud' | 'filter'> & { filter?: string },
 ): Promise<{ users: PublicUser[]; total: number }> {
-  const result = await listUsers(deps.db, {
-    aud: deps.config.jwtAud,
-    page: query.page,
-    perPage: query.perPage,
-    filter: query.filter || undefined,
-    isAnonymous: query.isAnonymous,
-  });
+  const result = await listUsers(deps.db, { ...query, aud: deps.config.jwtAud, filter: query.filter || undefined });
   return { users: result.users.map(toPublicUser), total: result.total };
 }
 

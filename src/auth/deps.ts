@@ -1,6 +1,7 @@
 import type { Config } from '../config/load.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { SmsSender } from '../sms/sender.js';
+import type { AbuseCounter } from '../security/abuse-counters.js';
 import type { CaptchaVerifier } from '../security/captcha/verifier.js';
 import type { ClientIpResolver } from '../security/client-ip.js';
 import type { Escalation } from '../security/escalation.js';
@@ -24,6 +25,8 @@ export interface AuthDeps {
   /** Whether the sign-up spike has made anonymous sign-ins need a CAPTCHA (src/security/escalation.ts). */
   readonly escalation: Escalation;
   readonly clientIp: ClientIpResolver;
+  /** What this project's CAPTCHA and rate limits refused since the process started. */
+  readonly abuse: AbuseCounter;
   readonly mailer: Mailer;
   /** Where SMS go: the configured provider or the outbox (src/sms/sender.ts). */
   readonly sms: SmsSender;

@@ -9,7 +9,7 @@
  *   rate-limit refusals): cheap, reset on restart, summed over processes by Prometheus.
  */
 import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
-import { getAbuseCounters } from '../security/abuse-counters.js';
+import { getAbuseCounters, type AbuseCounters } from '../security/abuse-counters.js';
 import { batchStatsOf, type BatchStats } from '../store/coalesce.js';
 import type { Queryable } from '../store/db.js';
 import { readSpikeWindow, readTotals } from '../store/stats.js';
@@ -45,12 +45,15 @@ export interface MetricsOptions {
   /** Anonymous sign-ins challenged because of escalation in this process, admitted and refused. */
   readonly escalationChallenged?: () => Readonly<{ admitted: number; refused: number }>;
   readonly project?: string;
+  /** This project's CAPTCHA and rate-limit refusals; the whole process's when not given. */
+  readonly abuse?: () => AbuseCounters;
   /** Node process metrics (CPU, memory, event loop lag); on by default. */
   readonly processMetrics?: boolean;
 }
 
 export function createMetrics(options: MetricsOptions): FoyerMetrics {
   const registry = new Registry();
+  const abuseCounters = options.abuse ?? getAbuseCounters;
   registry.setDefaultLabels({ project: options.project ?? PROJECT });
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
   const registers = [registry];
@@ -78,7 +81,7 @@ export function createMetrics(options: MetricsOptions): FoyerMetrics {
   });
   new Gauge({
     name: 'foyer_users',
-    help: 'Users in auth.users by kind (soft-deleted users excluded). From the database.',
+    help: 'Users in auth.users by kind: anonymous, pending_conversion (anonymous, an address awaiting confirmation), permanent, invited (not accepted yet). Soft-deleted users excluded. From the database.',
     labelNames: ['kind'],
     registers,
     async collect() {
@@ -86,7 +89,9 @@ export function createMetrics(options: MetricsOptions): FoyerMetrics {
       this.reset();
       if (!db) return;
       this.set({ kind: 'anonymous' }, db.totals.users.anonymous);
+      this.set({ kind: 'pending_conversion' }, db.totals.users.pending_conversion);
       this.set({ kind: 'permanent' }, db.totals.users.permanent);
+      this.set({ kind: 'invited' }, db.totals.users.invited);
     },
   });
   dbCounter('foyer_anonymous_signups_total', 'Anonymous sign-ups: still anonymous + converted + merged + deleted while anonymous. From the database.', (db) => [
@@ -151,7 +156,7 @@ export function createMetrics(options: MetricsOptions): FoyerMetrics {
     registers,
     collect() {
       this.reset();
-      for (const [endpoint, reasons] of Object.entries(getAbuseCounters().captcha)) {
+      for (const [endpoint, reasons] of Object.entries(abuseCounters().captcha)) {
         for (const [reason, n] of Object.entries(reasons)) this.inc({ endpoint, reason }, n ?? 0);
       }
     },
@@ -163,7 +168,7 @@ export function createMetrics(options: MetricsOptions): FoyerMetrics {
     registers,
     collect() {
       this.reset();
-      for (const [endpoint, limiters] of Object.entries(getAbuseCounters().rateLimited)) {
+      for (const [endpoint, limiters] of Object.entries(abuseCounters().rateLimited)) {
         for (const [limiter, n] of Object.entries(limiters)) this.inc({ endpoint, limiter }, n);
       }
     },

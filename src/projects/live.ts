@@ -60,6 +60,7 @@ export function makeLive(opened: AuthDeps): LiveDeps {
     clientIp: opened.clientIp,
     rateLimits: opened.rateLimits,
     escalation: opened.escalation,
+    abuse: opened.abuse,
     get config() {
       return state.config;
     },

@@ -13,7 +13,11 @@ export const PROJECT = 'default';
 export type SpikeSettings = Pick<Config, 'spikeThreshold' | 'spikeMinSignups' | 'spikeBaselineHours'>;
 
 export interface Totals {
-  readonly users: { readonly anonymous: number; readonly permanent: number };
+  /**
+   * Users by kind (src/store/user-kinds.ts), which do not overlap: anonymous excludes those awaiting the
+   * confirmation of an address (pending_conversion), permanent excludes invitations not accepted (invited).
+   */
+  readonly users: { readonly anonymous: number; readonly pending_conversion: number; readonly permanent: number; readonly invited: number };
   /** Every anonymous sign-up the database still knows of (see src/store/stats.ts). */
   readonly anonymous_signups: number;
   readonly conversions: { readonly total: number; readonly by_method: Readonly<Record<string, number>> };
@@ -28,7 +32,12 @@ export function totalsFrom(row: TotalsRow): Totals {
   const byMethod: Record<string, number> = { ...row.conversions_by_method };
   if (row.merged > 0) byMethod.merge = row.merged;
   return {
-    users: { anonymous: row.anonymous_users, permanent: row.permanent_users },
+    users: {
+      anonymous: row.anonymous_users - row.pending_conversion_users,
+      pending_conversion: row.pending_conversion_users,
+      permanent: row.permanent_users,
+      invited: row.invited_users,
+    },
     anonymous_signups: signups,
     conversions: { total: conversions, by_method: byMethod },
     conversion_rate: signups === 0 ? null : round(conversions / signups),

@@ -1,6 +1,16 @@
-/** Listing users for the admin API: newest first, with an is_anonymous filter GoTrue lacks. */
-import type { Queryable } from './db.js';
+/** Listing users for the admin API: newest first, with is_anonymous, kind and provider filters GoTrue lacks. */
+import type { Queryable, SqlParam } from './db.js';
+import { userKindSql, type UserKind } from './user-kinds.js';
 import { USER_COLUMNS, type UserRow } from './users.js';
+
+/** Columns a list may be sorted by: GoTrue's created_at, and Foyer's additions for support work. */
+export const sortableUserColumns = ['created_at', 'last_sign_in_at', 'email'] as const;
+export type SortableUserColumn = (typeof sortableUserColumns)[number];
+
+export interface UserSort {
+  readonly column: SortableUserColumn;
+  readonly direction: 'asc' | 'desc';
+}
 
 export interface UserListQuery {
   aud: string;
@@ -9,6 +19,12 @@ export interface UserListQuery {
   /** Substring of email, phone or full name (case-insensitive), or a user id or its first hex digits. */
   filter: string | undefined;
   isAnonymous: boolean | undefined;
+  /** Only users of this kind (src/store/user-kinds.ts). */
+  kind?: UserKind;
+  /** Only users with an identity of this provider ("email", "google", …). */
+  provider?: string;
+  /** Newest first when not given (GoTrue's default). */
+  sort?: readonly UserSort[];
 }
 
 /** Fewer hex digits than this would match a sixteenth of all users or more: not an id search. */
@@ -39,21 +55,44 @@ export function idPrefixRange(filter: string): readonly [string, string] | null 
   return [asUuid(digits.padEnd(UUID_HEX_DIGITS, '0')), asUuid(digits.padEnd(UUID_HEX_DIGITS, 'f'))];
 }
 
+/** ORDER BY from whitelisted columns only; the id last so that pages never overlap. */
+function orderBy(sort: readonly UserSort[] | undefined): string {
+  const fields = sort?.length ? sort : [{ column: 'created_at', direction: 'desc' } as const];
+  const terms = fields.map(({ column, direction }) => `u.${column} ${direction === 'asc' ? 'asc' : 'desc'} nulls last`);
+  const last = fields.at(-1)?.direction === 'asc' ? 'asc' : 'desc';
+  return [...terms, `u.id ${last}`].join(', ');
+}
+
 export async function listUsers(db: Queryable, query: UserListQuery): Promise<{ users: UserRow[]; total: number }> {
-  const where = `u.aud = $1 and u.deleted_at is null
-     and ($2::text is null or u.email ilike $2 or u.phone ilike $2 or u.raw_user_meta_data ->> 'full_name' ilike $2
-          or ($4::uuid is not null and u.id between $4::uuid and $5::uuid))
-     and ($3::boolean is null or u.is_anonymous = $3)`;
-  const pattern = query.filter ? `%${query.filter.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
-  const idRange = query.filter ? idPrefixRange(query.filter) : null;
-  const params = [query.aud, pattern, query.isAnonymous ?? null, idRange?.[0] ?? null, idRange?.[1] ?? null];
+  const params: SqlParam[] = [query.aud];
+  const add = (value: SqlParam) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const conditions = ['u.aud = $1', 'u.deleted_at is null'];
+  if (query.filter) {
+    const pattern = add(`%${query.filter.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    const idRange = idPrefixRange(query.filter);
+    const byId = idRange ? ` or u.id between ${add(idRange[0])}::uuid and ${add(idRange[1])}::uuid` : '';
+    conditions.push(
+      `(u.email ilike ${pattern} or u.phone ilike ${pattern} or u.email_change ilike ${pattern}
+        or u.raw_user_meta_data ->> 'full_name' ilike ${pattern}${byId})`,
+    );
+  }
+  if (query.isAnonymous !== undefined) conditions.push(`u.is_anonymous = ${add(query.isAnonymous)}`);
+  if (query.kind) conditions.push(userKindSql(query.kind));
+  if (query.provider) {
+    conditions.push(`exists (select 1 from auth.identities i where i.user_id = u.id and i.provider = ${add(query.provider)})`);
+  }
+  const where = conditions.join(' and ');
+  const filterParams = [...params];
   const [users, count] = await Promise.all([
     db.query<UserRow>(
       `select ${USER_COLUMNS} from auth.users u where ${where}
-        order by u.created_at desc, u.id desc limit $6 offset $7`,
-      [...params, query.perPage, (query.page - 1) * query.perPage],
+        order by ${orderBy(query.sort)} limit ${add(query.perPage)} offset ${add((query.page - 1) * query.perPage)}`,
+      params,
     ),
-    db.query<{ total: number }>(`select count(*)::int as total from auth.users u where ${where}`, params),
+    db.query<{ total: number }>(`select count(*)::int as total from auth.users u where ${where}`, filterParams),
   ]);
   return { users, total: count[0].total };
 }

@@ -10,10 +10,16 @@
  */
 import { AUDIT_ACTIONS, createdAnonymouslySql, deletedAnonymousSql, lastActiveJoinedSql, SESSIONS_ACTIVE_SQL } from './activity.js';
 import type { Queryable } from './db.js';
+import { userKindSql } from './user-kinds.js';
 
 export interface TotalsRow {
+  /** Every anonymous user, pending conversions included (the sign-up arithmetic counts them all). */
   anonymous_users: number;
+  /** Of anonymous_users, those with an address awaiting confirmation. */
+  pending_conversion_users: number;
+  /** Permanent users, invited users who have not accepted excluded. */
   permanent_users: number;
+  invited_users: number;
   converted: number;
   merged: number;
   deleted_anonymous: number;
@@ -29,14 +35,16 @@ export async function readTotals(db: Queryable): Promise<TotalsRow> {
   // for both their total and their split by method.
   const rows = await db.query<TotalsRow>(
     `with users as (
-       select (count(*) filter (where is_anonymous))::int as anonymous_users,
-              (count(*) filter (where not is_anonymous))::int as permanent_users
-         from auth.users where deleted_at is null
+       select (count(*) filter (where u.is_anonymous))::int as anonymous_users,
+              (count(*) filter (where ${userKindSql('pending_conversion')}))::int as pending_conversion_users,
+              (count(*) filter (where ${userKindSql('permanent')}))::int as permanent_users,
+              (count(*) filter (where ${userKindSql('invited')}))::int as invited_users
+         from auth.users u where u.deleted_at is null
      ), conversions as (
        select coalesce((a.payload -> 'traits') ->> 'method', 'unknown') as method, count(*)::int as n
          from auth.audit_log_entries a where ${action('a')} = '${AUDIT_ACTIONS.converted}' group by 1
      )
-     select users.anonymous_users, users.permanent_users,
+     select users.anonymous_users, users.pending_conversion_users, users.permanent_users, users.invited_users,
        (select coalesce(sum(n), 0)::int from conversions) as converted,
        (select count(*)::int from auth.audit_log_entries a where ${action('a')} = '${AUDIT_ACTIONS.merged}') as merged,
        (select count(*)::int from auth.audit_log_entries a where ${action('a')} = '${AUDIT_ACTIONS.deleted}' and ${deletedAnonymousSql('a')}) as deleted_anonymous,

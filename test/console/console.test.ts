@@ -36,6 +36,7 @@ import {
   type Browser,
   type ProjectKeys,
 } from './browser.js';
+import { supportSteps } from './support-steps.js';
 import { consoleUrl, contrastRatio, defaultProjectRef, openSection, saveSettings, setupUrlFrom, settingControl, waitForCount } from './pages.js';
 
 const ADMIN = { email: 'ops@example.com', password: 'correct horse battery staple' };
@@ -461,6 +462,15 @@ describe('the console in a real browser', { skip: existsSync(CHROMIUM) ? false :
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByRole('link', { name: 'invitee@example.com' }).waitFor();
     assert.equal(await countUsers(second.apiUrl, second.serviceRoleKey, false), permanentBefore);
+  });
+
+  supportSteps(step, {
+    page: () => page,
+    server: () => server,
+    second: () => second,
+    countSignup: () => {
+      signups += 1;
+    },
   });
 
   step('renders the cleanup, RLS audit, mail outbox and audit log pages', async () => {

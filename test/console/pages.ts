@@ -59,7 +59,7 @@ export function contrastRatio(locator: Locator): Promise<number> {
   return locator.evaluate((element, source) => (0, eval)(source)(element) as number, CONTRAST_IN_PAGE);
 }
 
-const CONTRAST_IN_PAGE = `(element) => {
+export const CONTRAST_IN_PAGE = `(element) => {
   // rgb(r g b / a) in 0–255, or color(srgb r g b / a) in 0–1.
   const channels = (css) => {
     const numbers = (css.match(/[\\d.]+/g) || []).map(Number);

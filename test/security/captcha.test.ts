@@ -288,7 +288,10 @@ for (const engine of engines) {
     after(() => t.close());
 
     it('fails closed with 500 unexpected_failure, and reports it to the admin API', async () => {
-      const unavailableBefore = counter('POST /signup', 'unavailable');
+      // The admin API shows this project's refusals (each project counts its own); the process's sum grows too.
+      const protection = () => t.app.inject({ method: 'GET', url: '/auth/v1/admin/protection', headers: { authorization: `Bearer ${t.serviceRoleKey}` } });
+      const unavailableBefore = ((await protection()).json().counters.captcha['POST /signup']?.unavailable as number | undefined) ?? 0;
+      const processBefore = counter('POST /signup', 'unavailable');
       const response = await signup(t, withToken('ok'));
       assert.equal(response.statusCode, 500);
       assert.equal(response.json().code, 'unexpected_failure');
@@ -303,6 +306,7 @@ for (const engine of engines) {
       assert.equal(body.captcha.enabled, true);
       assert.equal(body.captcha.test_secret, null);
       assert.equal(body.counters.captcha['POST /signup'].unavailable, unavailableBefore + 1);
+      assert.equal(counter('POST /signup', 'unavailable'), processBefore + 1);
       const forbidden = await t.app.inject({ method: 'GET', url: '/auth/v1/admin/protection', headers: { authorization: `Bearer ${t.anonKey}` } });
       assert.equal(forbidden.statusCode, 403);
     });

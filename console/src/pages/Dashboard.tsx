@@ -23,6 +23,13 @@ function Totals({ report }: { report: StatsReport }) {
       <Stat label="Anonymous users" value={count(totals.users.anonymous)} testId="stat-anonymous" hint={all ? `${percent(totals.users.anonymous / all, 0)} of all users` : undefined} />
       <Stat label="Permanent users" value={count(totals.users.permanent)} testId="stat-permanent" />
       <Stat
+        label="Pending conversions"
+        value={count(totals.users.pending_conversion ?? 0)}
+        testId="stat-pending"
+        hint="anonymous, an address awaiting confirmation"
+      />
+      <Stat label="Invited, not accepted" value={count(totals.users.invited ?? 0)} testId="stat-invited" />
+      <Stat
         label="Conversion rate"
         value={percent(totals.conversion_rate)}
         testId="stat-conversion-rate"
@@ -91,8 +98,13 @@ function Rejections({ project }: { project: Project }) {
           const total = rows.reduce((sum, row) => sum + row.captcha + row.rateLimited, 0);
           return (
             <>
-              <p className="hint">Requests refused since this Foyer process started, per endpoint.</p>
-              {total === 0 ? <p className="empty" data-testid="rejections-total">No request refused yet.</p> : <Suspense fallback={<Loading label="Loading the chart…" />}><RejectionsChart rows={rows} /></Suspense>}
+              <p className="hint">Requests to this project refused since this Foyer process started, per endpoint.</p>
+              {total === 0 ? (
+                <p className="empty" data-testid="rejections-total">
+                  No request refused yet. <a href={projectHref(project.ref, 'captcha')}>CAPTCHA</a> and the rate limits in{' '}
+                  <a href={projectHref(project.ref, 'settings')}>Settings</a> decide what is.
+                </p>
+              ) : <Suspense fallback={<Loading label="Loading the chart…" />}><RejectionsChart rows={rows} /></Suspense>}
               {total ? (
                 <p className="visually-hidden" data-testid="rejections-total">
                   {total} refused
@@ -187,7 +199,14 @@ export function DashboardPage({ project }: { project: Project }) {
                   ))}
                 </div>
               </div>
-              <Suspense fallback={<Loading label="Loading the chart…" />}><GrowthChart report={report} /></Suspense>
+              {report.totals.anonymous_signups === 0 ? (
+                <p className="empty" data-testid="growth-empty">
+                  No anonymous sign-up yet. <a href={projectHref(project.ref)}>Connect your app</a>: its <code>signInAnonymously()</code> calls
+                  appear here, and each conversion after them.
+                </p>
+              ) : (
+                <Suspense fallback={<Loading label="Loading the chart…" />}><GrowthChart report={report} /></Suspense>
+              )}
             </section>
             <Escalation report={report} />
           </>

@@ -3,6 +3,7 @@ import { CodeBlock, CopyField } from '../components/CopyField';
 import { dateTime } from '../format';
 import type { Project } from '../types';
 import { DeleteProject } from './DeleteProject';
+import { ProjectGlance } from './ProjectGlance';
 
 export function browserSnippet(project: Project): string {
   return `import { createClient } from '@supabase/supabase-js'
@@ -41,6 +42,7 @@ export function ProjectOverview({ project, onDeleted }: { project: Project; onDe
           <strong>This project cannot be served:</strong> {project.problem}
         </p>
       ) : null}
+      {project.problem ? null : <ProjectGlance project={project} />}
       <section className="card" aria-labelledby="endpoints">
         <h2 id="endpoints">Endpoints</h2>
         <div className="copy-grid">

@@ -1,11 +1,33 @@
 /** All projects, and a form to create one (new embedded database, or a PostgreSQL URL). */
 import { useId, useState, type FormEvent } from 'react';
-import { post } from '../api';
+import { adminPath, get, post } from '../api';
 import { ErrorNotice, Loading } from '../components/Notice';
 import { dateTime } from '../format';
-import { useAction, type Loaded } from '../hooks';
+import { useAction, useLoad, type Loaded } from '../hooks';
 import { navigate, projectHref } from '../router';
-import type { Project } from '../types';
+import type { Project, StatsReport } from '../types';
+
+/** A card's users and status: read from the project itself, so an unreachable database shows as such. */
+function CardStatus({ project }: { project: Project }) {
+  const stats = useLoad(() => (project.problem ? Promise.resolve(undefined) : get<StatsReport>(adminPath(project.ref, 'stats?bucket=day&buckets=1'))), [project.ref]);
+  const users = stats.data?.totals.users;
+  const total = users ? users.anonymous + users.permanent + (users.pending_conversion ?? 0) + (users.invited ?? 0) : undefined;
+  const status = project.problem ? 'unavailable' : stats.error ? 'not answering' : stats.data ? 'serving' : 'checking…';
+  return (
+    <>
+      <div>
+        <dt>Status</dt>
+        <dd data-testid="card-status">{status}</dd>
+      </div>
+      <div>
+        <dt>Users</dt>
+        <dd data-testid="card-users">
+          {users && total !== undefined ? `${total.toLocaleString()} (${users.anonymous.toLocaleString()} anonymous, ${users.permanent.toLocaleString()} permanent)` : '—'}
+        </dd>
+      </div>
+    </>
+  );
+}
 
 function CreateProject({ onCreated }: { onCreated: (project: Project) => void }) {
   const [name, setName] = useState('');
@@ -93,6 +115,7 @@ export function ProjectsPage({ projects }: { projects: Loaded<Project[]> }) {
               </h2>
               {project.problem ? <p className="field-error">{project.problem}</p> : null}
               <dl className="facts">
+                <CardStatus project={project} />
                 <div>
                   <dt>Ref</dt>
                   <dd className="mono">{project.ref}</dd>

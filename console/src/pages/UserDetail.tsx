@@ -7,7 +7,8 @@ import { useAction, useLoad } from '../hooks';
 import { navigate, projectHref } from '../router';
 import type { AuthUser, Project } from '../types';
 import { Factors, Passkeys } from './UserSecurity';
-import { userLabel } from './Users';
+import { BanUser, ConversionFact, MetadataEditor, PendingConversion, SendMail } from './UserSupport';
+import { KindBadge, userLabel } from './userKind';
 
 interface AuthSession {
   readonly id: string;
@@ -34,11 +35,11 @@ function Sessions({ project, user }: { project: Project; user: AuthUser }) {
             className="button danger small"
             disabled={action.busy}
             onClick={async () => {
-              const done = await action.run(() => del(path), 'Every session of this user is revoked: their refresh tokens no longer work.');
+              const done = await action.run(() => del(path), 'Signed out everywhere: every session is revoked and its refresh token no longer works.');
               if (done !== undefined) sessions.reload();
             }}
           >
-            Revoke all sessions
+            Sign out everywhere
           </button>
         ) : null}
       </div>
@@ -127,13 +128,17 @@ export function UserDetailPage({ project, id }: { project: Project; id: string }
         {(u) => (
           <>
             <h1>
-              {userLabel(u)} {u.is_anonymous ? <span className="badge badge-muted">anonymous</span> : <span className="badge">permanent</span>}
+              {userLabel(u)} <KindBadge user={u} />
             </h1>
+            <PendingConversion project={project} user={u} onChange={user.set} />
             <section className="card" aria-labelledby="facts">
               <h2 id="facts">Account</h2>
               <dl className="facts">
                 <div><dt>User id</dt><dd className="mono wrap">{u.id}</dd></div>
                 <div><dt>Email</dt><dd>{u.email || '—'}{u.email_confirmed_at ? ' (confirmed)' : ''}</dd></div>
+                {u.new_email ? <div><dt>Awaiting confirmation</dt><dd>{u.new_email}</dd></div> : null}
+                {u.invited_at ? <div><dt>Invited</dt><dd>{dateTime(u.invited_at)}{u.email_confirmed_at ? '' : ' (not accepted yet)'}</dd></div> : null}
+                <ConversionFact project={project} user={u} />
                 <div><dt>Phone</dt><dd>{u.phone || '—'}</dd></div>
                 <div><dt>Role</dt><dd>{u.role ?? '—'}</dd></div>
                 <div><dt>Created</dt><dd>{dateTime(u.created_at)}</dd></div>
@@ -168,10 +173,9 @@ export function UserDetailPage({ project, id }: { project: Project; id: string }
             <Factors project={project} user={u} />
             <Passkeys project={project} user={u} />
             <Sessions project={project} user={u} />
-            <section className="card" aria-labelledby="metadata">
-              <h2 id="metadata">Metadata</h2>
-              <pre className="json" tabIndex={0}>{JSON.stringify({ app_metadata: u.app_metadata ?? {}, user_metadata: u.user_metadata ?? {} }, null, 2)}</pre>
-            </section>
+            <SendMail project={project} user={u} />
+            <BanUser project={project} user={u} onChange={user.set} />
+            <MetadataEditor key={u.id} project={project} user={u} onChange={user.set} />
             <DeleteUser project={project} user={u} />
           </>
         )}

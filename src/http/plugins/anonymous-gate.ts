@@ -10,7 +10,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthDeps } from '../../auth/deps.js';
 import { FoyerError } from '../../errors.js';
-import { countCaptchaPassed, countCaptchaRefusal, countRateLimited, countRateLimitStoreError } from '../../security/abuse-counters.js';
 import type { CaptchaOutcome } from '../../security/captcha/verifier.js';
 import type { EscalationView } from '../../security/escalation.js';
 import { difficultyFor } from '../../stats/escalation-level.js';
@@ -20,20 +19,20 @@ import { clientIpOf } from './client.js';
 const BUDGET_KEY = 'project';
 
 /** Throws GoTrue's answer for a CAPTCHA outcome other than a pass. */
-export function refuseCaptcha(request: FastifyRequest, endpoint: string, outcome: Exclude<CaptchaOutcome, { kind: 'passed' }>): never {
+export function refuseCaptcha(deps: AuthDeps, request: FastifyRequest, endpoint: string, outcome: Exclude<CaptchaOutcome, { kind: 'passed' }>): never {
   switch (outcome.kind) {
     case 'missing':
-      countCaptchaRefusal(endpoint, 'missing');
+      deps.abuse.captchaRefusal(endpoint, 'missing');
       throw new FoyerError('captcha_failed', `captcha protection: request disallowed (${outcome.reason})`);
     case 'rejected':
-      countCaptchaRefusal(endpoint, 'rejected');
+      deps.abuse.captchaRefusal(endpoint, 'rejected');
       throw new FoyerError(
         'captcha_failed',
         `captcha protection: request disallowed (${outcome.codes.length ? outcome.codes.join(', ') : 'rejected by the CAPTCHA provider'})`,
       );
     case 'unavailable':
       // Fail closed, with GoTrue's answer; the reason stays in the log.
-      countCaptchaRefusal(endpoint, 'unavailable');
+      deps.abuse.captchaRefusal(endpoint, 'unavailable');
       request.log.warn({ endpoint, reason: outcome.reason }, 'captcha verification failed: request refused');
       throw new FoyerError('unexpected_failure', 'captcha verification process failed');
   }
@@ -45,13 +44,13 @@ async function overBudget(deps: AuthDeps, request: FastifyRequest, reply: Fastif
   try {
     decision = await deps.rateLimits.consume('anonymous_budget', BUDGET_KEY);
   } catch (error) {
-    countRateLimitStoreError(endpoint, 'anonymous_budget');
+    deps.abuse.rateLimitStoreError(endpoint, 'anonymous_budget');
     request.log.error({ err: error, endpoint }, 'rate-limit store failed on the anonymous budget: request refused');
     throw new FoyerError('unexpected_failure', 'Rate limit check failed, please try again');
   }
   if (decision.allowed) return false;
   if (deps.config.anonymousBudgetAction === 'refuse') {
-    countRateLimited(endpoint, 'anonymous_budget');
+    deps.abuse.rateLimit(endpoint, 'anonymous_budget');
     reply.header('retry-after', String(decision.retryAfterSeconds));
     throw new FoyerError('over_request_rate_limit', 'Anonymous sign-up budget of this project reached, please try again later');
   }
@@ -61,8 +60,8 @@ async function overBudget(deps: AuthDeps, request: FastifyRequest, reply: Fastif
 async function requireSolution(deps: AuthDeps, request: FastifyRequest, endpoint: string, token: unknown, view: EscalationView, difficulty: number) {
   const outcome = await deps.captcha.verify(token, clientIpOf(deps, request), difficulty);
   if (view.escalated) deps.escalation.noteChallenged(outcome.kind === 'passed' ? 'admitted' : 'refused');
-  if (outcome.kind !== 'passed') refuseCaptcha(request, endpoint, outcome);
-  countCaptchaPassed(endpoint);
+  if (outcome.kind !== 'passed') refuseCaptcha(deps, request, endpoint, outcome);
+  deps.abuse.captchaPass(endpoint);
 }
 
 /**

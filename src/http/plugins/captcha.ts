@@ -8,7 +8,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isAdminToken } from '../../auth/authenticate.js';
 import type { AuthDeps } from '../../auth/deps.js';
-import { countCaptchaPassed } from '../../security/abuse-counters.js';
 import { anonymousGate, refuseCaptcha } from './anonymous-gate.js';
 import { clientIpOf } from './client.js';
 
@@ -52,7 +51,7 @@ export function captchaGuard(deps: AuthDeps, options: CaptchaGuardOptions) {
     if (anonymous) return anonymousGate(deps, request, reply, endpoint, captchaTokenOf(request.body));
 
     const outcome = await captcha.verify(captchaTokenOf(request.body), clientIpOf(deps, request));
-    if (outcome.kind !== 'passed') refuseCaptcha(request, endpoint, outcome);
-    countCaptchaPassed(endpoint);
+    if (outcome.kind !== 'passed') refuseCaptcha(deps, request, endpoint, outcome);
+    deps.abuse.captchaPass(endpoint);
   };
 }

@@ -2,7 +2,6 @@
 import type { FastifyInstance } from 'fastify';
 import { authenticateAdmin } from '../../auth/authenticate.js';
 import type { AuthDeps } from '../../auth/deps.js';
-import { getAbuseCounters } from '../../security/abuse-counters.js';
 import { adminProtectionStatus } from '../../security/protection-status.js';
 
 export function protectionStatusRoutes(app: FastifyInstance, deps: AuthDeps): void {
@@ -22,7 +21,7 @@ export function protectionStatusRoutes(app: FastifyInstance, deps: AuthDeps): vo
         store: deps.rateLimits.store,
         escalation: await deps.escalation.current(deps.config),
       }),
-      counters: { ...getAbuseCounters(), escalation_challenged: deps.escalation.challengedTotals },
+      counters: { ...deps.abuse.snapshot(), escalation_challenged: deps.escalation.challengedTotals },
     }),
   );
 }

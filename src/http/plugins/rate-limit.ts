@@ -11,7 +11,6 @@ import { isAdminToken } from '../../auth/authenticate.js';
 import type { AuthDeps } from '../../auth/deps.js';
 import { unlimited, type LimitTicket } from '../../auth/limit-ticket.js';
 import { FoyerError } from '../../errors.js';
-import { countRateLimited, countRateLimitStoreError } from '../../security/abuse-counters.js';
 import { rateLimitKey } from '../../security/client-ip.js';
 import type { LimiterName, RateLimitDecision } from '../../security/rate-limit.js';
 import { clientIpOf } from './client.js';
@@ -20,9 +19,9 @@ import { clientIpOf } from './client.js';
 const isExempt = (deps: AuthDeps, request: FastifyRequest): boolean =>
   request.headers.authorization !== undefined && isAdminToken(deps, request.headers.authorization);
 
-function refuseIfSpent(decision: RateLimitDecision, reply: FastifyReply, limiter: LimiterName, endpoint: string): void {
+function refuseIfSpent(deps: AuthDeps, decision: RateLimitDecision, reply: FastifyReply, limiter: LimiterName, endpoint: string): void {
   if (decision.allowed) return;
-  countRateLimited(endpoint, limiter);
+  deps.abuse.rateLimit(endpoint, limiter);
   reply.header('retry-after', String(decision.retryAfterSeconds));
   throw new FoyerError('over_request_rate_limit', 'Request rate limit reached');
 }
@@ -33,11 +32,11 @@ async function consume(deps: AuthDeps, request: FastifyRequest, reply: FastifyRe
     decision = await deps.rateLimits.consume(limiter, rateLimitKey(clientIpOf(deps, request)));
   } catch (error) {
     // Fail closed: an unavailable counter store must not switch the limits off.
-    countRateLimitStoreError(endpoint, limiter);
+    deps.abuse.rateLimitStoreError(endpoint, limiter);
     request.log.error({ err: error, endpoint, limiter }, 'rate-limit store failed: request refused');
     throw new FoyerError('unexpected_failure', 'Rate limit check failed, please try again');
   }
-  refuseIfSpent(decision, reply, limiter, endpoint);
+  refuseIfSpent(deps, decision, reply, limiter, endpoint);
 }
 
 export async function enforceRateLimit(
@@ -79,10 +78,10 @@ export function rateLimitTicket(
     },
     settle(state) {
       counted = true;
-      refuseIfSpent(limits.decideInline(limiter, state), reply, limiter, endpoint);
+      refuseIfSpent(deps, limits.decideInline(limiter, state), reply, limiter, endpoint);
     },
     failed(error) {
-      countRateLimitStoreError(endpoint, limiter);
+      deps.abuse.rateLimitStoreError(endpoint, limiter);
       request.log.error({ err: error, endpoint, limiter }, 'statement with the rate-limit counter failed: request refused');
     },
   };

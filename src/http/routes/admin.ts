@@ -18,6 +18,8 @@ import { generateLink } from '../../auth/generate-link.js';
 import { inviteUser } from '../../auth/invite.js';
 import { FoyerError } from '../../errors.js';
 import { normalizePhone } from '../../auth/validate.js';
+import { parseUserSort } from '../user-sort.js';
+import { userKinds, type UserKind } from '../../store/user-kinds.js';
 import { listOutbox } from '../../store/outbox.js';
 import { listSmsOutbox } from '../../store/sms-outbox.js';
 import { requireBody, requireJsonBody } from '../body.js';
@@ -29,6 +31,9 @@ const ListQuery = Type.Object({
   per_page: Type.Optional(Type.String()),
   filter: Type.Optional(SearchText),
   is_anonymous: Type.Optional(Type.String()),
+  kind: Type.Optional(NameText),
+  provider: Type.Optional(NameText),
+  sort: Type.Optional(Type.Union([SearchText, Type.Array(SearchText, { maxItems: 3 })])),
 });
 
 const OutboxQuery = Type.Object({ email: Type.Optional(SearchText), limit: Type.Optional(Type.String()) });
@@ -89,17 +94,27 @@ export function adminRoutes(app: FastifyInstance, deps: AuthDeps): void {
       if (anon !== undefined && anon !== 'true' && anon !== 'false') {
         throw new FoyerError('validation_failed', 'is_anonymous must be true or false');
       }
+      const { kind, provider } = request.query;
+      if (kind !== undefined && !(userKinds as readonly string[]).includes(kind)) {
+        throw new FoyerError('validation_failed', `kind must be one of ${userKinds.join(', ')}`);
+      }
       const { users, total } = await adminListUsers(deps, {
         page,
         perPage,
         filter: request.query.filter,
         isAnonymous: anon === undefined ? undefined : anon === 'true',
+        kind: kind as UserKind | undefined,
+        provider: provider || undefined,
+        sort: parseUserSort(request.query.sort),
       });
       const lastPage = Math.max(1, Math.ceil(total / perPage));
       // supabase-js reads the page number right after the first `=`, so `page=` comes first and rel is quoted.
       const extra = new URLSearchParams();
       if (request.query.filter) extra.set('filter', request.query.filter);
       if (anon !== undefined) extra.set('is_anonymous', anon);
+      if (kind) extra.set('kind', kind);
+      if (provider) extra.set('provider', provider);
+      for (const value of [request.query.sort ?? []].flat()) extra.append('sort', value);
       const suffix = extra.size ? `&${extra.toString()}` : '';
       const link = (p: number, rel: string) => `</admin/users?page=${p}&per_page=${perPage}${suffix}>; rel="${rel}"`;
       const links = [];

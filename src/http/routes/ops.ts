@@ -27,7 +27,7 @@ function countAuthEvents(metrics: FoyerMetrics, route: string, request: FastifyR
 
 /** A project's metrics (one per project, shared by every app serving it). */
 export const projectMetrics = (deps: AuthDeps, project?: string): FoyerMetrics =>
-  createMetrics({ db: deps.db, spike: () => deps.config, escalationChallenged: () => deps.escalation.challengedTotals, project });
+  createMetrics({ db: deps.db, spike: () => deps.config, escalationChallenged: () => deps.escalation.challengedTotals, abuse: () => deps.abuse.snapshot(), project });
 
 export interface OpsOptions {
   readonly metrics: FoyerMetrics;
