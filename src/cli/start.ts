@@ -1,6 +1,8 @@
 /** `foyer start`: open the project, serve it, print where and with which keys, stop gracefully. */
 import { unknownGotrueVariables, unknownVariablesWarning } from '../config/gotrue-variables.js';
 import type { Config, Env } from '../config/load.js';
+import { preloadTemplates } from '../mail/custom-mail.js';
+import { setTemplateLog } from '../mail/template-cache.js';
 import { Platform } from '../platform/platform.js';
 import { openDataApi, openProject, type DataApiConnection } from '../runtime.js';
 import { databaseWarnings } from '../store/server-settings.js';
@@ -10,6 +12,8 @@ import { startBanner } from './start-banner.js';
 export async function start(config: Config, env: Env = process.env): Promise<void> {
   // A listener layout this configuration cannot have stops the start before anything is opened.
   const plans = planListeners(config);
+  // Custom mail templates are fetched now: one Foyer cannot render stops the start, naming it.
+  await preloadTemplates(config);
   const project = await openProject(config);
   let dataApi: DataApiConnection;
   try {
@@ -25,6 +29,7 @@ export async function start(config: Config, env: Env = process.env): Promise<voi
   // The fronts: everything on one port (embedded), or GoTrue's routes and the admin listener (drop-in).
   const listeners = await buildListeners(platform, plans, { level: config.logLevel });
   const log = listeners.all[0].front.log;
+  setTemplateLog((message) => log.warn(message));
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
