@@ -80,7 +80,9 @@ export async function fetchTemplate(url: string, settings: TemplateFetchSettings
     }
     source = await readCapped(response, settings.maxSizeBytes);
   } catch (error) {
-    const reason = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError') ? `no answer within ${settings.timeoutSeconds}s` : (error as Error).message;
+    const cause = (error as { cause?: { code?: string } }).cause?.code;
+    const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+    const reason = timedOut ? `no answer within ${settings.timeoutSeconds}s` : `${(error as Error).message}${cause ? ` (${cause})` : ''}`;
     throw new TemplateLoadError(`${url} could not be fetched: ${reason}`, false);
   }
   try {
