@@ -31,7 +31,7 @@ export function parseSubject(variable: string, raw: string | undefined): string 
 export function parseTemplateUrl(variable: string, raw: string | undefined): string | undefined {
   if (isBlank(raw)) return undefined;
   const value = raw.trim();
-  if (!value.startsWith('http')) return value;
+  if (!value.startsWith('http') && !/^[A-Za-z][A-Za-z0-9+.-]*:/.test(value)) return value;
   try {
     const url = new URL(value);
     if (url.protocol === 'http:' || url.protocol === 'https:') return value;

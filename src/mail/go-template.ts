@@ -125,8 +125,10 @@ function condition(words: readonly string[], source: string): Condition {
     if (rest.length !== 1) throw new TemplateSyntaxError(`not needs one argument: ${shown(source)}`);
     return { op: 'not', operand: operand(rest[0] as string, source) };
   }
+  // A function other than eq, ne or not (and, or, len…) is named by operand().
+  const value = operand(head, source);
   if (rest.length > 0) throw new TemplateSyntaxError(`only a field, eq, ne or not may follow if: ${shown(source)}`);
-  return { op: 'value', operand: operand(head, source) };
+  return { op: 'value', operand: value };
 }
 
 interface Frame {
