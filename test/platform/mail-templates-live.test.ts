@@ -66,6 +66,32 @@ for (const engine of engines) {
       assert.equal((await lastMail(defaultProject, 'other@example.com')).subject, 'Confirm Your Email', 'another project keeps its mails');
     });
 
+    it('previews and sends a test mail with the templates in force (POST /platform/v1/projects/:ref/mail/test)', async () => {
+      const url = `/platform/v1/projects/${second.ref}/mail/test`;
+      const preview = await t.call(session, 'POST', url, { kind: 'confirmation' });
+      assert.equal(preview.statusCode, 200, preview.body);
+      const shown = preview.json() as { ok: boolean; via: string | null; subject: string; html: string; customised: boolean };
+      assert.deepEqual([shown.ok, shown.via, shown.customised, shown.subject], [true, null, true, 'Welcome, user@example.com']);
+      assert.match(shown.html, /Hello from the console: <a href="[^"]+type=signup/);
+      const before = templates.hits.get('/confirm.html');
+
+      const sent = await t.call(session, 'POST', url, { kind: 'confirmation', email: 'tester@example.com', send: true });
+      assert.equal(sent.statusCode, 200, sent.body);
+      assert.equal(sent.json().via, 'outbox');
+      assert.equal((await lastMail(second, 'tester@example.com')).subject, 'Welcome, tester@example.com');
+      assert.equal(templates.hits.get('/confirm.html'), before, 'the cached template');
+
+      const plain = await t.call(session, 'POST', url, { kind: 'reauthentication' });
+      assert.deepEqual([plain.json().customised, plain.json().subject], [false, '123456 is your verification code']);
+      const badKind = await t.call(session, 'POST', url, { kind: 'welcome' });
+      assert.equal(badKind.statusCode, 422);
+      assert.match(badKind.json().message, /kind must be one of confirmation, invite/);
+      const badEmail = await t.call(session, 'POST', url, { kind: 'invite', email: 'not an address', send: true });
+      assert.equal(badEmail.statusCode, 422);
+      const anonymous = await t.front.inject({ method: 'POST', url, payload: { kind: 'invite' } });
+      assert.equal(anonymous.statusCode, 401);
+    });
+
     it('refuses a subject it cannot render when it is saved, naming the variable and the construct', async () => {
       const response = await patch(second.ref, { GOTRUE_MAILER_SUBJECTS_RECOVERY: '{{ .Token | printf "%s" }}' });
       assert.equal(response.statusCode, 422);
