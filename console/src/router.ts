@@ -43,12 +43,67 @@ export function navigate(target: string): void {
   if (window.location.hash !== target) window.location.hash = target;
 }
 
+/**
+ * Pages with unsaved work register what to ask before leaving (useLeaveGuard). A hash change is only
+ * taken once the person agrees; otherwise the address goes back to the page they stayed on. One
+ * listener decides for every useRoute, so a change asks once however many components follow the route.
+ */
+const leaveGuards = new Set<string>();
+const routeListeners = new Set<(route: Route) => void>();
+let acceptedHash = typeof window === 'undefined' ? '' : window.location.hash;
+
+/** True when no page holds unsaved work, or the person agreed to drop it (in-page views: tabs). */
+export function confirmLeave(): boolean {
+  const [question] = leaveGuards;
+  return question === undefined || window.confirm(question);
+}
+
+function onHashChange(): void {
+  const next = window.location.hash;
+  if (next === acceptedHash) return;
+  if (!confirmLeave()) {
+    // replaceState fires no hashchange: the page and its drafts stay as they were.
+    window.history.replaceState(null, '', acceptedHash || '#/');
+    return;
+  }
+  acceptedHash = next;
+  const route = parseRoute(next);
+  for (const listener of routeListeners) listener(route);
+}
+
 export function useRoute(): Route {
   const [route, setRoute] = useState(() => parseRoute(window.location.hash));
   useEffect(() => {
-    const update = () => setRoute(parseRoute(window.location.hash));
-    window.addEventListener('hashchange', update);
-    return () => window.removeEventListener('hashchange', update);
+    if (routeListeners.size === 0) {
+      acceptedHash = window.location.hash;
+      window.addEventListener('hashchange', onHashChange);
+    }
+    routeListeners.add(setRoute);
+    return () => {
+      routeListeners.delete(setRoute);
+      if (routeListeners.size === 0) window.removeEventListener('hashchange', onHashChange);
+    };
   }, []);
   return route;
+}
+
+/**
+ * While `question` is set (unsaved changes), leaving the page asks it first: console links and the
+ * back button through the route, closing or reloading the tab through the browser's own prompt.
+ */
+export function useLeaveGuard(question: string | undefined): void {
+  useEffect(() => {
+    if (question === undefined) return;
+    leaveGuards.add(question);
+    const onBeforeUnload = (event: BeforeUnloadEvent) => {
+      event.preventDefault();
+      // Older browsers show the prompt only when returnValue is set.
+      event.returnValue = '';
+    };
+    window.addEventListener('beforeunload', onBeforeUnload);
+    return () => {
+      leaveGuards.delete(question);
+      window.removeEventListener('beforeunload', onBeforeUnload);
+    };
+  }, [question]);
 }

@@ -52,13 +52,15 @@ export async function passwordGrant(deps: AuthDeps, input: PasswordGrantInput, m
   const refreshToken = newRefreshToken();
   const signedIn = await startSession(deps.db, { userId: user.id, sessionId, refreshToken, authenticationMethod: 'password', ...meta });
   if (!signedIn) throw invalidCredentials();
-  // GoTrue's login entry (not on the anonymous path: that is one statement and GoTrue writes none there).
-  await insertAuditEntry(deps.db, { actorId: user.id, action: 'login', logType: 'account', traits: { provider: 'email' in by ? 'email' : 'phone' }, ip: meta.ip });
-  return sessionResponse(deps, {
+  const response = await sessionResponse(deps, {
     user: signedIn,
     sessionId,
     aal: 'aal1',
     amr: [{ method: 'password', timestamp: Math.floor(Date.now() / 1000) }],
     refreshToken,
   }, { ip: meta.ip, undo: () => deleteSessions(deps.db, user.id, sessionId, 'local') });
+  // GoTrue's login entry, once the token is issued: a sign-in the custom access token hook refused is no
+  // login (and not on the anonymous path: that is one statement and GoTrue writes none there).
+  await insertAuditEntry(deps.db, { actorId: user.id, action: 'login', logType: 'account', traits: { provider: 'email' in by ? 'email' : 'phone' }, ip: meta.ip });
+  return response;
 }

@@ -46,9 +46,11 @@ const faultSql: Record<string, string> = {
   notAFunction: `drop function if exists public.custom_access_token(jsonb); create table if not exists public.custom_access_token (event jsonb);`,
 };
 
-async function counts(t: RestProject): Promise<{ sessions: number; users: number }> {
-  const [row] = await t.database.db.query<{ sessions: number; users: number }>(
-    'select (select count(*)::int from auth.sessions) as sessions, (select count(*)::int from auth.users) as users',
+/** What a sign-in leaves: sessions, users and GoTrue's `login` audit entries. */
+async function counts(t: RestProject): Promise<{ sessions: number; users: number; logins: number }> {
+  const [row] = await t.database.db.query<{ sessions: number; users: number; logins: number }>(
+    `select (select count(*)::int from auth.sessions) as sessions, (select count(*)::int from auth.users) as users,
+            (select count(*)::int from auth.audit_log_entries where payload->>'action' = 'login') as logins`,
   );
   return row;
 }

@@ -179,7 +179,31 @@ describe('the console in a real browser', { skip: existsSync(CHROMIUM) ? false :
     assert.equal(await otp.getAttribute('aria-invalid'), 'true');
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-env')), 'GOTRUE_RATE_LIMIT_OTP', 'focus moves to the setting');
     await screenshot(page, '06-settings-validation', { at: page.locator('[data-setting="GOTRUE_RATE_LIMIT_OTP"]') });
-    await page.getByRole('button', { name: 'Discard' }).click();
+    // Leaving with unsaved changes asks first: declined, the page and its draft stay; accepted, they go.
+    const questions: string[] = [];
+    const answer = (accept: boolean) =>
+      page.once('dialog', (dialog) => {
+        questions.push(dialog.message());
+        void (accept ? dialog.accept() : dialog.dismiss());
+      });
+    const usersLink = page.getByRole('navigation', { name: /^Project / }).getByRole('link', { name: 'Users', exact: true });
+    answer(false);
+    await usersLink.click();
+    assert.match(questions[0] ?? '', /Leave without saving\? 1 unsaved change to .*settings will be lost/);
+    assert.match(page.url(), /\/settings$/, 'the address goes back to the settings page');
+    assert.equal(await otp.inputValue(), '5/forever', 'the draft is kept');
+    answer(false);
+    await page.getByRole('tab', { name: 'Version history' }).click();
+    assert.equal(questions.length, 2, 'switching to another view asks too');
+    assert.equal(await otp.inputValue(), '5/forever');
+    answer(true);
+    await usersLink.click();
+    await page.locator('main h1').filter({ hasText: 'Users' }).waitFor();
+    assert.equal(questions.length, 3);
+    await page.goBack();
+    await page.locator('main h1').filter({ hasText: 'Auth settings' }).waitFor();
+    assert.notEqual(await settingControl(page, 'GOTRUE_RATE_LIMIT_OTP').inputValue(), '5/forever', 'the draft was dropped');
+    assert.equal(questions.length, 3, 'nothing unsaved: no question');
   });
 
   step(`creates ${N} anonymous users and converts ${M} of them through the admin API`, async () => {

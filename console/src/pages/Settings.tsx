@@ -3,6 +3,7 @@ import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { ApiError } from '../api';
 import { ErrorNotice, LoadState, Success } from '../components/Notice';
 import { Tabs } from '../components/Tabs';
+import { confirmLeave, useLeaveGuard } from '../router';
 import { useAction } from '../hooks';
 import type { Project, Setting, SettingsDoc } from '../types';
 import { SettingField, type Draft } from './SettingField';
@@ -37,6 +38,7 @@ export function SettingsForm({
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const action = useAction();
   const changes = Object.keys(drafts).length;
+  useLeaveGuard(changes ? `Leave without saving? ${changes} unsaved change${changes > 1 ? 's' : ''} to ${project.name}'s settings will be lost.` : undefined);
   const conflict = action.error instanceof ApiError && action.error.status === 409;
 
   const setDraft = (env: string, value: Draft) => {
@@ -164,7 +166,10 @@ export function SettingsPage({ project, projects }: { project: Project; projects
       <Tabs
         label="Settings views"
         selected={tab}
-        onSelect={setTab}
+        onSelect={(next) => {
+          // The other views replace the form: its unsaved changes would go without a word.
+          if (next === tab || confirmLeave()) setTab(next);
+        }}
         tabs={[
           { key: 'edit', label: 'Settings' },
           { key: 'history', label: 'Version history' },
