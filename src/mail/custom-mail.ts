@@ -42,6 +42,12 @@ export const fetchSettings = (config: Config): TemplateFetchSettings => ({
 /** GoTrue reads a template URL not starting with "http" as a path on the site URL. */
 export const templateUrl = (config: Config, setting: string): string => (setting.startsWith('http') ? setting : config.siteUrl + setting);
 
+/** Which parts of `kind` the project sets. */
+export const customParts = (config: Config, kind: MailKind): { subject: boolean; template: boolean } => ({
+  subject: config[subjectKey(KIND_OF[kind])] !== undefined,
+  template: config[templateKey(KIND_OF[kind])] !== undefined,
+});
+
 /** Whether `kind` has a custom subject or template (and so needs the user's fields). */
 export const isCustomised = (config: Config, kind: MailKind): boolean =>
   config[subjectKey(KIND_OF[kind])] !== undefined || config[templateKey(KIND_OF[kind])] !== undefined;

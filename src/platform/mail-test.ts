@@ -8,7 +8,7 @@ import type { AuthDeps } from '../auth/deps.js';
 import { verifyLink, type VerifyType } from '../auth/mail-links.js';
 import { normalizeEmail } from '../auth/validate.js';
 import { FoyerError } from '../errors.js';
-import { customiseMail, isCustomised } from '../mail/custom-mail.js';
+import { customiseMail, customParts, isCustomised } from '../mail/custom-mail.js';
 import { renderMail, renderReauthenticationMail, type MailContent, type MailKind } from '../mail/templates.js';
 import { invalid } from './errors.js';
 
@@ -63,7 +63,9 @@ export async function testMail(deps: AuthDeps, input: { kind: unknown; email: un
       : { SiteURL: config.siteUrl, Email: email, Token: SAMPLE_TOKEN, Data: sample }, fallback)
     : fallback;
   const usedDefault = customised && content === fallback;
-  const shape = !customised ? 'the default mail' : usedDefault ? 'the default mail: the template could not be fetched or rendered (see the server log)' : 'the custom subject and template';
+  const parts = customParts(config, entry.kind);
+  const custom = parts.subject && parts.template ? 'the custom subject and template' : parts.template ? 'the custom template' : 'the custom subject with the default body';
+  const shape = !customised ? 'the default mail' : usedDefault ? 'the default mail: the template could not be fetched or rendered (see the server log)' : custom;
   if (!send) return { ok: !usedDefault, via: null, ...content, customised, detail: `Preview of ${shape}.` };
   await deps.db.transaction((tx) => deps.mailer.send(tx, { kind: entry.kind, to: email, ...content }));
   const where = deps.mailer.mode === 'smtp' ? 'the SMTP server accepted it' : 'it waits in the mail outbox (no SMTP server is set)';

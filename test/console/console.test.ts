@@ -341,7 +341,7 @@ describe('the console in a real browser', { skip: existsSync(CHROMIUM) ? false :
     await page.getByText('Subject: Sign in to Acme, user@example.com').waitFor();
     await page.getByLabel('Send to').fill('templates@example.com');
     await page.getByRole('button', { name: 'Send a test mail' }).click();
-    await page.getByTestId('mail-test-result').filter({ hasText: /Sent the custom subject and template to templates@example\.com: it waits in the mail outbox/ }).waitFor();
+    await page.getByTestId('mail-test-result').filter({ hasText: /Sent the custom subject with the default body to templates@example\.com: it waits in the mail outbox/ }).waitFor();
     await screenshot(page, '07c-email-templates');
   });
 
