@@ -30,6 +30,8 @@ export const errorStatus = {
   // GoTrue's status differs by site: 401 on PUT /user, 403 on passkeys and enrolling, 422 on unenrolling.
   insufficient_aal: 401,
   invalid_credentials: 400,
+  // OAuth 2.0's error name, answered in OAuth's shape ({error, error_description}): see oauthError.
+  invalid_grant: 400,
   manual_linking_disabled: 404,
   mfa_challenge_expired: 422,
   mfa_factor_name_conflict: 422,
@@ -83,6 +85,7 @@ export const errorStatus = {
   validation_failed: 400,
   weak_password: 422,
   web3_provider_disabled: 422,
+  web3_unsupported_chain: 400,
   webauthn_challenge_expired: 400,
   webauthn_challenge_not_found: 400,
   webauthn_credential_exists: 422,
@@ -97,14 +100,28 @@ export class FoyerError extends Error {
   /** Extra top-level fields GoTrue adds to some errors (e.g. `weak_password: {reasons}`). */
   readonly extra: Readonly<Record<string, unknown>> | undefined;
 
+  /**
+   * 'oauth': sent as OAuth 2.0 sends token errors, `{error, error_description}` with no error-code
+   * header, whatever the API version (GoTrue's OAuthError, e.g. a Web3 message it refuses).
+   */
+  readonly wire: 'gotrue' | 'oauth';
+
   /** `cause`: what went wrong underneath, for the server log only (never sent). */
-  constructor(code: ErrorCode, message: string, options: { status?: number; extra?: Record<string, unknown>; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { status?: number; extra?: Record<string, unknown>; cause?: unknown; wire?: 'gotrue' | 'oauth' } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'FoyerError';
     this.code = code;
     this.status = options.status ?? errorStatus[code];
     this.extra = options.extra;
+    this.wire = options.wire ?? 'gotrue';
   }
 }
+
+/** GoTrue's OAuthError: 400 `{"error": "invalid_grant", "error_description": message}`. */
+export const invalidGrant = (message: string): FoyerError => new FoyerError('invalid_grant', message, { wire: 'oauth' });
 
 export const isFoyerError = (value: unknown): value is FoyerError => value instanceof FoyerError;

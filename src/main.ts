@@ -28,7 +28,7 @@ export async function main(argv: readonly string[]): Promise<void> {
 
   program
     .command('migrate')
-    .description('apply pending database migrations and exit')
+    .description('apply pending database migrations and exit (beside a running `foyer start` on the embedded database, that server applies them)')
     .action(async () => {
       const { runMigrate } = await import('./cli/migrate.js');
       await runMigrate(config());
@@ -39,9 +39,10 @@ export async function main(argv: readonly string[]): Promise<void> {
     .description('audit row-level security for anonymous users (exit code 1 on findings; see docs/rls-audit.md)')
     .option('--json', 'print the report as JSON')
     .option('--schema <name...>', 'exposed schemas to check (default: FOYER_REST_SCHEMAS)')
-    .action(async (options: { json?: boolean; schema?: string[] }) => {
+    .option('--project <ref>', 'the project whose database to audit (default: the default project; `foyer project list` shows the refs)')
+    .action(async (options: { json?: boolean; schema?: string[]; project?: string }) => {
       const { runAudit } = await import('./cli/audit.js');
-      process.exitCode = await runAudit(config(), { json: options.json, schemas: options.schema });
+      process.exitCode = await runAudit(config(), rawEnv(), { json: options.json, schemas: options.schema, project: options.project });
     });
 
   program

@@ -1,11 +1,12 @@
 /**
- * `foyer admin create` (a console administrator) and `foyer project create|delete|list`. They open the control
- * database (the default project's): in embedded mode stop `foyer start` first (one process per data
- * directory); with PostgreSQL a running Foyer picks a new project up at once (NOTIFY).
+ * `foyer admin create` (a console administrator) and `foyer project create|delete|list`, on the control
+ * database (the default project's). Beside a running `foyer start` on the embedded database they are done
+ * by that server (src/cli/local-admin/run.ts); with PostgreSQL a running Foyer picks a new project up at
+ * once (NOTIFY).
  */
 import type { Command } from 'commander';
 import type { Config, Env } from '../config/load.js';
-import type { Platform } from '../platform/platform.js';
+import { runOperation } from './local-admin/run.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -13,45 +14,12 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
 }
 
-async function createAdmin(config: Config, options: { email: string; password?: string; passwordStdin?: boolean; replace?: boolean }) {
+async function createAdmin(config: Config, env: Env, options: { email: string; password?: string; passwordStdin?: boolean; replace?: boolean }) {
   const password = options.passwordStdin ? await readStdin() : (options.password ?? process.env.FOYER_ADMIN_PASSWORD);
   if (!password) throw new Error('give the password with --password, --password-stdin or FOYER_ADMIN_PASSWORD');
-  const [{ openDb }, { migrate }, { ConsoleAuth }] = await Promise.all([
-    import('../store/open.js'),
-    import('../store/migrate.js'),
-    import('../platform/console-auth.js'),
-  ]);
-  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
-  try {
-    await migrate(db);
-    const outcome = await new ConsoleAuth(db).createAdmin(options.email, password, { replace: options.replace });
-    process.stdout.write(`Console administrator ${options.email.trim().toLowerCase()} ${outcome}. Log in at <Foyer URL>/console\n`);
-  } finally {
-    await db.close();
-  }
+  const { outcome } = (await runOperation(config, env, 'admin-create', { email: options.email, password, replace: Boolean(options.replace) })) as { outcome: string };
+  process.stdout.write(`Console administrator ${options.email.trim().toLowerCase()} ${outcome}. Log in at <Foyer URL>/console\n`);
 }
-
-async function withPlatform<T>(config: Config, env: Env, work: (platform: Platform) => Promise<T>): Promise<T> {
-  const [{ openProject }, { Platform }] = await Promise.all([import('../runtime.js'), import('../platform/platform.js')]);
-  const project = await openProject(config);
-  try {
-    const platform = await Platform.open({ env, project, log: { info: () => {}, warn: (m) => process.stderr.write(`${m}\n`), error: (m) => process.stderr.write(`${m}\n`) } });
-    try {
-      return await work(platform);
-    } finally {
-      await platform.close();
-    }
-  } finally {
-    await project.deps.rateLimits.close();
-    await project.deps.db.close();
-  }
-}
-
-/** A PlatformError's message with its code. */
-const describe = (error: unknown) => {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && (error as Error).name === 'PlatformError' ? `${(error as Error).message} (${code})` : (error as Error).message;
-};
 
 export function registerPlatformCommands(program: Command, config: () => Config, rawEnv: () => Env): void {
   const admin = program.command('admin').description('console administrators (docs/platform-api.md)');
@@ -63,11 +31,7 @@ export function registerPlatformCommands(program: Command, config: () => Config,
     .option('--password-stdin', 'read the password from standard input')
     .option('--replace', 'set a new password when the administrator exists')
     .action(async (options: { email: string; password?: string; passwordStdin?: boolean; replace?: boolean }) => {
-      try {
-        await createAdmin(config(), options);
-      } catch (error) {
-        throw new Error(describe(error));
-      }
+      await createAdmin(config(), rawEnv(), options);
     });
 
   const project = program.command('project').description('projects served next to the default one (docs/platform-api.md)');
@@ -77,17 +41,13 @@ export function registerPlatformCommands(program: Command, config: () => Config,
     .requiredOption('--name <name>', 'a name for people')
     .option('--database-url <url>', 'its PostgreSQL database (migrated now); unset: an embedded database in FOYER_DATA_DIR/projects/<ref>')
     .action(async (options: { name: string; databaseUrl?: string }) => {
-      await withPlatform(config(), rawEnv(), async (platform) => {
-        try {
-          const record = await platform.registry.create({ name: options.name.trim(), databaseUrl: options.databaseUrl });
-          process.stdout.write(
-            [`Project ${record.ref} (${record.name}) created`, `  API URL:          <Foyer URL>/p/${record.ref}`,
-              `  anon key:         ${record.apiKeys?.anonKey}`, `  service_role key: ${record.apiKeys?.serviceRoleKey}`, ''].join('\n'),
-          );
-        } catch (error) {
-          throw new Error(describe(error));
-        }
-      });
+      const record = (await runOperation(config(), rawEnv(), 'project-create', { name: options.name, database_url: options.databaseUrl })) as {
+        ref: string; name: string; anon_key: string; service_role_key: string;
+      };
+      process.stdout.write(
+        [`Project ${record.ref} (${record.name}) created`, `  API URL:          <Foyer URL>/p/${record.ref}`,
+          `  anon key:         ${record.anon_key}`, `  service_role key: ${record.service_role_key}`, ''].join('\n'),
+      );
     });
   project
     .command('delete')
@@ -96,24 +56,22 @@ export function registerPlatformCommands(program: Command, config: () => Config,
     .requiredOption('--confirm <ref>', 'the same ref again: a deletion is never a slip')
     .action(async (ref: string, options: { confirm: string }) => {
       if (options.confirm !== ref) throw new Error(`--confirm must repeat the ref (${ref}) to delete the project`);
-      await withPlatform(config(), rawEnv(), async (platform) => {
-        try {
-          const deleted = await platform.registry.delete(ref);
-          const database = deleted.databaseRemoved ? 'its embedded database was removed' : 'its PostgreSQL database was kept, with its data, and released';
-          process.stdout.write(`Project ${ref} deleted; ${database}\n`);
-        } catch (error) {
-          throw new Error(describe(error));
-        }
-      });
+      const deleted = (await runOperation(config(), rawEnv(), 'project-delete', { ref })) as { database_removed: boolean };
+      const database = deleted.database_removed ? 'its embedded database was removed' : 'its PostgreSQL database was kept, with its data, and released';
+      process.stdout.write(`Project ${ref} deleted; ${database}\n`);
     });
   project
     .command('list')
-    .description('list the projects')
-    .action(async () => {
-      await withPlatform(config(), rawEnv(), async (platform) => {
-        for (const record of platform.registry.list()) {
-          process.stdout.write(`${record.ref}\t${record.dbKind}\t${record.createdAt}\t${record.name}${record.problem ? `\t(${record.problem})` : ''}\n`);
-        }
-      });
+    .description('list the projects: ref, database kind, created at, name (the refs --project takes)')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      const records = (await runOperation(config(), rawEnv(), 'project-list', {})) as { ref: string; name: string; db_kind: string; created_at: string; problem: string | null }[];
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
+        return;
+      }
+      for (const record of records) {
+        process.stdout.write(`${record.ref}\t${record.db_kind}\t${record.created_at}\t${record.name}${record.problem ? `\t(${record.problem})` : ''}\n`);
+      }
     });
 }

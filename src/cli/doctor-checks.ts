@@ -11,6 +11,7 @@ import { createCaptchaVerifier } from '../security/captcha/verifier.js';
 import { createClientIpResolver } from '../security/client-ip.js';
 import { createKeyring, type Keyring } from '../security/jwt.js';
 import { protectionWarnings } from '../security/protection-status.js';
+import { providerRegistry } from '../auth/oauth/providers.js';
 
 export type Status = 'ok' | 'warn' | 'problem';
 
@@ -126,11 +127,12 @@ function linkingChecks(env: Env, config: Config | undefined): Finding[] {
   if (spelling) return [spelling];
   if (!config) return [];
   if (config.anonymousUsersEnabled && !config.manualLinkingEnabled) {
-    const providers = [
-      config.externalGoogleEnabled && 'google',
-      config.externalGithubEnabled && 'github',
-      config.externalOidcEnabled && 'oidc',
-    ].filter(Boolean);
+    let providers: readonly string[] = [];
+    try {
+      providers = providerRegistry(config).names;
+    } catch {
+      // An incomplete provider is reported by the configuration check.
+    }
     // Email and phone conversion (updateUser) work without it; linking an OAuth identity does not.
     return [{
       check: 'manual linking',

@@ -1,127 +1,92 @@
 /**
  * `foyer doctor`: checks a project's configuration against the seed guide's troubleshooting list
  * (src/cli/doctor-checks.ts), then what needs the network: the SMTP server and the database.
+ * The configuration is the project's live one: the environment plus the settings the console stored
+ * (src/cli/local-admin/doctor-project.ts), asked of the running server when it holds the embedded
+ * database. Without a database to read (--offline, not created yet, unreachable) it is the environment's.
  * Prints each finding with its fix; the exit code is 1 when there is a problem, 0 otherwise.
  */
 import { existsSync } from 'node:fs';
-import { ConfigError, type Config, type Env } from '../config/load.js';
-import { verifySmtp } from '../mail/verify.js';
-import { dataApiRoles } from '../runtime.js';
-import { unindexedUserReferences } from '../store/cleanup.js';
-import type { Db } from '../store/db.js';
-import { lockDirectory } from '../store/dir-lock.js';
+import type { Config, Env } from '../config/load.js';
 import { listMigrations } from '../store/migrate.js';
 import { embeddedDbDir, openDb } from '../store/open.js';
-import { redact } from '../store/postgres.js';
-import { openRestLogin } from '../store/rest-login.js';
-import { databaseWarnings } from '../store/server-settings.js';
 import { configChecks, loadForDoctor, type Finding } from './doctor-checks.js';
+import { databaseCheck, smtpCheck } from './doctor-io.js';
+import { callServer } from './local-admin/channel-client.js';
+import type { DoctorReport } from './local-admin/doctor-project.js';
+import { projectDoctor } from './local-admin/doctor-project.js';
+import { described, runningServer, withPlatform } from './local-admin/run.js';
+import { servedProject } from './local-admin/operations.js';
 
-async function smtpCheck(config: Config): Promise<Finding> {
-  if (!config.smtpHost) {
-    const converts = config.anonymousUsersEnabled && config.emailEnabled && !config.mailerAutoconfirm;
-    return {
-      check: 'SMTP',
-      status: converts ? 'warn' : 'ok',
-      message: 'no GOTRUE_SMTP_HOST: mail is kept in the outbox (GET /auth/v1/admin/mail/outbox), nothing is delivered',
-      fix: converts ? 'Anonymous users converting by email need the confirmation mail: set GOTRUE_SMTP_HOST, _PORT, _USER, _PASS.' : undefined,
-    };
-  }
-  const result = await verifySmtp(config);
-  return result.ok
-    ? { check: 'SMTP', status: 'ok', message: `${config.smtpHost}:${config.smtpPort} answers${config.smtpUser ? ' and accepts the credentials' : ''}` }
-    : {
-        check: 'SMTP',
-        status: 'problem',
-        message: `${config.smtpHost}:${config.smtpPort} is not usable: ${result.error}`,
-        fix: 'Check GOTRUE_SMTP_HOST/_PORT (465 = TLS from the start, 587 = STARTTLS), _USER/_PASS, and that this host may reach it.',
-      };
+export interface DoctorOptions {
+  readonly json?: boolean;
+  readonly offline?: boolean;
+  readonly project?: string;
 }
 
-async function databaseChecks(db: Db, where: string): Promise<Finding[]> {
-  const findings: Finding[] = [];
-  let applied = new Set<string>();
+/** Whether the database exists and is migrated, so the platform (and the console's settings) can be read without changing it. */
+async function readableDatabase(config: Config): Promise<boolean> {
+  if (!config.databaseUrl && !existsSync(embeddedDbDir(config.dataDir))) return false;
+  let db;
   try {
-    applied = new Set((await db.query<{ version: string }>('select version from auth.foyer_schema_migrations')).map((row) => row.version));
+    db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 1 });
   } catch {
-    // Not migrated yet: everything is pending.
+    return false;
   }
-  const pending = listMigrations().filter((migration) => !applied.has(migration.version)).map((migration) => migration.version);
-  findings.push(
-    pending.length
-      ? { check: 'database', status: 'warn', message: `${where}: ${pending.length} migration(s) pending (${pending.join(', ')})`, fix: 'Run `foyer migrate` (`foyer start` also applies them).' }
-      : { check: 'database', status: 'ok', message: `${where}: reachable, migrations up to date` },
-  );
-  for (const warning of await databaseWarnings(db)) findings.push({ ...warning, status: 'warn' });
   try {
-    for (const reference of await unindexedUserReferences(db)) {
-      findings.push({
-        check: 'data tables',
-        status: 'warn',
-        message: `${reference.table_name}.${reference.column_name} references auth.users without an index: the cleanup and merges scan the table for each user`,
-        fix: `create index on ${reference.table_name} (${reference.column_name});`,
-      });
-    }
+    const applied = new Set((await db.query<{ version: string }>('select version from auth.foyer_schema_migrations')).map((row) => row.version));
+    return listMigrations().every((migration) => applied.has(migration.version));
   } catch {
-    // auth schema missing: reported as pending migrations above.
-  }
-  return findings;
-}
-
-/** Drop-in mode: whether FOYER_REST_DATABASE_URL is a login the Data API can run on (as `foyer start` checks it). */
-async function dataApiLoginCheck(config: Config, authDb: Db): Promise<Finding> {
-  const check = 'Data API login';
-  if (!config.restDatabaseUrl) return { check, status: 'ok', message: 'FOYER_REST_DATABASE_URL unset: the Data API is off in drop-in mode' };
-  const roles = dataApiRoles(config);
-  try {
-    const login = await openRestLogin({ url: config.restDatabaseUrl, poolSize: 1, authDb, apiRoles: roles });
-    await login.db.close();
-    return { check, status: 'ok', message: `${login.login} can become ${roles.join(', ')}` };
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    return { check, status: 'problem', message: error.message, fix: 'See docs/data-api.md, "Drop-in mode: a login of its own".' };
-  }
-}
-
-async function databaseCheck(config: Config): Promise<Finding[]> {
-  if (config.databaseUrl) {
-    let db: Db;
-    try {
-      db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 1 });
-    } catch (error) {
-      return [{ check: 'database', status: 'problem', message: (error as Error).message, fix: 'Check DATABASE_URL (host, port, user, password, database name) and that PostgreSQL accepts connections from here.' }];
-    }
-    try {
-      return [...(await databaseChecks(db, redact(config.databaseUrl))), await dataApiLoginCheck(config, db)];
-    } finally {
-      await db.close();
-    }
-  }
-  const dir = embeddedDbDir(config.dataDir);
-  if (!existsSync(dir)) return [{ check: 'database', status: 'ok', message: `embedded database not created yet (\`foyer start\` creates it in ${dir})` }];
-  try {
-    lockDirectory(dir)();
-  } catch (error) {
-    return [{ check: 'database', status: 'ok', message: `embedded database in ${dir} is in use (${(error as Error).message.replace(/^.*\(pid (\d+)\).*$/s, 'pid $1')}): not opened` }];
-  }
-  const db = await openDb({ databaseUrl: undefined, dataDir: config.dataDir, poolSize: 1 });
-  try {
-    return await databaseChecks(db, `embedded database in ${dir}`);
+    return false;
   } finally {
     await db.close();
   }
 }
 
+/** The environment's checks alone (and the database's, unless offline): no stored settings are read. */
+async function environmentDoctor(env: Env, options: DoctorOptions, note?: Finding): Promise<DoctorReport> {
+  const loaded = loadForDoctor(env);
+  const findings = [...(note ? [note] : []), ...configChecks(env, loaded)];
+  if (loaded.config && !options.offline) findings.push(await smtpCheck(loaded.config), ...(await databaseCheck(loaded.config)));
+  return { project: 'default', settings_version: 0, config_loaded: Boolean(loaded.config), findings };
+}
+
+async function doctorReport(env: Env, options: DoctorOptions): Promise<DoctorReport> {
+  const { config } = loadForDoctor(env);
+  const other = options.project !== undefined && options.project !== 'default';
+  if (config) {
+    const server = runningServer(config);
+    if (server) return (await callServer(server, 'doctor', { project: options.project, offline: Boolean(options.offline) })) as DoctorReport;
+    if (!options.offline && (await readableDatabase(config))) {
+      try {
+        return await withPlatform(config, env, async (platform) =>
+          projectDoctor(platform, await servedProject(platform, { project: options.project }), { offline: false }),
+        );
+      } catch (error) {
+        if (other) throw error;
+        const note: Finding = { check: 'console settings', status: 'warn', message: `not read: ${(error as Error).message}` };
+        return environmentDoctor(env, options, note);
+      }
+    }
+  }
+  if (other) throw new Error('--project needs the database (the projects are listed there): run it without --offline, with the database reachable');
+  return environmentDoctor(env, options);
+}
+
 const marks = { ok: '[ok]     ', warn: '[warn]   ', problem: '[PROBLEM]' } as const;
 
-export async function runDoctor(env: Env, options: { json?: boolean; offline?: boolean }): Promise<number> {
-  const loaded = loadForDoctor(env);
-  const findings = configChecks(env, loaded);
-  if (loaded.config && !options.offline) findings.push(await smtpCheck(loaded.config), ...(await databaseCheck(loaded.config)));
+export async function runDoctor(env: Env, options: DoctorOptions): Promise<number> {
+  let report: DoctorReport;
+  try {
+    report = await doctorReport(env, options);
+  } catch (error) {
+    throw described(error);
+  }
+  const { findings } = report;
   const problems = findings.filter((finding) => finding.status === 'problem').length;
   const warnings = findings.filter((finding) => finding.status === 'warn').length;
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ problems, warnings, findings }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ project: report.project, settings_version: report.settings_version, problems, warnings, findings }, null, 2)}\n`);
   } else {
     const order = { problem: 0, warn: 1, ok: 2 } as const;
     const sorted = [...findings].sort((a, b) => order[a.status] - order[b.status]);
@@ -130,7 +95,7 @@ export async function runDoctor(env: Env, options: { json?: boolean; offline?: b
       lines.push(`${marks[finding.status]} ${finding.check}: ${finding.message}`);
       if (finding.fix && finding.status !== 'ok') lines.push(`            fix: ${finding.fix}`);
     }
-    if (!loaded.config) lines.push('', 'The configuration does not load, so the SMTP and database checks were skipped.');
+    if (!report.config_loaded) lines.push('', 'The configuration does not load, so the SMTP and database checks were skipped.');
     process.stdout.write(`${lines.join('\n')}\n`);
   }
   return problems > 0 ? 1 : 0;

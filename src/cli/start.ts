@@ -6,6 +6,7 @@ import { setTemplateLog } from '../mail/template-cache.js';
 import { Platform } from '../platform/platform.js';
 import { openDataApi, openProject, type DataApiConnection } from '../runtime.js';
 import { databaseWarnings } from '../store/server-settings.js';
+import { openLocalAdminChannel, type LocalAdminChannel } from './local-admin/channel-server.js';
 import { buildListeners, planListeners } from './listeners.js';
 import { startBanner } from './start-banner.js';
 
@@ -30,6 +31,21 @@ export async function start(config: Config, env: Env = process.env): Promise<voi
   const listeners = await buildListeners(platform, plans, { level: config.logLevel });
   const log = listeners.all[0].front.log;
   setTemplateLog((message) => log.warn(message));
+  // The embedded database has one owner, this process: the CLI asks it over a socket in the data directory
+  // (src/cli/local-admin/channel.ts). With PostgreSQL the CLI opens the database itself.
+  let channel: LocalAdminChannel | undefined;
+  if (config.embedded) {
+    try {
+      channel = await openLocalAdminChannel(platform, config.dataDir, { info: (message) => log.info(message), warn: (message) => log.warn(message) });
+    } catch (error) {
+      await listeners.close().catch(() => {});
+      await platform.close().catch(() => {});
+      await dataApi.close();
+      await project.deps.rateLimits.close();
+      await project.deps.db.close();
+      throw error;
+    }
+  }
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -38,7 +54,7 @@ export async function start(config: Config, env: Env = process.env): Promise<voi
     try {
       // Background jobs stop after their current batch (alongside the HTTP shutdown), before the database closes.
       const jobs = platform.stopJobs();
-      await listeners.close();
+      await Promise.all([listeners.close(), channel?.close()]);
       await jobs;
     } finally {
       await dataApi.close();

@@ -1,14 +1,16 @@
-/** `foyer stats`: totals, activity, the spike signal and a sign-up series, from the database. */
-import type { Config } from '../config/load.js';
-import { readStatsReport, type StatsReport } from '../stats/report.js';
+/** `foyer stats`: totals, activity, the spike signal and a sign-up series of a project, on its live settings. */
+import type { Config, Env } from '../config/load.js';
+import type { StatsReport } from '../stats/report.js';
 import type { Bucket } from '../store/stats.js';
-import { table, withDatabase } from './context.js';
+import { table } from './context.js';
+import { runOperation } from './local-admin/run.js';
 
 export interface StatsOptions {
   readonly bucket: Bucket;
   readonly buckets: number;
   readonly json?: boolean;
   readonly failOnSpike?: boolean;
+  readonly project?: string;
 }
 
 const percent = (rate: number | null) => (rate === null ? '-' : `${(rate * 100).toFixed(1)}%`);
@@ -44,8 +46,9 @@ function render(report: StatsReport): string {
 }
 
 /** Returns the exit code: 3 with --fail-on-spike when the spike signal fires. */
-export async function printStats(config: Config, options: StatsOptions): Promise<number> {
-  const report = await withDatabase(config, (db) => readStatsReport(db, config, { bucket: options.bucket, buckets: options.buckets }));
+export async function printStats(config: Config, env: Env, options: StatsOptions): Promise<number> {
+  const params = { project: options.project, bucket: options.bucket, buckets: options.buckets };
+  const report = (await runOperation(config, env, 'stats', params)) as StatsReport;
   process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : render(report));
   if (report.spike.firing) process.stderr.write(`warning: anonymous sign-up spike (${report.spike.last_hour} in the last hour)\n`);
   return options.failOnSpike && report.spike.firing ? 3 : 0;

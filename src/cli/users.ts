@@ -1,7 +1,8 @@
-/** `foyer users`: list users, anonymous or permanent, with when they were last active. */
-import type { Config } from '../config/load.js';
-import { listUsersWithActivity } from '../store/user-list.js';
-import { table, withDatabase } from './context.js';
+/** `foyer users`: list a project's users, anonymous or permanent, with when they were last active. */
+import type { Config, Env } from '../config/load.js';
+import type { UserListing } from '../store/user-list.js';
+import { table } from './context.js';
+import { runOperation } from './local-admin/run.js';
 
 export interface UsersOptions {
   readonly anonymous?: boolean;
@@ -9,13 +10,18 @@ export interface UsersOptions {
   readonly stale?: boolean;
   readonly limit: number;
   readonly json?: boolean;
+  readonly project?: string;
 }
 
-export async function listUsers(config: Config, options: UsersOptions): Promise<void> {
+export async function listUsers(config: Config, env: Env, options: UsersOptions): Promise<void> {
   if (options.anonymous && options.permanent) throw new Error('choose one of --anonymous and --permanent');
+  if (options.stale && options.permanent) throw new Error('--stale lists anonymous users: it does not go with --permanent');
   const kind = options.anonymous || options.stale ? 'anonymous' : options.permanent ? 'permanent' : 'all';
-  const staleDays = options.stale ? config.cleanupInactiveDays : undefined;
-  const { users, total } = await withDatabase(config, (db) => listUsersWithActivity(db, { kind, staleDays, limit: options.limit }));
+  const params = { project: options.project, kind, stale: Boolean(options.stale), limit: options.limit };
+  // The project's live FOYER_ANONYMOUS_CLEANUP_INACTIVE_DAYS decides what is stale (the console may have changed it).
+  const listing = (await runOperation(config, env, 'users', params)) as { users: UserListing[]; total: number; stale_days: number | null };
+  const { users, total } = listing;
+  const staleDays = listing.stale_days;
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ total, users }, null, 2)}\n`);
     return;

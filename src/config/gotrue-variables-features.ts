@@ -4,16 +4,16 @@
  * experimental switches. See src/config/gotrue-variable.ts for the statuses.
  */
 import { foyerAlias, honoured, inert, notApplicable, switchOn, whenSet, type GotrueVariable } from './gotrue-variable.js';
+import { providerVariables } from './oauth-provider-settings.js';
 
-/** GoTrue's OAuth providers, as in its variable names. Foyer has Google and GitHub (and a generic OIDC one). */
-const unsupportedProviders = [
-  'APPLE', 'AZURE', 'BITBUCKET', 'DISCORD', 'FACEBOOK', 'SNAPCHAT', 'FIGMA', 'FLY', 'GITLAB', 'KAKAO', 'NOTION',
-  'KEYCLOAK', 'LINKEDIN', 'LINKEDIN_OIDC', 'SPOTIFY', 'SLACK', 'SLACK_OIDC', 'TWITTER', 'TWITCH',
-  'VERCEL_MARKETPLACE', 'WORKOS', 'X', 'ZOOM',
-] as const;
+/**
+ * GoTrue's OAuth providers Foyer does not serve: LinkedIn's and Slack's retired (pre-OpenID Connect)
+ * sign-ins and Vercel Marketplace. The others are in src/config/oauth-provider-settings.ts.
+ */
+const unsupportedProviders = ['LINKEDIN', 'SLACK', 'VERCEL_MARKETPLACE'] as const;
 
 /** Providers that speak OpenID Connect with discovery: FOYER_EXTERNAL_OIDC_* can stand in for them. */
-const openIdConnect = new Set<string>(['AZURE', 'GITLAB', 'KAKAO', 'KEYCLOAK', 'LINKEDIN_OIDC', 'SLACK_OIDC']);
+const openIdConnect = new Set<string>(['VERCEL_MARKETPLACE']);
 
 const providerFields = ['CLIENT_ID', 'SECRET', 'REDIRECT_URI', 'URL', 'EMAIL_OPTIONAL', 'SKIP_NONCE_CHECK'] as const;
 const apiUrl = 'GoTrue itself never reads the value.';
@@ -21,16 +21,37 @@ const emailOptional =
   'Lets sign-ins without an email address through. Foyer always accepts a provider identity without one ' +
   '(GoTrue refuses it unless this is true).';
 
+const replacements: Readonly<Record<string, string>> = { LINKEDIN: 'linkedin_oidc', SLACK: 'slack_oidc' };
+
 function unsupportedProvider(provider: string): GotrueVariable[] {
   const label = provider.toLowerCase();
-  const fix = openIdConnect.has(provider)
-    ? `unset it or set it to false (an OpenID Connect provider can be served with FOYER_EXTERNAL_OIDC_*, e.g. FOYER_EXTERNAL_OIDC_NAME=${label})`
-    : 'unset it or set it to false';
+  const replacement = replacements[provider];
+  const fix = replacement
+    ? `unset it or set it to false (use GOTRUE_EXTERNAL_${replacement.toUpperCase()}_*, the provider that replaced it)`
+    : openIdConnect.has(provider)
+      ? `unset it or set it to false (an OpenID Connect provider can be served with FOYER_EXTERNAL_OIDC_*, e.g. FOYER_EXTERNAL_OIDC_NAME=${label})`
+      : 'unset it or set it to false';
   const enabledName = `GOTRUE_EXTERNAL_${provider}_ENABLED`;
   return [
-    switchOn(enabledName, `the ${label} OAuth provider`, `Turns on sign-in with ${label}; Foyer has google, github and one generic OpenID Connect provider.`, fix),
+    switchOn(enabledName, `the ${label} OAuth provider`, `Turns on sign-in with ${label}, which Foyer does not serve.`, fix),
     ...providerFields.map((field) => inert(`GOTRUE_EXTERNAL_${provider}_${field}`, `Only with ${enabledName}.`)),
     notApplicable(`GOTRUE_EXTERNAL_${provider}_API_URL`, apiUrl),
+  ];
+}
+
+/** A provider Foyer serves: its GoTrue variables are read (src/config/oauth-provider-settings.ts). */
+function servedProvider(variables: (typeof providerVariables)[keyof typeof providerVariables]): GotrueVariable[] {
+  const prefix = `GOTRUE_EXTERNAL_${variables.env}`;
+  return [
+    ...['ENABLED', 'CLIENT_ID', 'SECRET', 'REDIRECT_URI'].map((field) => honoured(`${prefix}_${field}`)),
+    variables.env === 'APPLE'
+      ? honoured('GOTRUE_EXTERNAL_APPLE_URL', "GoTrue ignores it (and warns); Foyer reads it as Apple's base URL, for a test server or a proxy.")
+      : honoured(`${prefix}_URL`),
+    notApplicable(`${prefix}_API_URL`, apiUrl),
+    notApplicable(`${prefix}_EMAIL_OPTIONAL`, emailOptional),
+    variables.idToken
+      ? honoured(`${prefix}_SKIP_NONCE_CHECK`)
+      : notApplicable(`${prefix}_SKIP_NONCE_CHECK`, `GoTrue takes no ${variables.label} ID tokens at POST /token?grant_type=id_token, so it never reads it.`),
   ];
 }
 
@@ -62,15 +83,16 @@ export const providers: readonly GotrueVariable[] = [
     "Supabase's compose file offers this name, but GoTrue does not read it (only GOTRUE_EXTERNAL_<PROVIDER>_SKIP_NONCE_CHECK).",
   ),
 
+  ...Object.values(providerVariables).flatMap(servedProvider),
   ...unsupportedProviders.flatMap(unsupportedProvider),
 
-  inert('GOTRUE_EXTERNAL_IOS_BUNDLE_ID', 'An extra client id for Apple ID tokens; only with GOTRUE_EXTERNAL_APPLE_ENABLED.'),
+  honoured('GOTRUE_EXTERNAL_IOS_BUNDLE_ID'),
   whenSet('GOTRUE_EXTERNAL_ALLOWED_ID_TOKEN_ISSUERS', 'id_token sign-ins from issuers other than configured providers', 'Accepts ID tokens of further issuers (with the client_id the request names); Foyer accepts those of its enabled providers only.'),
   notApplicable('GOTRUE_EXTERNAL_OIDC_PROVIDER_CACHE_TTL', "Foyer reads a provider's discovery document once per configuration (again after a failure)."),
-  switchOn('GOTRUE_EXTERNAL_WEB3_SOLANA_ENABLED', 'Sign in with Solana (grant_type=web3)'),
-  inert('GOTRUE_EXTERNAL_WEB3_SOLANA_MAXIMUM_VALIDITY_DURATION', 'Only with GOTRUE_EXTERNAL_WEB3_SOLANA_ENABLED.'),
-  switchOn('GOTRUE_EXTERNAL_WEB3_ETHEREUM_ENABLED', 'Sign in with Ethereum (grant_type=web3)'),
-  inert('GOTRUE_EXTERNAL_WEB3_ETHEREUM_MAXIMUM_VALIDITY_DURATION', 'Only with GOTRUE_EXTERNAL_WEB3_ETHEREUM_ENABLED.'),
+  honoured('GOTRUE_EXTERNAL_WEB3_SOLANA_ENABLED'),
+  honoured('GOTRUE_EXTERNAL_WEB3_SOLANA_MAXIMUM_VALIDITY_DURATION'),
+  honoured('GOTRUE_EXTERNAL_WEB3_ETHEREUM_ENABLED'),
+  honoured('GOTRUE_EXTERNAL_WEB3_ETHEREUM_MAXIMUM_VALIDITY_DURATION'),
 
   switchOn(
     'GOTRUE_CUSTOM_OAUTH_ENABLED',

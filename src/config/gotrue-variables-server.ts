@@ -144,7 +144,7 @@ export const tokensAndSecurity: readonly GotrueVariable[] = [
   inert('GOTRUE_RATE_LIMIT_SSO', 'Limits SAML single sign-on (GOTRUE_SAML_ENABLED).'),
   honoured('GOTRUE_RATE_LIMIT_ANONYMOUS_USERS'),
   honoured('GOTRUE_RATE_LIMIT_OTP'),
-  inert('GOTRUE_RATE_LIMIT_WEB3', 'Limits Web3 sign-ins (GOTRUE_EXTERNAL_WEB3_*_ENABLED).'),
+  honoured('GOTRUE_RATE_LIMIT_WEB3'),
   honoured('GOTRUE_RATE_LIMIT_PASSKEY'),
   inert('GOTRUE_RATE_LIMIT_O_AUTH_DYNAMIC_CLIENT_REGISTER', 'Limits OAuth client registration (GOTRUE_OAUTH_SERVER_ENABLED).'),
 

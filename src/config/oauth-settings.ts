@@ -25,7 +25,11 @@ const optionalUrl = (env: string, doc: string) =>
   });
 
 /** Names that would clash with GoTrue's built-in providers or identities. */
-const reservedNames = new Set(['email', 'phone', 'anonymous', 'google', 'github', 'sso', 'saml']);
+const reservedNames = new Set([
+  'email', 'phone', 'anonymous', 'google', 'github', 'sso', 'saml', 'web3',
+  'apple', 'azure', 'bitbucket', 'discord', 'facebook', 'figma', 'fly', 'gitlab', 'kakao', 'keycloak', 'linkedin',
+  'linkedin_oidc', 'notion', 'slack', 'slack_oidc', 'snapchat', 'spotify', 'twitch', 'twitter', 'vercel_marketplace', 'workos', 'x', 'zoom',
+]);
 
 export const oauthSettings = {
   externalRedirectUrl: setting<string | undefined>({
@@ -38,6 +42,11 @@ export const oauthSettings = {
   externalSkipNonceCheck: enabled(
     'GOTRUE_EXTERNAL_SKIP_NONCE_CHECK',
     'POST /token?grant_type=id_token: skip the nonce check for every provider, as the comment next to this name in Supabase\'s compose file says.',
+  ),
+
+  externalIosBundleId: secret(
+    'GOTRUE_EXTERNAL_IOS_BUNDLE_ID',
+    'Your iOS app\'s bundle id: one more accepted audience of Apple ID tokens (POST /token?grant_type=id_token).',
   ),
 
   externalGoogleEnabled: enabled('GOTRUE_EXTERNAL_GOOGLE_ENABLED', 'Sign-in and identity linking with Google.'),

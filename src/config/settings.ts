@@ -25,7 +25,9 @@ import { dbEncryptionSettings } from './db-encryption-settings.js';
 import { mfaSettings } from './mfa-settings.js';
 import { mfaPhoneSettings } from './mfa-phone-settings.js';
 import { oauthSettings } from './oauth-settings.js';
+import { oauthProviderSettings } from './oauth-provider-settings.js';
 import { passkeySettings } from './passkey-settings.js';
+import { web3Settings } from './web3-settings.js';
 import { opsSettings } from './ops-settings.js';
 import { listenerSettings } from './listener-settings.js';
 import { platformSettings } from './platform-settings.js';
@@ -164,8 +166,11 @@ export const settingsSchema = {
 
   // OAuth and OpenID Connect providers (src/config/oauth-settings.ts)
   ...oauthSettings,
+  ...oauthProviderSettings,
   // Passkeys and the WebAuthn relying party (src/config/passkey-settings.ts)
   ...passkeySettings,
+  // Sign in with Ethereum and Solana (src/config/web3-settings.ts)
+  ...web3Settings,
 
   // TOTP MFA and GoTrue's database encryption (src/config/mfa-settings.ts, db-encryption-settings.ts)
   ...mfaSettings,

@@ -47,6 +47,7 @@ export function schemaErrorFormatter(errors: FastifySchemaValidationError[], dat
 }
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: FoyerError): FastifyReply {
+  if (error.wire === 'oauth') return reply.code(error.status).send({ error: error.code, error_description: error.message });
   reply.code(error.status).header('x-sb-error-code', error.code);
   if (wantsVersionedErrors(request)) {
     return reply.send({ code: error.code, message: error.message, ...error.extra });

@@ -5,6 +5,7 @@
  * is built, so they come from the environment only (and changing them needs a restart).
  */
 import { settingsSchema, type SettingKey } from '../config/settings.js';
+import { providerRedirectUriKeys, providerSecretKeys } from '../config/oauth-provider-settings.js';
 
 const SERVER_KEYS: ReadonlySet<SettingKey> = new Set<SettingKey>([
   'port',
@@ -47,6 +48,7 @@ const SECRET_KEYS: ReadonlySet<SettingKey> = new Set<SettingKey>([
   'externalGoogleSecret',
   'externalGithubSecret',
   'externalOidcSecret',
+  ...providerSecretKeys,
   'smsTwilioAuthToken',
   'smsTwilioVerifyAuthToken',
   'smsMessagebirdAccessKey',
@@ -69,6 +71,7 @@ const PROJECT_URL_KEYS: ReadonlySet<SettingKey> = new Set<SettingKey>([
   'externalGoogleRedirectUri',
   'externalGithubRedirectUri',
   'externalOidcRedirectUri',
+  ...providerRedirectUriKeys,
 ]);
 
 export const isProjectUrlSetting = (key: SettingKey): boolean => PROJECT_URL_KEYS.has(key);

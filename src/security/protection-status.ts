@@ -28,7 +28,7 @@ export interface ProtectionParts {
 export function captchaEndpoints(scope: 'all' | 'anonymous'): string[] {
   return scope === 'anonymous'
     ? ['POST /signup (anonymous)']
-    : ['POST /signup', 'POST /token?grant_type=password', 'POST /otp', 'POST /recover', 'POST /resend', 'POST /magiclink', 'POST /passkeys/authentication/options'];
+    : ['POST /signup', 'POST /token?grant_type=password', 'POST /token?grant_type=web3', 'POST /otp', 'POST /recover', 'POST /resend', 'POST /magiclink', 'POST /passkeys/authentication/options'];
 }
 
 const limitView = (rate: RateSetting) => ({ limit: rate.limit, window_seconds: rate.windowSeconds });

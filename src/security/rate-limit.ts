@@ -27,6 +27,7 @@ export const limiterSettings = {
   token_refresh: 'GOTRUE_RATE_LIMIT_TOKEN_REFRESH',
   email_sent: 'GOTRUE_RATE_LIMIT_EMAIL_SENT',
   passkey: 'GOTRUE_RATE_LIMIT_PASSKEY',
+  web3: 'GOTRUE_RATE_LIMIT_WEB3',
   sms_sent: 'GOTRUE_RATE_LIMIT_SMS_SENT',
   // GoTrue keeps two buckets of the same size: a challenge and a verification each take from their own.
   mfa_challenge: 'GOTRUE_MFA_RATE_LIMIT_CHALLENGE_AND_VERIFY',
@@ -56,6 +57,7 @@ export interface RateLimitValues {
   readonly rateLimitTokenRefresh: RateSetting;
   readonly rateLimitEmailSent: RateSetting;
   readonly rateLimitPasskey: RateSetting;
+  readonly rateLimitWeb3: RateSetting;
   readonly rateLimitSmsSent: RateSetting;
   readonly mfaRateLimitChallengeAndVerify: RateSetting;
   readonly rateLimitCaptchaChallenge: RateSetting;
@@ -82,6 +84,8 @@ export function limitOf(settings: RateLimitValues, name: LimiterName): RateSetti
       return settings.rateLimitEmailSent;
     case 'passkey':
       return settings.rateLimitPasskey;
+    case 'web3':
+      return settings.rateLimitWeb3;
     case 'sms_sent':
       return settings.rateLimitSmsSent;
     case 'mfa_challenge':

@@ -31,3 +31,15 @@ export function lockDirectory(dir: string): () => void {
   }
   throw new Error(`Could not lock ${dir}`);
 }
+
+/** The live process holding `<dir>.lock`, if any (a stale lock file of a process that died counts as none). */
+export function lockHolder(dir: string): number | undefined {
+  let holder: number;
+  try {
+    holder = Number(readFileSync(`${dir}.lock`, 'utf8').trim());
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  return Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder) ? holder : undefined;
+}

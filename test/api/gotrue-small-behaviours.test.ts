@@ -1,7 +1,7 @@
 /**
  * Small GoTrue behaviours Foyer matches: GoTrue's email format on every route that takes an address,
  * /signup's order of checks, /verify's phone format check, /resend for a phone with nothing to send,
- * and the answers of the features Foyer does not implement (SAML, Web3) as GoTrue gives them turned off.
+ * and the answers of SAML (not implemented) and Web3 (off unless GOTRUE_EXTERNAL_WEB3_*_ENABLED) as GoTrue gives them turned off.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

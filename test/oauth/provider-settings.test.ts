@@ -31,14 +31,14 @@ describe('OAuth provider settings', () => {
     const config = loadConfig({
       ...base,
       FOYER_EXTERNAL_OIDC_ENABLED: 'true',
-      FOYER_EXTERNAL_OIDC_NAME: 'keycloak',
-      FOYER_EXTERNAL_OIDC_ISSUER: 'http://keycloak:8080/realms/app',
+      FOYER_EXTERNAL_OIDC_NAME: 'zitadel',
+      FOYER_EXTERNAL_OIDC_ISSUER: 'http://zitadel:8080',
       FOYER_EXTERNAL_OIDC_CLIENT_ID: 'web,ios',
       FOYER_EXTERNAL_OIDC_SECRET: 'secret',
       FOYER_EXTERNAL_OIDC_SCOPES: 'email offline_access',
     });
-    assert.deepEqual(providerRegistry(config).names, ['keycloak']);
-    assert.equal(providerRegistry(config).get('KeyCloak')?.name, 'keycloak');
+    assert.deepEqual(providerRegistry(config).names, ['zitadel']);
+    assert.equal(providerRegistry(config).get('Zitadel')?.name, 'zitadel');
     assert.deepEqual(config.externalOidcClientId, ['web', 'ios']);
     assert.deepEqual(config.externalOidcScopes, ['openid', 'email', 'offline_access']);
     assert.throws(() => loadConfig({ ...base, FOYER_EXTERNAL_OIDC_NAME: 'google' }), /FOYER_EXTERNAL_OIDC_NAME/);

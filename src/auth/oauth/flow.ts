@@ -73,7 +73,7 @@ export async function startAuthorization(deps: AuthDeps, input: AuthorizeInput):
   const providerCodeVerifier = client.randomPKCECodeVerifier();
   const nonce = provider.usesNonce ? client.randomNonce() : null;
   // The URL first: if the provider cannot be reached, no flow is left behind.
-  const url = await provider.authorizationUrl({
+  const { url, providerVerifier } = await provider.authorizationUrl({
     state,
     codeChallenge: await client.calculatePKCECodeChallenge(providerCodeVerifier),
     nonce,
@@ -90,7 +90,7 @@ export async function startAuthorization(deps: AuthDeps, input: AuthorizeInput):
     userId: null,
     linkingTargetId: input.linkingTargetId,
     referrer: resolveRedirect(deps.config, input.redirectTo),
-    providerCodeVerifier,
+    providerCodeVerifier: providerVerifier ?? providerCodeVerifier,
     providerNonce: nonce,
     clientFlow: pkce ? 'pkce' : 'implicit',
   });
@@ -137,12 +137,15 @@ export async function oauthCallback(deps: AuthDeps, params: URLSearchParams, met
   const pkce = flow.client_flow === 'pkce';
   try {
     const provider = getProvider(deps, flow.provider_type);
-    const providerError = params.get('error');
+    // OAuth 1.0a (Twitter) says `denied=<request token>` when the user cancels.
+    const providerError = params.get('error') ?? (params.get('denied') ? 'access_denied' : null);
     if (providerError) {
       // The user declined, or the provider refused: its own words, as GoTrue passes them on.
       throw new FoyerError('bad_oauth_callback', params.get('error_description') ?? providerError, { extra: { provider_error: providerError } });
     }
-    if (!params.get('code')) throw new FoyerError('bad_oauth_callback', 'OAuth callback without an authorization code');
+    if (!params.get('code') && !params.get('oauth_verifier')) {
+      throw new FoyerError('bad_oauth_callback', 'OAuth callback without an authorization code');
+    }
     const { tokens, profile } = await provider.exchange(params, {
       state: flow.id,
       codeVerifier: flow.provider_code_verifier,

@@ -6,7 +6,7 @@
 import * as client from 'openid-client';
 import { FoyerError } from '../../errors.js';
 import { providerFailure } from './oidc.js';
-import { compact, type AuthorizationRequest, type CallbackChecks, type OAuthProvider, type ProviderProfile, type ProviderTokens } from './types.js';
+import { compact, type AuthorizationRequest, type AuthorizationStart, type CallbackChecks, type OAuthProvider, type ProviderProfile, type ProviderTokens } from './types.js';
 
 export interface GithubProviderSettings {
   readonly clientId: string;
@@ -52,8 +52,8 @@ export class GithubProvider implements OAuthProvider {
     if (base.startsWith('http:')) client.allowInsecureRequests(this.configuration);
   }
 
-  async authorizationUrl(request: AuthorizationRequest): Promise<string> {
-    return client.buildAuthorizationUrl(this.configuration, {
+  async authorizationUrl(request: AuthorizationRequest): Promise<AuthorizationStart> {
+    const url = client.buildAuthorizationUrl(this.configuration, {
       ...request.extraParams,
       response_type: 'code',
       redirect_uri: this.settings.redirectUri,
@@ -62,6 +62,7 @@ export class GithubProvider implements OAuthProvider {
       code_challenge: request.codeChallenge,
       code_challenge_method: 'S256',
     }).href;
+    return { url };
   }
 
   async exchange(callbackParams: URLSearchParams, checks: CallbackChecks): Promise<{ tokens: ProviderTokens; profile: ProviderProfile }> {

@@ -1,7 +1,7 @@
 /**
- * POST /token?grant_type=id_token: an ID token a native or one-tap client got from Google or the
- * generic OpenID Connect provider, verified against that provider's keys (JWKS from discovery), its
- * issuer and Foyer's client ids. With `link_identity: true` and the user's Bearer token the identity is
+ * POST /token?grant_type=id_token: an ID token a native or one-tap client got from Apple, Microsoft
+ * (azure), Facebook (Limited Login), Google, Kakao, Keycloak or the generic OpenID Connect provider,
+ * verified against that provider's keys (cached remote JWKS), its issuer and Foyer's client ids. With `link_identity: true` and the user's Bearer token the identity is
  * linked to that user (GoTrue does not check GOTRUE_SECURITY_MANUAL_LINKING_ENABLED here, nor does Foyer);
  * otherwise it signs in or up.
  */
@@ -26,13 +26,26 @@ export interface IdTokenGrantInput {
   readonly issuer?: string;
 }
 
+/** GoTrue's id_token issuers, named as clients name them, with the issuer its "not enabled" error shows. */
+const idTokenIssuers: Readonly<Record<string, (config: AuthDeps['config']) => string | undefined>> = {
+  apple: (config) => config.externalAppleUrl ?? 'https://appleid.apple.com',
+  azure: (config) => `${config.externalAzureUrl ?? 'https://login.microsoftonline.com/common'}/v2.0`,
+  facebook: (config) => config.externalFacebookUrl ?? 'https://www.facebook.com',
+  google: () => 'https://accounts.google.com',
+  kakao: (config) => config.externalKakaoUrl ?? 'https://kauth.kakao.com',
+  keycloak: (config) => config.externalKeycloakUrl,
+};
+
 function idTokenProvider(deps: AuthDeps, name: string | undefined): OAuthProvider & Required<Pick<OAuthProvider, 'verifyIdToken'>> {
   const { config } = deps;
   const wanted = (name ?? '').trim().toLowerCase();
   const provider = wanted ? providerRegistry(config).get(wanted) : undefined;
   if (provider?.verifyIdToken) return provider as OAuthProvider & Required<Pick<OAuthProvider, 'verifyIdToken'>>;
-  if (!provider && (wanted === 'google' || (wanted === config.externalOidcName && config.externalOidcIssuer))) {
-    throw new FoyerError('provider_disabled', `Provider (issuer "${wanted === 'google' ? 'https://accounts.google.com' : config.externalOidcIssuer}") is not enabled`);
+  if (!provider) {
+    const issuer = Object.hasOwn(idTokenIssuers, wanted)
+      ? idTokenIssuers[wanted]?.(config)
+      : wanted === config.externalOidcName && config.externalOidcIssuer ? config.externalOidcIssuer : null;
+    if (issuer !== null) throw new FoyerError('provider_disabled', `Provider (issuer "${issuer ?? ''}") is not enabled`);
   }
   throw new FoyerError('validation_failed', `Custom OIDC provider "${name ?? ''}" not allowed`);
 }
@@ -45,16 +58,6 @@ function checkNonce(tokenNonce: string | undefined, sentNonce: string | undefine
   if (tokenNonce && sentNonce && createHash('sha256').update(sentNonce).digest('hex') !== tokenNonce) {
     throw new FoyerError('validation_failed', 'Nonces mismatch');
   }
-}
-
-/**
- * GoTrue's GOTRUE_EXTERNAL_<PROVIDER>_SKIP_NONCE_CHECK, for sign-in libraries that cannot hand the nonce
- * over (Google Sign-In on iOS); Foyer's OpenID Connect provider has FOYER_EXTERNAL_OIDC_SKIP_NONCE_CHECK, and
- * the name Supabase's compose file offers, GOTRUE_EXTERNAL_SKIP_NONCE_CHECK, covers every provider.
- */
-function skipsNonceCheck(config: AuthDeps['config'], provider: string): boolean {
-  if (config.externalSkipNonceCheck) return true;
-  return provider === 'google' ? config.externalGoogleSkipNonceCheck : config.externalOidcSkipNonceCheck;
 }
 
 export async function idTokenGrant(
@@ -71,7 +74,9 @@ export async function idTokenGrant(
   // Who is linking is settled before any call to the provider.
   const caller = input.linkIdentity ? await authenticateUser(deps, authorization) : null;
   const { profile, nonce } = await provider.verifyIdToken(input.idToken, { accessToken: input.accessToken || undefined });
-  if (!skipsNonceCheck(deps.config, provider.name)) checkNonce(nonce, input.nonce || undefined);
+  // GOTRUE_EXTERNAL_<PROVIDER>_SKIP_NONCE_CHECK (always for Facebook's Limited Login, as GoTrue), or
+  // GOTRUE_EXTERNAL_SKIP_NONCE_CHECK — the name Supabase's compose file offers — for every provider.
+  if (!deps.config.externalSkipNonceCheck && !provider.skipNonceCheck) checkNonce(nonce, input.nonce || undefined);
 
   const redirectTo = resolveRedirect(deps.config, undefined);
   const outcome = await deps.db

@@ -9,7 +9,7 @@ import * as client from 'openid-client';
 import { FoyerError } from '../../errors.js';
 import {
   compact,
-  type AuthorizationRequest,
+  type AuthorizationRequest, type AuthorizationStart,
   type CallbackChecks,
   type OAuthProvider,
   type ProviderProfile,
@@ -27,6 +27,7 @@ export interface OidcProviderSettings {
   readonly scopes: readonly string[];
   /** Other spellings of the issuer seen in ID tokens (Google also signs `accounts.google.com`). */
   readonly issuerAliases?: readonly string[];
+  readonly skipNonceCheck?: boolean;
 }
 
 const DISCOVERY_TIMEOUT_SECONDS = 10;
@@ -90,6 +91,10 @@ export class OidcProvider implements OAuthProvider {
     return this.settings.name;
   }
 
+  get skipNonceCheck(): boolean {
+    return this.settings.skipNonceCheck ?? false;
+  }
+
   /** Discovery once, at first use; a failure is not cached, so the next request tries again. */
   private discover(): Promise<client.Configuration> {
     if (!this.configuration) {
@@ -108,7 +113,7 @@ export class OidcProvider implements OAuthProvider {
     return this.configuration;
   }
 
-  async authorizationUrl(request: AuthorizationRequest): Promise<string> {
+  async authorizationUrl(request: AuthorizationRequest): Promise<AuthorizationStart> {
     const configuration = await this.discover();
     const params: Record<string, string> = {
       ...request.extraParams,
@@ -120,7 +125,7 @@ export class OidcProvider implements OAuthProvider {
       code_challenge_method: 'S256',
     };
     if (request.nonce) params.nonce = request.nonce;
-    return client.buildAuthorizationUrl(configuration, params).href;
+    return { url: client.buildAuthorizationUrl(configuration, params).href };
   }
 
   async exchange(callbackParams: URLSearchParams, checks: CallbackChecks): Promise<{ tokens: ProviderTokens; profile: ProviderProfile }> {

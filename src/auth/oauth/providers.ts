@@ -3,7 +3,9 @@
  * what it needs stops the app from being built, naming the variable (`foyer start` exits with it).
  */
 import type { Config } from '../../config/load.js';
+import { providerVariables } from '../../config/oauth-provider-settings.js';
 import { ConfigError } from '../../config/parse.js';
+import { catalogue, type ProviderDefinition, type ProviderSettings } from './catalogue/index.js';
 import { GithubProvider } from './github.js';
 import { OidcProvider } from './oidc.js';
 import type { OAuthProvider } from './types.js';
@@ -53,6 +55,7 @@ function buildRegistry(config: Config): ProviderRegistry {
         secret,
         redirectUri: config.externalGoogleRedirectUri ?? defaultRedirectUri(config),
         scopes: ['openid', 'email', 'profile'],
+        skipNonceCheck: config.externalGoogleSkipNonceCheck,
       }),
     );
   }
@@ -84,12 +87,41 @@ function buildRegistry(config: Config): ProviderRegistry {
         secret,
         redirectUri: config.externalOidcRedirectUri ?? defaultRedirectUri(config),
         scopes: config.externalOidcScopes,
+        skipNonceCheck: config.externalOidcSkipNonceCheck,
       }),
     );
+  }
+  for (const definition of catalogue) {
+    const settings = catalogueSettings(config, definition, problems);
+    if (settings) providers.set(definition.name, definition.build(settings));
   }
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   return {
     get: (name) => providers.get(name.trim().toLowerCase()),
     names: [...providers.keys()],
+  };
+}
+
+/** A catalogue provider's GOTRUE_EXTERNAL_<P>_* values when it is enabled and complete; missing ones go to `problems`. */
+function catalogueSettings(config: Config, definition: ProviderDefinition, problems: string[]): ProviderSettings | undefined {
+  const values = config as unknown as Readonly<Record<string, unknown>>;
+  const key = definition.key;
+  if (values[`external${key}Enabled`] !== true) return undefined;
+  const prefix = `GOTRUE_EXTERNAL_${providerVariables[key].env}`;
+  const before = problems.length;
+  const clientIds = values[`external${key}ClientId`] as readonly string[];
+  const secret = values[`external${key}Secret`] as string | undefined;
+  const url = values[`external${key}Url`] as string | undefined;
+  if (clientIds.length === 0) problems.push(`${prefix}_CLIENT_ID is required when ${prefix}_ENABLED=true`);
+  if (!secret) problems.push(`${prefix}_SECRET is required when ${prefix}_ENABLED=true`);
+  if (definition.urlRequired && !url) problems.push(`${prefix}_URL is required when ${prefix}_ENABLED=true`);
+  if (problems.length > before) return undefined;
+  return {
+    clientIds,
+    secret: secret as string,
+    redirectUri: (values[`external${key}RedirectUri`] as string | undefined) ?? defaultRedirectUri(config),
+    url,
+    skipNonceCheck: values[`external${key}SkipNonceCheck`] === true,
+    iosBundleId: definition.name === 'apple' ? config.externalIosBundleId : undefined,
   };
 }

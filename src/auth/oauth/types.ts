@@ -26,6 +26,12 @@ export interface AuthorizationRequest {
   readonly extraParams: Readonly<Record<string, string>>;
 }
 
+/** Where to send the browser, and — for OAuth 1.0a — the secret to keep in place of Foyer's PKCE verifier. */
+export interface AuthorizationStart {
+  readonly url: string;
+  readonly providerVerifier?: string;
+}
+
 export interface CallbackChecks {
   readonly state: string;
   readonly codeVerifier: string;
@@ -41,7 +47,9 @@ export interface OAuthProvider {
   readonly name: string;
   /** Whether authorization requests carry an OpenID nonce (OpenID Connect providers). */
   readonly usesNonce: boolean;
-  authorizationUrl(request: AuthorizationRequest): Promise<string>;
+  /** POST /token?grant_type=id_token: the nonce check is skipped (GOTRUE_EXTERNAL_<P>_SKIP_NONCE_CHECK; always for Facebook). */
+  readonly skipNonceCheck?: boolean;
+  authorizationUrl(request: AuthorizationRequest): Promise<AuthorizationStart>;
   /** Exchanges the callback's code (state and PKCE checked) and reads the profile. */
   exchange(callbackParams: URLSearchParams, checks: CallbackChecks): Promise<{ tokens: ProviderTokens; profile: ProviderProfile }>;
   /** OpenID Connect providers: verifies an ID token against the provider's keys (POST /token?grant_type=id_token). */

@@ -6,6 +6,7 @@ import { passwordGrant } from '../../auth/password-grant.js';
 import { pkceGrant } from '../../auth/pkce-grant.js';
 import { unlimited, type LimitTicket } from '../../auth/limit-ticket.js';
 import { refreshTokenGrant } from '../../auth/refresh.js';
+import { web3Grant } from '../../auth/web3/grant.js';
 import { FoyerError } from '../../errors.js';
 import { requireJsonBody } from '../body.js';
 import { captchaGuard } from '../plugins/captcha.js';
@@ -29,6 +30,10 @@ const TokenBody = Type.Object({
   link_identity: Maybe(Type.Boolean()),
   client_id: Maybe(NameText),
   issuer: Maybe(UrlText),
+  // grant_type=web3 (sizes are checked by the grant, with GoTrue's sentences)
+  chain: Maybe(NameText),
+  message: Maybe(Type.String()),
+  signature: Maybe(Type.String()),
   gotrue_meta_security: MetaSecurity,
 });
 type TokenBody = Static<typeof TokenBody>;
@@ -61,7 +66,11 @@ export function tokenRoutes(app: FastifyInstance, deps: AuthDeps): void {
   // Refresh rotations count their limit inside the rotation's statement (one round trip, one commit).
   const deferredLimits = new WeakMap<FastifyRequest, LimitTicket>();
   const tokenLimit = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const limit = rateLimitTicket(deps, request, reply, 'token_refresh', 'POST /token');
+    // GoTrue counts Web3 sign-ins on their own limiter (GOTRUE_RATE_LIMIT_WEB3), every other grant on the token one.
+    const limit =
+      grantOf(request) === 'web3'
+        ? rateLimitTicket(deps, request, reply, 'web3', 'POST /token?grant_type=web3')
+        : rateLimitTicket(deps, request, reply, 'token_refresh', 'POST /token');
     if (limit.inline && reachesRefreshGrant(request)) deferredLimits.set(request, limit);
     else await limit.spend();
   };
@@ -75,7 +84,7 @@ export function tokenRoutes(app: FastifyInstance, deps: AuthDeps): void {
         requireJsonBody,
       ],
       schema: {
-        summary: 'Sign in: grant_type password, refresh_token, pkce or id_token (web3 answers disabled)',
+        summary: 'Sign in: grant_type password, refresh_token, pkce, id_token or web3 (Ethereum and Solana wallets)',
         querystring: TokenQuery,
         body: TokenBody,
         response: { 200: sessionResponse },
@@ -112,8 +121,11 @@ export function tokenRoutes(app: FastifyInstance, deps: AuthDeps): void {
             meta,
           );
         case 'web3':
-          // Foyer has no Web3 sign-in: GoTrue's answer when both Web3 providers are off.
-          throw new FoyerError('web3_provider_disabled', 'Web3 provider is disabled');
+          return web3Grant(
+            deps,
+            { chain: body.chain ?? undefined, message: body.message ?? undefined, signature: body.signature ?? undefined },
+            meta,
+          );
         default:
           throw new FoyerError('invalid_credentials', 'unsupported_grant_type');
       }

@@ -1,0 +1,89 @@
+/**
+ * The two HTTP calls every OAuth 2.0 provider module makes: the authorization-code exchange at the
+ * token endpoint (RFC 6749 §4.1.3, client secret in the body or as HTTP Basic, PKCE verifier when the
+ * provider takes one) and authenticated JSON reads of the provider's API. Failures become GoTrue's
+ * "Unable to exchange external code" / "Error getting user profile from external provider", with the
+ * provider's OAuth error code but never a token.
+ */
+import { FoyerError } from '../../errors.js';
+
+const PROVIDER_TIMEOUT_MS = 10_000;
+
+export type ClientAuthentication = 'client_secret_post' | 'client_secret_basic';
+
+/** The token endpoint's JSON answer: access_token plus whatever else the provider adds (id_token, profile, …). */
+export type TokenResponse = Readonly<Record<string, unknown>> & { readonly access_token: string };
+
+export interface CodeExchange {
+  readonly tokenEndpoint: string;
+  readonly clientId: string;
+  readonly secret: string;
+  readonly clientAuthentication: ClientAuthentication;
+  readonly code: string;
+  readonly redirectUri: string;
+  readonly codeVerifier?: string;
+}
+
+/** HTTP Basic as RFC 6749 §2.3.1 wants it: each part form-encoded first. */
+const basic = (clientId: string, secret: string) =>
+  `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+
+export async function exchangeCode(exchange: CodeExchange): Promise<TokenResponse> {
+  const body = new URLSearchParams({ grant_type: 'authorization_code', code: exchange.code, redirect_uri: exchange.redirectUri });
+  const headers: Record<string, string> = { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' };
+  if (exchange.clientAuthentication === 'client_secret_basic') {
+    headers.authorization = basic(exchange.clientId, exchange.secret);
+  } else {
+    body.set('client_id', exchange.clientId);
+    body.set('client_secret', exchange.secret);
+  }
+  if (exchange.codeVerifier) body.set('code_verifier', exchange.codeVerifier);
+  let response: Response;
+  try {
+    response = await fetch(exchange.tokenEndpoint, { method: 'POST', headers, body, signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS) });
+  } catch (error) {
+    throw providerError('Unable to exchange external code', error instanceof Error ? error.message : String(error));
+  }
+  const payload = await readJson(response);
+  if (!response.ok || typeof payload?.access_token !== 'string' || payload.access_token === '') {
+    const code = typeof payload?.error === 'string' ? payload.error : `HTTP ${response.status}`;
+    const description = typeof payload?.error_description === 'string' ? `: ${payload.error_description}` : '';
+    throw providerError('Unable to exchange external code', `${code}${description}`);
+  }
+  return payload as TokenResponse;
+}
+
+export interface ApiRequest {
+  readonly accessToken: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** GET a JSON document of the provider's API with the user's access token (GoTrue's makeRequest). */
+export async function getJson<T>(url: string, request: ApiRequest): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      headers: { accept: 'application/json', authorization: `Bearer ${request.accessToken}`, 'user-agent': 'Foyer', ...request.headers },
+      signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS),
+    });
+  } catch (error) {
+    throw providerError('Error getting user profile from external provider', error instanceof Error ? error.message : String(error));
+  }
+  const payload = await readJson(response);
+  if (!response.ok || payload === undefined) {
+    throw providerError('Error getting user profile from external provider', `${new URL(url).pathname} answered ${response.status}`);
+  }
+  return payload as T;
+}
+
+async function readJson(response: Response): Promise<Record<string, unknown> | undefined> {
+  const text = await response.text();
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const providerError = (what: string, reason: string) => new FoyerError('unexpected_failure', `${what}: ${reason}`);
