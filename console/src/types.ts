@@ -222,6 +222,17 @@ export interface SmsTestResult {
   readonly detail: string;
 }
 
+/** POST /projects/:ref/mail/test. */
+export interface MailTestResult {
+  readonly ok: boolean;
+  readonly via: 'smtp' | 'outbox' | null;
+  readonly subject: string;
+  readonly html: string;
+  readonly text: string;
+  readonly customised: boolean;
+  readonly detail: string;
+}
+
 /** POST /projects/:ref/hooks/:name/test. */
 export interface HookTestResult {
   readonly ok: boolean;

@@ -3,7 +3,9 @@ import { createHash, randomInt } from 'node:crypto';
 import type { Config } from '../config/load.js';
 import { FoyerError } from '../errors.js';
 import type { LinkMailKind } from '../mail/templates.js';
+import { customiseMail, isCustomised } from '../mail/custom-mail.js';
 import { renderMail } from '../mail/templates.js';
+import { findUserById } from '../store/users.js';
 import type { Queryable } from '../store/db.js';
 import { insertMailFlowState, type CodeChallengeMethod } from '../store/flow-state.js';
 import { saveOneTimeToken, type OneTimeTokenType } from '../store/one-time-tokens.js';
@@ -62,8 +64,24 @@ export async function sendTokenMail(
     await sendMailThroughHook(deps, tx, { userId: mail.userId, actionType: mail.type, token: mail.otp, tokenHash: mail.hash, redirectTo: mail.redirectTo });
     return;
   }
-  const url = verifyLink(deps.config, mail.type, mail.hash, mail.redirectTo);
-  const content = renderMail(mail.kind, { url, otp: mail.otp, newEmail: mail.newEmail });
+  const config = deps.config;
+  const url = verifyLink(config, mail.type, mail.hash, mail.redirectTo);
+  let content = renderMail(mail.kind, { url, otp: mail.otp, newEmail: mail.newEmail });
+  if (isCustomised(config, mail.kind)) {
+    // GoTrue's template fields: the user's current address and metadata, the link, code and its hash.
+    const user = await findUserById(tx, mail.userId);
+    content = await customiseMail(config, mail.kind, {
+      SiteURL: config.siteUrl,
+      ConfirmationURL: url,
+      Email: user?.email ?? mail.to,
+      NewEmail: mail.newEmail,
+      SendingTo: mail.kind === 'email_change' ? mail.to : undefined,
+      Token: mail.otp,
+      TokenHash: mail.hash,
+      Data: user?.user_metadata ?? {},
+      RedirectTo: mail.redirectTo,
+    }, content);
+  }
   await deps.mailer.send(tx, { kind: mail.kind, to: mail.to, ...content });
 }
 

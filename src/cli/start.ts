@@ -1,6 +1,8 @@
 /** `foyer start`: open the project, serve it, print where and with which keys, stop gracefully. */
 import { unknownGotrueVariables, unknownVariablesWarning } from '../config/gotrue-variables.js';
 import type { Config, Env } from '../config/load.js';
+import { preloadTemplates } from '../mail/custom-mail.js';
+import { setTemplateLog } from '../mail/template-cache.js';
 import { Platform } from '../platform/platform.js';
 import { openDataApi, openProject, type DataApiConnection } from '../runtime.js';
 import { databaseWarnings } from '../store/server-settings.js';
@@ -11,6 +13,8 @@ import { startBanner } from './start-banner.js';
 export async function start(config: Config, env: Env = process.env): Promise<void> {
   // A listener layout this configuration cannot have stops the start before anything is opened.
   const plans = planListeners(config);
+  // Custom mail templates are fetched now: one Foyer cannot render stops the start, naming it.
+  await preloadTemplates(config);
   const project = await openProject(config);
   let dataApi: DataApiConnection;
   try {
@@ -26,6 +30,7 @@ export async function start(config: Config, env: Env = process.env): Promise<voi
   // The fronts: everything on one port (embedded), or GoTrue's routes and the admin listener (drop-in).
   const listeners = await buildListeners(platform, plans, { level: config.logLevel });
   const log = listeners.all[0].front.log;
+  setTemplateLog((message) => log.warn(message));
   // The embedded database has one owner, this process: the CLI asks it over a socket in the data directory
   // (src/cli/local-admin/channel.ts). With PostgreSQL the CLI opens the database itself.
   let channel: LocalAdminChannel | undefined;

@@ -173,19 +173,14 @@ const notifications = [
   'MFA_FACTOR_ENROLLED',
   'MFA_FACTOR_UNENROLLED',
 ] as const;
-const templateOnly = 'Only with GOTRUE_MAILER_TEMPLATES_*.';
 const words = (name: string) => name.toLowerCase().replace(/_/g, ' ');
 
 /** Subjects, templates and link paths of every mail GoTrue sends. */
 function mailContent(): GotrueVariable[] {
   const variables: GotrueVariable[] = [];
-  for (const kind of mailKinds) {
-    variables.push(whenSet(`GOTRUE_MAILER_SUBJECTS_${kind}`, `a custom subject for ${words(kind)} mails`, undefined, "unset it; Foyer's mails have GoTrue's default subjects"));
-  }
+  for (const kind of mailKinds) variables.push(honoured(`GOTRUE_MAILER_SUBJECTS_${kind}`));
   for (const kind of notifications) variables.push(inert(`GOTRUE_MAILER_SUBJECTS_${kind}_NOTIFICATION`, `Only with GOTRUE_MAILER_NOTIFICATIONS_${kind}_ENABLED.`));
-  for (const kind of mailKinds) {
-    variables.push(whenSet(`GOTRUE_MAILER_TEMPLATES_${kind}`, `a custom template for ${words(kind)} mails`, undefined, "unset it; Foyer sends its own text and HTML with GoTrue's links and codes"));
-  }
+  for (const kind of mailKinds) variables.push(honoured(`GOTRUE_MAILER_TEMPLATES_${kind}`));
   for (const kind of notifications) variables.push(inert(`GOTRUE_MAILER_TEMPLATES_${kind}_NOTIFICATION`, `Only with GOTRUE_MAILER_NOTIFICATIONS_${kind}_ENABLED.`));
   for (const kind of ['INVITE', 'CONFIRMATION', 'RECOVERY', 'EMAIL_CHANGE']) variables.push(honoured(`GOTRUE_MAILER_URLPATHS_${kind}`));
   variables.push(notApplicable('GOTRUE_MAILER_URLPATHS_MAGIC_LINK', 'GoTrue builds magic links with GOTRUE_MAILER_URLPATHS_RECOVERY, and so does Foyer.'));
@@ -224,11 +219,11 @@ export const mail: readonly GotrueVariable[] = [
   whenSet('GOTRUE_MAILER_EMAIL_VALIDATION_SERVICE_URL', 'address checks by an external service'),
   inert('GOTRUE_MAILER_EMAIL_VALIDATION_SERVICE_HEADERS', 'Only with GOTRUE_MAILER_EMAIL_VALIDATION_SERVICE_URL.'),
   inert('GOTRUE_MAILER_EMAIL_VALIDATION_BLOCKED_MX', 'Only with GOTRUE_MAILER_EMAIL_VALIDATION_EXTENDED.'),
-  inert('GOTRUE_MAILER_TEMPLATE_MAX_SIZE', templateOnly),
-  inert('GOTRUE_MAILER_TEMPLATE_MAX_AGE', templateOnly),
-  inert('GOTRUE_MAILER_TEMPLATE_RETRY_INTERVAL', templateOnly),
-  inert('GOTRUE_MAILER_TEMPLATE_RELOADING_ENABLED', templateOnly),
-  inert('GOTRUE_MAILER_TEMPLATE_RELOADING_MAX_IDLE', templateOnly),
+  honoured('GOTRUE_MAILER_TEMPLATE_MAX_SIZE'),
+  honoured('GOTRUE_MAILER_TEMPLATE_MAX_AGE'),
+  honoured('GOTRUE_MAILER_TEMPLATE_RETRY_INTERVAL'),
+  notApplicable('GOTRUE_MAILER_TEMPLATE_RELOADING_ENABLED', 'Foyer always refreshes a stale template in the background: a mail never waits for that refresh.'),
+  notApplicable('GOTRUE_MAILER_TEMPLATE_RELOADING_MAX_IDLE', 'Foyer refreshes a template only when a mail needs it, so an idle server fetches nothing.'),
 
   honoured('GOTRUE_SMTP_MAX_FREQUENCY'),
   honoured('GOTRUE_SMTP_HOST'),

@@ -37,6 +37,7 @@ import { stepUpSettings } from './step-up-settings.js';
 import { captchaSettings } from './captcha-settings.js';
 import { hookSettings } from './hook-settings.js';
 import { smsSettings } from './sms-settings.js';
+import { mailTemplateSettings } from './mail-template-settings.js';
 import { compileUriGlob } from './uri-glob.js';
 import { setting } from './setting.js';
 export type { DefaultsContext } from './setting.js';
@@ -282,6 +283,9 @@ export const settingsSchema = {
   mailerUrlPathInvite: urlPath(['GOTRUE_MAILER_URLPATHS_INVITE'], 'Path of invitation links.'),
   mailerUrlPathRecovery: urlPath(['GOTRUE_MAILER_URLPATHS_RECOVERY'], 'Path of recovery and magic links.'),
   mailerUrlPathEmailChange: urlPath(['GOTRUE_MAILER_URLPATHS_EMAIL_CHANGE'], 'Path of email change links.'),
+
+  // Custom mail subjects and fetched HTML templates (src/config/mail-template-settings.ts, docs/email-templates.md)
+  ...mailTemplateSettings,
 
   // Step-up for password changes: nonce, current password (src/config/step-up-settings.ts)
   ...stepUpSettings,

@@ -9,7 +9,9 @@ import type { AuthDeps } from '../auth/deps.js';
 import { projectSmsSender } from '../auth/hooks/send-sms.js';
 import { withOverrides, type Config } from '../config/load.js';
 import type { SettingKey } from '../config/settings.js';
+import { preloadTemplates } from '../mail/custom-mail.js';
 import { createMailer, type Mailer } from '../mail/mailer.js';
+import { logTemplateProblem } from '../mail/template-cache.js';
 import { createCaptchaVerifier } from '../security/captcha/verifier.js';
 import type { SmsSender } from '../sms/sender.js';
 import { isServerSetting } from './catalog.js';
@@ -89,6 +91,8 @@ export function makeLive(opened: AuthDeps): LiveDeps {
       state.mailer = mailer;
     }
     state.config = next;
+    // A new template URL is fetched now rather than by the next mail; problems are logged, never thrown.
+    if (changed(previous, next, keysStarting(next, 'mailerTemplate'))) void preloadTemplates(next).catch((error: unknown) => logTemplateProblem((error as Error).message));
     for (const listener of listeners) {
       try {
         listener(previous, next);

@@ -66,12 +66,23 @@ describe('configuration', () => {
       configError({ GOTRUE_SECURITY_UPDATE_PASSWORD_REQUIRE_REAUTHENTICATION: 'sometimes' }),
       /GOTRUE_SECURITY_UPDATE_PASSWORD_REQUIRE_REAUTHENTICATION must be true or false, got "sometimes"/,
     );
-    const custom = configError({
-      GOTRUE_MAILER_SUBJECTS_REAUTHENTICATION: 'Confirm reauthentication',
+    // Custom subjects and templates are served (test/api/mail-templates.test.ts); one that cannot be read stops the start.
+    const custom = loadConfig({
+      GOTRUE_MAILER_SUBJECTS_REAUTHENTICATION: '{{ .Token }} confirms it',
       GOTRUE_MAILER_TEMPLATES_REAUTHENTICATION: 'https://example.com/reauth.html',
+      GOTRUE_MAILER_TEMPLATES_INVITE: '/templates/invite.html',
     });
-    assert.match(custom, /GOTRUE_MAILER_SUBJECTS_REAUTHENTICATION \(set\) asks for a custom subject for reauthentication mails/);
-    assert.match(custom, /GOTRUE_MAILER_TEMPLATES_REAUTHENTICATION \(set\) asks for a custom template for reauthentication mails/);
+    assert.equal(custom.mailerSubject_REAUTHENTICATION, '{{ .Token }} confirms it');
+    assert.equal(custom.mailerTemplate_REAUTHENTICATION, 'https://example.com/reauth.html');
+    assert.equal(custom.mailerTemplate_INVITE, '/templates/invite.html', 'a path on GOTRUE_SITE_URL, as GoTrue reads it');
+    const bad = configError({
+      GOTRUE_MAILER_SUBJECTS_RECOVERY: '{{ range .Data }}x{{ end }}',
+      GOTRUE_MAILER_SUBJECTS_INVITE: '{{ .Token | printf "%s" }}',
+      GOTRUE_MAILER_TEMPLATES_CONFIRMATION: 'ftp://example.com/t.html',
+    });
+    assert.match(bad, /GOTRUE_MAILER_SUBJECTS_RECOVERY: \{\{ range \}\} is not supported: \{\{ range \.Data \}\}/);
+    assert.match(bad, /GOTRUE_MAILER_SUBJECTS_INVITE: pipelines \(\|\) are not supported/);
+    assert.match(bad, /GOTRUE_MAILER_TEMPLATES_CONFIRMATION must be an http\(s\) URL of the template/);
   });
 
   it('parses Go durations', () => {

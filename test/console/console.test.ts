@@ -8,6 +8,7 @@
  *  - CAPTCHA against a local siteverify server ("Test secret", then captcha_failed without a token);
  *  - phone sign-in and a send-SMS hook (a signed local receiver): "Send a test SMS" to the outbox, "Call this
  *    hook with a sample payload", then supabase-js's phone code delivered by the hook; the secret stays hidden;
+ *  - a mail subject edited on the Email templates page, previewed, and a test mail sent to the outbox;
  *  - the anonymous rate limit → 429 after it; revert to an earlier version lifts it;
  *  - the dashboard shows the counts the database holds after N anonymous and M converted users;
  *  - users (an invitation among them), cleanup, RLS audit, outbox, audit log, history and diff pages render; phone, dark, keyboard;
@@ -332,6 +333,19 @@ describe('the console in a real browser', { skip: existsSync(CHROMIUM) ? false :
     }
   });
 
+  step('edits a mail subject on the Email templates page, previews it and sends a test mail to the outbox', async () => {
+    await openSection(page, server.url, second.ref, 'templates');
+    await settingControl(page, 'GOTRUE_MAILER_SUBJECTS_MAGIC_LINK').fill('Sign in to Acme, {{ .Email }}');
+    await saveSettings(page);
+    await page.getByLabel('Mail', { exact: true }).selectOption('magic_link');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await page.getByText('Subject: Sign in to Acme, user@example.com').waitFor();
+    await page.getByLabel('Send to').fill('templates@example.com');
+    await page.getByRole('button', { name: 'Send a test mail' }).click();
+    await page.getByTestId('mail-test-result').filter({ hasText: /Sent the custom subject with the default body to templates@example\.com: it waits in the mail outbox/ }).waitFor();
+    await screenshot(page, '07c-email-templates');
+  });
+
   let versionBeforeLimit = 0;
   step('sets the anonymous rate limit: 429 after it, the default project unaffected', async (t) => {
     await openSection(page, server.url, second.ref, 'settings');
@@ -557,7 +571,7 @@ describe('the console in a real browser', { skip: existsSync(CHROMIUM) ? false :
     const defaultRef = await defaultProjectRef(page);
     await openSection(page, server.url, defaultRef, 'audit');
     const table = await page.getByTestId('audit-table').innerText();
-    for (const action of ['console_admin_created', 'console_login', 'project_created', 'project_deleted', 'settings_changed', 'settings_reverted', 'settings_copied', 'captcha_secret_tested', 'sms_test_sent', 'hook_tested', 'captcha_solution_tested']) {
+    for (const action of ['console_admin_created', 'console_login', 'project_created', 'project_deleted', 'settings_changed', 'settings_reverted', 'settings_copied', 'captcha_secret_tested', 'sms_test_sent', 'mail_test_sent', 'hook_tested', 'captcha_solution_tested']) {
       assert.match(table, new RegExp(action), `${action} is in the audit log`);
     }
     assert.match(table, new RegExp(ADMIN.email), 'with the administrator as actor');

@@ -10,6 +10,7 @@ export const sectionLabels: Record<ProjectSection, string> = {
   captcha: 'CAPTCHA',
   hooks: 'Auth hooks',
   sms: 'Phone & SMS',
+  templates: 'Email templates',
   dashboard: 'Growth',
   users: 'Users',
   cleanup: 'Cleanup',

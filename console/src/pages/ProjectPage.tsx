@@ -15,6 +15,7 @@ import { ProjectOverview } from './ProjectOverview';
 import { RlsAuditPage } from './RlsAudit';
 import { SettingsPage } from './Settings';
 import { SmsPage } from './Sms';
+import { EmailTemplatesPage } from './EmailTemplates';
 import { UserDetailPage } from './UserDetail';
 import { UsersPage } from './Users';
 
@@ -38,6 +39,8 @@ function Section({ project, projects, section, id, onDeleted }: SectionProps) {
       return <HooksPage project={project} />;
     case 'sms':
       return <SmsPage project={project} />;
+    case 'templates':
+      return <EmailTemplatesPage project={project} />;
     case 'dashboard':
       return <DashboardPage project={project} />;
     case 'users':

@@ -6,6 +6,7 @@
  * mailed nonce goes to the hook. GoTrue's checks and order.
  */
 import { FoyerError } from '../../errors.js';
+import { customiseMail, isCustomised } from '../../mail/custom-mail.js';
 import { renderReauthenticationMail } from '../../mail/templates.js';
 import { insertAuditEntry } from '../../store/audit.js';
 import { lockReauthenticationState, saveReauthenticationToken } from '../../store/reauthentication.js';
@@ -54,7 +55,14 @@ export async function sendReauthenticationNonce(deps: AuthDeps, caller: Caller, 
       const mail = { userId: user.id, actionType: 'reauthentication', token: otp, tokenHash: tokenHash(email, otp), redirectTo: deps.config.siteUrl } as const;
       await sendMailThroughHook(deps, tx, mail, meta.ip);
     } else {
-      await deps.mailer.send(tx, { kind: 'reauthentication', to: email, ...renderReauthenticationMail(otp) });
+      const config = deps.config;
+      let content = renderReauthenticationMail(otp);
+      if (isCustomised(config, 'reauthentication')) {
+        // GoTrue gives the reauthentication template the site, the address, the code and the metadata.
+        const data = { SiteURL: config.siteUrl, Email: email, Token: otp, Data: user.user_metadata ?? {} };
+        content = await customiseMail(config, 'reauthentication', data, content);
+      }
+      await deps.mailer.send(tx, { kind: 'reauthentication', to: email, ...content });
     }
   });
   return messageId === '' ? {} : { message_id: messageId };
