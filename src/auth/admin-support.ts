@@ -8,13 +8,13 @@ import { FoyerError } from '../errors.js';
 import { insertAuditEntry } from '../store/audit.js';
 import type { Queryable } from '../store/db.js';
 import { deleteOneTimeTokens } from '../store/one-time-tokens.js';
-import { emailTaken, findUserById, lockUser, NIL_UUID, recomputeProviders, upsertIdentity, type UserRow } from '../store/users.js';
+import { findUserById, lockUser, NIL_UUID, type UserRow } from '../store/users.js';
 import { isUuid } from './authenticate.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
 import { inviteUser } from './invite.js';
 import { issueMailToken } from './mail-links.js';
 import { sendMagicLink, sendPasswordRecovery } from './otp.js';
-import { promoteToPermanent } from './promotion.js';
+import { completeEmailChange } from './email-change.js';
 import { resolveRedirect } from './redirect.js';
 import { toPublicUser, type PublicUser } from './user-view.js';
 
@@ -59,25 +59,9 @@ export async function confirmPendingEmail(deps: AuthDeps, id: string, meta: Requ
   await deps.db.transaction(async (tx) => {
     const user = await lockedUser(tx, id);
     const address = pendingAddress(user);
-    if (await emailTaken(tx, address, user.aud ?? deps.config.jwtAud, user.id)) {
-      throw new FoyerError('email_exists', 'A user with this email address has already been registered');
-    }
+    // Refused (email_exists) before anything changes; the mailed links stop working with the change.
+    await completeEmailChange(deps, tx, { user, address, method: 'admin', ip: meta.ip });
     await deleteOneTimeTokens(tx, user.id, ['email_change_token_new', 'email_change_token_current']);
-    await tx.query(
-      `update auth.users set email = email_change, email_change = '', email_change_sent_at = null, email_change_confirm_status = 0,
-              email_confirmed_at = coalesce(email_confirmed_at, now()),
-              raw_user_meta_data = coalesce(raw_user_meta_data, '{}'::jsonb) || '{"email_verified": true}'::jsonb,
-              updated_at = now() where id = $1`,
-      [user.id],
-    );
-    await upsertIdentity(tx, {
-      userId: user.id,
-      provider: 'email',
-      providerId: user.id,
-      identityDataJson: JSON.stringify({ sub: user.id, email: address, email_verified: true, phone_verified: false }),
-    });
-    await promoteToPermanent(tx, user.id, 'admin', meta.ip);
-    await recomputeProviders(tx, user.id);
     await audit(tx, user.id, 'pending_email_confirmed', { email: address }, meta);
   });
   return toPublicUser((await findUserById(deps.db, id))!);

@@ -5,10 +5,11 @@
  */
 import { FoyerError } from '../errors.js';
 import type { Queryable } from '../store/db.js';
-import { emailTaken, type UserRow } from '../store/users.js';
+import { emailTaken, recomputeProviders, upsertIdentity, type UserRow } from '../store/users.js';
 import type { AuthDeps } from './deps.js';
 import { emailChangeHookMail, sendEmailHookEnabled, sendMailThroughHook } from './hooks/send-email.js';
 import { assertMailFrequency, createMailToken, sendTokenMail, spendMailBudget, type PkceChallenge } from './mail-links.js';
+import { promoteToPermanent, type ConversionMethod } from './promotion.js';
 
 export async function requestEmailChange(
   deps: AuthDeps,
@@ -43,4 +44,35 @@ export async function requestEmailChange(
   const mail = { userId: user.id, kind: 'email_change', type: 'email_change', redirectTo, newEmail } as const;
   await sendTokenMail(deps, tx, { ...mail, to: newEmail, ...newToken });
   if (current && currentToken) await sendTokenMail(deps, tx, { ...mail, to: current, ...currentToken });
+}
+
+/**
+ * The pending address becomes the user's, confirmed: by its link or code (`method` email) or by an
+ * admin (`admin`). The address must be free (`email_exists` otherwise); an anonymous user turns
+ * permanent with the same id. Runs in the caller's transaction, the user row locked.
+ */
+export async function completeEmailChange(
+  deps: AuthDeps,
+  tx: Queryable,
+  change: { readonly user: UserRow; readonly address: string; readonly method: ConversionMethod; readonly ip: string | null },
+): Promise<void> {
+  const { user, address } = change;
+  if (await emailTaken(tx, address, user.aud ?? deps.config.jwtAud, user.id)) {
+    throw new FoyerError('email_exists', 'A user with this email address has already been registered');
+  }
+  await tx.query(
+    `update auth.users set email = email_change, email_change = '', email_change_sent_at = null, email_change_confirm_status = 0,
+            email_confirmed_at = coalesce(email_confirmed_at, now()),
+            raw_user_meta_data = coalesce(raw_user_meta_data, '{}'::jsonb) || '{"email_verified": true}'::jsonb,
+            updated_at = now() where id = $1`,
+    [user.id],
+  );
+  await upsertIdentity(tx, {
+    userId: user.id,
+    provider: 'email',
+    providerId: user.id,
+    identityDataJson: JSON.stringify({ sub: user.id, email: address, email_verified: true, phone_verified: false }),
+  });
+  await promoteToPermanent(tx, user.id, change.method, change.ip);
+  await recomputeProviders(tx, user.id);
 }

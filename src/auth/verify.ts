@@ -6,12 +6,13 @@ import { issueMailFlowCode } from '../store/flow-state.js';
 import { deleteOneTimeTokens, findOneTimeToken, type OneTimeTokenType } from '../store/one-time-tokens.js';
 import { insertAuditEntry } from '../store/audit.js';
 import { startSession } from '../store/sessions.js';
-import { emailTaken, lockUser, recomputeProviders, upsertIdentity, type UserRow } from '../store/users.js';
+import { lockUser, type UserRow } from '../store/users.js';
 import type { Queryable } from '../store/db.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
 import { uniqueToEmailExists } from './email-user.js';
 import { PKCE_PREFIX, tokenHash } from './mail-links.js';
 import { verifyPhoneOtp } from './phone/verify.js';
+import { completeEmailChange } from './email-change.js';
 import { promoteToPermanent } from './promotion.js';
 import { sessionResponse, withTokenHook, type SessionResponse } from './tokens.js';
 import { normalizeEmail, normalizePhone } from './validate.js';
@@ -172,24 +173,7 @@ async function confirmEmailChange(
     await tx.query('update auth.users set email_change_confirm_status = 1 where id = $1', [user.id]);
     return { message: 'Confirmation link accepted. Please proceed to confirm link sent to the other email' };
   }
-  if (await emailTaken(tx, newEmail, user.aud ?? deps.config.jwtAud, user.id)) {
-    throw new FoyerError('email_exists', 'A user with this email address has already been registered');
-  }
-  await tx.query(
-    `update auth.users set email = email_change, email_change = '', email_change_sent_at = null, email_change_confirm_status = 0,
-            email_confirmed_at = coalesce(email_confirmed_at, now()),
-            raw_user_meta_data = coalesce(raw_user_meta_data, '{}'::jsonb) || '{"email_verified": true}'::jsonb,
-            updated_at = now() where id = $1`,
-    [user.id],
-  );
-  await upsertIdentity(tx, {
-    userId: user.id,
-    provider: 'email',
-    providerId: user.id,
-    identityDataJson: JSON.stringify({ sub: user.id, email: newEmail, email_verified: true, phone_verified: false }),
-  });
-  await promoteToPermanent(tx, user.id, 'email', meta.ip);
-  await recomputeProviders(tx, user.id);
+  await completeEmailChange(deps, tx, { user, address: newEmail, method: 'email', ip: meta.ip });
   return { changed: true };
 }
 
