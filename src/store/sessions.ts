@@ -14,6 +14,9 @@ export interface NewSession {
   authenticationMethod: string;
   userAgent: string | null;
   ip: string | null;
+  /** A session begun for a third-party app of the OAuth server: GoTrue's oauth_client_id and scopes. */
+  oauthClientId?: string;
+  scopes?: string;
 }
 
 /**
@@ -23,8 +26,8 @@ export interface NewSession {
 export async function startSession(db: Queryable, input: NewSession): Promise<UserRow | undefined> {
   const rows = await db.query<UserRow>(
     `with s as (
-       insert into auth.sessions (id, user_id, aal, created_at, updated_at, user_agent, ip)
-       values ($2, $1, 'aal1', now(), now(), $5, $6::inet)
+       insert into auth.sessions (id, user_id, aal, created_at, updated_at, user_agent, ip, oauth_client_id, scopes)
+       values ($2, $1, 'aal1', now(), now(), $5, $6::inet, $7::uuid, $8)
      ), r as (
        insert into auth.refresh_tokens (instance_id, token, user_id, revoked, created_at, updated_at, parent, session_id)
        values ('${NIL_UUID}', $3, $1, false, now(), now(), null, $2)
@@ -35,7 +38,7 @@ export async function startSession(db: Queryable, input: NewSession): Promise<Us
        update auth.users set last_sign_in_at = now(), updated_at = now() where id = $1 returning *
      )
      select ${USER_COLUMNS} from u`,
-    [input.userId, input.sessionId, input.refreshToken, input.authenticationMethod, input.userAgent, input.ip],
+    [input.userId, input.sessionId, input.refreshToken, input.authenticationMethod, input.userAgent, input.ip, input.oauthClientId ?? null, input.scopes ?? null],
   );
   return rows[0];
 }

@@ -12,7 +12,7 @@ import { constantTimeEqual, newRefreshToken } from '../../security/crypto.js';
 import { insertAuditEntry } from '../../store/audit.js';
 import { deleteAuthorization, lockApprovedByCode, type AuthorizationRow } from '../../store/oauth-server-authorizations.js';
 import type { OAuthClientRow } from '../../store/oauth-server-clients.js';
-import { startOAuthSession } from '../../store/oauth-server-sessions.js';
+import { startSession } from '../../store/sessions.js';
 import { lockUser } from '../../store/users.js';
 import type { AuthDeps, RequestMeta } from '../deps.js';
 import type { LimitTicket } from '../limit-ticket.js';
@@ -73,7 +73,7 @@ async function authorizationCodeGrant(deps: AuthDeps, client: OAuthClientRow, pa
 
     const sessionId = randomUUID();
     const refreshToken = newRefreshToken();
-    const signedIn = await startOAuthSession(tx, {
+    const signedIn = await startSession(tx, {
       userId: user.id,
       sessionId,
       refreshToken,
