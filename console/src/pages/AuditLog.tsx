@@ -68,7 +68,7 @@ export function AuditLogPage({ project }: { project: Project }) {
             <p className="empty">No entries{query ? ` for ${query}` : ''}.</p>
           ) : (
             <>
-              <div className="table-wrap">
+              <div className="table-wrap" tabIndex={0}>
                 <table data-testid="audit-table">
                   <thead>
                     <tr>

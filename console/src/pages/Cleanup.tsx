@@ -23,7 +23,7 @@ function Plan({ plan }: { plan: CleanupPlan }) {
         Anonymous users inactive for {plan.settings.inactive_days} days; owners of rows in your tables are {plan.settings.keep_data_owners ? 'kept' : 'deleted with them'}.
       </p>
       {plan.data_tables.length ? (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table>
             <caption>Tables referencing auth.users</caption>
             <thead>
@@ -63,7 +63,7 @@ function RunProgress({ run, expected }: { run: CleanupRun; expected: number | un
 function History({ runs }: { runs: readonly CleanupRun[] }) {
   if (!runs.length) return <p className="empty">No cleanup has run yet.</p>;
   return (
-    <div className="table-wrap">
+    <div className="table-wrap" tabIndex={0}>
       <table data-testid="cleanup-history">
         <thead>
           <tr><th scope="col">Run</th><th scope="col">Started</th><th scope="col">Trigger</th><th scope="col">Status</th><th scope="col">Deleted</th><th scope="col">Kept</th></tr>

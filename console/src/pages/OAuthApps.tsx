@@ -117,7 +117,7 @@ export function OAuthAppsPage({ project }: { project: Project }) {
               list.length === 0 ? (
                 <p className="empty">No apps registered.</p>
               ) : (
-                <div className="table-wrap">
+                <div className="table-wrap" tabIndex={0}>
                   <table data-testid="oauth-apps-table">
                     <caption className="visually-hidden">Registered OAuth apps</caption>
                     <thead>

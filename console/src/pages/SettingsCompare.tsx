@@ -94,7 +94,7 @@ function DiffSettings({ project, projects }: { project: Project; projects: reado
           {visible.length === 0 ? (
             <p className="empty">The two projects have the same settings.</p>
           ) : (
-            <div className="table-wrap">
+            <div className="table-wrap" tabIndex={0}>
               <table className="diff-table" data-testid="settings-diff">
                 <caption>
                   {visible.length} setting{visible.length > 1 ? 's' : ''} differ{visible.length > 1 ? '' : 's'}

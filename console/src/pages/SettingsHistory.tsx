@@ -40,7 +40,7 @@ function VersionItem({ version, current, onRevert, busy }: { version: SettingsVe
         )}
       </div>
       {entries.length ? (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table>
             <caption className="visually-hidden">Changes in version {version.version}</caption>
             <thead>

@@ -50,7 +50,7 @@ function Sessions({ project, user }: { project: Project; user: AuthUser }) {
           list.length === 0 ? (
             <p className="empty">No active sessions.</p>
           ) : (
-            <div className="table-wrap">
+            <div className="table-wrap" tabIndex={0}>
               <table>
                 <thead>
                   <tr>
@@ -149,7 +149,7 @@ export function UserDetailPage({ project, id }: { project: Project; id: string }
             <section className="card" aria-labelledby="identities">
               <h2 id="identities">Identities</h2>
               {u.identities?.length ? (
-                <div className="table-wrap">
+                <div className="table-wrap" tabIndex={0}>
                   <table>
                     <thead>
                       <tr><th scope="col">Provider</th><th scope="col">Email</th><th scope="col">Linked</th><th scope="col">Last sign-in</th></tr>

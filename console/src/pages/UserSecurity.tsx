@@ -80,7 +80,7 @@ function DeletableList<Row extends { readonly id: string; readonly friendly_name
           list.length === 0 ? (
             <p className="empty">{props.empty}</p>
           ) : (
-            <div className="table-wrap">
+            <div className="table-wrap" tabIndex={0}>
               <table>
                 <thead>
                   <tr>

@@ -178,7 +178,7 @@ export function UsersPage({ project }: { project: Project }) {
           ) : (
             <>
               <BulkDelete project={project} selected={[...selected.values()]} onDone={users.reload} />
-              <div className="table-wrap">
+              <div className="table-wrap" tabIndex={0}>
                 <table data-testid="users-table" className="users-table">
                   <caption className="visually-hidden">Users, page {page}</caption>
                   <thead>
