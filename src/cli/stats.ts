@@ -21,7 +21,7 @@ function render(report: StatsReport): string {
   const peak = Math.max(1, ...series.points.map((point) => point.anonymous_signups));
   const lines = [
     `Project ${report.project}`,
-    `  users:               ${totals.users.anonymous} anonymous, ${totals.users.permanent} permanent`,
+    `  users:               ${totals.users.anonymous} anonymous, ${totals.users.pending_conversion} pending conversion, ${totals.users.invited} invited (not accepted), ${totals.users.permanent} permanent`,
     `  anonymous sign-ups:  ${totals.anonymous_signups}`,
     `  conversions:         ${totals.conversions.total} (${methods}); rate ${percent(totals.conversion_rate)}`,
     `  cleaned up:          ${totals.cleanup.deleted} stale anonymous users`,

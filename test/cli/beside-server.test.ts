@@ -131,7 +131,7 @@ for (const engine of engines) {
       assert.equal(stats.totals.users.anonymous, 2);
       const text = await runCli(project, ['stats']);
       assert.equal(text.code, 0, text.stderr);
-      assert.match(text.stdout, /users: +2 anonymous, 0 permanent/);
+      assert.match(text.stdout, /users: +2 anonymous, 0 pending conversion, 0 invited \(not accepted\), 0 permanent/);
 
       const users = await json(project, ['users', '--json']);
       assert.equal(users.total, 2);

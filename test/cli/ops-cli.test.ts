@@ -59,11 +59,11 @@ for (const engine of engines) {
       const result = await runCli(project, ['stats', '--json', '--bucket', 'day', '--buckets', '60']);
       assert.equal(result.code, 0, result.stderr);
       const report = JSON.parse(result.stdout);
-      assert.deepEqual(report.totals.users, { anonymous: 7, permanent: 1 });
+      assert.deepEqual(report.totals.users, { anonymous: 7, pending_conversion: 0, permanent: 1, invited: 0 });
       assert.equal(report.totals.anonymous_signups, 8);
       assert.deepEqual(report.totals.conversions.by_method, { email: 1 });
       const text = await runCli(project, ['stats']);
-      assert.match(text.stdout, /users: +7 anonymous, 1 permanent/);
+      assert.match(text.stdout, /users: +7 anonymous, 0 pending conversion, 0 invited \(not accepted\), 1 permanent/);
       assert.match(text.stdout, /spike: +none/);
     });
 

@@ -259,11 +259,10 @@ describe('deploy/docker-compose.foyer.yml', () => {
     const neither = commented.filter((name) => !knownVariables.has(name) && !named(name));
     assert.deepEqual(neither, []);
     // And what the guide calls not implemented is indeed not read (it must change when support lands).
-    const notImplemented = /<!-- not-implemented -->([\s\S]*?)<!-- \/not-implemented -->/.exec(guide)?.[1] ?? '';
-    assert.ok(notImplemented, 'the guide marks its list of variables Foyer does not implement');
+    const notImplemented = /<!-- not-implemented -->([\s\S]*?)<!-- \/not-implemented -->/.exec(guide)?.[1];
+    assert.ok(notImplemented !== undefined, 'the guide marks its list of variables Foyer does not implement (empty now)');
     const listed = [...notImplemented.matchAll(/`([A-Z0-9_]+)`/g)].map(([, name]) => name);
     const prefixes = [...notImplemented.matchAll(/`([A-Z0-9_]+)_\*`/g)].map(([, prefix]) => `${prefix}_`);
-    assert.ok(listed.length + prefixes.length > 0);
     assert.deepEqual(listed.filter((name) => knownVariables.has(name)), []);
     assert.deepEqual([...knownVariables].filter((name) => prefixes.some((prefix) => name.startsWith(prefix))), []);
   });
