@@ -125,19 +125,22 @@ for (const engine of engines) {
               ('00000000-0000-4000-8000-0000000000f3', '00000000-0000-4000-8000-000000000001', 'key', 'webauthn', 'verified', now(), now(), null, null);
             insert into auth.sso_providers (id, resource_id) values ('00000000-0000-4000-8000-0000000000a1', 'acme');
             insert into auth.oauth_clients (id, registration_type, redirect_uris, grant_types, token_endpoint_auth_method)
-              values ('00000000-0000-4000-8000-0000000000c1', 'manual', 'https://app.example/cb', 'authorization_code', 'client_secret_basic');`);
+              values ('00000000-0000-4000-8000-0000000000c1', 'manual', 'https://app.example/cb', 'authorization_code', 'client_secret_basic');
+            insert into auth.custom_oauth_providers (provider_type, identifier, name, client_id, client_secret, issuer)
+              values ('oidc', 'custom:corp', 'Corp', 'client', 'secret', 'https://id.corp.example');`);
           const before = await wholeCatalog(database);
           await assert.rejects(migrate(database.db), (error: Error) => {
             assert.ok(error instanceof MigrationRefusedError);
             assert.doesNotMatch(error.message, /mfa_factors/, 'verified factors of every type are served');
             assert.doesNotMatch(error.message, /sso_providers/, 'SAML SSO providers are served');
-            assert.match(error.message, /auth\.oauth_clients holds 1 OAuth client/);
+            assert.doesNotMatch(error.message, /oauth_clients/, "the OAuth server's clients are served");
+            assert.match(error.message, /auth\.custom_oauth_providers holds 1 enabled custom OAuth\/OIDC provider/);
             assert.match(error.message, /nothing was changed/);
             return true;
           });
           assert.deepEqual(await wholeCatalog(database), before);
           // Verified factors of every type are served, and unverified factors of any type are not served by GoTrue either.
-          await database.db.execScript(`delete from auth.oauth_clients;`);
+          await database.db.execScript(`update auth.custom_oauth_providers set enabled = false;`);
           assert.deepEqual((await migrate(database.db)).applied, []);
         } finally {
           await database.close();
