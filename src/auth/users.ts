@@ -52,6 +52,13 @@ export async function updateUser(deps: AuthDeps, caller: Caller, input: UpdateUs
   const phone = input.phone ? normalizePhone(input.phone) : undefined;
   const channel = phone === undefined ? 'sms' : phoneChannel(deps, input.channel);
   const password = input.password || undefined;
+  // An SSO user's address, phone and password belong to the identity provider (GoTrue's rule, nonce included).
+  if (
+    current.is_sso_user &&
+    (password !== undefined || (email !== undefined && email !== current.email) || (phone !== undefined && phone !== current.phone) || input.nonce)
+  ) {
+    throw new FoyerError('user_sso_managed', 'Updating email, phone, password of a SSO account only possible via SSO', { status: 422 });
+  }
   if (password !== undefined) {
     if (current.is_anonymous && !email && !phone) {
       throw new FoyerError('validation_failed', 'Updating password of an anonymous user without an email or phone is not allowed', {

@@ -49,6 +49,8 @@ export interface UserRow {
   banned_until: string | null;
   deleted_at: string | null;
   is_anonymous: boolean;
+  /** GoTrue's is_sso_user: made by a SAML sign-in, its address and password owned by the identity provider. Never shown. */
+  is_sso_user: boolean;
   /** json_agg of the user's identities (timestamps in JSON form); [] when none or not loaded. */
   identities: IdentityRow[];
   /** json_agg of the user's MFA factors; null or absent when none (or not loaded). */
@@ -62,7 +64,7 @@ export const USER_FIELDS = `
   u.email_change_sent_at, nullif(u.phone_change, '') as new_phone, u.phone_change_sent_at,
   u.reauthentication_sent_at, u.last_sign_in_at, u.raw_app_meta_data as app_metadata,
   u.raw_user_meta_data as user_metadata, u.created_at, u.updated_at, u.banned_until, u.deleted_at,
-  u.is_anonymous`;
+  u.is_anonymous, u.is_sso_user`;
 
 /** USER_FIELDS plus the user's identities and MFA factors. */
 export const USER_COLUMNS = `${USER_FIELDS}, ${userFactorsSql('u')} as factors,

@@ -89,6 +89,35 @@ for (const engine of engines) {
       assert.equal(got.user?.email, 'grace@example.com');
     });
 
+    it("an SSO user's address, phone and password belong to the identity provider: updateUser refuses them (user_sso_managed), metadata still changes", async () => {
+      const client = s.client('implicit');
+      const { data } = await client.auth.signInWithSSO({ domain: DOMAIN, options: { redirectTo: SITE_URL } });
+      const request = s.idp.readRequest(data!.url, s.sp.certificatePem);
+      const answer = await s.idp.answer(s.sp, { inResponseTo: request.id, nameId: 'managed-1', attributes: { mail: 'managed@example.com' } });
+      const acs = await postToAcs(s.sp.acsUrl, answer, request.relayState);
+      const fragment = new URLSearchParams(new URL(acs.location).hash.slice(1));
+      const accessToken = fragment.get('access_token');
+      const refreshToken = fragment.get('refresh_token');
+      assert.ok(accessToken && refreshToken, acs.location);
+      await client.auth.setSession({ access_token: accessToken, refresh_token: refreshToken });
+
+      for (const change of [{ password: 'a-long-new-password-1' }, { email: 'other@example.com' }, { phone: '+15550100200' }, { password: 'x' }]) {
+        const { error } = await client.auth.updateUser(change);
+        assert.equal(error?.status, 422, JSON.stringify(change));
+        assert.equal(error?.code, 'user_sso_managed', JSON.stringify(change));
+      }
+      const same = await client.auth.updateUser({ email: 'managed@example.com', data: { theme: 'dark' } });
+      assert.equal(same.error, null, 'its own address again is no change');
+      assert.equal(same.data.user?.user_metadata.theme, 'dark');
+      const [row] = await s.t.project.deps.db.query<{ email: string; encrypted_password: string | null; email_change: string | null; phone: string | null }>(
+        'select email, encrypted_password, email_change, phone from auth.users where id = $1',
+        [same.data.user!.id],
+      );
+      assert.equal(row.email, 'managed@example.com');
+      assert.ok(!row.encrypted_password, 'no password was set');
+      assert.ok(!row.email_change && !row.phone, 'no change is pending');
+    });
+
     it('accepts an encrypted assertion, opened with the SP key', async () => {
       const { data } = await s.client('pkce').auth.signInWithSSO({ domain: DOMAIN, options: { redirectTo: SITE_URL } });
       const request = s.idp.readRequest(data!.url, s.sp.certificatePem);
