@@ -6,38 +6,10 @@
 import { foyerAlias, honoured, inert, notApplicable, switchOn, whenSet, type GotrueVariable } from './gotrue-variable.js';
 import { providerVariables } from './oauth-provider-settings.js';
 
-/**
- * GoTrue's OAuth providers Foyer does not serve: LinkedIn's and Slack's retired (pre-OpenID Connect)
- * sign-ins and Vercel Marketplace. The others are in src/config/oauth-provider-settings.ts.
- */
-const unsupportedProviders = ['LINKEDIN', 'SLACK', 'VERCEL_MARKETPLACE'] as const;
-
-/** Providers that speak OpenID Connect with discovery: FOYER_EXTERNAL_OIDC_* can stand in for them. */
-const openIdConnect = new Set<string>(['VERCEL_MARKETPLACE']);
-
-const providerFields = ['CLIENT_ID', 'SECRET', 'REDIRECT_URI', 'URL', 'EMAIL_OPTIONAL', 'SKIP_NONCE_CHECK'] as const;
 const apiUrl = 'GoTrue itself never reads the value.';
 const emailOptional =
   'Lets sign-ins without an email address through. Foyer always accepts a provider identity without one ' +
   '(GoTrue refuses it unless this is true).';
-
-const replacements: Readonly<Record<string, string>> = { LINKEDIN: 'linkedin_oidc', SLACK: 'slack_oidc' };
-
-function unsupportedProvider(provider: string): GotrueVariable[] {
-  const label = provider.toLowerCase();
-  const replacement = replacements[provider];
-  const fix = replacement
-    ? `unset it or set it to false (use GOTRUE_EXTERNAL_${replacement.toUpperCase()}_*, the provider that replaced it)`
-    : openIdConnect.has(provider)
-      ? `unset it or set it to false (an OpenID Connect provider can be served with FOYER_EXTERNAL_OIDC_*, e.g. FOYER_EXTERNAL_OIDC_NAME=${label})`
-      : 'unset it or set it to false';
-  const enabledName = `GOTRUE_EXTERNAL_${provider}_ENABLED`;
-  return [
-    switchOn(enabledName, `the ${label} OAuth provider`, `Turns on sign-in with ${label}, which Foyer does not serve.`, fix),
-    ...providerFields.map((field) => inert(`GOTRUE_EXTERNAL_${provider}_${field}`, `Only with ${enabledName}.`)),
-    notApplicable(`GOTRUE_EXTERNAL_${provider}_API_URL`, apiUrl),
-  ];
-}
 
 /** A provider Foyer serves: its GoTrue variables are read (src/config/oauth-provider-settings.ts). */
 function servedProvider(variables: (typeof providerVariables)[keyof typeof providerVariables]): GotrueVariable[] {
@@ -84,7 +56,6 @@ export const providers: readonly GotrueVariable[] = [
   ),
 
   ...Object.values(providerVariables).flatMap(servedProvider),
-  ...unsupportedProviders.flatMap(unsupportedProvider),
 
   honoured('GOTRUE_EXTERNAL_IOS_BUNDLE_ID'),
   whenSet('GOTRUE_EXTERNAL_ALLOWED_ID_TOKEN_ISSUERS', 'id_token sign-ins from issuers other than configured providers', 'Accepts ID tokens of further issuers (with the client_id the request names); Foyer accepts those of its enabled providers only.'),

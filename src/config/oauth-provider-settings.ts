@@ -61,6 +61,12 @@ export const providerVariables = {
     url: { doc: 'The realm URL, e.g. https://keycloak.example.com/realms/myrealm (required): endpoints under /protocol/openid-connect, and the ID token issuer.', defaultText: '(required)' },
     idToken: true,
   },
+  Linkedin: {
+    env: 'LINKEDIN',
+    label: 'LinkedIn (retired Sign In with LinkedIn)',
+    url: { doc: 'Base URL of the authorization, token and v2 API endpoints (apps created since August 2023 use linkedin_oidc).', defaultText: 'https://api.linkedin.com' },
+    idToken: false,
+  },
   LinkedinOidc: {
     env: 'LINKEDIN_OIDC',
     label: 'LinkedIn (OpenID Connect)',
@@ -68,12 +74,35 @@ export const providerVariables = {
     idToken: false,
   },
   Notion: { env: 'NOTION', label: 'Notion', url: { doc: 'Base URL of its API (/v1/oauth/*, /v1/users/me).', defaultText: 'https://api.notion.com' }, idToken: false },
+  Slack: {
+    env: 'SLACK',
+    label: 'Slack (legacy OAuth)',
+    url: { doc: 'Base URL (/oauth/authorize, /api/oauth.access, /api/openid.connect.userInfo; new apps use slack_oidc).', defaultText: 'https://slack.com' },
+    idToken: false,
+  },
   SlackOidc: { env: 'SLACK_OIDC', label: 'Slack (OpenID Connect)', url: { doc: 'Base URL (/openid/connect/authorize, /api/openid.connect.*).', defaultText: 'https://slack.com' }, idToken: false },
-  Snapchat: { env: 'SNAPCHAT', label: 'Snapchat', url: { doc: 'Base URL of the accounts server and the Snap Kit API.', defaultText: 'https://accounts.snapchat.com, API https://kit.snapchat.com' }, idToken: false },
+  Snapchat: {
+    env: 'SNAPCHAT',
+    label: 'Snapchat',
+    url: {
+      doc: 'Base URL of the accounts server and the Snap Kit API; the ID token issuer is <URL>/accounts/oauth2/token when set.',
+      defaultText: 'https://accounts.snapchat.com, API https://kit.snapchat.com',
+    },
+    idToken: true,
+  },
   Spotify: { env: 'SPOTIFY', label: 'Spotify', url: { doc: 'Base URL of the accounts server and the Web API.', defaultText: 'https://accounts.spotify.com, API https://api.spotify.com/v1' }, idToken: false },
   Twitch: { env: 'TWITCH', label: 'Twitch', url: { doc: 'Base URL of the id and Helix API servers.', defaultText: 'https://id.twitch.tv, API https://api.twitch.tv' }, idToken: false },
   Twitter: { env: 'TWITTER', label: 'Twitter (OAuth 1.0a)', url: { doc: 'Base URL of its OAuth 1.0a endpoints and the v1.1 API.', defaultText: 'https://api.twitter.com' }, idToken: false },
   X: { env: 'X', label: 'X (OAuth 2.0 with PKCE)', url: { doc: 'Base URL of the authorization page and the v2 API.', defaultText: 'https://x.com, API https://api.x.com' }, idToken: false },
+  VercelMarketplace: {
+    env: 'VERCEL_MARKETPLACE',
+    label: 'Vercel Marketplace',
+    url: {
+      doc: 'Base URL of the OAuth endpoints (/oauth/v2/*) and, when set, the ID token issuer too (so a stand-in can serve both).',
+      defaultText: 'https://api.vercel.com, issuer https://marketplace.vercel.com',
+    },
+    idToken: true,
+  },
   Workos: { env: 'WORKOS', label: 'WorkOS', url: { doc: 'Base URL of its API (/sso/authorize, /sso/token).', defaultText: 'https://api.workos.com' }, idToken: false },
   Zoom: { env: 'ZOOM', label: 'Zoom', url: { doc: 'Base URL of the OAuth server and the API.', defaultText: 'https://zoom.us, API https://api.zoom.us/v2' }, idToken: false },
 } as const satisfies Record<string, ProviderVariables>;

@@ -29,7 +29,6 @@ describe('GoTrue variables', () => {
     const message = configError({
       ...postgresEnv,
       GOTRUE_HOOK_AFTER_USER_CREATED_ENABLED: 'true',
-      GOTRUE_EXTERNAL_VERCEL_MARKETPLACE_ENABLED: '1',
       GOTRUE_SMTP_HEADERS: '{"X-Test": ["1"]}',
       GOTRUE_CUSTOM_OAUTH_ENABLED: 'true',
       GOTRUE_EXPERIMENTAL_SCIM_ENABLED: 'true',
@@ -39,14 +38,12 @@ describe('GoTrue variables', () => {
     assert.deepEqual(named(message).sort(), [
       'GOTRUE_CUSTOM_OAUTH_ENABLED',
       'GOTRUE_EXPERIMENTAL_SCIM_ENABLED',
-      'GOTRUE_EXTERNAL_VERCEL_MARKETPLACE_ENABLED',
       'GOTRUE_HOOK_AFTER_USER_CREATED_ENABLED',
       'GOTRUE_SECURITY_REFRESH_TOKEN_ALGORITHM_VERSION',
       'GOTRUE_SESSIONS_ALLOW_LOW_AAL',
       'GOTRUE_SMTP_HEADERS',
     ]);
     assert.match(message, /GOTRUE_HOOK_AFTER_USER_CREATED_ENABLED=true asks for the after user created hook, which Foyer does not have: unset it or set it to false/);
-    assert.match(message, /GOTRUE_EXTERNAL_VERCEL_MARKETPLACE_ENABLED=true asks for the vercel_marketplace OAuth provider.*FOYER_EXTERNAL_OIDC_\*/);
     assert.match(message, /GOTRUE_SMTP_HEADERS \(set\) asks for extra headers on every mail, which Foyer does not have: unset it/);
     assert.match(message, /GOTRUE_SECURITY_REFRESH_TOKEN_ALGORITHM_VERSION=2 .*: unset it or set it to 1/);
     assert.doesNotMatch(message, /twilio/, 'values of variables refused when set (they may be secrets) are not repeated');
@@ -66,6 +63,7 @@ describe('GoTrue variables', () => {
       GOTRUE_SESSIONS_ALLOW_LOW_AAL: '0',
       GOTRUE_EXTERNAL_VERCEL_MARKETPLACE_ENABLED: 'false',
       GOTRUE_EXTERNAL_VERCEL_MARKETPLACE_CLIENT_ID: 'client',
+      GOTRUE_HOOK_AFTER_USER_CREATED_ENABLED: 'false',
       GOTRUE_SMS_PROVIDER: '  ',
       GOTRUE_SMS_TWILIO_AUTH_TOKEN: 'token',
       GOTRUE_SECURITY_REFRESH_TOKEN_ALGORITHM_VERSION: '1',
@@ -89,13 +87,13 @@ describe('GoTrue variables', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'foyer-gotrue-vars-'));
     try {
       const result = spawnSync(process.execPath, [FOYER, 'start'], {
-        env: { PATH: process.env.PATH, FOYER_DATA_DIR: dataDir, GOTRUE_EXPERIMENTAL_SCIM_ENABLED: 'true', GOTRUE_EXTERNAL_VERCEL_MARKETPLACE_ENABLED: 'true' },
+        env: { PATH: process.env.PATH, FOYER_DATA_DIR: dataDir, GOTRUE_EXPERIMENTAL_SCIM_ENABLED: 'true', GOTRUE_HOOK_AFTER_USER_CREATED_ENABLED: 'true' },
         encoding: 'utf8',
         timeout: 60_000,
       });
       assert.equal(result.status, 2, result.stderr);
       assert.match(result.stderr, /GOTRUE_EXPERIMENTAL_SCIM_ENABLED=true asks for SCIM provisioning/);
-      assert.match(result.stderr, /GOTRUE_EXTERNAL_VERCEL_MARKETPLACE_ENABLED=true asks for/);
+      assert.match(result.stderr, /GOTRUE_HOOK_AFTER_USER_CREATED_ENABLED=true asks for/);
       assert.match(result.stderr, /docs\/configuration\.md/);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });

@@ -154,6 +154,23 @@ export const fixtures: readonly ProviderFixture[] = [
     verified: true,
   },
   {
+    // The retired Sign in with LinkedIn (v2 API, r_liteprofile): names localized by the preferred locale.
+    name: 'linkedin', env: 'LINKEDIN', prefix: 'linkedin-v2', authorizePath: '/oauth/v2/authorization', tokenPath: '/oauth/v2/accessToken',
+    clientAuth: 'post', scopes: ['r_emailaddress', 'r_liteprofile'],
+    api: {
+      '/v2/me': (account) => ({
+        id: account.id,
+        firstName: { localized: { en_US: account.name.split(' ')[0], de_DE: 'Andere' }, preferredLocale: { country: 'US', language: 'en' } },
+        lastName: { localized: { en_US: account.name.split(' ')[1] }, preferredLocale: { country: 'US', language: 'en' } },
+        profilePicture: { 'displayImage~': { elements: [{ identifiers: [{ identifier: `https://li2.test/${account.id}` }] }] } },
+      }),
+      '/v2/emailAddress': (account) => ({ elements: [{ handle: 'urn:li:emailAddress:1', 'handle~': { emailAddress: account.email } }] }),
+    },
+    apiCheck: (url) => (url.pathname.endsWith('/v2/me') && !url.searchParams.get('projection')?.includes('profilePicture') ? 'projection' : undefined),
+    identity: (account, base) => ({ iss: base, sub: account.id, name: account.name, full_name: account.name, picture: `https://li2.test/${account.id}`, avatar_url: `https://li2.test/${account.id}`, email: account.email, email_verified: true }),
+    verified: true,
+  },
+  {
     name: 'linkedin_oidc', env: 'LINKEDIN_OIDC', prefix: 'linkedin', authorizePath: '/oauth/v2/authorization', tokenPath: '/oauth/v2/accessToken',
     clientAuth: 'post', scopes: ['openid', 'email', 'profile'], idTokenInTokenResponse: true,
     issuer: (base) => `${base}/oauth`,
@@ -175,6 +192,18 @@ export const fixtures: readonly ProviderFixture[] = [
     verified: true,
   },
   {
+    // Slack's legacy OAuth: the code redeemed at /api/oauth.access; every address taken as verified.
+    name: 'slack', env: 'SLACK', prefix: 'slack-legacy', authorizePath: '/oauth/authorize', tokenPath: '/api/oauth.access',
+    clientAuth: 'post', scopes: ['profile', 'email', 'openid'],
+    api: {
+      '/api/openid.connect.userInfo': (account) => ({
+        ok: true, sub: account.id, 'https://slack.com/user_id': account.id, 'https://slack.com/team_id': 'T0002', email: account.email, name: account.name, picture: `https://sl.test/${account.id}`,
+      }),
+    },
+    identity: (account, base) => ({ iss: `${base}/api`, sub: account.id, name: account.name, full_name: account.name, email: account.email, email_verified: true, custom_claims: { 'https://slack.com/team_id': 'T0002' } }),
+    verified: true,
+  },
+  {
     name: 'slack_oidc', env: 'SLACK_OIDC', prefix: 'slack', authorizePath: '/openid/connect/authorize', tokenPath: '/api/openid.connect.token',
     clientAuth: 'post', scopes: ['profile', 'email', 'openid'],
     api: {
@@ -188,6 +217,9 @@ export const fixtures: readonly ProviderFixture[] = [
   },
   {
     name: 'snapchat', env: 'SNAPCHAT', prefix: 'snapchat', authorizePath: '/accounts/oauth2/auth', tokenPath: '/accounts/oauth2/token', clientAuth: 'post',
+    // Its ID tokens' issuer is the token endpoint's URL (GoTrue's IssuerSnapchat), discovery beneath it.
+    issuer: (base) => `${base}/accounts/oauth2/token`,
+    idTokenClaims: (account) => ({ email: account.email, name: account.name, picture: `https://b.test/${account.id}` }),
     scopes: ['https://auth.snapchat.com/oauth2/api/user.external_id', 'https://auth.snapchat.com/oauth2/api/user.display_name', 'https://auth.snapchat.com/oauth2/api/user.bitmoji.avatar'],
     api: {
       '/v1/me': (account) => ({ data: { me: { externalId: account.id, displayName: account.name, bitmoji: { avatar: `https://b.test/${account.id}`, id: 'b1' }, email: account.email } } }),
@@ -230,6 +262,18 @@ export const fixtures: readonly ProviderFixture[] = [
       '/1.1/account/verify_credentials.json': (account) => ({ id: Number(account.id), id_str: account.id, screen_name: account.username, name: account.name, profile_image_url_https: `https://tw.test/${account.id}`, email: account.email }),
     },
     identity: (account, base) => ({ iss: `${base}/1.1/account/verify_credentials.json`, sub: account.id, name: account.name, preferred_username: account.username, user_name: account.username, email: account.email, email_verified: true }),
+    verified: true,
+  },
+  {
+    // Vercel Marketplace: the user only in the ID token of the token response; the identity is the Vercel account (global_user_id).
+    name: 'vercel_marketplace', env: 'VERCEL_MARKETPLACE', prefix: 'vercel', authorizePath: '/oauth/v2/authorization', tokenPath: '/oauth/v2/accessToken',
+    clientAuth: 'post', scopes: [], idTokenInTokenResponse: true,
+    idTokenClaims: (account) => ({
+      sub: `installation-${account.id}`, global_user_id: account.id, user_email: account.email, user_name: account.name, user_avatar_url: `https://v.test/${account.id}`,
+      installation_id: 'icfg_1', account_id: 'team_1', user_role: 'ADMIN',
+    }),
+    api: {},
+    identity: (account, base) => ({ iss: base, sub: `global_user_id:${account.id}`, name: account.name, picture: `https://v.test/${account.id}`, email: account.email, email_verified: true }),
     verified: true,
   },
   {

@@ -1,7 +1,7 @@
 /**
  * POST /token?grant_type=id_token for every issuer GoTrue accepts besides Google and the generic OpenID
- * Connect provider (test/oauth/linking.test.ts): Apple, Microsoft (azure), Facebook Limited Login, Kakao
- * and Keycloak, with ID tokens signed by the local stand-ins' keys (fetched from their JWKS), through
+ * Connect provider (test/oauth/linking.test.ts): Apple, Microsoft (azure), Facebook Limited Login, Kakao,
+ * Keycloak, Snapchat and Vercel Marketplace, with ID tokens signed by the local stand-ins' keys (fetched from their JWKS), through
  * supabase-js's signInWithIdToken and linkIdentity. Each with a wrong audience, issuer, nonce and an
  * expired token; Facebook's nonce is never checked (as GoTrue), Kakao's not here because
  * GOTRUE_EXTERNAL_KAKAO_SKIP_NONCE_CHECK is on.
@@ -14,7 +14,7 @@ import { engines } from '../helpers/engines.js';
 import { fixture } from '../helpers/provider-fixtures.js';
 import { client, newAccount, startProviderBench, type ProviderBench } from '../helpers/provider-harness.js';
 
-const issuers = ['apple', 'azure', 'facebook', 'kakao', 'keycloak'] as const;
+const issuers = ['apple', 'azure', 'facebook', 'kakao', 'keycloak', 'snapchat', 'vercel_marketplace'] as const;
 const IOS_BUNDLE_ID = 'com.example.ios-app';
 
 const nonces = () => {
@@ -46,7 +46,8 @@ for (const engine of engines) {
         assert.equal(signIn.error, null);
         assert.equal(signIn.data.user?.email, account.email);
         const identity = signIn.data.user?.identities?.find((entry) => entry.provider === name);
-        assert.equal(identity?.identity_data?.sub, account.id);
+        // The identity GoTrue records: the token's subject (Vercel: the account across installations).
+        assert.equal(identity?.identity_data?.sub, provider.identity(account, bench.fakes.baseUrl(provider)).sub);
         assert.equal(identity?.identity_data?.email_verified, true);
 
         const supabase = client(bench);

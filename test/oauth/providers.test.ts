@@ -24,10 +24,8 @@ for (const engine of engines) {
 
     it('lists every provider under `external` in /settings', async () => {
       const settings = (await (await fetch(`${bench.origin}/auth/v1/settings`, { headers: { apikey: bench.t.anonKey } })).json()) as { external: Record<string, boolean> };
-      for (const { name } of fixtures) {
-        if (name !== 'x') assert.equal(settings.external[name], true, name);
-      }
-      assert.equal(settings.external.linkedin, false);
+      for (const { name } of fixtures) assert.equal(settings.external[name], true, name);
+      assert.equal(settings.external.apple, true);
     });
 
     for (const provider of fixtures) {

@@ -34,6 +34,8 @@ const idTokenIssuers: Readonly<Record<string, (config: AuthDeps['config']) => st
   google: () => 'https://accounts.google.com',
   kakao: (config) => config.externalKakaoUrl ?? 'https://kauth.kakao.com',
   keycloak: (config) => config.externalKeycloakUrl,
+  snapchat: (config) => (config.externalSnapchatUrl ? `${config.externalSnapchatUrl}/accounts/oauth2/token` : 'https://accounts.snapchat.com/accounts/oauth2/token'),
+  vercel_marketplace: (config) => config.externalVercelMarketplaceUrl ?? 'https://marketplace.vercel.com',
 };
 
 function idTokenProvider(deps: AuthDeps, name: string | undefined): OAuthProvider & Required<Pick<OAuthProvider, 'verifyIdToken'>> {

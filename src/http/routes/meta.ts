@@ -30,18 +30,19 @@ export function metaRoutes(app: FastifyInstance, deps: AuthDeps): void {
         google: config.externalGoogleEnabled,
         keycloak: config.externalKeycloakEnabled,
         kakao: config.externalKakaoEnabled,
-        linkedin: false,
+        linkedin: config.externalLinkedinEnabled,
         linkedin_oidc: config.externalLinkedinOidcEnabled,
         notion: config.externalNotionEnabled,
         spotify: config.externalSpotifyEnabled,
-        slack: false,
+        slack: config.externalSlackEnabled,
         slack_oidc: config.externalSlackOidcEnabled,
         workos: config.externalWorkosEnabled,
         twitch: config.externalTwitchEnabled,
         twitter: config.externalTwitterEnabled,
         zoom: config.externalZoomEnabled,
-        // GoTrue's /settings has no `x` key; Foyer adds it (clients ignore keys they do not know).
+        // GoTrue's /settings has no `x` or `vercel_marketplace` key; Foyer adds them (clients ignore keys they do not know).
         x: config.externalXEnabled,
+        vercel_marketplace: config.externalVercelMarketplaceEnabled,
         // The generic OpenID Connect provider, under its configured name (FOYER_EXTERNAL_OIDC_NAME).
         [config.externalOidcName]: config.externalOidcEnabled,
       },

@@ -10,13 +10,16 @@ import { fly } from './fly.js';
 import { gitlab } from './gitlab.js';
 import { kakao } from './kakao.js';
 import { keycloak } from './keycloak.js';
+import { linkedin } from './linkedin.js';
 import { linkedinOidc } from './linkedin-oidc.js';
 import { notion } from './notion.js';
+import { slack } from './slack.js';
 import { slackOidc } from './slack-oidc.js';
 import { snapchat } from './snapchat.js';
 import { spotify } from './spotify.js';
 import { twitch } from './twitch.js';
 import { twitter } from './twitter.js';
+import { vercelMarketplace } from './vercel-marketplace.js';
 import { workos } from './workos.js';
 import { x } from './x.js';
 import { zoom } from './zoom.js';
@@ -24,6 +27,6 @@ import { zoom } from './zoom.js';
 export type { ProviderDefinition, ProviderSettings } from './definition.js';
 
 export const catalogue: readonly ProviderDefinition[] = [
-  apple, azure, bitbucket, discord, facebook, figma, fly, gitlab, kakao, keycloak, linkedinOidc,
-  notion, slackOidc, snapchat, spotify, twitch, twitter, workos, x, zoom,
+  apple, azure, bitbucket, discord, facebook, figma, fly, gitlab, kakao, keycloak, linkedin, linkedinOidc,
+  notion, slack, slackOidc, snapchat, spotify, twitch, twitter, vercelMarketplace, workos, x, zoom,
 ];

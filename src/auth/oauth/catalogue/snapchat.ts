@@ -1,7 +1,12 @@
-/** Snapchat (Login Kit): OAuth 2.0, profile from the Snap Kit GraphQL endpoint /v1/me. */
+/**
+ * Snapchat (Login Kit): OAuth 2.0, profile from the Snap Kit GraphQL endpoint /v1/me; and Snapchat ID
+ * tokens for POST /token?grant_type=id_token, whose issuer (and discovery document) GoTrue places at the
+ * token endpoint's URL. Their standard claims are the identity; an address in one counts as verified.
+ */
 import { OAuth2Provider } from '../oauth2-provider.js';
-import { buildProfile } from '../profile.js';
+import { buildProfile, text } from '../profile.js';
 import { clientOf, host, type ProviderDefinition } from './definition.js';
+import { idTokenVerifier } from './id-token-issuer.js';
 
 /** The issuer GoTrue records for every Snapchat identity. */
 export const SNAPCHAT_ISSUER = 'https://accounts.snapchat.com/accounts/oauth2/token';
@@ -36,6 +41,26 @@ export const snapchat: ProviderDefinition = {
           claims: { name: me.displayName, picture: avatar, slug: me.displayName, avatar_url: avatar, full_name: me.displayName },
         });
       },
+      skipNonceCheck: settings.skipNonceCheck,
+      verifyIdToken: idTokenVerifier(
+        () => ({ issuer: settings.url ? `${settings.url}/accounts/oauth2/token` : SNAPCHAT_ISSUER, audiences: settings.clientIds }),
+        (claims) => {
+          const email = text(claims.email);
+          return buildProfile({
+            issuer: String(claims.iss),
+            subject: claims.sub,
+            emails: email ? [{ email, verified: true, primary: true }] : [],
+            claims: {
+              name: text(claims.name),
+              given_name: text(claims.given_name),
+              family_name: text(claims.family_name),
+              preferred_username: text(claims.preferred_username),
+              picture: text(claims.picture),
+              locale: text(claims.locale),
+            },
+          });
+        },
+      ),
     });
   },
 };
