@@ -424,6 +424,19 @@ describe('the console in a real browser', { skip: existsSync(CHROMIUM) ? false :
     await screenshot(page, '11-dashboard');
   });
 
+  step("links a warning's variables to the settings the console manages: one click opens that setting, focused", async () => {
+    // CAPTCHA is off again and the project has no budget, so Growth warns; the variables it names are console settings here.
+    await openSection(page, server.url, second.ref, 'dashboard');
+    const warning = page.locator('ul.warnings li').filter({ hasText: /CAPTCHA is off for anonymous sign-ins/ });
+    await warning.waitFor();
+    const link = warning.locator('a[data-env-link="GOTRUE_SECURITY_CAPTCHA_ENABLED"]');
+    assert.equal(await link.innerText(), 'CAPTCHA enabled', 'named as the Settings page names it');
+    assert.doesNotMatch(await warning.innerText(), /GOTRUE_SECURITY_CAPTCHA_ENABLED/, 'no environment variable to hunt for');
+    await link.click();
+    await page.waitForURL(new RegExp(`#/projects/${second.ref}/settings/GOTRUE_SECURITY_CAPTCHA_ENABLED$`));
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-env') === 'GOTRUE_SECURITY_CAPTCHA_ENABLED');
+  });
+
   step('finds, opens and deletes users', async () => {
     await openSection(page, server.url, second.ref, 'users');
     const rows = page.getByTestId('users-table').locator('tbody tr');

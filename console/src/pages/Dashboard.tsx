@@ -8,6 +8,8 @@ import { useInterval, useLoad } from '../hooks';
 import type { Project, ProtectionStatus, StatsReport } from '../types';
 import { projectHref } from '../router';
 import { rejectionRows } from './rejections';
+import { SettingLinks } from './SettingLinks';
+import { useSettings } from './settingsApi';
 
 // recharts is most of the console's weight: it loads with the first chart.
 const charts = () => import('./DashboardCharts');
@@ -89,6 +91,8 @@ function Spike({ report }: { report: StatsReport }) {
 
 function Rejections({ project }: { project: Project }) {
   const protection = useLoad(() => get<ProtectionStatus>(adminPath(project.ref, 'protection')), [project.ref]);
+  // The warnings name variables; those the console sets become links to the setting.
+  const settings = useSettings(project.ref);
   return (
     <section className="card" aria-labelledby="rejections">
       <h2 id="rejections">CAPTCHA and rate-limit rejections</h2>
@@ -113,7 +117,9 @@ function Rejections({ project }: { project: Project }) {
               {status.warnings?.length ? (
                 <ul className="warnings">
                   {status.warnings.map((w) => (
-                    <li key={w}>{w}</li>
+                    <li key={w}>
+                      <SettingLinks text={w} projectRef={project.ref} settings={settings.data?.settings} />
+                    </li>
                   ))}
                 </ul>
               ) : null}

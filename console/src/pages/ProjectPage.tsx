@@ -32,7 +32,7 @@ function Section({ project, projects, section, id, onDeleted }: SectionProps) {
     case 'overview':
       return <ProjectOverview project={project} onDeleted={onDeleted} />;
     case 'settings':
-      return <SettingsPage project={project} projects={projects} />;
+      return <SettingsPage project={project} projects={projects} focusEnv={id} />;
     case 'captcha':
       return <CaptchaPage project={project} />;
     case 'hooks':

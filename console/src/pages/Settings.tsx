@@ -26,12 +26,15 @@ export function SettingsForm({
   doc,
   onSaved,
   only,
+  focusEnv,
 }: {
   project: Project;
   doc: SettingsDoc;
   onSaved: (doc: SettingsDoc) => void;
   /** Only these settings, without the search box (the cleanup policy). */
   only?: RegExp;
+  /** A setting to bring into view and focus when the form opens (a link from a warning). */
+  focusEnv?: string;
 }) {
   const [drafts, setDrafts] = useState<Record<string, string | null>>({});
   const [filter, setFilter] = useState('');
@@ -81,6 +84,13 @@ export function SettingsForm({
       onSaved(saved);
     }
   };
+
+  useEffect(() => {
+    if (!focusEnv) return;
+    const field = document.querySelector<HTMLElement>(`[data-env="${CSS.escape(focusEnv)}"]`);
+    field?.scrollIntoView({ block: 'center' });
+    field?.focus({ preventScroll: true });
+  }, [focusEnv]);
 
   // A 422 names the variable: show the message at that setting and move focus there.
   const lastError = action.error;
@@ -154,7 +164,7 @@ export function SettingsForm({
   );
 }
 
-export function SettingsPage({ project, projects }: { project: Project; projects: readonly Project[] }) {
+export function SettingsPage({ project, projects, focusEnv }: { project: Project; projects: readonly Project[]; focusEnv?: string }) {
   const settings = useSettings(project.ref);
   const [tab, setTab] = useState<TabKey>('edit');
   return (
@@ -180,7 +190,7 @@ export function SettingsPage({ project, projects }: { project: Project; projects
           <LoadState loaded={settings} what="Live settings" endpoint={`/platform/v1/projects/${project.ref}/settings`}>
             {(doc) => (
               <>
-                <SettingsForm project={project} doc={doc} onSaved={settings.set} />
+                <SettingsForm project={project} doc={doc} onSaved={settings.set} focusEnv={focusEnv} />
                 <p>
                   <button type="button" className="button ghost small" onClick={settings.reload}>
                     Reload from the server
