@@ -5,9 +5,9 @@
  */
 import { createHmac } from 'node:crypto';
 import { OAuth2Provider } from '../oauth2-provider.js';
-import { buildProfile, joinName, text } from '../profile.js';
+import { buildProfile, joinName } from '../profile.js';
 import { clientOf, host, type ProviderDefinition } from './definition.js';
-import { idTokenVerifier } from './id-token-issuer.js';
+import { idTokenVerifier, verifiedAddressProfile } from './id-token-issuer.js';
 
 export const FACEBOOK_ISSUER = 'https://www.facebook.com';
 
@@ -41,19 +41,8 @@ export const facebook: ProviderDefinition = {
           claims: { name, nickname: user.name, picture, slug: user.name, avatar_url: picture, full_name: name },
         });
       },
-      verifyIdToken: idTokenVerifier(
-        () => ({ issuer, audiences: settings.clientIds }),
-        (claims) => {
-          const email = text(claims.email);
-          return buildProfile({
-            issuer: String(claims.iss),
-            subject: claims.sub,
-            // Limited Login addresses are always verified.
-            emails: email ? [{ email, verified: true, primary: true }] : [],
-            claims: { name: text(claims.name), picture: text(claims.picture) },
-          });
-        },
-      ),
+      // Limited Login addresses are always verified.
+      verifyIdToken: idTokenVerifier(() => ({ issuer, audiences: settings.clientIds }), verifiedAddressProfile(['name', 'picture'])),
     });
   },
 };

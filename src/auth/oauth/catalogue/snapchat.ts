@@ -4,9 +4,9 @@
  * token endpoint's URL. Their standard claims are the identity; an address in one counts as verified.
  */
 import { OAuth2Provider } from '../oauth2-provider.js';
-import { buildProfile, text } from '../profile.js';
+import { buildProfile } from '../profile.js';
 import { clientOf, host, type ProviderDefinition } from './definition.js';
-import { idTokenVerifier } from './id-token-issuer.js';
+import { idTokenVerifier, verifiedAddressProfile } from './id-token-issuer.js';
 
 /** The issuer GoTrue records for every Snapchat identity. */
 export const SNAPCHAT_ISSUER = 'https://accounts.snapchat.com/accounts/oauth2/token';
@@ -44,22 +44,7 @@ export const snapchat: ProviderDefinition = {
       skipNonceCheck: settings.skipNonceCheck,
       verifyIdToken: idTokenVerifier(
         () => ({ issuer: settings.url ? `${settings.url}/accounts/oauth2/token` : SNAPCHAT_ISSUER, audiences: settings.clientIds }),
-        (claims) => {
-          const email = text(claims.email);
-          return buildProfile({
-            issuer: String(claims.iss),
-            subject: claims.sub,
-            emails: email ? [{ email, verified: true, primary: true }] : [],
-            claims: {
-              name: text(claims.name),
-              given_name: text(claims.given_name),
-              family_name: text(claims.family_name),
-              preferred_username: text(claims.preferred_username),
-              picture: text(claims.picture),
-              locale: text(claims.locale),
-            },
-          });
-        },
+        verifiedAddressProfile(['name', 'given_name', 'family_name', 'preferred_username', 'picture', 'locale']),
       ),
     });
   },
