@@ -39,6 +39,10 @@ if (!env.TEST_DATABASE_URL || !(await reachable(env.TEST_DATABASE_URL))) {
   delete env.TEST_DATABASE_URL;
 }
 
+// The test-only CA of test/fixtures/tls: HTTPS test servers (custom OAuth providers must be HTTPS) are
+// trusted as an operator's own CA would be, through Node's standard variable, read at process start.
+env.NODE_EXTRA_CA_CERTS ??= join(process.cwd(), 'test/fixtures/tls/ca.pem');
+
 const args = process.argv.slice(2);
 const files = args.length ? args : testFiles('test').sort();
 

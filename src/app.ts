@@ -24,6 +24,7 @@ import { metaRoutes } from './http/routes/meta.js';
 import { mfaRoutes } from './http/routes/mfa.js';
 import { ssoRoutes } from './http/routes/sso.js';
 import { ssoAdminRoutes } from './http/routes/sso-admin.js';
+import { customProvidersAdminRoutes } from './http/routes/custom-providers-admin.js';
 import { oauthRoutes } from './http/routes/oauth.js';
 import { oauthServerRoutes } from './http/routes/oauth-server.js';
 import { otpRoutes } from './http/routes/otp.js';
@@ -91,6 +92,7 @@ function authApi(deps: AuthDeps) {
     opsAdminRoutes(api, deps);
     ssoRoutes(api, deps);
     ssoAdminRoutes(api, deps);
+    customProvidersAdminRoutes(api, deps);
   };
 }
 

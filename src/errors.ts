@@ -13,6 +13,8 @@ export const errorStatus = {
   captcha_failed: 400,
   conflict: 409,
   current_password_invalid: 400,
+  // Custom OAuth/OIDC providers (src/auth/oauth/custom/).
+  custom_provider_not_found: 404,
   current_password_required: 400,
   email_conflict_identity_not_deletable: 422,
   email_exists: 422,
@@ -59,6 +61,7 @@ export const errorStatus = {
   oauth_dynamic_client_registration_disabled: 403,
   otp_disabled: 422,
   otp_expired: 403,
+  over_custom_provider_quota: 400,
   over_email_send_rate_limit: 429,
   over_request_rate_limit: 429,
   passkey_disabled: 404,

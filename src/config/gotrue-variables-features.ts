@@ -65,13 +65,7 @@ export const providers: readonly GotrueVariable[] = [
   honoured('GOTRUE_EXTERNAL_WEB3_ETHEREUM_ENABLED'),
   honoured('GOTRUE_EXTERNAL_WEB3_ETHEREUM_MAXIMUM_VALIDITY_DURATION'),
 
-  switchOn(
-    'GOTRUE_CUSTOM_OAUTH_ENABLED',
-    'custom OAuth/OIDC providers managed through /admin/custom-providers',
-    'GoTrue turns custom providers (/admin/custom-providers) on by default; Foyer has none, so unset means off here and true stops the start.',
-  ),
-  inert('GOTRUE_CUSTOM_OAUTH_MAX_PROVIDERS', 'Only with custom providers (GOTRUE_CUSTOM_OAUTH_ENABLED).'),
-  inert('GOTRUE_CUSTOM_OAUTH_EXTERNAL_URL', 'Only with custom providers (GOTRUE_CUSTOM_OAUTH_ENABLED).'),
+  ...['ENABLED', 'MAX_PROVIDERS', 'EXTERNAL_URL'].map((field) => honoured(`GOTRUE_CUSTOM_OAUTH_${field}`)),
   ...['ENABLED', 'ALLOW_DYNAMIC_REGISTRATION', 'AUTHORIZATION_PATH', 'AUTHORIZATION_TTL', 'DEFAULT_SCOPE'].map((field) =>
     honoured(`GOTRUE_OAUTH_SERVER_${field}`),
   ),

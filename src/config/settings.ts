@@ -27,6 +27,7 @@ import { mfaPhoneSettings } from './mfa-phone-settings.js';
 import { oauthSettings } from './oauth-settings.js';
 import { oauthProviderSettings } from './oauth-provider-settings.js';
 import { oauthServerSettings } from './oauth-server-settings.js';
+import { customOAuthSettings } from './custom-oauth-settings.js';
 import { passkeySettings } from './passkey-settings.js';
 import { samlSettings } from './saml-settings.js';
 import { web3Settings } from './web3-settings.js';
@@ -169,6 +170,8 @@ export const settingsSchema = {
   // OAuth and OpenID Connect providers (src/config/oauth-settings.ts)
   ...oauthSettings,
   ...oauthProviderSettings,
+  // Custom OAuth/OIDC providers kept in the database (src/config/custom-oauth-settings.ts)
+  ...customOAuthSettings,
   // Passkeys and the WebAuthn relying party (src/config/passkey-settings.ts)
   ...passkeySettings,
   // SAML 2.0 single sign-on (src/config/saml-settings.ts)

@@ -27,6 +27,8 @@ const SERVER_KEYS: ReadonlySet<SettingKey> = new Set<SettingKey>([
   'redisUrl',
   'rateLimitKeyPrefix',
   'trustedProxies',
+  // Which networks custom providers may reach is the operator's call, not a console admin's.
+  'customOAuthAllowPrivateNetwork',
   'rateLimitHeader',
   // Read when the Data API is registered (src/http/rest/plugin.ts).
   'restSchemas',

@@ -15,7 +15,6 @@ import { fileURLToPath } from 'node:url';
 import type { Db, ScriptRunner } from './db.js';
 import { GOTRUE_SCHEMA_VERSION } from './gotrue-schema.js';
 import { API_ROLES, inspectDatabase, quoteIdent, type DatabaseState } from './migrate-preflight.js';
-import { findUnservedData } from './unserved-data.js';
 
 const migrationsDir = fileURLToPath(new URL('./migrations/', import.meta.url));
 const readMigration = (path: string): string => readFileSync(migrationsDir + path, 'utf8');
@@ -68,8 +67,6 @@ export async function migrate(db: Db, options: MigrateOptions = {}): Promise<Mig
 
 async function migrateLocked(locked: ScriptRunner): Promise<MigrationResult> {
   const { state, problems } = await inspectDatabase(locked);
-  // Rows are read only where the login may read them: a missing privilege is the first thing to fix.
-  if (!problems.length) problems.push(...(await findUnservedData(locked)));
   if (problems.length) throw new MigrationRefusedError(problems);
 
   const applied: string[] = [];

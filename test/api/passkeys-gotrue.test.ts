@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { migrate } from '../../src/store/migrate.js';
-import { findUnservedData } from '../../src/store/unserved-data.js';
 import { engines } from '../helpers/engines.js';
 import { createTestProject, type TestProject } from '../helpers/project.js';
 import { assertError, call, newAuthenticator, passkeyEnv, registerPasskey, signUp } from '../helpers/passkeys.js';
@@ -105,7 +104,6 @@ for (const engine of engines) {
          values ($1, decode('0102', 'hex'), decode('a501', 'hex'), 'none', 'Passkey')`,
         [session.user.id],
       );
-      assert.deepEqual(await findUnservedData(t.database.db), []);
       await migrate(t.database.db);
       const signIn = await call(t.app, 'POST', '/token?grant_type=password', { payload: { email: session.user.email, password: 'a-Strong-passw0rd' } });
       assert.equal(signIn.statusCode, 200, signIn.body);

@@ -136,7 +136,8 @@ export function supportSteps(step: Step, ctx: SupportContext): void {
     await page.getByRole('heading', { name: 'Ban', exact: true }).waitFor();
     await page.getByLabel('Ban duration').selectOption('1h');
     await page.getByRole('button', { name: 'Ban user' }).click();
-    await page.getByText('Banned until').first().waitFor();
+    // The ban's own confirmation: the user's details always show a "Banned until" row, even before the ban lands.
+    await page.getByRole('status').filter({ hasText: 'Banned: their sessions are ended.' }).waitFor();
     const banned = await adminFetch(second.apiUrl, second.serviceRoleKey, `users/${stuckId}`);
     assert.ok(Date.parse((banned.body as { banned_until: string }).banned_until) > Date.now(), 'banned on the server');
     await page.getByRole('button', { name: 'Lift the ban' }).click();

@@ -3,8 +3,11 @@
  * goes through its login and consent pages: it follows redirects with fetch, keeps the provider's
  * cookies, and submits the interaction forms it is shown, until the provider sends it elsewhere.
  */
+import { readFileSync, realpathSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { type OidcContext } from 'oidc-provider';
 
@@ -12,6 +15,9 @@ export interface TestAccount {
   email?: string;
   email_verified?: boolean;
   name?: string;
+  /** Released with the `groups` scope (a claim outside OpenID Connect's standard ones). */
+  groups?: string[];
+  department?: string;
 }
 
 export interface TestOidcProvider {
@@ -86,10 +92,31 @@ async function drive(issuerOrigin: string, authorizationUrl: string, accountId: 
   throw new Error('too many steps at the provider');
 }
 
-export async function startOidcProvider(options: { redirectUris: readonly string[]; accounts?: Record<string, TestAccount> }): Promise<TestOidcProvider> {
-  const server: Server = createServer();
+const TLS_DIR = fileURLToPath(new URL('../fixtures/tls/', import.meta.url));
+
+/**
+ * HTTPS with a certificate for localhost and 127.0.0.1 from the test-only CA in test/fixtures/tls (no key
+ * to sign more is kept). Node trusts that CA only when the process starts with NODE_EXTRA_CA_CERTS naming
+ * it, which `npm test` (bin/test.js) sets.
+ */
+function tlsOptions(): { key: Buffer; cert: Buffer } {
+  const ca = `${TLS_DIR}ca.pem`;
+  const trusted = process.env.NODE_EXTRA_CA_CERTS;
+  if (!trusted || realpathSync(trusted) !== realpathSync(ca)) {
+    throw new Error(`An HTTPS test provider needs NODE_EXTRA_CA_CERTS=${ca} when the process starts: run it through npm test, or set it.`);
+  }
+  return { key: readFileSync(`${TLS_DIR}localhost-key.pem`), cert: readFileSync(`${TLS_DIR}localhost.pem`) };
+}
+
+export async function startOidcProvider(options: {
+  redirectUris: readonly string[];
+  accounts?: Record<string, TestAccount>;
+  /** Serve over HTTPS (custom providers must be HTTPS URLs, as in GoTrue). */
+  tls?: boolean;
+}): Promise<TestOidcProvider> {
+  const server: Server = options.tls ? createTlsServer(tlsOptions()) : createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const issuer = `${options.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const accounts = new Map(Object.entries(options.accounts ?? {}));
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const signingKey = { ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: 'test-key' };
@@ -112,7 +139,8 @@ export async function startOidcProvider(options: { redirectUris: readonly string
       if (!account) return undefined;
       return { accountId: id, claims: () => ({ sub: id, ...account }) };
     },
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'], groups: ['groups', 'department'] },
+    scopes: ['openid', 'offline_access', 'email', 'profile', 'groups'],
     // ID tokens carry the profile claims too, as Google's do (so the id_token grant sees the email).
     conformIdTokenClaims: false,
     features: { devInteractions: { enabled: true } },

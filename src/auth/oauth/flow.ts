@@ -12,6 +12,7 @@ import { isUuid } from '../authenticate.js';
 import type { AuthDeps, RequestMeta } from '../deps.js';
 import { resolveRedirect } from '../redirect.js';
 import { oauthErrorName, withQueryAndFragment } from '../redirect-url.js';
+import { isCustomProviderName, lookUpCustomProvider } from './custom/registry.js';
 import { linkIdentityToUser, mapConflict, type IdentityOutcome } from './link.js';
 import { providerRegistry } from './providers.js';
 import { signSession, startUserSession, type StartedSession } from './session.js';
@@ -47,7 +48,12 @@ export function passThroughParams(query: Readonly<Record<string, unknown>>): Rec
   return params;
 }
 
-export function getProvider(deps: AuthDeps, name: string | undefined): OAuthProvider {
+export async function getProvider(deps: AuthDeps, name: string | undefined): Promise<OAuthProvider> {
+  if (name && isCustomProviderName(name)) {
+    const found = await lookUpCustomProvider(deps.config, deps.db, name);
+    if ('provider' in found) return found.provider;
+    throw new FoyerError('validation_failed', `Unsupported provider: ${found.message}`);
+  }
   const provider = name ? providerRegistry(deps.config).get(name) : undefined;
   if (!provider) throw new FoyerError('validation_failed', `Unsupported provider: Provider ${name ?? ''} could not be found`);
   return provider;
@@ -67,7 +73,7 @@ export function parsePkceParams(challenge: string | undefined, method: string | 
 
 /** The provider's authorization URL for a new flow. */
 export async function startAuthorization(deps: AuthDeps, input: AuthorizeInput): Promise<string> {
-  const provider = getProvider(deps, input.provider);
+  const provider = await getProvider(deps, input.provider);
   const pkce = parsePkceParams(input.codeChallenge, input.codeChallengeMethod);
   const state = randomUUID();
   const providerCodeVerifier = client.randomPKCECodeVerifier();
@@ -136,7 +142,7 @@ export async function oauthCallback(deps: AuthDeps, params: URLSearchParams, met
   const target = config.externalRedirectUrl ?? flow.referrer ?? config.siteUrl;
   const pkce = flow.client_flow === 'pkce';
   try {
-    const provider = getProvider(deps, flow.provider_type);
+    const provider = await getProvider(deps, flow.provider_type);
     // OAuth 1.0a (Twitter) says `denied=<request token>` when the user cancels.
     const providerError = params.get('error') ?? (params.get('denied') ? 'access_denied' : null);
     if (providerError) {

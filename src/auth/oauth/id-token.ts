@@ -1,6 +1,7 @@
 /**
  * POST /token?grant_type=id_token: an ID token a native or one-tap client got from Apple, Microsoft
- * (azure), Facebook (Limited Login), Google, Kakao, Keycloak or the generic OpenID Connect provider,
+ * (azure), Facebook (Limited Login), Google, Kakao, Keycloak, Snapchat, Vercel Marketplace, the generic OpenID Connect
+ * provider or a custom OpenID Connect provider ("custom:<name>"),
  * verified against that provider's keys (cached remote JWKS), its issuer and Foyer's client ids. With `link_identity: true` and the user's Bearer token the identity is
  * linked to that user (GoTrue does not check GOTRUE_SECURITY_MANUAL_LINKING_ENABLED here, nor does Foyer);
  * otherwise it signs in or up.
@@ -9,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { FoyerError } from '../../errors.js';
 import { authenticateUser } from '../authenticate.js';
 import type { AuthDeps, RequestMeta } from '../deps.js';
+import { isCustomProviderName, lookUpCustomProvider } from './custom/registry.js';
 import { linkIdentityToUser, mapConflict, type IdentityOutcome } from './link.js';
 import { providerRegistry } from './providers.js';
 import { signSession, startUserSession, type OAuthSessionResponse, type StartedSession } from './session.js';
@@ -38,11 +40,28 @@ const idTokenIssuers: Readonly<Record<string, (config: AuthDeps['config']) => st
   vercel_marketplace: (config) => config.externalVercelMarketplaceUrl ?? 'https://marketplace.vercel.com',
 };
 
-function idTokenProvider(deps: AuthDeps, name: string | undefined): OAuthProvider & Required<Pick<OAuthProvider, 'verifyIdToken'>> {
+type IdTokenProvider = OAuthProvider & Required<Pick<OAuthProvider, 'verifyIdToken'>>;
+
+/** A custom provider's ID tokens: OpenID Connect ones only, with GoTrue's errors for the others. */
+async function customIdTokenProvider(deps: AuthDeps, name: string): Promise<IdTokenProvider> {
+  if (!deps.config.customOAuthEnabled) throw new FoyerError('validation_failed', 'Custom OAuth providers are disabled');
+  const found = await lookUpCustomProvider(deps.config, deps.db, name);
+  if ('refusal' in found) {
+    if (found.refusal === 'disabled') throw new FoyerError('provider_disabled', `Custom provider "${name}" is disabled`);
+    throw new FoyerError('validation_failed', `Custom provider "${name}" not found`);
+  }
+  if (found.row.provider_type !== 'oidc' || !found.provider.verifyIdToken) {
+    throw new FoyerError('validation_failed', `Provider "${name}" is not an OIDC provider`);
+  }
+  return found.provider as IdTokenProvider;
+}
+
+async function idTokenProvider(deps: AuthDeps, name: string | undefined): Promise<IdTokenProvider> {
   const { config } = deps;
   const wanted = (name ?? '').trim().toLowerCase();
+  if (isCustomProviderName(wanted)) return customIdTokenProvider(deps, wanted);
   const provider = wanted ? providerRegistry(config).get(wanted) : undefined;
-  if (provider?.verifyIdToken) return provider as OAuthProvider & Required<Pick<OAuthProvider, 'verifyIdToken'>>;
+  if (provider?.verifyIdToken) return provider as IdTokenProvider;
   if (!provider) {
     const issuer = Object.hasOwn(idTokenIssuers, wanted)
       ? idTokenIssuers[wanted]?.(config)
@@ -72,7 +91,7 @@ export async function idTokenGrant(
   if (!input.provider && (!input.clientId || !input.issuer)) {
     throw new FoyerError('validation_failed', 'provider or client_id and issuer required');
   }
-  const provider = idTokenProvider(deps, input.provider);
+  const provider = await idTokenProvider(deps, input.provider);
   // Who is linking is settled before any call to the provider.
   const caller = input.linkIdentity ? await authenticateUser(deps, authorization) : null;
   const { profile, nonce } = await provider.verifyIdToken(input.idToken, { accessToken: input.accessToken || undefined });

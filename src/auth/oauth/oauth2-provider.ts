@@ -38,6 +38,8 @@ export interface OAuth2Spec {
   /** Providers whose ID tokens POST /token?grant_type=id_token takes. */
   readonly verifyIdToken?: (idToken: string, options: { accessToken?: string }) => Promise<VerifiedIdToken>;
   readonly skipNonceCheck?: boolean;
+  /** A request's scopes replace `scopes` instead of adding to them (GoTrue's rule for custom providers). */
+  readonly requestScopesReplace?: boolean;
 }
 
 export class OAuth2Provider implements OAuthProvider {
@@ -69,7 +71,8 @@ export class OAuth2Provider implements OAuthProvider {
       response_type: 'code',
       state: request.state,
     };
-    const scopes = [...new Set([...this.spec.scopes, ...request.scopes])];
+    const wanted = this.spec.requestScopesReplace && request.scopes.length > 0 ? request.scopes : [...this.spec.scopes, ...request.scopes];
+    const scopes = [...new Set(wanted)];
     if (scopes.length > 0) params.scope = scopes.join(' ');
     if (this.spec.pkce) Object.assign(params, { code_challenge: request.codeChallenge, code_challenge_method: 'S256' });
     if (this.usesNonce && request.nonce) params.nonce = request.nonce;

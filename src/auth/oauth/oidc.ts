@@ -28,6 +28,16 @@ export interface OidcProviderSettings {
   /** Other spellings of the issuer seen in ID tokens (Google also signs `accounts.google.com`). */
   readonly issuerAliases?: readonly string[];
   readonly skipNonceCheck?: boolean;
+  /** Whether Foyer proves PKCE to the provider (default true; a custom provider may turn it off). */
+  readonly pkce?: boolean;
+  /** Fixed parameters of every authorization request (a custom provider's authorization_params). */
+  readonly authorizationParams?: Readonly<Record<string, string>>;
+  /** A request's scopes replace the configured ones instead of adding to them (GoTrue's rule for custom providers). */
+  readonly requestScopesReplace?: boolean;
+  /** The discovery document already fetched and checked (a custom provider's cached_discovery): no discovery at sign-in. */
+  readonly serverMetadata?: client.ServerMetadata;
+  /** How claims become the profile, when not as profileFromClaims reads them. */
+  readonly profile?: (claims: Record<string, unknown>) => ProviderProfile;
 }
 
 const DISCOVERY_TIMEOUT_SECONDS = 10;
@@ -97,6 +107,10 @@ export class OidcProvider implements OAuthProvider {
 
   /** Discovery once, at first use; a failure is not cached, so the next request tries again. */
   private discover(): Promise<client.Configuration> {
+    if (!this.configuration && this.settings.serverMetadata) {
+      const { serverMetadata, clientIds, secret } = this.settings;
+      this.configuration = Promise.resolve(new client.Configuration(serverMetadata, clientIds[0], secret, client.ClientSecretPost(secret)));
+    }
     if (!this.configuration) {
       const { issuer, clientIds, secret } = this.settings;
       const insecure = new URL(issuer).protocol === 'http:';
@@ -115,14 +129,16 @@ export class OidcProvider implements OAuthProvider {
 
   async authorizationUrl(request: AuthorizationRequest): Promise<AuthorizationStart> {
     const configuration = await this.discover();
+    const { scopes, requestScopesReplace, pkce = true } = this.settings;
+    const wanted = requestScopesReplace && request.scopes.length > 0 ? ['openid', ...request.scopes] : [...scopes, ...request.scopes];
     const params: Record<string, string> = {
       ...request.extraParams,
+      ...this.settings.authorizationParams,
       response_type: 'code',
       redirect_uri: this.settings.redirectUri,
-      scope: [...new Set([...this.settings.scopes, ...request.scopes])].join(' '),
+      scope: [...new Set(wanted)].join(' '),
       state: request.state,
-      code_challenge: request.codeChallenge,
-      code_challenge_method: 'S256',
+      ...(pkce ? { code_challenge: request.codeChallenge, code_challenge_method: 'S256' } : {}),
     };
     if (request.nonce) params.nonce = request.nonce;
     return { url: client.buildAuthorizationUrl(configuration, params).href };
@@ -136,7 +152,7 @@ export class OidcProvider implements OAuthProvider {
     let response: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
     try {
       response = await client.authorizationCodeGrant(configuration, currentUrl, {
-        pkceCodeVerifier: checks.codeVerifier,
+        pkceCodeVerifier: this.settings.pkce === false ? undefined : checks.codeVerifier,
         expectedState: checks.state,
         expectedNonce: checks.nonce ?? undefined,
         idTokenExpected: true,
@@ -160,7 +176,7 @@ export class OidcProvider implements OAuthProvider {
     }
     return {
       tokens: { accessToken: response.access_token, refreshToken: response.refresh_token ?? null },
-      profile: profileFromClaims(claims),
+      profile: (this.settings.profile ?? profileFromClaims)(claims),
     };
   }
 
@@ -185,7 +201,7 @@ export class OidcProvider implements OAuthProvider {
       throw new FoyerError('validation_failed', 'Bad ID token: access_token does not match at_hash');
     }
     return {
-      profile: profileFromClaims(payload as Record<string, unknown>),
+      profile: (this.settings.profile ?? profileFromClaims)(payload as Record<string, unknown>),
       nonce: typeof payload.nonce === 'string' && payload.nonce !== '' ? payload.nonce : undefined,
     };
   }

@@ -9,7 +9,12 @@ import { FoyerError } from '../../errors.js';
 
 const PROVIDER_TIMEOUT_MS = 10_000;
 
-export type ClientAuthentication = 'client_secret_post' | 'client_secret_basic';
+/**
+ * 'auto' (custom providers, whose method nobody declared): HTTP Basic first, as RFC 6749 §2.3.1 says every
+ * server must take, and the client secret in the body if the server refuses that — Go's oauth2 AuthStyleAutoDetect,
+ * which GoTrue uses for them.
+ */
+export type ClientAuthentication = 'client_secret_post' | 'client_secret_basic' | 'auto';
 
 /** The token endpoint's JSON answer: access_token plus whatever else the provider adds (id_token, profile, …). */
 export type TokenResponse = Readonly<Record<string, unknown>> & { readonly access_token: string };
@@ -29,9 +34,20 @@ const basic = (clientId: string, secret: string) =>
   `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
 export async function exchangeCode(exchange: CodeExchange): Promise<TokenResponse> {
+  if (exchange.clientAuthentication !== 'auto') return exchangeOnce(exchange, exchange.clientAuthentication);
+  try {
+    return await exchangeOnce(exchange, 'client_secret_basic');
+  } catch (error) {
+    // Only a refusal of the client (not a network failure) is worth the second try.
+    if (!(error instanceof FoyerError) || !/invalid_client|unauthorized_client|HTTP 40[01]/.test(error.message)) throw error;
+    return exchangeOnce(exchange, 'client_secret_post');
+  }
+}
+
+async function exchangeOnce(exchange: CodeExchange, method: 'client_secret_post' | 'client_secret_basic'): Promise<TokenResponse> {
   const body = new URLSearchParams({ grant_type: 'authorization_code', code: exchange.code, redirect_uri: exchange.redirectUri });
   const headers: Record<string, string> = { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' };
-  if (exchange.clientAuthentication === 'client_secret_basic') {
+  if (method === 'client_secret_basic') {
     headers.authorization = basic(exchange.clientId, exchange.secret);
   } else {
     body.set('client_id', exchange.clientId);
