@@ -9,7 +9,7 @@ export type Route =
   | { readonly page: 'setup'; readonly token: string }
   | { readonly page: 'project'; readonly ref: string; readonly section: ProjectSection; readonly id?: string };
 
-export const projectSections = ['overview', 'settings', 'captcha', 'hooks', 'sms', 'templates', 'dashboard', 'users', 'cleanup', 'rls', 'mail', 'audit', 'oauth-apps'] as const;
+export const projectSections = ['overview', 'settings', 'captcha', 'hooks', 'sms', 'templates', 'dashboard', 'users', 'cleanup', 'rls', 'mail', 'audit', 'providers', 'oauth-apps'] as const;
 export type ProjectSection = (typeof projectSections)[number];
 
 export function parseRoute(hash: string): Route {

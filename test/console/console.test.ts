@@ -12,6 +12,7 @@
  *  - the anonymous rate limit → 429 after it; revert to an earlier version lifts it;
  *  - the dashboard shows the counts the database holds after N anonymous and M converted users;
  *  - users (an invitation among them), cleanup, RLS audit, outbox, audit log, history and diff pages render; phone, dark, keyboard;
+ *  - a custom OpenID Connect provider and a SAML identity provider added, changed and deleted on Sign-in providers;
  *  - a third project is deleted once its ref is typed, and its API answers 404 at once.
  * Screenshots of every page: test-artifacts/console/*.png. */
 import assert from 'node:assert/strict';
@@ -24,6 +25,7 @@ import { hookSecret, startHookReceiver } from '../helpers/hook-receiver.js';
 import { totpCode } from '../helpers/mfa.js';
 import { makeClient, startServer, type RunningServer } from '../helpers/server.js';
 import { startSiteverifyServer, type SiteverifyServer } from '../helpers/siteverify.js';
+import { startOidcProvider, type TestOidcProvider } from '../helpers/oidc-provider.js';
 import {
   adminFetch,
   CHROMIUM,
@@ -37,6 +39,7 @@ import {
   type Browser,
   type ProjectKeys,
 } from './browser.js';
+import { providerSteps } from './provider-steps.js';
 import { supportSteps } from './support-steps.js';
 import { consoleUrl, contrastRatio, defaultProjectRef, openSection, saveSettings, setupUrlFrom, settingControl, waitForCount } from './pages.js';
 
@@ -51,6 +54,7 @@ const M = 2;
 describe('the console in a real browser', { skip: existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}` }, () => {
   let server: RunningServer;
   let siteverify: SiteverifyServer;
+  let idp: TestOidcProvider;
   let browser: Browser;
   let page: Page;
   let dataDir: string;
@@ -71,8 +75,10 @@ describe('the console in a real browser', { skip: existsSync(CHROMIUM) ? false :
   before(async () => {
     await ensureConsoleBuilt();
     siteverify = await startSiteverifyServer();
+    idp = await startOidcProvider({ redirectUris: ['http://localhost:3000/never-used'], tls: true });
     dataDir = mkdtempSync(join(tmpdir(), 'foyer-console-'));
-    server = await startServer({ FOYER_DATA_DIR: dataDir, GOTRUE_LOG_LEVEL: 'warn' });
+    // The custom provider the console adds lives on 127.0.0.1.
+    server = await startServer({ FOYER_DATA_DIR: dataDir, GOTRUE_LOG_LEVEL: 'warn', FOYER_CUSTOM_OAUTH_ALLOW_PRIVATE_NETWORK: 'true' });
     browser = await launchBrowser();
     page = browser.page;
   });
@@ -81,6 +87,7 @@ describe('the console in a real browser', { skip: existsSync(CHROMIUM) ? false :
     await browser?.close();
     await server?.stop();
     await siteverify?.close();
+    await idp?.close();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -490,6 +497,8 @@ describe('the console in a real browser', { skip: existsSync(CHROMIUM) ? false :
     await page.getByRole('link', { name: 'invitee@example.com' }).waitFor();
     assert.equal(await countUsers(second.apiUrl, second.serviceRoleKey, false), permanentBefore);
   });
+
+  providerSteps(step, { page: () => page, server: () => server, second: () => second, idp: () => idp });
 
   supportSteps(step, {
     page: () => page,

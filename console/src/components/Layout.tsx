@@ -17,6 +17,7 @@ export const sectionLabels: Record<ProjectSection, string> = {
   rls: 'RLS audit',
   mail: 'Mail outbox',
   audit: 'Audit log',
+  providers: 'Sign-in providers',
   'oauth-apps': 'OAuth apps',
 };
 

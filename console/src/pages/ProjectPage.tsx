@@ -10,6 +10,7 @@ import { CleanupPage } from './Cleanup';
 import { DashboardPage } from './Dashboard';
 import { HooksPage } from './Hooks';
 import { OAuthAppsPage } from './OAuthApps';
+import { SignInProvidersPage } from './SignInProviders';
 import { OutboxPage } from './Outbox';
 import { ProjectOverview } from './ProjectOverview';
 import { RlsAuditPage } from './RlsAudit';
@@ -53,6 +54,8 @@ function Section({ project, projects, section, id, onDeleted }: SectionProps) {
       return <OutboxPage project={project} />;
     case 'audit':
       return <AuditLogPage project={project} />;
+    case 'providers':
+      return <SignInProvidersPage project={project} />;
     case 'oauth-apps':
       return <OAuthAppsPage project={project} />;
   }
