@@ -145,3 +145,13 @@ export async function revokeGrant(db: Queryable, userId: string, clientId: strin
   );
   return rows.length > 0;
 }
+
+/** How many users hold an active consent, per client that still exists (clients nobody consented to are absent). */
+export async function countActiveGrantsByClient(db: Queryable): Promise<{ client_id: string; users: number }[]> {
+  return db.query<{ client_id: string; users: number }>(
+    `select c.client_id, count(distinct c.user_id)::int as users
+       from auth.oauth_consents c join auth.oauth_clients k on k.id = c.client_id and k.deleted_at is null
+      where c.revoked_at is null
+      group by c.client_id`,
+  );
+}

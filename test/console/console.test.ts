@@ -13,6 +13,7 @@
  *  - the dashboard shows the counts the database holds after N anonymous and M converted users;
  *  - users (an invitation among them), cleanup, RLS audit, outbox, audit log, history and diff pages render; phone, dark, keyboard;
  *  - a custom OpenID Connect provider and a SAML identity provider added, changed and deleted on Sign-in providers;
+ *  - the OAuth server turned on, an app registered (secret shown once), the users who allowed it counted, the app deleted;
  *  - a third project is deleted once its ref is typed, and its API answers 404 at once.
  * Screenshots of every page: test-artifacts/console/*.png. */
 import assert from 'node:assert/strict';
@@ -39,6 +40,7 @@ import {
   type Browser,
   type ProjectKeys,
 } from './browser.js';
+import { oauthAppSteps } from './oauth-app-steps.js';
 import { providerSteps } from './provider-steps.js';
 import { supportSteps } from './support-steps.js';
 import { consoleUrl, contrastRatio, defaultProjectRef, openSection, saveSettings, setupUrlFrom, settingControl, waitForCount } from './pages.js';
@@ -499,6 +501,15 @@ describe('the console in a real browser', { skip: existsSync(CHROMIUM) ? false :
   });
 
   providerSteps(step, { page: () => page, server: () => server, second: () => second, idp: () => idp });
+
+  oauthAppSteps(step, {
+    page: () => page,
+    server: () => server,
+    second: () => second,
+    countSignup: () => {
+      signups += 1;
+    },
+  });
 
   supportSteps(step, {
     page: () => page,

@@ -1,7 +1,8 @@
 /**
  * OAuth apps: the third-party apps that sign users in with this project (Foyer's OAuth 2.1 / OpenID Connect
- * server, docs/oauth-server.md), through the project's admin API (/admin/oauth/clients). A new secret is
- * shown once, right after it is made; the server keeps only its hash.
+ * server, docs/oauth-server.md), through the project's admin API (/admin/oauth/clients, and the count of users
+ * who allowed each app from /admin/oauth/grant-counts). A new secret is shown once, right after it is made;
+ * the server keeps only its hash.
  */
 import { useId, useState } from 'react';
 import { ApiError, adminPath, del, describeError, get, post } from '../api';
@@ -84,7 +85,14 @@ function RegisterForm({ project, onRegistered }: { project: Project; onRegistere
 }
 
 export function OAuthAppsPage({ project }: { project: Project }) {
-  const clients = useLoad(() => get<{ clients?: OAuthClient[] }>(adminPath(project.ref, 'oauth/clients')), [project.ref]);
+  const clients = useLoad(async () => {
+    const [list, counts] = await Promise.all([
+      get<{ clients?: OAuthClient[] }>(adminPath(project.ref, 'oauth/clients')),
+      // How many users allowed each app (a Foyer count; an older server without it shows none).
+      get<{ clients: Record<string, number> }>(adminPath(project.ref, 'oauth/grant-counts')).catch(() => undefined),
+    ]);
+    return { ...list, grants: counts?.clients };
+  }, [project.ref]);
   const [shown, setShown] = useState<OAuthClient | null>(null);
   const [actionError, setActionError] = useState<unknown>(null);
   const disabled = clients.error instanceof ApiError && clients.error.code === 'feature_disabled';
@@ -113,7 +121,7 @@ export function OAuthAppsPage({ project }: { project: Project }) {
           />
           {actionError ? <ErrorNotice error={actionError} /> : null}
           <LoadState loaded={clients} what="The OAuth apps" endpoint="GET /auth/v1/admin/oauth/clients">
-            {({ clients: list = [] }) =>
+            {({ clients: list = [], grants }) =>
               list.length === 0 ? (
                 <p className="empty">No apps registered.</p>
               ) : (
@@ -125,6 +133,7 @@ export function OAuthAppsPage({ project }: { project: Project }) {
                         <th scope="col">App</th>
                         <th scope="col">Type</th>
                         <th scope="col">Redirect URIs</th>
+                        <th scope="col">Users who allowed it</th>
                         <th scope="col">Registered</th>
                         <th scope="col">Actions</th>
                       </tr>
@@ -144,6 +153,7 @@ export function OAuthAppsPage({ project }: { project: Project }) {
                               <div key={uri} className="mono small">{uri}</div>
                             ))}
                           </td>
+                          <td data-testid="oauth-app-grants">{grants ? (grants[client.client_id] ?? 0).toLocaleString('en-US') : '—'}</td>
                           <td>{dateTime(client.created_at)}</td>
                           <td>
                             {client.client_type === 'confidential' ? (

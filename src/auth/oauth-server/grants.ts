@@ -5,7 +5,7 @@
  */
 import { FoyerError } from '../../errors.js';
 import { insertAuditEntry } from '../../store/audit.js';
-import { listActiveGrants, revokeGrant } from '../../store/oauth-server-authorizations.js';
+import { countActiveGrantsByClient, listActiveGrants, revokeGrant } from '../../store/oauth-server-authorizations.js';
 import type { UserRow } from '../../store/users.js';
 import { isUuid } from '../authenticate.js';
 import type { AuthDeps, RequestMeta } from '../deps.js';
@@ -45,4 +45,10 @@ export async function revokeUserGrant(deps: AuthDeps, user: UserRow, clientId: s
       ip: meta.ip,
     });
   });
+}
+
+/** Foyer's admin view for the console: per client id, how many users have an active grant (absent: none). */
+export async function grantCounts(deps: AuthDeps): Promise<{ clients: Record<string, number> }> {
+  const rows = await countActiveGrantsByClient(deps.db);
+  return { clients: Object.fromEntries(rows.map((row) => [row.client_id, row.users])) };
 }

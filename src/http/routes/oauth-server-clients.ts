@@ -6,6 +6,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AuthDeps } from '../../auth/deps.js';
+import { grantCounts } from '../../auth/oauth-server/grants.js';
 import {
   deleteClient,
   listClients,
@@ -43,6 +44,11 @@ export function oauthServerClientRoutes(app: FastifyInstance, deps: AuthDeps): v
 
   app.get('/admin/oauth/clients', { preValidation: admin, schema: { summary: 'OAuth server: list the registered clients' } }, async () =>
     listClients(deps),
+  );
+
+  // Foyer's own (GoTrue has no such count): what the console's OAuth apps page shows per app.
+  app.get('/admin/oauth/grant-counts', { preValidation: admin, schema: { summary: 'OAuth server: how many users have an active grant, per client id (Foyer)' } }, async () =>
+    grantCounts(deps),
   );
 
   app.post<{ Body: RegisterBody }>(
