@@ -17,6 +17,7 @@ import {
   insertSession,
   insertSetupToken,
   updateAdminPassword,
+  type ConsoleRole,
 } from '../store/console-auth.js';
 import { PlatformError, invalid } from './errors.js';
 import { createLoginLimiter, type LoginLimiter } from './login-limiter.js';
@@ -34,6 +35,8 @@ const MAX_TOKEN_LENGTH = 200;
 export interface ConsoleAdmin {
   readonly id: string;
   readonly email: string;
+  /** owner: everything; admin: everything but administrators; read_only: reads only, no service_role key. */
+  readonly role: ConsoleRole;
 }
 
 export interface ConsoleSession {
@@ -105,7 +108,7 @@ export class ConsoleAuth {
       if (!row) throw new PlatformError(409, 'setup_done', 'An administrator exists already: log in instead');
       return row;
     });
-    return this.openSession({ id: admin.id, email: admin.email }, meta);
+    return this.openSession({ id: admin.id, email: admin.email, role: admin.role }, meta);
   }
 
   async login(emailRaw: unknown, passwordRaw: unknown, meta: ClientMeta): Promise<SessionGrant> {
@@ -128,7 +131,7 @@ export class ConsoleAuth {
       throw new PlatformError(400, 'invalid_credentials', 'Invalid login credentials');
     }
     this.limiter.succeed(key);
-    return this.openSession({ id: admin.id, email: admin.email }, meta);
+    return this.openSession({ id: admin.id, email: admin.email, role: admin.role }, meta);
   }
 
   async session(token: string | undefined): Promise<ConsoleSession | undefined> {
@@ -138,7 +141,7 @@ export class ConsoleAuth {
     const csrfToken = csrfOf(token);
     // The stored hash is the reference: a token whose derivation changed no longer validates.
     if (!constantTimeEqual(sha256Hex(csrfToken), row.csrf_hash)) return undefined;
-    return { admin: { id: row.admin_id, email: row.email }, csrfToken };
+    return { admin: { id: row.admin_id, email: row.email, role: row.role }, csrfToken };
   }
 
   async logout(token: string | undefined): Promise<void> {
@@ -154,7 +157,8 @@ export class ConsoleAuth {
     throw new PlatformError(409, 'admin_exists', `An administrator ${email} exists already (--replace sets a new password)`);
   }
 
-  private async openSession(admin: ConsoleAdmin, meta: ClientMeta): Promise<SessionGrant> {
+  /** A session for an administrator who just proved who they are (login, setup, a one-time link). */
+  async openSession(admin: ConsoleAdmin, meta: ClientMeta): Promise<SessionGrant> {
     const token = randomBytes(32).toString('base64url');
     const csrfToken = csrfOf(token);
     await insertSession(this.db, {

@@ -1,19 +1,25 @@
-/** Console administrators, their sessions and the one-time setup tokens (migration 0010). */
+/** Console administrators, their roles, sessions, one-time setup tokens and links (migrations 0001, 0015). */
 import type { Queryable } from './db.js';
+
+export type ConsoleRole = 'owner' | 'admin' | 'read_only';
 
 export interface ConsoleAdminRow {
   readonly id: string;
   readonly email: string;
   readonly password_hash: string;
+  readonly role: ConsoleRole;
   readonly created_at: string;
 }
 
 export interface ConsoleSessionRow {
   readonly admin_id: string;
   readonly email: string;
+  readonly role: ConsoleRole;
   readonly csrf_hash: string;
   readonly expires_at: string;
 }
+
+const ADMIN_COLUMNS = 'id::text as id, email, password_hash, role, created_at';
 
 export async function countAdmins(db: Queryable): Promise<number> {
   const [row] = await db.query<{ n: number }>(`select count(*)::int as n from auth.foyer_console_admins`);
@@ -22,18 +28,81 @@ export async function countAdmins(db: Queryable): Promise<number> {
 
 export async function findAdminByEmail(db: Queryable, email: string): Promise<ConsoleAdminRow | undefined> {
   const [row] = await db.query<ConsoleAdminRow>(
-    `select id::text as id, email, password_hash, created_at from auth.foyer_console_admins where email = $1`,
+    `select ${ADMIN_COLUMNS} from auth.foyer_console_admins where email = $1`,
     [email],
   );
   return row;
 }
 
 /** Inserts the administrator; undefined when that address already has one. */
-export async function insertAdmin(db: Queryable, email: string, passwordHash: string): Promise<ConsoleAdminRow | undefined> {
+export async function insertAdmin(db: Queryable, email: string, passwordHash: string, role: ConsoleRole = 'owner'): Promise<ConsoleAdminRow | undefined> {
   const [row] = await db.query<ConsoleAdminRow>(
-    `insert into auth.foyer_console_admins (email, password_hash) values ($1, $2) on conflict (email) do nothing
-     returning id::text as id, email, password_hash, created_at`,
-    [email, passwordHash],
+    `insert into auth.foyer_console_admins (email, password_hash, role) values ($1, $2, $3) on conflict (email) do nothing
+     returning ${ADMIN_COLUMNS}`,
+    [email, passwordHash, role],
+  );
+  return row;
+}
+
+export async function listAdmins(db: Queryable): Promise<ConsoleAdminRow[]> {
+  return db.query<ConsoleAdminRow>(`select ${ADMIN_COLUMNS} from auth.foyer_console_admins order by created_at, email`);
+}
+
+export async function findAdminById(db: Queryable, id: string): Promise<ConsoleAdminRow | undefined> {
+  const [row] = await db.query<ConsoleAdminRow>(`select ${ADMIN_COLUMNS} from auth.foyer_console_admins where id::text = $1`, [id]);
+  return row;
+}
+
+/** Owners, locked for the rest of the transaction: the last one can neither leave nor be demoted. */
+export async function lockOwners(db: Queryable): Promise<string[]> {
+  const rows = await db.query<{ id: string }>(`select id::text as id from auth.foyer_console_admins where role = 'owner' for update`);
+  return rows.map((row) => row.id);
+}
+
+export async function setAdminRole(db: Queryable, id: string, role: ConsoleRole): Promise<ConsoleAdminRow | undefined> {
+  const [row] = await db.query<ConsoleAdminRow>(
+    `update auth.foyer_console_admins set role = $2 where id::text = $1 returning ${ADMIN_COLUMNS}`,
+    [id, role],
+  );
+  return row;
+}
+
+/** Removes the administrator (their sessions go with them). */
+export async function deleteAdmin(db: Queryable, id: string): Promise<boolean> {
+  return (await db.query(`delete from auth.foyer_console_admins where id::text = $1 returning id`, [id])).length > 0;
+}
+
+/** Ends every session of the administrator (after a new password). */
+export async function deleteAdminSessions(db: Queryable, adminId: string): Promise<void> {
+  await db.query(`delete from auth.foyer_console_sessions where admin_id::text = $1`, [adminId]);
+}
+
+export interface AdminLinkRow {
+  readonly purpose: 'invite' | 'reset';
+  readonly email: string;
+  readonly role: ConsoleRole;
+  readonly created_by: string;
+}
+
+/** A new one-time link; an earlier one of the same purpose for that address stops working. */
+export async function insertAdminLink(
+  db: Queryable,
+  link: { tokenHash: string; purpose: 'invite' | 'reset'; email: string; role: ConsoleRole; createdBy: string; ttlSeconds: number },
+): Promise<void> {
+  await db.query(`delete from auth.foyer_console_admin_links where email = $1 and purpose = $2`, [link.email, link.purpose]);
+  await db.query(
+    `insert into auth.foyer_console_admin_links (token_hash, purpose, email, role, created_by, expires_at)
+     values ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))`,
+    [link.tokenHash, link.purpose, link.email, link.role, link.createdBy, link.ttlSeconds],
+  );
+  await db.query(`delete from auth.foyer_console_admin_links where expires_at < now()`);
+}
+
+/** Uses up a link: what it was for, or undefined when it is unknown, used or expired. */
+export async function consumeAdminLink(db: Queryable, tokenHash: string): Promise<AdminLinkRow | undefined> {
+  const [row] = await db.query<AdminLinkRow>(
+    `delete from auth.foyer_console_admin_links where token_hash = $1 and expires_at > now() returning purpose, email, role, created_by`,
+    [tokenHash],
   );
   return row;
 }
@@ -58,7 +127,7 @@ export async function insertSession(
 
 export async function findSession(db: Queryable, tokenHash: string): Promise<ConsoleSessionRow | undefined> {
   const [row] = await db.query<ConsoleSessionRow>(
-    `select s.admin_id::text as admin_id, a.email, s.csrf_hash, s.expires_at
+    `select s.admin_id::text as admin_id, a.email, a.role, s.csrf_hash, s.expires_at
        from auth.foyer_console_sessions s join auth.foyer_console_admins a on a.id = s.admin_id
       where s.token_hash = $1 and s.expires_at > now()`,
     [tokenHash],

@@ -52,7 +52,7 @@ for (const engine of engines) {
       assert.doesNotMatch(session.setCookie, /; Secure/, 'plain HTTP: no Secure flag');
       const current = await t.call(session, 'GET', '/platform/v1/session');
       assert.equal(current.statusCode, 200);
-      assert.deepEqual(current.json(), { admin: { email: ADMIN.email }, csrf_token: session.csrf });
+      assert.deepEqual(current.json(), { admin: { email: ADMIN.email, role: 'owner' }, csrf_token: session.csrf });
       assert.equal(current.headers['cache-control'], 'no-store');
       assert.equal(current.headers['x-frame-options'], 'DENY');
       // The database keeps hashes only.

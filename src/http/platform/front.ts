@@ -21,6 +21,7 @@ import { PlatformError, projectNotFound } from '../../platform/errors.js';
 import type { Platform } from '../../platform/platform.js';
 import { DEFAULT_REF, type ServedProject } from '../../projects/registry.js';
 import { consoleStatic } from './console-static.js';
+import { adminLinkRoutes, adminTeamRoutes } from './routes-admins.js';
 import { consoleSessionRoutes } from './routes-console.js';
 import { deliveryRoutes } from './routes-delivery.js';
 import { projectRoutes } from './routes-projects.js';
@@ -203,8 +204,10 @@ export async function buildFront(platform: Platform, options: FrontOptions = {})
         reply.header('cache-control', 'no-store');
       });
       consoleSessionRoutes(api, platform);
+      adminLinkRoutes(api, platform);
       await api.register(async (secured) => {
         secured.addHook('preHandler', requireConsoleSession(platform));
+        adminTeamRoutes(secured, platform);
         projectRoutes(secured, platform);
         deliveryRoutes(secured, platform);
         settingsRoutes(secured, platform);

@@ -18,7 +18,7 @@ export function consoleSessionRoutes(app: FastifyInstance, platform: Platform): 
     const grant = await platform.auth.setup(token, email, password, meta);
     await platform.audit(grant.admin, 'console_admin_created', { via: 'setup' }, meta.ip);
     setSessionCookie(platform, request, reply, grant);
-    return { admin: { email: grant.admin.email }, csrf_token: grant.csrfToken };
+    return { admin: { email: grant.admin.email, role: grant.admin.role }, csrf_token: grant.csrfToken };
   });
 
   app.post('/login', { schema: { summary: 'Log in to the console: sets the session cookie, answers the CSRF token' } }, async (request, reply) => {
@@ -27,7 +27,7 @@ export function consoleSessionRoutes(app: FastifyInstance, platform: Platform): 
     const grant = await platform.auth.login(email, password, meta);
     await platform.audit(grant.admin, 'console_login', {}, meta.ip);
     setSessionCookie(platform, request, reply, grant);
-    return { admin: { email: grant.admin.email }, csrf_token: grant.csrfToken };
+    return { admin: { email: grant.admin.email, role: grant.admin.role }, csrf_token: grant.csrfToken };
   });
 
   app.post('/logout', { schema: { summary: 'Log out of the console' } }, async (request, reply) => {
@@ -45,6 +45,6 @@ export function consoleSessionRoutes(app: FastifyInstance, platform: Platform): 
   app.get('/session', { schema: { summary: 'The console session: the administrator and the CSRF token' } }, async (request) => {
     const session = await platform.auth.session(sessionToken(request));
     if (!session) throw new PlatformError(401, 'console_login_required', 'Log in to the console first');
-    return { admin: { email: session.admin.email }, csrf_token: session.csrfToken };
+    return { admin: { email: session.admin.email, role: session.admin.role }, csrf_token: session.csrfToken };
   });
 }

@@ -10,7 +10,7 @@ import type { Platform } from '../../platform/platform.js';
 import { MASK } from '../../projects/catalog.js';
 import type { ProjectRecord } from '../../projects/registry.js';
 import { FIELD_LIMITS } from '../schemas.js';
-import { clientMeta, isHttps, requestOrigin, sessionOf } from './session.js';
+import { clientMeta, isHttps, readOnlyRefusal, requestOrigin, sessionOf } from './session.js';
 
 export interface ProjectView {
   readonly ref: string;
@@ -42,7 +42,8 @@ export function projectView(platform: Platform, request: FastifyRequest, record:
     auth_url: `${apiUrl}/auth/v1`,
     rest_url: `${apiUrl}/rest/v1`,
     anon_key: record.apiKeys?.anonKey ?? '',
-    service_role_key: record.apiKeys?.serviceRoleKey ?? '',
+    // Read-only administrators look; the service_role key would let them do everything.
+    service_role_key: request.consoleSession?.admin.role === 'read_only' ? '' : (record.apiKeys?.serviceRoleKey ?? ''),
     created_at: record.createdAt,
     ...(baseDomain && !record.isDefault ? { host_url: `${isHttps(platform, request) ? 'https' : 'http'}://${record.ref}.${baseDomain}` } : {}),
     ...(record.problem ? { problem: record.problem } : {}),
@@ -182,6 +183,17 @@ export function projectRoutes(app: FastifyInstance, platform: Platform): void {
     return reply.send(response.rawPayload);
   };
 
+  /** The outboxes hold sign-in links and codes: a read-only administrator reads neither (however the path is spelt). */
+  const isOutbox = (rest: string) => {
+    let path = rest;
+    try {
+      path = decodeURIComponent(rest);
+    } catch {
+      // A malformed escape: the project answers 400 anyway; the raw path is checked as it is.
+    }
+    return /^(mail|sms)\/outbox(\/|$)/i.test(path.replace(/\/+/g, '/').replace(/^\//, ''));
+  };
+
   /** The path after `marker` and the query, as the client encoded them. */
   const rawTail = (request: FastifyRequest, marker: string) => {
     const rawUrl = request.raw.url ?? '';
@@ -195,6 +207,7 @@ export function projectRoutes(app: FastifyInstance, platform: Platform): void {
     schema: { summary: "The project's admin API (/auth/v1/admin/*) with its service_role key, which the console never holds" },
     handler: async (request, reply) => {
       const { rest, query } = rawTail(request, `/projects/${request.params.ref}/admin/`);
+      if (sessionOf(request).admin.role === 'read_only' && isOutbox(rest)) throw readOnlyRefusal();
       return forward(request, reply, { path: `/admin/${rest}`, query });
     },
   });

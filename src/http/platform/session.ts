@@ -55,12 +55,17 @@ export function clearSessionCookie(platform: Platform, request: FastifyRequest, 
 
 export const sessionToken = (request: FastifyRequest): string | undefined => request.cookies?.[SESSION_COOKIE];
 
-/** preHandler of every route behind the login: 401 without a session, 403 for a mutation without its CSRF token. */
+/**
+ * preHandler of every route behind the login: 401 without a session, 403 for a mutation without its CSRF
+ * token, and the roles: a read-only administrator changes nothing (nor reads an outbox: routes-projects.ts;
+ * owners alone manage administrators: src/platform/console-team.ts).
+ */
 export function requireConsoleSession(platform: Platform) {
   return async (request: FastifyRequest): Promise<void> => {
     const session = await platform.auth.session(sessionToken(request));
     if (!session) throw new PlatformError(401, 'console_login_required', 'Log in to the console first');
     if (!SAFE_METHODS.has(request.method)) checkCsrf(request, session);
+    if (session.admin.role === 'read_only' && !SAFE_METHODS.has(request.method)) throw readOnlyRefusal();
     request.consoleSession = session;
   };
 }
@@ -77,3 +82,6 @@ export function checkCsrf(request: FastifyRequest, session: ConsoleSession): voi
     throw new PlatformError(403, 'csrf_failed', 'Missing or wrong x-csrf-token header (take it from the login or GET /platform/v1/session)');
   }
 }
+
+export const readOnlyRefusal = () =>
+  new PlatformError(403, 'console_read_only', 'A read-only administrator can look but not change anything, nor read the mail and SMS outboxes');
