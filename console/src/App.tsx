@@ -4,6 +4,8 @@ import { ApiError, get, onLoggedOut, post, setSession } from './api';
 import { Layout } from './components/Layout';
 import { ErrorNotice, Loading } from './components/Notice';
 import { useLoad } from './hooks';
+import { AcceptLinkPage } from './pages/AcceptLink';
+import { AdminsPage } from './pages/Admins';
 import { LoginPage, SetupPage } from './pages/Login';
 import { ProjectPage } from './pages/ProjectPage';
 import { ProjectsPage } from './pages/Projects';
@@ -49,7 +51,7 @@ export function App() {
   const signedIn = (session: SessionInfo) => {
     setSession(session);
     setGate({ state: 'signed-in', session });
-    if (route.page === 'setup') navigate('#/');
+    if (route.page === 'setup' || route.page === 'accept') navigate('#/');
   };
 
   if (gate.state === 'checking') return <Loading label="Opening the console…" />;
@@ -60,6 +62,8 @@ export function App() {
       </main>
     );
   }
+  // A one-time link opens its page whoever is signed in: following it starts the session of the person it was made for.
+  if (route.page === 'accept') return <AcceptLinkPage token={route.token} onSession={signedIn} />;
   if (gate.state === 'signed-out') {
     if (route.page === 'setup') return <SetupPage token={route.token} onSession={signedIn} />;
     return <LoginPage onSession={signedIn} needsSetup={gate.needsSetup} />;
@@ -97,6 +101,8 @@ function SignedIn({ session, onLogout }: { session: SessionInfo; onLogout: () =>
     <Layout admin={session.admin} projects={list} route={route} onLogout={onLogout}>
       {route.page === 'project' ? (
         <ProjectPage route={route} projects={projects} />
+      ) : route.page === 'admins' ? (
+        <AdminsPage me={session.admin} />
       ) : (
         <ProjectsPage projects={projects} />
       )}

@@ -7,6 +7,8 @@ import { useEffect, useState } from 'react';
 export type Route =
   | { readonly page: 'projects' }
   | { readonly page: 'setup'; readonly token: string }
+  | { readonly page: 'accept'; readonly token: string }
+  | { readonly page: 'admins' }
   | { readonly page: 'project'; readonly ref: string; readonly section: ProjectSection; readonly id?: string };
 
 export const projectSections = ['overview', 'settings', 'captcha', 'hooks', 'sms', 'templates', 'dashboard', 'users', 'cleanup', 'rls', 'mail', 'audit', 'providers', 'oauth-apps'] as const;
@@ -16,6 +18,8 @@ export function parseRoute(hash: string): Route {
   const [path, query = ''] = hash.replace(/^#/, '').split('?');
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts[0] === 'setup') return { page: 'setup', token: new URLSearchParams(query).get('token') ?? '' };
+  if (parts[0] === 'accept') return { page: 'accept', token: new URLSearchParams(query).get('token') ?? '' };
+  if (parts[0] === 'admins') return { page: 'admins' };
   if (parts[0] === 'projects' && parts[1]) {
     const section = (projectSections as readonly string[]).includes(parts[2] ?? '') ? (parts[2] as ProjectSection) : 'overview';
     return { page: 'project', ref: parts[1], section, id: parts[3] };
@@ -29,6 +33,10 @@ export function href(route: Route): string {
       return '#/';
     case 'setup':
       return `#/setup?token=${encodeURIComponent(route.token)}`;
+    case 'accept':
+      return `#/accept?token=${encodeURIComponent(route.token)}`;
+    case 'admins':
+      return '#/admins';
     case 'project': {
       const base = `#/projects/${encodeURIComponent(route.ref)}`;
       if (route.section === 'overview' && !route.id) return base;

@@ -1,7 +1,11 @@
 /** The shapes of the management API (/platform/v1) and of the forwarded admin API, as the console reads them. */
 
+export type AdminRole = 'owner' | 'admin' | 'read_only';
+
 export interface Admin {
   readonly email: string;
+  /** Absent from an older server: treated as an owner (it had no roles). */
+  readonly role?: AdminRole;
 }
 
 export interface SessionInfo {

@@ -14,7 +14,8 @@
  *  - users (an invitation among them), cleanup, RLS audit, outbox, audit log, history and diff pages render; phone, dark, keyboard;
  *  - a custom OpenID Connect provider and a SAML identity provider added, changed and deleted on Sign-in providers;
  *  - the OAuth server turned on, an app registered (secret shown once), the users who allowed it counted, the app deleted;
- *  - a third project is deleted once its ref is typed, and its API answers 404 at once.
+ *  - a third project is deleted once its ref is typed, and its API answers 404 at once;
+ *  - a read-only administrator invited by the owner joins by the one-time link and can change nothing.
  * Screenshots of every page: test-artifacts/console/*.png. */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -40,6 +41,7 @@ import {
   type Browser,
   type ProjectKeys,
 } from './browser.js';
+import { adminSteps } from './admin-steps.js';
 import { oauthAppSteps } from './oauth-app-steps.js';
 import { providerSteps } from './provider-steps.js';
 import { supportSteps } from './support-steps.js';
@@ -610,6 +612,8 @@ describe('the console in a real browser', { skip: existsSync(CHROMIUM) ? false :
     assert.match(table, new RegExp(ADMIN.email), 'with the administrator as actor');
     await screenshot(page, '18-audit-log-console');
   });
+
+  adminSteps(step, { page: () => page, server: () => server, second: () => second, owner: ADMIN });
 
   step('is usable on a phone, in dark mode, and from the keyboard', async () => {
     await page.setViewportSize({ width: 390, height: 844 });

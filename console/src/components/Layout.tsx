@@ -83,8 +83,10 @@ export function Layout({
         <ProjectSwitcher projects={projects} current={ref} section={section} />
         <div className="topbar-end">
           <ThemeToggle />
+          <a className="button ghost small" href={href({ page: 'admins' })}>Administrators</a>
           <span className="admin-email" title="Signed in as">
             {admin.email}
+            {admin.role === 'read_only' ? <span className="badge badge-muted"> read-only</span> : null}
           </span>
           <button type="button" className="button ghost small" onClick={onLogout}>
             Log out

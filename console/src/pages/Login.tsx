@@ -5,7 +5,7 @@ import { ErrorNotice } from '../components/Notice';
 import { useAction } from '../hooks';
 import type { SessionInfo } from '../types';
 
-function Frame({ title, children }: { title: string; children: ReactNode }) {
+export function Frame({ title, children }: { title: string; children: ReactNode }) {
   return (
     <main id="main" className="auth-page" tabIndex={-1}>
       <div className="auth-card">

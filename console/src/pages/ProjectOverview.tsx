@@ -56,7 +56,11 @@ export function ProjectOverview({ project, onDeleted }: { project: Project; onDe
         <h2 id="keys">API keys</h2>
         <div className="copy-grid">
           <CopyField label="anon key (public)" value={project.anon_key} testId="anon-key" />
-          <CopyField label="service_role key (secret: servers only)" value={project.service_role_key} secret testId="service-role-key" />
+          {project.service_role_key ? (
+            <CopyField label="service_role key (secret: servers only)" value={project.service_role_key} secret testId="service-role-key" />
+          ) : (
+            <p className="muted" data-testid="service-role-key-hidden">The service_role key is not shown to read-only administrators.</p>
+          )}
         </div>
         <p className="hint">The service_role key bypasses Row Level Security and calls the admin API. Never ship it to a browser or an app.</p>
       </section>
