@@ -224,6 +224,9 @@ export function supportSteps(step: Step, ctx: SupportContext): void {
       ['users', consoleUrl(serverUrl, `#/projects/${encodeURIComponent(second.ref)}/users`)],
       ['user', consoleUrl(serverUrl, `#/projects/${encodeURIComponent(second.ref)}/users/${stuckId}`)],
       ['dashboard', consoleUrl(serverUrl, `#/projects/${encodeURIComponent(second.ref)}/dashboard`)],
+      ['providers', consoleUrl(serverUrl, `#/projects/${encodeURIComponent(second.ref)}/providers`)],
+      ['oauth-apps', consoleUrl(serverUrl, `#/projects/${encodeURIComponent(second.ref)}/oauth-apps`)],
+      ['admins', consoleUrl(serverUrl, '#/admins')],
     ] as const;
     const failures: string[] = [];
     for (const [width, height] of [[1280, 800], [390, 844]] as const) {
