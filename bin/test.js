@@ -2,8 +2,9 @@
 // `npm test`: every test file under test/, on both engines. PostgreSQL is found at TEST_DATABASE_URL,
 // else at the local default; FOYER_REQUIRE_POSTGRES=1 makes its absence a failure instead of a warning.
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import postgres from 'postgres';
 
 const LOCAL_DEFAULT = 'postgres://postgres@127.0.0.1:5432/test';
@@ -39,10 +40,6 @@ if (!env.TEST_DATABASE_URL || !(await reachable(env.TEST_DATABASE_URL))) {
   delete env.TEST_DATABASE_URL;
 }
 
-// The test-only CA of test/fixtures/tls: HTTPS test servers (custom OAuth providers must be HTTPS) are
-// trusted as an operator's own CA would be, through Node's standard variable, read at process start.
-env.NODE_EXTRA_CA_CERTS ??= join(process.cwd(), 'test/fixtures/tls/ca.pem');
-
 const args = process.argv.slice(2);
 const files = args.length ? args : testFiles('test').sort();
 
@@ -62,9 +59,28 @@ if (!args.length) {
   }
 }
 
+// The test-only CA of test/fixtures/tls: HTTPS test servers (custom OAuth providers must be HTTPS) are
+// trusted as an operator's own CA would be, through Node's standard variable, read at process start. A
+// bundle the machine already names there is kept: both go into one file.
+const testCa = join(process.cwd(), 'test/fixtures/tls/ca.pem');
+let extraCa = readFileSync(testCa, 'utf8');
+if (env.NODE_EXTRA_CA_CERTS && resolve(env.NODE_EXTRA_CA_CERTS) !== testCa) {
+  try {
+    extraCa = `${readFileSync(env.NODE_EXTRA_CA_CERTS, 'utf8')}\n${extraCa}`;
+  } catch {
+    // An unreadable bundle: Node would have warned and ignored it too.
+  }
+}
+const caDir = mkdtempSync(join(tmpdir(), 'foyer-test-ca-'));
+writeFileSync(join(caDir, 'ca.pem'), extraCa);
+env.NODE_EXTRA_CA_CERTS = join(caDir, 'ca.pem');
+
 const child = spawn(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=600000', ...files],
   { stdio: 'inherit', env },
 );
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+child.on('exit', (code, signal) => {
+  rmSync(caDir, { recursive: true, force: true });
+  process.exit(code ?? (signal ? 1 : 0));
+});

@@ -58,30 +58,11 @@ export async function countCustomProviders(db: Queryable): Promise<number> {
   return row.count;
 }
 
-/** The columns a create or an update writes (id, identifier and type are fixed at creation). */
-export interface CustomProviderValues {
-  name: string;
-  client_id: string;
-  client_secret: string;
-  acceptable_client_ids: string[];
-  scopes: string[];
-  pkce_enabled: boolean;
-  attribute_mapping: Record<string, unknown>;
-  authorization_params: Record<string, unknown>;
-  custom_claims_allowlist: string[];
-  enabled: boolean;
-  email_optional: boolean;
-  issuer: string | null;
-  discovery_url: string | null;
-  skip_nonce_check: boolean;
-  cached_discovery: Record<string, unknown> | null;
+/** The columns a create or an update writes (id, identifier and type are fixed at creation; timestamps are the database's). */
+export type CustomProviderValues = Omit<CustomOAuthProviderRow, 'id' | 'provider_type' | 'identifier' | 'discovery_cached_at' | 'created_at' | 'updated_at'> & {
   /** True when cached_discovery was fetched just now (stamps discovery_cached_at). */
   discovery_refreshed: boolean;
-  authorization_url: string | null;
-  token_url: string | null;
-  userinfo_url: string | null;
-  jwks_uri: string | null;
-}
+};
 
 const valueParams = (values: CustomProviderValues) => [
   values.name,

@@ -42,8 +42,10 @@ export function adminSteps(step: Step, ctx: AdminContext): void {
 
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    assert.deepEqual(await accessibilityProblems(page), [], 'the sign-in page passes the accessibility check');
     await page.goto(link);
     await page.getByRole('heading', { name: 'Choose your console password' }).waitFor();
+    assert.deepEqual(await accessibilityProblems(page), [], 'the one-time link page passes the accessibility check');
     await page.getByLabel('New password').fill(VIEWER.password);
     await page.getByLabel('Repeat the password').fill(VIEWER.password);
     await page.getByRole('button', { name: 'Save password and sign in' }).click();

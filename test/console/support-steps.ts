@@ -223,9 +223,9 @@ export function supportSteps(step: Step, ctx: SupportContext): void {
       ['overview', consoleUrl(serverUrl, `#/projects/${encodeURIComponent(second.ref)}`)],
       ['users', consoleUrl(serverUrl, `#/projects/${encodeURIComponent(second.ref)}/users`)],
       ['user', consoleUrl(serverUrl, `#/projects/${encodeURIComponent(second.ref)}/users/${stuckId}`)],
-      ['dashboard', consoleUrl(serverUrl, `#/projects/${encodeURIComponent(second.ref)}/dashboard`)],
-      ['providers', consoleUrl(serverUrl, `#/projects/${encodeURIComponent(second.ref)}/providers`)],
-      ['oauth-apps', consoleUrl(serverUrl, `#/projects/${encodeURIComponent(second.ref)}/oauth-apps`)],
+      ...(['dashboard', 'settings', 'captcha', 'hooks', 'sms', 'templates', 'cleanup', 'rls', 'mail', 'audit', 'providers', 'oauth-apps'] as const).map(
+        (section) => [section, consoleUrl(serverUrl, `#/projects/${encodeURIComponent(second.ref)}/${section}`)] as const,
+      ),
       ['admins', consoleUrl(serverUrl, '#/admins')],
     ] as const;
     const failures: string[] = [];

@@ -5,6 +5,7 @@
  */
 import { useId, useState } from 'react';
 import { del, get, patch, post } from '../api';
+import { ConfirmButton } from '../components/ConfirmButton';
 import { CopyField } from '../components/CopyField';
 import { ErrorNotice, LoadState, Success } from '../components/Notice';
 import { dateTime } from '../format';
@@ -138,17 +139,13 @@ export function AdminsPage({ me }: { me: Admin }) {
                         >
                           Password link
                         </button>{' '}
-                        <button
-                          type="button"
-                          className="button danger small"
+                        <ConfirmButton
+                          label="Remove"
+                          accessibleName={`Remove ${admin.email}`}
+                          question={`Remove ${admin.email}? Their console sessions end now.`}
                           disabled={action.busy}
-                          aria-label={`Remove ${admin.email}`}
-                          onClick={() => {
-                            if (window.confirm(`Remove ${admin.email}? Their console sessions end now.`)) act(() => del(`/admins/${admin.id}`), `${admin.email} removed.`);
-                          }}
-                        >
-                          Remove
-                        </button>
+                          onConfirm={() => act(() => del(`/admins/${admin.id}`), `${admin.email} removed.`)}
+                        />
                       </td>
                     ) : null}
                   </tr>

@@ -5,6 +5,7 @@
  */
 import { useId, useState } from 'react';
 import { ApiError, adminPath, del, describeError, get, post, put } from '../api';
+import { ConfirmButton } from '../components/ConfirmButton';
 import { ErrorNotice, LoadState, Success } from '../components/Notice';
 import { dateTime } from '../format';
 import { useAction, useLoad } from '../hooks';
@@ -151,19 +152,13 @@ export function CustomProvidersSection({ project }: { project: Project }) {
                             >
                               {provider.enabled ? 'Turn off' : 'Turn on'}
                             </button>{' '}
-                            <button
-                              type="button"
-                              className="button danger small"
+                            <ConfirmButton
+                              label="Delete"
+                              accessibleName={`Delete ${provider.identifier}`}
+                              question={`Delete ${provider.identifier}? Its users keep their accounts but cannot sign in with it.`}
                               disabled={action.busy}
-                              aria-label={`Delete ${provider.identifier}`}
-                              onClick={() => {
-                                if (window.confirm(`Delete ${provider.identifier}? Its users keep their accounts but cannot sign in with it.`)) {
-                                  act(() => del(adminPath(project.ref, `custom-providers/${provider.identifier}`)), `${provider.identifier} deleted.`);
-                                }
-                              }}
-                            >
-                              Delete
-                            </button>
+                              onConfirm={() => act(() => del(adminPath(project.ref, `custom-providers/${provider.identifier}`)), `${provider.identifier} deleted.`)}
+                            />
                           </td>
                         </tr>
                       ))}

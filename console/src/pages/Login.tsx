@@ -2,6 +2,7 @@
 import { useId, useState, type FormEvent, type ReactNode } from 'react';
 import { post } from '../api';
 import { ErrorNotice } from '../components/Notice';
+import { PasswordPair } from '../components/PasswordPair';
 import { useAction } from '../hooks';
 import type { SessionInfo } from '../types';
 
@@ -73,7 +74,7 @@ export function SetupPage({ token, onSession }: { token: string; onSession: (ses
   const [confirm, setConfirm] = useState('');
   const [mismatch, setMismatch] = useState(false);
   const action = useAction();
-  const ids = { email: useId(), password: useId(), confirm: useId(), hint: useId(), mismatch: useId() };
+  const ids = { email: useId() };
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (password !== confirm) {
@@ -96,40 +97,15 @@ export function SetupPage({ token, onSession }: { token: string; onSession: (ses
           <label htmlFor={ids.email}>Email</label>
           <input id={ids.email} type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />
         </div>
-        <div className="field">
-          <label htmlFor={ids.password}>Password</label>
-          <input
-            id={ids.password}
-            type="password"
-            autoComplete="new-password"
-            required
-            minLength={8}
-            aria-describedby={ids.hint}
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-          <p id={ids.hint} className="hint">
-            At least 8 characters (longer is better). Console administrators are separate from your projects' users.
-          </p>
-        </div>
-        <div className="field">
-          <label htmlFor={ids.confirm}>Repeat the password</label>
-          <input
-            id={ids.confirm}
-            type="password"
-            autoComplete="new-password"
-            required
-            aria-invalid={mismatch}
-            aria-describedby={mismatch ? ids.mismatch : undefined}
-            value={confirm}
-            onChange={(e) => setConfirm(e.target.value)}
-          />
-          {mismatch ? (
-            <p id={ids.mismatch} className="field-error">
-              The passwords differ.
-            </p>
-          ) : null}
-        </div>
+        <PasswordPair
+          label="Password"
+          hint="At least 8 characters (longer is better). Console administrators are separate from your projects' users."
+          password={password}
+          confirm={confirm}
+          mismatch={mismatch}
+          onPassword={setPassword}
+          onConfirm={setConfirm}
+        />
         <ErrorNotice error={action.error} />
         <button type="submit" className="button primary" disabled={action.busy || !token}>
           {action.busy ? 'Creating…' : 'Create administrator'}

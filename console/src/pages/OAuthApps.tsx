@@ -6,6 +6,7 @@
  */
 import { useId, useState } from 'react';
 import { ApiError, adminPath, del, describeError, get, post } from '../api';
+import { ConfirmButton } from '../components/ConfirmButton';
 import { ErrorNotice, LoadState } from '../components/Notice';
 import { dateTime } from '../format';
 import { useLoad } from '../hooks';
@@ -165,18 +166,12 @@ export function OAuthAppsPage({ project }: { project: Project }) {
                                 New secret
                               </button>
                             ) : null}{' '}
-                            <button
-                              type="button"
-                              className="button danger small"
-                              aria-label={`Delete ${client.client_name || client.client_id}`}
-                              onClick={() => {
-                                if (window.confirm(`Delete ${client.client_name || 'this app'}? Its users' sessions in it end now.`)) {
-                                  act(del(adminPath(project.ref, `oauth/clients/${client.client_id}`)));
-                                }
-                              }}
-                            >
-                              Delete
-                            </button>
+                            <ConfirmButton
+                              label="Delete"
+                              accessibleName={`Delete ${client.client_name || client.client_id}`}
+                              question={`Delete ${client.client_name || 'this app'}? Its users' sessions in it end now.`}
+                              onConfirm={() => act(del(adminPath(project.ref, `oauth/clients/${client.client_id}`)))}
+                            />
                           </td>
                         </tr>
                       ))}

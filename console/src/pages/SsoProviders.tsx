@@ -5,6 +5,7 @@
  */
 import { useId, useState } from 'react';
 import { adminPath, del, get, post, put } from '../api';
+import { ConfirmButton } from '../components/ConfirmButton';
 import { ErrorNotice, LoadState, Success } from '../components/Notice';
 import { dateTime } from '../format';
 import { useAction, useLoad } from '../hooks';
@@ -135,19 +136,13 @@ export function SsoProvidersSection({ project }: { project: Project }) {
                         >
                           {provider.disabled ? 'Turn on' : 'Turn off'}
                         </button>{' '}
-                        <button
-                          type="button"
-                          className="button danger small"
+                        <ConfirmButton
+                          label="Delete"
+                          accessibleName={`Delete ${provider.saml.entity_id}`}
+                          question={`Delete ${provider.saml.entity_id}? Its users cannot sign in with it any more.`}
                           disabled={action.busy}
-                          aria-label={`Delete ${provider.saml.entity_id}`}
-                          onClick={() => {
-                            if (window.confirm(`Delete ${provider.saml.entity_id}? Its users cannot sign in with it any more.`)) {
-                              act(() => del(adminPath(project.ref, `sso/providers/${provider.id}`)), `${provider.saml.entity_id} deleted.`);
-                            }
-                          }}
-                        >
-                          Delete
-                        </button>
+                          onConfirm={() => act(() => del(adminPath(project.ref, `sso/providers/${provider.id}`)), `${provider.saml.entity_id} deleted.`)}
+                        />
                       </td>
                     </tr>
                   ))}

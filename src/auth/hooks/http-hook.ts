@@ -13,6 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { FoyerError } from '../../errors.js';
+import { readLimited } from '../../security/read-limited.js';
 import { hookFailure } from './outcome.js';
 import { hookTimeoutError } from './postgres-hook.js';
 
@@ -76,24 +77,6 @@ function checkContentType(contentType: string | null): void {
   }
 }
 
-async function readLimited(response: Response, limitBytes: number): Promise<string> {
-  const reader = response.body?.getReader();
-  if (!reader) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limitBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw new FoyerError('hook_payload_over_size_limit', `Payload size exceeded size limit of ${limitBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /** The receiver's answer body (undefined for 204 No Content). */
 export async function callHttpHook(
   uri: string,
@@ -136,7 +119,7 @@ export async function callHttpHook(
           case 200:
           case 202:
             checkContentType(response.headers.get('content-type'));
-            return await readLimited(response, timings.responseLimitBytes);
+            return await readLimited(response, timings.responseLimitBytes, () => new FoyerError('hook_payload_over_size_limit', `Payload size exceeded size limit of ${timings.responseLimitBytes} bytes`));
           case 429:
           case 503:
             if (response.headers.get('retry-after')) continue;

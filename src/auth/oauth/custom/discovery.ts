@@ -6,6 +6,7 @@
  * be there — a broken configuration fails when the admin saves it, not when a user signs in.
  */
 import { FoyerError } from '../../../errors.js';
+import { readLimited } from '../../../security/read-limited.js';
 import { checkProviderUrl } from './url-guard.js';
 
 const DISCOVERY_TIMEOUT_MS = 10_000;
@@ -28,24 +29,6 @@ export interface StoredDiscovery {
 export const discoveryUrlOf = (issuer: string, discoveryUrl: string | null): string =>
   discoveryUrl || `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
 
-async function readBounded(response: Response): Promise<string> {
-  const reader = response.body?.getReader();
-  if (!reader) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_DISCOVERY_BYTES) {
-      await reader.cancel();
-      throw new Error('the document is larger than 1 MB');
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 const strings = (value: unknown): string[] | undefined =>
   Array.isArray(value) && value.every((item) => typeof item === 'string') ? (value as string[]) : undefined;
 
@@ -58,7 +41,7 @@ export async function fetchDiscovery(issuer: string, discoveryUrl: string | null
     // No redirects: a redirect could lead anywhere, past the address check above.
     const response = await fetch(url, { headers: { accept: 'application/json' }, redirect: 'error', signal: AbortSignal.timeout(DISCOVERY_TIMEOUT_MS) });
     if (response.status !== 200) throw new Error(`the discovery URL answered ${response.status}`);
-    const parsed: unknown = JSON.parse(await readBounded(response));
+    const parsed: unknown = JSON.parse(await readLimited(response, MAX_DISCOVERY_BYTES, () => new Error('the document is larger than 1 MB')));
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the document is not a JSON object');
     document = parsed as Record<string, unknown>;
   } catch (error) {
