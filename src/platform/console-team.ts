@@ -10,6 +10,8 @@ import type { Db } from '../store/db.js';
 import {
   consumeAdminLink,
   deleteAdmin,
+  deleteInvitation,
+  listPendingInvitations,
   deleteAdminSessions,
   findAdminByEmail,
   findAdminById,
@@ -55,8 +57,35 @@ export function requireOwner(actor: ConsoleAdmin): void {
 
 const view = (row: AdminView): AdminView => ({ id: row.id, email: row.email, role: row.role, created_at: new Date(row.created_at).toISOString() });
 
-export async function listTeam(db: Db): Promise<AdminView[]> {
-  return (await listAdmins(db)).map(view);
+export interface InvitationView {
+  readonly email: string;
+  readonly role: ConsoleRole;
+  readonly invited_by: string;
+  readonly created_at: string;
+  readonly expires_at: string;
+}
+
+/** The administrators, and the invitations still waiting to be followed. */
+export async function listTeam(db: Db): Promise<{ admins: AdminView[]; invitations: InvitationView[] }> {
+  const [admins, invitations] = await Promise.all([listAdmins(db), listPendingInvitations(db)]);
+  return {
+    admins: admins.map(view),
+    invitations: invitations.map((row) => ({
+      email: row.email,
+      role: row.role,
+      invited_by: row.created_by,
+      created_at: new Date(row.created_at).toISOString(),
+      expires_at: new Date(row.expires_at).toISOString(),
+    })),
+  };
+}
+
+/** An owner takes an invitation back: its link stops working. */
+export async function withdrawInvitation(db: Db, actor: ConsoleAdmin, emailRaw: unknown): Promise<string> {
+  requireOwner(actor);
+  const email = normalizeEmail(emailRaw);
+  if (!(await deleteInvitation(db, email))) throw new PlatformError(404, 'invitation_not_found', `No pending invitation for ${email}`);
+  return email;
 }
 
 async function newLink(db: Db, purpose: 'invite' | 'reset', email: string, role: ConsoleRole, actor: ConsoleAdmin): Promise<OneTimeLink> {

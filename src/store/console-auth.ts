@@ -170,3 +170,25 @@ export async function insertConsoleAuditEntry(
     [entry.adminId, entry.adminEmail, entry.action, JSON.stringify(entry.traits), entry.ip],
   );
 }
+
+export interface PendingInvitationRow {
+  readonly email: string;
+  readonly role: ConsoleRole;
+  readonly created_by: string;
+  readonly created_at: string;
+  readonly expires_at: string;
+}
+
+/** Invitations not yet followed and still valid, newest first. */
+export async function listPendingInvitations(db: Queryable): Promise<PendingInvitationRow[]> {
+  return db.query<PendingInvitationRow>(
+    `select email, role, created_by, created_at, expires_at from auth.foyer_console_admin_links
+      where purpose = 'invite' and expires_at > now() order by created_at desc`,
+  );
+}
+
+/** Withdraws the invitation of that address: false when there was none still valid. */
+export async function deleteInvitation(db: Queryable, email: string): Promise<boolean> {
+  const rows = await db.query(`delete from auth.foyer_console_admin_links where purpose = 'invite' and email = $1 and expires_at > now() returning email`, [email]);
+  return rows.length > 0;
+}

@@ -37,6 +37,7 @@ export function adminSteps(step: Step, ctx: AdminContext): void {
     await linkField.waitFor();
     const link = (await linkField.getAttribute('data-value')) as string;
     assert.match(link, /#\/accept\?token=[A-Za-z0-9_-]{43}$/);
+    await page.getByTestId('invitations-table').getByText(VIEWER.email).waitFor();
     assert.deepEqual(await accessibilityProblems(page), [], 'the Administrators page passes the accessibility check');
     await screenshot(page, '26-administrators');
 

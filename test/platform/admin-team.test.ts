@@ -119,6 +119,20 @@ for (const engine of engines) {
       assert.equal((await t.call(viewer, 'DELETE', `/platform/v1/admins/${ownerId}`)).statusCode, 404);
     });
 
+    it('lists invitations not yet followed, and an owner withdraws one: its link stops working', async () => {
+      // The first owner is gone (above); the viewer made owner runs the team now.
+      const viewer = await t.login('viewer@example.com', PASSWORD);
+      const made = await t.call(viewer, 'POST', '/platform/v1/admins/invitations', { email: 'later@example.com', role: 'admin' });
+      assert.equal(made.statusCode, 200, made.body);
+      const listed = (await t.call(viewer, 'GET', '/platform/v1/admins')).json() as { invitations: { email: string; role: string; invited_by: string }[] };
+      assert.deepEqual(listed.invitations.map((entry) => [entry.email, entry.role, entry.invited_by]), [['later@example.com', 'admin', 'viewer@example.com']]);
+      const withdrawn = await t.call(viewer, 'DELETE', '/platform/v1/admins/invitations?email=later@example.com');
+      assert.equal(withdrawn.statusCode, 200, withdrawn.body);
+      assert.equal((await accept(made.json().token)).statusCode, 403, 'the withdrawn link no longer works');
+      assert.equal((await t.call(viewer, 'DELETE', '/platform/v1/admins/invitations?email=later@example.com')).statusCode, 404);
+      assert.deepEqual((await t.call(viewer, 'GET', '/platform/v1/admins')).json().invitations, []);
+    });
+
     it('refuses bad input: an address taken, a role unknown, a link mistyped or too long', async () => {
       const viewer = await t.login('viewer@example.com', PASSWORD);
       const taken = await t.call(viewer, 'POST', '/platform/v1/admins/invitations', { email: 'admin@example.com', role: 'admin' });
@@ -135,7 +149,7 @@ for (const engine of engines) {
         `select payload->>'action' as action from auth.audit_log_entries where payload->>'log_type' = 'console' order by created_at`,
       );
       const actions = rows.map((row) => row.action);
-      for (const action of ['console_admin_invited', 'console_admin_created', 'console_admin_reset_link', 'console_password_reset', 'console_admin_role_changed', 'console_admin_removed']) {
+      for (const action of ['console_admin_invited', 'console_admin_invitation_withdrawn', 'console_admin_created', 'console_admin_reset_link', 'console_password_reset', 'console_admin_role_changed', 'console_admin_removed']) {
         assert.ok(actions.includes(action), `${action} in ${actions.join(', ')}`);
       }
     });

@@ -19,6 +19,13 @@ interface TeamMember {
   created_at: string;
 }
 
+interface Invitation {
+  email: string;
+  role: AdminRole;
+  invited_by: string;
+  expires_at: string;
+}
+
 interface Link {
   token: string;
   expires_at: string;
@@ -82,7 +89,7 @@ function InviteForm({ onLink }: { onLink: (link: Link) => void }) {
 }
 
 export function AdminsPage({ me }: { me: Admin }) {
-  const team = useLoad(() => get<{ admins: TeamMember[] }>('/admins'), []);
+  const team = useLoad(() => get<{ admins: TeamMember[]; invitations?: Invitation[] }>('/admins'), []);
   const [link, setLink] = useState<{ link: Link; purpose: string } | null>(null);
   const action = useAction();
   const owner = (me.role ?? 'owner') === 'owner';
@@ -155,6 +162,45 @@ export function AdminsPage({ me }: { me: Admin }) {
           </div>
         )}
       </LoadState>
+      {team.data?.invitations?.length ? (
+        <section aria-labelledby="pending-invitations">
+          <h2 id="pending-invitations">Invitations not yet followed</h2>
+          <div className="table-wrap" tabIndex={0}>
+            <table data-testid="invitations-table">
+              <thead>
+                <tr>
+                  <th scope="col">Email</th>
+                  <th scope="col">Role</th>
+                  <th scope="col">Invited by</th>
+                  <th scope="col">Link works until</th>
+                  {owner ? <th scope="col">Actions</th> : null}
+                </tr>
+              </thead>
+              <tbody>
+                {team.data.invitations.map((invitation) => (
+                  <tr key={invitation.email}>
+                    <th scope="row">{invitation.email}</th>
+                    <td>{roleLabels[invitation.role]}</td>
+                    <td>{invitation.invited_by}</td>
+                    <td>{dateTime(invitation.expires_at)}</td>
+                    {owner ? (
+                      <td>
+                        <ConfirmButton
+                          label="Withdraw"
+                          accessibleName={`Withdraw the invitation of ${invitation.email}`}
+                          question={`Withdraw the invitation of ${invitation.email}? Its link stops working.`}
+                          disabled={action.busy}
+                          onConfirm={() => act(() => del(`/admins/invitations?email=${encodeURIComponent(invitation.email)}`), `The invitation of ${invitation.email} is withdrawn.`)}
+                        />
+                      </td>
+                    ) : null}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      ) : null}
       <Success message={action.message} />
       <ErrorNotice error={action.error} title="Not changed" />
       {owner ? <InviteForm onLink={(made) => { setLink({ link: made, purpose: 'Invitation' }); team.reload(); }} /> : null}

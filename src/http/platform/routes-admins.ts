@@ -1,11 +1,11 @@
 /**
- * Console administrators as a team: GET /admins (everyone), and for owners POST /admins/invitations,
+ * Console administrators as a team: GET /admins (everyone), and for owners POST and DELETE /admins/invitations,
  * PATCH /admins/{id} (role), DELETE /admins/{id}, POST /admins/{id}/password-reset — each answering a
  * one-time link where one is made. POST /admins/accept (no session: the link is the proof) turns an
  * invitation or a reset link into a password and a session. Every change is in the audit log.
  */
 import type { FastifyInstance } from 'fastify';
-import { acceptLink, changeRole, inviteAdmin, listTeam, passwordResetLink, removeAdmin } from '../../platform/console-team.js';
+import { acceptLink, changeRole, inviteAdmin, listTeam, passwordResetLink, removeAdmin, withdrawInvitation } from '../../platform/console-team.js';
 import type { Platform } from '../../platform/platform.js';
 import { clientMeta, sessionOf, setSessionCookie } from './session.js';
 
@@ -19,7 +19,7 @@ const idParams = { type: 'object', properties: { id: { type: 'string', maxLength
 export function adminTeamRoutes(app: FastifyInstance, platform: Platform): void {
   const db = platform.registry.default.deps.db;
 
-  app.get('/admins', { schema: { summary: 'Console administrators and their roles' } }, async () => ({ admins: await listTeam(db) }));
+  app.get('/admins', { schema: { summary: 'Console administrators and their roles, and the invitations not yet followed' } }, async () => listTeam(db));
 
   app.post('/admins/invitations', { schema: { summary: 'Invite an administrator with a role (owners): a one-time link, shown once' } }, async (request) => {
     const actor = sessionOf(request).admin;
@@ -28,6 +28,22 @@ export function adminTeamRoutes(app: FastifyInstance, platform: Platform): void 
     await platform.audit(actor, 'console_admin_invited', { email, role }, clientMeta(platform, request).ip);
     return { email: String(email).trim().toLowerCase(), role, ...link };
   });
+
+  app.delete<{ Querystring: { email?: string } }>(
+    '/admins/invitations',
+    {
+      schema: {
+        summary: 'Withdraw an invitation not yet followed (owners): its link stops working',
+        querystring: { type: 'object', properties: { email: { type: 'string', maxLength: 320 } } },
+      },
+    },
+    async (request) => {
+      const actor = sessionOf(request).admin;
+      const email = await withdrawInvitation(db, actor, request.query.email);
+      await platform.audit(actor, 'console_admin_invitation_withdrawn', { email }, clientMeta(platform, request).ip);
+      return {};
+    },
+  );
 
   app.patch<IdParams>('/admins/:id', { schema: { summary: "Change an administrator's role (owners)", params: idParams } }, async (request) => {
     const actor = sessionOf(request).admin;
