@@ -277,6 +277,17 @@ for (const engine of engines) {
       assert.deepEqual((renamed.data as unknown as Record<string, unknown>).custom_claims_allowlist, ['groups'], 'kept');
       const retyped = await api(bench, 'PUT', '/admin/custom-providers/custom:corp', { provider_type: 'oauth2' });
       assert.equal(retyped.status, 400);
+      // A new discovery URL is discovered again before it is saved; a broken one is refused and nothing changes.
+      const cachedAt = async () =>
+        (await bench.t.database.db.query<{ at: string }>(`select discovery_cached_at::text as at from auth.custom_oauth_providers where identifier = 'custom:corp'`))[0].at;
+      const before = await cachedAt();
+      const broken = await api(bench, 'PUT', '/admin/custom-providers/custom:corp', { discovery_url: `${bench.idp.issuer}/nothing/.well-known/openid-configuration` });
+      assert.equal(broken.status, 400);
+      assert.equal(await cachedAt(), before);
+      const rediscovered = await api(bench, 'PUT', '/admin/custom-providers/custom:corp', { discovery_url: `${bench.idp.issuer}/.well-known/openid-configuration` });
+      assert.equal(rediscovered.status, 200, JSON.stringify(rediscovered.body));
+      assert.equal(rediscovered.body.discovery_url, `${bench.idp.issuer}/.well-known/openid-configuration`);
+      assert.notEqual(await cachedAt(), before, 'discovered again');
 
       // Still signs in after the update (same sealed secret).
       const supabase = newClient(bench);
@@ -305,7 +316,11 @@ for (const engine of engines) {
     let guarded: TestProject;
     let off: TestProject;
     before(async () => {
-      guarded = await createTestProject(engine, { GOTRUE_CUSTOM_OAUTH_MAX_PROVIDERS: '2' });
+      guarded = await createTestProject(engine, {
+        GOTRUE_CUSTOM_OAUTH_MAX_PROVIDERS: '2',
+        GOTRUE_CUSTOM_OAUTH_EXTERNAL_URL: 'https://auth.example.com/auth/v1',
+        GOTRUE_URI_ALLOW_LIST: 'http://localhost:3000/**',
+      });
       off = await createTestProject(engine, { GOTRUE_CUSTOM_OAUTH_ENABLED: 'false' });
     });
     after(async () => {
@@ -334,6 +349,29 @@ for (const engine of engines) {
       const response = await call(guarded, 'POST', '/admin/custom-providers', provider('https://three.example'));
       assert.equal(response.status, 400);
       assert.equal(response.body.code, 'over_custom_provider_quota');
+    });
+
+    it("sends the browser to an OAuth 2.0 provider's URL with its fixed parameters, GOTRUE_CUSTOM_OAUTH_EXTERNAL_URL's callback, and no PKCE when it is off", async () => {
+      await guarded.database.db.execScript(`
+        insert into auth.custom_oauth_providers (provider_type, identifier, name, client_id, client_secret, scopes, pkce_enabled, authorization_params,
+            authorization_url, token_url, userinfo_url)
+          values ('oauth2', 'custom:plain', 'Plain', 'plain-client', 's', '{read:user}', false, '{"prompt": "consent"}',
+            'https://id.example.com/oauth/authorize?tenant=t1', 'https://id.example.com/oauth/token', 'https://id.example.com/me');`);
+      const authorize = async (query: string) => {
+        const response = await guarded.app.inject({ method: 'GET', url: `/auth/v1/authorize?provider=custom:plain${query}` });
+        assert.equal(response.statusCode, 302, response.body);
+        return new URL(String(response.headers.location));
+      };
+      const location = await authorize('');
+      assert.equal(`${location.origin}${location.pathname}`, 'https://id.example.com/oauth/authorize');
+      assert.equal(location.searchParams.get('tenant'), 't1', "the URL's own query is kept");
+      assert.equal(location.searchParams.get('client_id'), 'plain-client');
+      assert.equal(location.searchParams.get('redirect_uri'), 'https://auth.example.com/auth/v1/callback');
+      assert.equal(location.searchParams.get('prompt'), 'consent');
+      assert.equal(location.searchParams.get('scope'), 'read:user');
+      assert.equal(location.searchParams.get('code_challenge'), null, 'pkce_enabled false: no challenge');
+      // A request's scopes replace the provider's, as in GoTrue.
+      assert.equal((await authorize('&scopes=read:org')).searchParams.get('scope'), 'read:org');
     });
 
     it('with GOTRUE_CUSTOM_OAUTH_ENABLED=false: the admin routes are 404 feature_disabled and custom providers are refused', async () => {
