@@ -143,3 +143,7 @@ export function requireBody(body: unknown): void {
     throw new FoyerError('bad_json', 'Could not parse request body as JSON: expected an object');
   }
 }
+
+/** A JSON body as an object whose fields are then checked one by one; anything else reads as `{}` (every field absent). */
+export const objectBody = (value: unknown): Record<string, unknown> =>
+  value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};

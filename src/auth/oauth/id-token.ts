@@ -44,9 +44,9 @@ type IdTokenProvider = OAuthProvider & Required<Pick<OAuthProvider, 'verifyIdTok
 
 /** A custom provider's ID tokens: OpenID Connect ones only, with GoTrue's errors for the others. */
 async function customIdTokenProvider(deps: AuthDeps, name: string): Promise<IdTokenProvider> {
-  if (!deps.config.customOAuthEnabled) throw new FoyerError('validation_failed', 'Custom OAuth providers are disabled');
   const found = await lookUpCustomProvider(deps.config, deps.db, name);
   if ('refusal' in found) {
+    if (found.refusal === 'disabled_feature') throw new FoyerError('validation_failed', 'Custom OAuth providers are disabled');
     if (found.refusal === 'disabled') throw new FoyerError('provider_disabled', `Custom provider "${name}" is disabled`);
     throw new FoyerError('validation_failed', `Custom provider "${name}" not found`);
   }

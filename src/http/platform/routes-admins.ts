@@ -8,9 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import { acceptLink, changeRole, inviteAdmin, listTeam, passwordResetLink, removeAdmin, withdrawInvitation } from '../../platform/console-team.js';
 import type { Platform } from '../../platform/platform.js';
 import { clientMeta, sessionOf, setSessionCookie } from './session.js';
+import { objectBody } from '../body.js';
 
-const body = (value: unknown): Record<string, unknown> =>
-  value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 
 type IdParams = { Params: { id: string } };
 const idParams = { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] } as const;
@@ -23,7 +22,7 @@ export function adminTeamRoutes(app: FastifyInstance, platform: Platform): void 
 
   app.post('/admins/invitations', { schema: { summary: 'Invite an administrator with a role (owners): a one-time link, shown once' } }, async (request) => {
     const actor = sessionOf(request).admin;
-    const { email, role } = body(request.body);
+    const { email, role } = objectBody(request.body);
     const link = await inviteAdmin(db, actor, email, role);
     await platform.audit(actor, 'console_admin_invited', { email, role }, clientMeta(platform, request).ip);
     return { email: String(email).trim().toLowerCase(), role, ...link };
@@ -47,7 +46,7 @@ export function adminTeamRoutes(app: FastifyInstance, platform: Platform): void 
 
   app.patch<IdParams>('/admins/:id', { schema: { summary: "Change an administrator's role (owners)", params: idParams } }, async (request) => {
     const actor = sessionOf(request).admin;
-    const changed = await changeRole(db, actor, request.params.id, body(request.body).role);
+    const changed = await changeRole(db, actor, request.params.id, objectBody(request.body).role);
     await platform.audit(actor, 'console_admin_role_changed', { email: changed.email, role: changed.role }, clientMeta(platform, request).ip);
     return changed;
   });
@@ -75,7 +74,7 @@ export function adminTeamRoutes(app: FastifyInstance, platform: Platform): void 
 export function adminLinkRoutes(app: FastifyInstance, platform: Platform): void {
   const db = platform.registry.default.deps.db;
   app.post('/admins/accept', { schema: { summary: 'Follow an invitation or password link: set the password, get a session' } }, async (request, reply) => {
-    const { token, password } = body(request.body);
+    const { token, password } = objectBody(request.body);
     const meta = clientMeta(platform, request);
     const accepted = await acceptLink(db, token, password);
     await platform.audit(accepted.admin, accepted.purpose === 'invite' ? 'console_admin_created' : 'console_password_reset', { via: 'link', by: accepted.createdBy }, meta.ip);

@@ -3,9 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Platform } from '../../platform/platform.js';
 import { PlatformError } from '../../platform/errors.js';
 import { checkCsrf, clearSessionCookie, clientMeta, sessionToken, setSessionCookie } from './session.js';
+import { objectBody } from '../body.js';
 
-const body = (value: unknown): Record<string, unknown> =>
-  value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 
 export function consoleSessionRoutes(app: FastifyInstance, platform: Platform): void {
   app.get('/setup/status', { schema: { summary: 'Whether the first console administrator is still to be set up' } }, async () => ({
@@ -13,7 +12,7 @@ export function consoleSessionRoutes(app: FastifyInstance, platform: Platform): 
   }));
 
   app.post('/setup', { schema: { summary: 'Set up the first console administrator with the link `foyer start` printed' } }, async (request, reply) => {
-    const { token, email, password } = body(request.body);
+    const { token, email, password } = objectBody(request.body);
     const meta = clientMeta(platform, request);
     const grant = await platform.auth.setup(token, email, password, meta);
     await platform.audit(grant.admin, 'console_admin_created', { via: 'setup' }, meta.ip);
@@ -22,7 +21,7 @@ export function consoleSessionRoutes(app: FastifyInstance, platform: Platform): 
   });
 
   app.post('/login', { schema: { summary: 'Log in to the console: sets the session cookie, answers the CSRF token' } }, async (request, reply) => {
-    const { email, password } = body(request.body);
+    const { email, password } = objectBody(request.body);
     const meta = clientMeta(platform, request);
     const grant = await platform.auth.login(email, password, meta);
     await platform.audit(grant.admin, 'console_login', {}, meta.ip);

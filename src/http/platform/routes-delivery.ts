@@ -9,12 +9,11 @@ import { callHookWithSample, parseHookName } from '../../platform/hook-test.js';
 import { testMail } from '../../platform/mail-test.js';
 import { sendTestSms } from '../../platform/sms-test.js';
 import { clientMeta, sessionOf } from './session.js';
+import { objectBody } from '../body.js';
 
 type RefParams = { Params: { ref: string } };
 type HookParams = { Params: { ref: string; name: string } };
 
-const objectBody = (value: unknown): Record<string, unknown> =>
-  value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 
 export function deliveryRoutes(app: FastifyInstance, platform: Platform): void {
   const { registry } = platform;

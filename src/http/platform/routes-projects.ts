@@ -11,6 +11,7 @@ import { MASK } from '../../projects/catalog.js';
 import type { ProjectRecord } from '../../projects/registry.js';
 import { FIELD_LIMITS } from '../schemas.js';
 import { clientMeta, isHttps, readOnlyRefusal, requestOrigin, sessionOf } from './session.js';
+import { objectBody } from '../body.js';
 
 export interface ProjectView {
   readonly ref: string;
@@ -50,8 +51,6 @@ export function projectView(platform: Platform, request: FastifyRequest, record:
   };
 }
 
-const objectBody = (value: unknown): Record<string, unknown> =>
-  value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 
 const ANONYMOUS_SETTING = 'GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED';
 

@@ -3,11 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import { invalid } from '../../platform/errors.js';
 import type { Platform } from '../../platform/platform.js';
 import { clientMeta, sessionOf } from './session.js';
+import { objectBody } from '../body.js';
 
 type RefParams = { Params: { ref: string } };
 
-const objectBody = (value: unknown): Record<string, unknown> =>
-  value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 
 export function settingsRoutes(app: FastifyInstance, platform: Platform): void {
   const { settings } = platform;

@@ -155,6 +155,76 @@ async function checkUrls(deps: AuthDeps, fields: Readonly<Record<string, string 
   }
 }
 
+/** A new provider's columns before its input is applied: GoTrue's defaults. */
+const DEFAULTS: Omit<CustomProviderValues, 'discovery_refreshed'> = {
+  name: '',
+  client_id: '',
+  client_secret: '',
+  acceptable_client_ids: [],
+  scopes: [],
+  pkce_enabled: true,
+  attribute_mapping: {},
+  authorization_params: {},
+  custom_claims_allowlist: [],
+  enabled: true,
+  email_optional: false,
+  issuer: null,
+  discovery_url: null,
+  skip_nonce_check: false,
+  cached_discovery: null,
+  authorization_url: null,
+  token_url: null,
+  userinfo_url: null,
+  jwks_uri: null,
+};
+
+/**
+ * The columns a create or an update writes: `base` (the stored row, or DEFAULTS) with what the input gives —
+ * GoTrue's update rule: absent or empty fields change nothing. Its URLs are checked, then (after `beforeNetwork`)
+ * a new issuer or discovery URL is discovered: before the write, so a provider that cannot be discovered is not
+ * saved and no transaction waits on the network.
+ */
+async function valuesFor(
+  deps: AuthDeps,
+  target: { rowId: string; oidc: boolean; base: Omit<CustomProviderValues, 'discovery_refreshed'> },
+  input: CustomProviderInput,
+  beforeNetwork: () => Promise<void> = async () => {},
+): Promise<CustomProviderValues> {
+  const { rowId, oidc, base } = target;
+  const given = (value: string | undefined) => (value ? value : undefined);
+  await checkUrls(deps, oidc
+    ? { issuer: given(input.issuer), discovery_url: given(input.discovery_url) }
+    : { authorization_url: given(input.authorization_url), token_url: given(input.token_url), userinfo_url: given(input.userinfo_url), jwks_uri: given(input.jwks_uri) });
+  await beforeNetwork();
+  const issuer = oidc ? (given(input.issuer) ?? base.issuer) : null;
+  const discoveryUrl = oidc ? (given(input.discovery_url) ?? base.discovery_url) : null;
+  const rediscover = oidc && (given(input.issuer) !== undefined || given(input.discovery_url) !== undefined);
+  const discovery = rediscover ? await fetchDiscovery(issuer as string, discoveryUrl, deps.config.customOAuthAllowPrivateNetwork) : null;
+  const scopes = input.scopes ?? base.scopes;
+  return {
+    name: given(input.name) ?? base.name,
+    client_id: given(input.client_id) ?? base.client_id,
+    client_secret: input.client_secret ? sealStoredValue(input.client_secret, rowId, dbEncryptionOf(deps.config)) : base.client_secret,
+    acceptable_client_ids: input.acceptable_client_ids ?? base.acceptable_client_ids,
+    scopes: oidc ? withOpenId(scopes) : scopes,
+    pkce_enabled: input.pkce_enabled ?? base.pkce_enabled,
+    attribute_mapping: input.attribute_mapping ?? base.attribute_mapping,
+    authorization_params: input.authorization_params ?? base.authorization_params,
+    custom_claims_allowlist: input.custom_claims_allowlist ?? base.custom_claims_allowlist,
+    enabled: input.enabled ?? base.enabled,
+    email_optional: input.email_optional ?? base.email_optional,
+    issuer,
+    discovery_url: discoveryUrl,
+    skip_nonce_check: oidc ? (input.skip_nonce_check ?? base.skip_nonce_check) : false,
+    cached_discovery: discovery ? { ...discovery } : base.cached_discovery,
+    discovery_refreshed: discovery !== null,
+    authorization_url: oidc ? null : (given(input.authorization_url) ?? base.authorization_url),
+    token_url: oidc ? null : (given(input.token_url) ?? base.token_url),
+    userinfo_url: oidc ? null : (given(input.userinfo_url) ?? base.userinfo_url),
+    jwks_uri: oidc ? null : (given(input.jwks_uri) ?? base.jwks_uri),
+  };
+}
+
 export async function createCustomProvider(deps: AuthDeps, input: CustomProviderInput): Promise<CustomProviderView> {
   const type = input.provider_type;
   if (type !== 'oauth2' && type !== 'oidc') throw invalid("provider_type must be either 'oauth2' or 'oidc'");
@@ -173,37 +243,10 @@ export async function createCustomProvider(deps: AuthDeps, input: CustomProvider
   if (quota > 0 && (await countCustomProviders(deps.db)) >= quota) {
     throw new FoyerError('over_custom_provider_quota', 'Maximum number of custom OAuth/OIDC providers reached');
   }
-  const oidc = type === 'oidc';
-  await checkUrls(deps, oidc
-    ? { issuer: input.issuer, discovery_url: input.discovery_url }
-    : { authorization_url: input.authorization_url, token_url: input.token_url, userinfo_url: input.userinfo_url, jwks_uri: input.jwks_uri });
-  if (await findCustomProvider(deps.db, identifier)) throw alreadyExists();
-  // Discovery before the write: a provider that cannot be discovered is not saved (and no transaction waits on the network).
-  const discovery = oidc ? await fetchDiscovery(input.issuer as string, input.discovery_url || null, deps.config.customOAuthAllowPrivateNetwork) : null;
   const id = randomUUID();
-  const scopes = input.scopes ?? [];
-  const values: CustomProviderValues = {
-    name: input.name,
-    client_id: input.client_id,
-    client_secret: sealStoredValue(input.client_secret, id, dbEncryptionOf(deps.config)),
-    acceptable_client_ids: input.acceptable_client_ids ?? [],
-    scopes: oidc ? withOpenId(scopes) : scopes,
-    pkce_enabled: input.pkce_enabled ?? true,
-    attribute_mapping: input.attribute_mapping ?? {},
-    authorization_params: input.authorization_params ?? {},
-    custom_claims_allowlist: input.custom_claims_allowlist ?? [],
-    enabled: input.enabled ?? true,
-    email_optional: input.email_optional ?? false,
-    issuer: oidc ? (input.issuer as string) : null,
-    discovery_url: oidc ? input.discovery_url || null : null,
-    skip_nonce_check: oidc ? (input.skip_nonce_check ?? false) : false,
-    cached_discovery: discovery ? { ...discovery } : null,
-    discovery_refreshed: discovery !== null,
-    authorization_url: oidc ? null : (input.authorization_url as string),
-    token_url: oidc ? null : (input.token_url as string),
-    userinfo_url: oidc ? null : (input.userinfo_url as string),
-    jwks_uri: oidc ? null : input.jwks_uri || null,
-  };
+  const values = await valuesFor(deps, { rowId: id, oidc: type === 'oidc', base: DEFAULTS }, input, async () => {
+    if (await findCustomProvider(deps.db, identifier)) throw alreadyExists();
+  });
   const row = await insertCustomProvider(deps.db, { id, providerType: type, identifier }, values);
   if (!row) throw alreadyExists();
   return customProviderView(row);
@@ -228,38 +271,7 @@ export async function updateCustomProviderFromInput(deps: AuthDeps, identifier: 
   const existing = await loadCustomProviderRow(deps, identifier);
   if (input.provider_type !== undefined && input.provider_type !== existing.provider_type) throw invalid('provider_type cannot be changed');
   if (input.identifier !== undefined && input.identifier !== existing.identifier) throw invalid('identifier cannot be changed');
-  const oidc = existing.provider_type === 'oidc';
-  const given = (value: string | undefined) => (value ? value : undefined);
-  await checkUrls(deps, oidc
-    ? { issuer: given(input.issuer), discovery_url: given(input.discovery_url) }
-    : { authorization_url: given(input.authorization_url), token_url: given(input.token_url), userinfo_url: given(input.userinfo_url), jwks_uri: given(input.jwks_uri) });
-  const issuer = oidc ? (given(input.issuer) ?? existing.issuer) : null;
-  const discoveryUrl = oidc ? (given(input.discovery_url) ?? existing.discovery_url) : null;
-  const rediscover = oidc && (given(input.issuer) !== undefined || given(input.discovery_url) !== undefined);
-  const discovery = rediscover ? await fetchDiscovery(issuer as string, discoveryUrl, deps.config.customOAuthAllowPrivateNetwork) : null;
-  const scopes = input.scopes ?? existing.scopes;
-  const values: CustomProviderValues = {
-    name: given(input.name) ?? existing.name,
-    client_id: given(input.client_id) ?? existing.client_id,
-    client_secret: input.client_secret ? sealStoredValue(input.client_secret, existing.id, dbEncryptionOf(deps.config)) : existing.client_secret,
-    acceptable_client_ids: input.acceptable_client_ids ?? existing.acceptable_client_ids,
-    scopes: oidc ? withOpenId(scopes) : scopes,
-    pkce_enabled: input.pkce_enabled ?? existing.pkce_enabled,
-    attribute_mapping: input.attribute_mapping ?? existing.attribute_mapping,
-    authorization_params: input.authorization_params ?? existing.authorization_params,
-    custom_claims_allowlist: input.custom_claims_allowlist ?? existing.custom_claims_allowlist,
-    enabled: input.enabled ?? existing.enabled,
-    email_optional: input.email_optional ?? existing.email_optional,
-    issuer,
-    discovery_url: discoveryUrl,
-    skip_nonce_check: oidc ? (input.skip_nonce_check ?? existing.skip_nonce_check) : false,
-    cached_discovery: discovery ? { ...discovery } : existing.cached_discovery,
-    discovery_refreshed: discovery !== null,
-    authorization_url: oidc ? null : (given(input.authorization_url) ?? existing.authorization_url),
-    token_url: oidc ? null : (given(input.token_url) ?? existing.token_url),
-    userinfo_url: oidc ? null : (given(input.userinfo_url) ?? existing.userinfo_url),
-    jwks_uri: oidc ? null : (given(input.jwks_uri) ?? existing.jwks_uri),
-  };
+  const values = await valuesFor(deps, { rowId: existing.id, oidc: existing.provider_type === 'oidc', base: existing }, input);
   const row = await updateCustomProvider(deps.db, existing.id, values);
   if (!row) throw new FoyerError('custom_provider_not_found', 'Custom OAuth provider not found');
   forgetCustomProvider(deps.config, existing.identifier);

@@ -7,30 +7,24 @@
  */
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
+import { namedProxyRanges } from '../../../config/parse-protection.js';
 import { FoyerError } from '../../../errors.js';
 
 const blocked = new BlockList();
-for (const [network, prefix] of [
-  ['0.0.0.0', 8], // "this network", unspecified
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10], // carrier-grade NAT
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16], // link-local, cloud metadata (169.254.169.254)
-  ['172.16.0.0', 12],
-  ['192.168.0.0', 16],
-  ['224.0.0.0', 4], // multicast
-  ['240.0.0.0', 4], // reserved, broadcast
-] as const) {
-  blocked.addSubnet(network, prefix, 'ipv4');
-}
-for (const [network, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7], // unique local
-  ['fe80::', 10], // link-local
-  ['ff00::', 8], // multicast
-] as const) {
-  blocked.addSubnet(network, prefix, 'ipv6');
+// Loopback, link-local (cloud metadata's 169.254.169.254 among them) and private ranges, as trusted-proxy
+// settings name them, plus the rest no public service answers on.
+const unreachableFromOutside = [
+  ...Object.values(namedProxyRanges).flat(),
+  '0.0.0.0/8', // "this network", unspecified
+  '100.64.0.0/10', // carrier-grade NAT
+  '224.0.0.0/4', // multicast
+  '240.0.0.0/4', // reserved, broadcast
+  '::/128',
+  'ff00::/8', // multicast
+];
+for (const cidr of unreachableFromOutside) {
+  const [network, prefix] = cidr.split('/');
+  blocked.addSubnet(network, Number(prefix), isIP(network) === 6 ? 'ipv6' : 'ipv4');
 }
 
 const invalid = (message: string) => new FoyerError('validation_failed', message);
