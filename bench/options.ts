@@ -26,13 +26,15 @@ export interface BenchOptions {
   readonly load?: LoadGeneratorName;
   /** Another commit whose anonymous sign-in is measured beside this checkout's (`--baseline REF`). */
   readonly baseline?: string;
+  /** Scale mode (`--scale [N]`): the hot paths and operator reads on a database of N users; undefined = the benchmark. */
+  readonly scaleUsers?: number;
 }
 
 export const ALL_KEYS = Object.keys(LABELS) as MeasurementKey[];
 
 const USAGE = `npm run bench -- [--duration S] [--connections N] [--client-ips N] [--rounds N] [--warmup S] [--quick]
                     [--only NAMES] [--wait-quiet S] [--profile] [--foyer-env NAME=VALUE]… [--pg URL] [--soak SECONDS]
-                    [--load wrk|autocannon] [--baseline REF]
+                    [--load wrk|autocannon] [--baseline REF] [--scale [N]]
   --duration S      seconds per measurement (default 15)
   --connections N   concurrent connections, for the load generator and pgbench alike (default 32)
   --client-ips N    requests come from N client addresses, round robin, as X-Forwarded-For through a
@@ -52,7 +54,10 @@ const USAGE = `npm run bench -- [--duration S] [--connections N] [--client-ips N
                     fallback without wrk, and always the soak's)
   --baseline REF    also measure the anonymous sign-in of commit REF (a detached worktree using this
                     checkout's node_modules, on its own database) and print this checkout's ratio to it,
-                    round by round: a hot-path change judged in one run, e.g. --only foyer-signin --baseline main~5`;
+                    round by round: a hot-path change judged in one run, e.g. --only foyer-signin --baseline main~5
+  --scale [N]       scale mode: the same hot paths on a fresh database and on one filled with N users (default
+                    1000000), /metrics, stats, the console's user list, the RLS audit and a cleanup under load;
+                    10 s × 1 round unless --duration/--rounds say otherwise (bench/scale.ts)`;
 
 function positive(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
@@ -78,9 +83,19 @@ function assignment(raw: string): [string, string] {
   return [raw.slice(0, at), raw.slice(at + 1)];
 }
 
+export const DEFAULT_SCALE_USERS = 1_000_000;
+
+/** `--scale` may come without its number: parseArgs wants one, so the default is put in. */
+function withScaleValue(argv: readonly string[]): string[] {
+  const args = [...argv];
+  const at = args.indexOf('--scale');
+  if (at >= 0 && (at + 1 >= args.length || args[at + 1].startsWith('-'))) args.splice(at + 1, 0, String(DEFAULT_SCALE_USERS));
+  return args;
+}
+
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const { values } = parseArgs({
-    args: [...argv],
+    args: withScaleValue(argv),
     options: {
       duration: { type: 'string' },
       connections: { type: 'string' },
@@ -96,6 +111,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       'foyer-env': { type: 'string', multiple: true },
       load: { type: 'string' },
       baseline: { type: 'string' },
+      scale: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -111,11 +127,14 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     if (values.only !== undefined && only.has('baseline-signin')) throw new Error(`--only baseline-signin needs --baseline REF\n${USAGE}`);
     only.delete('baseline-signin');
   } else only.add('baseline-signin');
+  const scaleUsers = values.scale === undefined ? undefined : Math.round(positive('scale', values.scale.replace(/_/g, ''), DEFAULT_SCALE_USERS));
+  // Scale mode runs each line twice (small and large database) besides its fill and cleanup: shorter by default.
+  const scale = scaleUsers !== undefined;
   return {
-    seconds: positive('duration', values.duration, quick ? 3 : 15),
+    seconds: positive('duration', values.duration, quick ? 3 : scale ? 10 : 15),
     connections: Math.round(positive('connections', values.connections, 32)),
     clientIps: values['client-ips'] === '0' ? 0 : Math.round(positive('client-ips', values['client-ips'], 1024)),
-    rounds: Math.round(positive('rounds', values.rounds, quick ? 1 : 3)),
+    rounds: Math.round(positive('rounds', values.rounds, quick || scale ? 1 : 3)),
     warmupSeconds: values.warmup === '0' ? 0 : positive('warmup', values.warmup, quick ? 1 : 3),
     only,
     serverUrl: values.pg ?? process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432',
@@ -125,5 +144,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     foyerEnv: Object.fromEntries((values['foyer-env'] ?? []).map(assignment)),
     ...(load === undefined ? {} : { load }),
     ...(values.baseline === undefined ? {} : { baseline: values.baseline }),
+    ...(scaleUsers === undefined ? {} : { scaleUsers }),
   };
 }

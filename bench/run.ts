@@ -18,6 +18,7 @@ import { seedRefreshChains, writeScripts } from './pgbench.js';
 import { cleanupAll, cpuSeconds, onCleanup } from './processes.js';
 import { summariseProfiles } from './profile.js';
 import { buildResults, BUSY, formatTable, writeResults, type MeasurementKey, type Sample, type Samples } from './report.js';
+import { runScale } from './scale.js';
 import { runSoak } from './soak.js';
 import { customAccessTokenHook } from './hook.js';
 import { checkoutBaseline } from './baseline.js';
@@ -213,6 +214,7 @@ async function main(): Promise<void> {
   try {
     if (options.waitQuietSeconds > 0) await waitQuiet(options.waitQuietSeconds, log);
     if (options.soakSeconds !== undefined) await runSoak(options, { scratchDir, benchDatabase, resultsDir: RESULTS_DIR });
+    else if (options.scaleUsers !== undefined) await runScale(options, { scratchDir, benchDatabase, resultsDir: RESULTS_DIR });
     else await bench(options);
   } finally {
     await cleanupAll();
