@@ -81,14 +81,29 @@ export async function runAsCaller<T>(db: Db, settings: CallerSettings, work: (tx
         ...roleSettings.flat(),
       ]);
       const session = settings.session;
-      if (session) {
-        const [, rows] = await Promise.all([takeOn, tx.query<{ state: unknown }>(SESSION_STATE, [session.sessionId, session.userId])]);
-        const state = rows[0]?.state;
-        if (state !== null && state !== undefined) throw sessionEnded(isSessionEndedReason(state) ? state : 'session_not_found');
-      } else {
+      const checked = session ? tx.query<{ state: unknown }>(SESSION_STATE, [session.sessionId, session.userId]) : undefined;
+      // Read in order below; a failed prelude makes the check fail too, and that second error is moot.
+      checked?.catch(() => {});
+      const sessionEndedError = async (): Promise<Error | undefined> => {
+        const state = checked ? (await checked)[0]?.state : null;
+        return state === null || state === undefined ? undefined : sessionEnded(isSessionEndedReason(state) ? state : 'session_not_found');
+      };
+      if (!settings.readOnly) {
+        // A write starts only once the caller is known to be let in (its triggers may reach outside).
         await takeOn;
+        const ended = await sessionEndedError();
+        if (ended) throw ended;
+        return work(tx);
       }
-      return work(tx);
+      // A read is sent in the same write as the prelude and the session check: one round trip. Its
+      // outcome counts only after theirs (a failed prelude aborts the transaction, so the read's own
+      // error would only say so).
+      const working = work(tx);
+      working.catch(() => {});
+      await takeOn;
+      const ended = await sessionEndedError();
+      if (ended) throw ended;
+      return working;
     });
   } catch (error) {
     if (error instanceof Rollback) {

@@ -7,7 +7,16 @@ export type SqlParam = string | number | boolean | null | readonly string[];
 
 export interface Queryable {
   /** One statement, parameters as $1…$n; prepared where the engine supports it. */
-  query<Row = Record<string, unknown>>(text: string, params?: readonly SqlParam[]): Promise<Row[]>;
+  query<Row = Record<string, unknown>>(text: string, params?: readonly SqlParam[], options?: QueryOptions): Promise<Row[]>;
+}
+
+export interface QueryOptions {
+  /**
+   * In a transaction: nothing follows this statement, so COMMIT may be sent right behind it, in the
+   * same write (PostgreSQL), instead of after its answer. Only for a statement whose failure the
+   * caller does not catch to go on. Ignored elsewhere.
+   */
+  readonly last?: boolean;
 }
 
 /** A connection that can also run a script of several statements (one implicit transaction). */

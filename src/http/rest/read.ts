@@ -91,7 +91,9 @@ export async function readTable(
   const makeCtx = (levels: ReadonlyMap<string, LevelModifiers>): ReadContext => readContext(request.snapshot, levels, prefix);
   const sql = readStatement(ctx, options);
   const { page, total } = await asCaller(request, readOnly, async (tx) => {
-    const [row] = await tx.query<PageRow>(sql, ctx.params.values);
+    // Only the planned and estimated counts ask anything after the page.
+    const last = request.prefer.count === undefined || request.prefer.count === 'exact';
+    const [row] = await tx.query<PageRow>(sql, ctx.params.values, { last });
     return { page: row, total: await countRows(tx, request, row, makeCtx, options) };
   });
   const offset = read.levels.get('')?.offset ?? 0;

@@ -78,7 +78,9 @@ export async function mutate(request: RestRequest, table: TableInfo, query: Pars
     return { status: kind === 'insert' ? 201 : 200, headers, body: body ?? 'null' };
   };
   return asCaller(request, false, async (tx) => {
-    const [row] = await tx.query<{ body: string | null; page_total: string }>(statement, ctx.params.values);
+    // COMMIT goes with the statement unless what it returns may still undo it (below).
+    const last = !media.single && !(prefer.handling === 'strict' && prefer.maxAffected !== undefined) && prefer.tx !== 'rollback';
+    const [row] = await tx.query<{ body: string | null; page_total: string }>(statement, ctx.params.values, { last });
     const rows = Number(row.page_total);
     // A single object was asked for: anything but one row undoes the change (PostgREST).
     if (media.single && rows !== 1) throw new Rollback(undefined, singularityError(rows));
