@@ -5,6 +5,7 @@ import { unsupportedFeatureProblems } from './gotrue-variables.js';
 import { dbEncryptionProblems } from './db-encryption-settings.js';
 import { ConfigError } from './parse.js';
 import { listenerProblems } from './listener-settings.js';
+import { workerProblems } from './worker-settings.js';
 import { passkeyProblems } from './passkey-settings.js';
 import { samlProblems } from './saml-settings.js';
 import { protectionProblems } from './parse-protection.js';
@@ -72,6 +73,7 @@ export function loadConfig(env: Env): Config {
   }
   problems.push(...protectionProblems(values));
   problems.push(...listenerProblems(values, embedded));
+  problems.push(...workerProblems(values, embedded));
   problems.push(...passkeyProblems(values));
   problems.push(...samlProblems(values));
   problems.push(...smsProblems(values));

@@ -33,6 +33,7 @@ import { samlSettings } from './saml-settings.js';
 import { web3Settings } from './web3-settings.js';
 import { opsSettings } from './ops-settings.js';
 import { listenerSettings } from './listener-settings.js';
+import { workerSettings } from './worker-settings.js';
 import { platformSettings } from './platform-settings.js';
 import { stepUpSettings } from './step-up-settings.js';
 import { captchaSettings } from './captcha-settings.js';
@@ -75,6 +76,8 @@ export const settingsSchema = {
   }),
   // Drop-in mode: the admin listener and the Data API's own login (src/config/listener-settings.ts)
   ...listenerSettings,
+  // Processes serving the API on this host (src/config/worker-settings.ts)
+  ...workerSettings,
   apiExternalUrl: setting<string | undefined>({
     env: ['API_EXTERNAL_URL', 'GOTRUE_API_EXTERNAL_URL', 'GOTRUE_API_API_EXTERNAL_URL'],
     doc: 'Public URL of the auth API (used in links and OAuth redirect URIs).',
@@ -134,7 +137,7 @@ export const settingsSchema = {
   }),
   dbPoolSize: setting({
     env: ['FOYER_DB_POOL_SIZE'],
-    doc: 'Maximum PostgreSQL connections held by this process. Busy connections take further queries pipelined, so more connections than the database has cores only add contention.',
+    doc: 'Maximum PostgreSQL connections held by this process (by each worker with FOYER_WORKERS; unset, the default is shared among the workers, at least 2 each). Busy connections take further queries pipelined, so more connections than the database has cores only add contention.',
     defaultText: '2 per CPU core, at least 4',
     read: (raw, name) => (raw === undefined || raw.trim() === '' ? defaultPoolSize() : parseInteger(name, raw, 1)),
   }),

@@ -13,6 +13,7 @@ const SERVER_KEYS: ReadonlySet<SettingKey> = new Set<SettingKey>([
   'adminPort',
   'adminHost',
   'restDatabaseUrl',
+  'workers',
   'logLevel',
   'databaseUrl',
   'dbDriver',
