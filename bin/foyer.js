@@ -25,7 +25,8 @@ function buildIsCurrent() {
   if (!existsSync(sources)) return true; // an install that ships the build alone (the image)
   const { startedAtMs } = JSON.parse(readFileSync(join(root, 'dist/build.json'), 'utf8'));
   if (newestMtimeMs(sources) <= startedAtMs) return true;
-  console.error('foyer: dist/ is older than src/, running the sources (npm run build refreshes dist/)');
+  // Said once: not again by each worker of FOYER_WORKERS (src/cluster/role.ts names them).
+  if (!process.env.FOYER_CLUSTER_WORKER_INDEX) console.error('foyer: dist/ is older than src/, running the sources (npm run build refreshes dist/)');
   return false;
 }
 

@@ -1,4 +1,5 @@
 /** The `foyer` command line. */
+import cluster from 'node:cluster';
 import { Command, Option } from 'commander';
 import { registerPlatformCommands } from './cli/admin.js';
 import { registerOpsCommands } from './cli/ops-commands.js';
@@ -21,9 +22,22 @@ export async function main(argv: readonly string[]): Promise<void> {
       'migrate the database and serve the API (PORT, DATABASE_URL, GOTRUE_* variables; with DATABASE_URL, PORT serves GoTrue\'s routes only ' +
         'and the console, Data API and /metrics are on FOYER_ADMIN_PORT; see docs/configuration.md)',
     )
+    .addHelpText(
+      'after',
+      '\nFOYER_WORKERS=N (or auto: one per CPU core) serves with N processes that share the ports, on PostgreSQL only: a primary\n' +
+        'process migrates once, prints this banner once, replaces a worker that dies and stops them all on SIGTERM/SIGINT.\n' +
+        'Rate limits stay exact across them (FOYER_RATE_LIMIT_STORE postgres or redis; memory is refused). See docs/operations.md, "Workers".',
+    )
     .action(async () => {
+      const settings = config();
+      // The primary of several workers serves nothing: it never loads the server (src/cluster/primary.ts).
+      if (settings.workers > 1 && cluster.isPrimary) {
+        const { runPrimary } = await import('./cluster/primary.js');
+        await runPrimary(settings, rawEnv());
+        return;
+      }
       const { start } = await import('./cli/start.js');
-      await start(config(), rawEnv());
+      await start(settings, rawEnv());
     });
 
   program

@@ -55,6 +55,7 @@ export function startBanner(project: Project, facts: BannerFacts): string {
     `  Database:                 ${config.databaseUrl ? redact(config.databaseUrl) : `embedded (PGlite) in ${embeddedDbDir(config.dataDir)}`}`,
     `  Anonymous sign-ins:       ${config.anonymousUsersEnabled ? 'on' : 'off (GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED=true to enable)'}`,
   ];
+  if (config.workers > 1) lines.push(`  Workers:                  ${config.workers} processes sharing these ports (FOYER_WORKERS), ${config.dbPoolSize} database connections each`);
   lines.push(
     config.smtpHost
       ? `  Mail:                     SMTP ${config.smtpHost}:${config.smtpPort}`

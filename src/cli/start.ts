@@ -1,9 +1,14 @@
-/** `foyer start`: open the project, serve it, print where and with which keys, stop gracefully. */
+/**
+ * `foyer start`: open the project, serve it, print where and with which keys, stop gracefully. With
+ * FOYER_WORKERS > 1 this runs in each worker (src/cluster/primary.ts starts them): the first one
+ * hands the banner to the primary instead of printing it, the others report nothing but being ready.
+ */
 import { unknownGotrueVariables, unknownVariablesWarning } from '../config/gotrue-variables.js';
 import type { Config, Env } from '../config/load.js';
 import { preloadTemplates } from '../mail/custom-mail.js';
 import { setTemplateLog } from '../mail/template-cache.js';
 import { Platform } from '../platform/platform.js';
+import { leaveCluster, reportReady, workerRole } from '../cluster/role.js';
 import { openDataApi, openProject, type DataApiConnection } from '../runtime.js';
 import { databaseWarnings } from '../store/server-settings.js';
 import { openLocalAdminChannel, type LocalAdminChannel } from './local-admin/channel-server.js';
@@ -11,6 +16,7 @@ import { buildListeners, planListeners } from './listeners.js';
 import { startBanner } from './start-banner.js';
 
 export async function start(config: Config, env: Env = process.env): Promise<void> {
+  const worker = workerRole();
   // A listener layout this configuration cannot have stops the start before anything is opened.
   const plans = planListeners(config);
   // Custom mail templates are fetched now: one Foyer cannot render stops the start, naming it.
@@ -61,13 +67,23 @@ export async function start(config: Config, env: Env = process.env): Promise<voi
       await project.deps.rateLimits.close();
       await project.deps.db.close();
       log.info('stopped');
+      if (worker) leaveCluster();
     }
   };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  // A worker may hear a stop twice: from a signal sent to the whole process group (Ctrl-C, systemd) and
+  // from the primary passing it on. A second one must not kill it mid-drain: the primary decides that.
+  const listen = worker ? process.on.bind(process) : process.once.bind(process);
+  listen('SIGTERM', () => void stop('SIGTERM'));
+  listen('SIGINT', () => void stop('SIGINT'));
   await listeners.listen();
   // Every project's cleanup, housekeeping and spike check (docs/operations.md), on its live settings.
-  platform.scheduleJobs(log);
+  // Workers: the first runs the cleanup and housekeeping, every one its spike check (src/jobs/scheduler.ts).
+  platform.scheduleJobs(log, { maintenance: !worker || worker.index === 1 });
+  // A worker after the first: the warnings and the banner were the first one's to give.
+  if (worker && !worker.announces) {
+    reportReady();
+    return;
+  }
   const live = { ...project, deps: platform.registry.default.deps };
   const warnings = await databaseWarnings(project.deps.db);
   for (const warning of warnings) log.warn({ fix: warning.fix }, warning.message);
@@ -88,5 +104,6 @@ export async function start(config: Config, env: Env = process.env): Promise<voi
     platformLines: await platform.bannerLines(platformUrl),
     warnings: warningLines,
   });
-  process.stdout.write(`${banner}\n`);
+  if (worker) reportReady(banner);
+  else process.stdout.write(`${banner}\n`);
 }

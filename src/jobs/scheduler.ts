@@ -4,7 +4,12 @@
  * sign-up spike check every FOYER_ANONYMOUS_SPIKE_CHECK_INTERVAL (30 s; it also turns CAPTCHA escalation
  * on and off, src/security/escalation.ts). Every process schedules them for every project it serves; the
  * cleanup's advisory lock (per project database) lets one process run it at a time (the others skip
- * that round).
+ * that round), and housekeeping's `for update skip locked` batches never touch a row twice.
+ *
+ * Workers of one `foyer start` (FOYER_WORKERS) are such processes, but started together their rounds
+ * would meet every time: all but one skipping the cleanup (and saying so in the log) and repeating
+ * housekeeping's scans for nothing. So one worker runs the cleanup and housekeeping (`maintenance`),
+ * the others only the spike check, which every process needs for its own escalation reading.
  *
  * Settings are read at every round from `deps.config`, which the console may change live. When the
  * change is watched (`options.watchConfig`), switching the cleanup or housekeeping on brings the next round
@@ -34,6 +39,8 @@ export interface SchedulerOptions {
   readonly firstRunDelayMs?: number;
   /** Default: FOYER_ANONYMOUS_SPIKE_CHECK_INTERVAL, read at every round. */
   readonly spikeCheckIntervalMs?: number;
+  /** false: the cleanup and housekeeping are left to another process (a sibling worker); default true. */
+  readonly maintenance?: boolean;
   /** Calls `listener` after each change of `deps.config`, with the settings before and after; returns the unsubscribe. */
   readonly watchConfig?: (listener: (previous: Config, next: Config) => void) => () => void;
 }
@@ -114,7 +121,7 @@ export function startScheduler(deps: JobDeps, log: JobLogger, options: Scheduler
 
   const intervalMs = () => deps.config.cleanupIntervalSeconds * 1000;
   const firstDelayMs = () => options.firstRunDelayMs ?? Math.min(60_000, intervalMs());
-  const cleanup = repeat(firstDelayMs(), intervalMs, async () => {
+  const cleanup = options.maintenance === false ? undefined : repeat(firstDelayMs(), intervalMs, async () => {
     const config = deps.config;
     if (config.dbCleanupEnabled) {
       const affected = await runHousekeeping(deps.db, config);
@@ -132,7 +139,7 @@ export function startScheduler(deps: JobDeps, log: JobLogger, options: Scheduler
     }
   });
 
-  const unwatch = options.watchConfig?.((previous, next) => {
+  const unwatch = cleanup && options.watchConfig?.((previous, next) => {
     const now = Date.now();
     // A round in flight arms the next one with the new interval when it ends.
     if (next.cleanupIntervalSeconds !== previous.cleanupIntervalSeconds && cleanup.dueAt !== undefined && cleanup.lastEndedAt !== undefined) {

@@ -7,6 +7,10 @@
  *   one query per scrape, shared by the collectors of that scrape.
  * - counted in this process (HTTP latency per route, sign-ins, token refreshes, CAPTCHA and
  *   rate-limit refusals): cheap, reset on restart, summed over processes by Prometheus.
+ *
+ * With FOYER_WORKERS > 1 a scrape is answered for all workers together (src/cluster/metrics.ts): the
+ * process's own counters are summed over them, and the database's values, the same on each, are not
+ * (their `aggregator`).
  */
 import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
 import { getAbuseCounters, type AbuseCounters } from '../security/abuse-counters.js';
@@ -15,6 +19,7 @@ import type { Queryable } from '../store/db.js';
 import { readSpikeWindow, readTotals } from '../store/stats.js';
 import { escalationLevel, spikeFactor, type EscalationLevel, type EscalationLevelSettings } from '../stats/escalation-level.js';
 import { PROJECT, spikeFrom, totalsFrom, type Spike, type SpikeSettings, type Totals } from '../stats/report.js';
+import { shareWorkerMetrics } from '../cluster/metrics.js';
 import { RequestHistogram } from './request-histogram.js';
 
 export interface RequestObservation {
@@ -75,6 +80,7 @@ export function createMetrics(options: MetricsOptions): FoyerMetrics {
     name: 'foyer_database_up',
     help: 'Whether the last scrape could read the database-backed metrics (1) or not (0).',
     registers,
+    aggregator: 'min',
     async collect() {
       this.set((await readSnapshot()) ? 1 : 0);
     },
@@ -84,6 +90,7 @@ export function createMetrics(options: MetricsOptions): FoyerMetrics {
     help: 'Users in auth.users by kind: anonymous, pending_conversion (anonymous, an address awaiting confirmation), permanent, invited (not accepted yet). Soft-deleted users excluded. From the database.',
     labelNames: ['kind'],
     registers,
+    aggregator: 'max',
     async collect() {
       const db = await readSnapshot();
       this.reset();
@@ -183,6 +190,10 @@ export function createMetrics(options: MetricsOptions): FoyerMetrics {
     [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   );
   registry.registerMetric(latency as unknown as Metric);
+  // A worker of several: its scrapes are answered for all of them.
+  const worker = shareWorkerMetrics(options.project ?? PROJECT, registry, () => {
+    snapshot = undefined;
+  });
 
   function dbCounter(
     name: string,
@@ -195,6 +206,7 @@ export function createMetrics(options: MetricsOptions): FoyerMetrics {
       help,
       labelNames,
       registers,
+      aggregator: 'max',
       async collect() {
         const db = await readSnapshot();
         this.reset();
@@ -225,6 +237,7 @@ export function createMetrics(options: MetricsOptions): FoyerMetrics {
       name,
       help,
       registers,
+      aggregator: 'max',
       async collect() {
         const db = await readSnapshot();
         this.reset();
@@ -235,12 +248,15 @@ export function createMetrics(options: MetricsOptions): FoyerMetrics {
 
   return {
     contentType: registry.contentType,
-    observeRequest: ({ method, route, statusCode, seconds }) => latency.observe(method, route, statusCode, seconds),
+    observeRequest: ({ method, route, statusCode, seconds }) => {
+      latency.observe(method, route, statusCode, seconds);
+      worker?.countRequest();
+    },
     countSignIn: (method) => signIns.inc({ method }),
     countRefresh: (outcome) => refreshes.inc({ outcome }),
     async render() {
       snapshot = undefined;
-      return registry.metrics();
+      return worker ? worker.render() : registry.metrics();
     },
   };
 }

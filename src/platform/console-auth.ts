@@ -118,7 +118,7 @@ export class ConsoleAuth {
     if (passwordRaw.length > MAX_ADMIN_PASSWORD_LENGTH) throw invalid(`password must be at most ${MAX_ADMIN_PASSWORD_LENGTH} characters long`);
     const email = emailRaw.trim().toLowerCase();
     const key = `${meta.ip}|${email}`;
-    const wait = this.limiter.retryAfter(key);
+    const wait = await this.limiter.retryAfter(key);
     if (wait > 0) {
       throw new PlatformError(429, 'over_request_rate_limit', `Too many failed logins; try again in ${wait} seconds`, {
         'retry-after': String(wait),
@@ -127,10 +127,10 @@ export class ConsoleAuth {
     const admin = await findAdminByEmail(this.db, email);
     const ok = await verifyAdminPassword(passwordRaw, admin?.password_hash ?? (await decoyHash()));
     if (!admin || !ok) {
-      this.limiter.fail(key);
+      await this.limiter.fail(key);
       throw new PlatformError(400, 'invalid_credentials', 'Invalid login credentials');
     }
-    this.limiter.succeed(key);
+    await this.limiter.succeed(key);
     return this.openSession({ id: admin.id, email: admin.email, role: admin.role }, meta);
   }
 

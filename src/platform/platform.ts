@@ -15,7 +15,7 @@ import type { Project } from '../runtime.js';
 import type { Db } from '../store/db.js';
 import { insertConsoleAuditEntry } from '../store/console-auth.js';
 import { ConsoleAuth, type ConsoleAdmin } from './console-auth.js';
-import type { LoginLimiter } from './login-limiter.js';
+import { createLoginLimiter, createSharedLoginLimiter, type LoginLimiter } from './login-limiter.js';
 
 export interface PlatformOptions {
   /** The variables the default project was configured with: they pin its settings. */
@@ -61,7 +61,9 @@ export class Platform {
     });
     try {
       const sync = await startSync(registry, config.databaseUrl);
-      const auth = new ConsoleAuth(registry.control, { limiter: options.loginLimiter });
+      // On PostgreSQL several processes may serve the console: their login throttle is counted in the database.
+      const limiter = options.loginLimiter ?? (config.embedded ? createLoginLimiter() : createSharedLoginLimiter(registry.control, config.rateLimitKeyPrefix));
+      const auth = new ConsoleAuth(registry.control, { limiter });
       registry.warm();
       return new Platform(registry, new SettingsService(registry), auth, masterKey, options.consoleDir ?? defaultConsoleDir(), sync);
     } catch (error) {
