@@ -1,6 +1,6 @@
 /** Child processes of the bench: started, awaited, and always stopped (normal end, error or Ctrl-C). */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export interface Child {
@@ -115,7 +115,6 @@ export function rssBytes(pid: number): number {
   return Number(match[1]) * 1024;
 }
 
-/** CPU time (user + system, all threads) a process has used so far, in seconds (/proc/<pid>/stat). */
 /** Linux's clock ticks per second (getconf CLK_TCK), the unit of /proc/<pid>/stat's CPU times. */
 export const CLOCK_TICKS = 100;
 
@@ -137,6 +136,38 @@ export function readProcStat(pid: number): ProcStat {
   return { pid, ppid: Number(fields[1]), command, ticks: Number(fields[11]) + Number(fields[12]), childTicks: Number(fields[13]) + Number(fields[14]) };
 }
 
+/** Every process now running whose parent is in the tree of `pid` (its children, theirs, …), `pid` first. */
+function processTree(pid: number): ProcStat[] {
+  const all: ProcStat[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      all.push(readProcStat(Number(name)));
+    } catch {
+      // Gone between the listing and the read.
+    }
+  }
+  const tree = [readProcStat(pid)];
+  const inTree = new Set([pid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const stat of all) {
+      if (inTree.has(stat.pid) || !inTree.has(stat.ppid)) continue;
+      inTree.add(stat.pid);
+      tree.push(stat);
+      grew = true;
+    }
+  }
+  return tree;
+}
+
+/**
+ * CPU time (user + system, all threads) used so far by a process and everything it started, in seconds
+ * (/proc/<pid>/stat): with FOYER_WORKERS the server is a primary and its workers. A child that already
+ * exited counts in its parent's cutime + cstime (Node reaps its workers), so a worker replaced between
+ * two readings is neither lost nor counted twice.
+ */
 export function cpuSeconds(pid: number): number {
-  return readProcStat(pid).ticks / CLOCK_TICKS;
+  const ticks = processTree(pid).reduce((sum, stat) => sum + stat.ticks + stat.childTicks, 0);
+  return ticks / CLOCK_TICKS;
 }
