@@ -2,9 +2,11 @@
  * Prometheus metrics of one project (label project="default"), with prom-client.
  *
  * Two kinds, on purpose:
- * - read from the database at scrape time (users by kind, anonymous sign-ups, conversions by method,
- *   cleanup deletions and runs, the spike signal): the same on every process and across restarts;
- *   one query per scrape, shared by the collectors of that scrape.
+ * - read from the database (users by kind, anonymous sign-ups, conversions by method, cleanup
+ *   deletions and runs, the spike signal): the same on every process and across restarts; one read
+ *   per scrape, shared by the collectors of that scrape. The totals pass over whole tables: on a large
+ *   database a reading is reused for up to a minute (src/stats/reading-cache.ts), so a scrape's work
+ *   does not grow with the users; foyer_totals_age_seconds says how old the one served is.
  * - counted in this process (HTTP latency per route, sign-ins, token refreshes, CAPTCHA and
  *   rate-limit refusals): cheap, reset on restart, summed over processes by Prometheus.
  *
@@ -16,9 +18,9 @@ import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'pr
 import { getAbuseCounters, type AbuseCounters } from '../security/abuse-counters.js';
 import { batchStatsOf, type BatchStats } from '../store/coalesce.js';
 import type { Queryable } from '../store/db.js';
-import { readSpikeWindow, readTotals } from '../store/stats.js';
+import { readSpikeWindow } from '../store/stats.js';
 import { escalationLevel, spikeFactor, type EscalationLevel, type EscalationLevelSettings } from '../stats/escalation-level.js';
-import { PROJECT, spikeFrom, totalsFrom, type Spike, type SpikeSettings, type Totals } from '../stats/report.js';
+import { PROJECT, spikeFrom, totalsFrom, totalsReadings, type Spike, type SpikeSettings, type Totals } from '../stats/report.js';
 import { shareWorkerMetrics } from '../cluster/metrics.js';
 import { RequestHistogram } from './request-histogram.js';
 
@@ -39,6 +41,8 @@ export interface FoyerMetrics {
 
 interface DbSnapshot {
   readonly totals: Totals;
+  /** When the totals were read (now, or up to about a minute ago on a large database). */
+  readonly totalsReadAt: Date;
   readonly spike: Spike;
   readonly escalation: EscalationLevel;
 }
@@ -67,10 +71,15 @@ export function createMetrics(options: MetricsOptions): FoyerMetrics {
   let snapshot: Promise<DbSnapshot | undefined> | undefined;
   const readSnapshot = (): Promise<DbSnapshot | undefined> => {
     const spike = options.spike();
-    snapshot ??= Promise.all([readTotals(options.db), readSpikeWindow(options.db, spike.spikeBaselineHours)])
+    snapshot ??= Promise.all([totalsReadings.get(options.db), readSpikeWindow(options.db, spike.spikeBaselineHours)])
       .then(([totals, window]) => {
         const reading = spikeFrom(window, spike);
-        return { totals: totalsFrom(totals), spike: reading, escalation: escalationLevel(spike, reading.firing, spikeFactor(reading)) };
+        return {
+          totals: totalsFrom(totals.value),
+          totalsReadAt: totals.readAt,
+          spike: reading,
+          escalation: escalationLevel(spike, reading.firing, spikeFactor(reading)),
+        };
       })
       .catch(() => undefined);
     return snapshot;
@@ -114,6 +123,9 @@ export function createMetrics(options: MetricsOptions): FoyerMetrics {
   dbCounter('foyer_anonymous_cleanup_runs_total', 'Cleanup runs by final status. From auth.foyer_cleanup_runs.', (db) =>
     Object.entries(db.totals.cleanup.runs).map(([status, n]) => [{ status }, n]),
     ['status'],
+  );
+  dbGauge('foyer_totals_age_seconds', 'Age of the totals above (users, sign-ups, conversions, cleanup) in this scrape: about 0 when read for it; up to about a minute once auth.users and the audit log hold 100 000 rows.', (db) =>
+    Math.max(0, (Date.now() - db.totalsReadAt.getTime()) / 1000),
   );
   dbGauge('foyer_anonymous_signups_last_hour', 'Anonymous sign-ups in the last hour. From the database.', (db) => db.spike.last_hour);
   dbGauge('foyer_anonymous_signups_baseline_per_hour', 'Average hourly anonymous sign-ups over the baseline window before the last hour.', (db) => db.spike.baseline_per_hour);

@@ -7,6 +7,7 @@ import type { Queryable } from '../store/db.js';
 import { readEscalations, type EscalationPeriod } from '../store/captcha-escalations.js';
 import { readActiveAnonymous, readSeries, readSpikeWindow, readTotals, type Bucket, type TotalsRow } from '../store/stats.js';
 import { escalationLevel, spikeFactor, type EscalationLevel, type EscalationLevelSettings } from './escalation-level.js';
+import { ReadingCache } from './reading-cache.js';
 
 export const PROJECT = 'default';
 
@@ -48,6 +49,14 @@ export function totalsFrom(row: TotalsRow): Totals {
 export async function readTotalsReport(db: Queryable): Promise<Totals> {
   return totalsFrom(await readTotals(db));
 }
+
+/**
+ * The totals pass over auth.users and the audit log's conversions and deletions: on large tables a
+ * reading is reused for up to a minute (reading-cache.ts), shared by /metrics and the stats API.
+ */
+export const totalsReadings = new ReadingCache(readTotals, { tables: ['auth.users', 'auth.audit_log_entries'] });
+/** Every anonymous user's last activity, its sessions included: the same. */
+const activeReadings = new ReadingCache(readActiveAnonymous, { tables: ['auth.users', 'auth.sessions'] });
 
 export interface Spike {
   readonly firing: boolean;
@@ -109,6 +118,11 @@ export interface StatsReport {
   readonly spike: Spike;
   /** CAPTCHA escalation now (from this reading of the spike), and its periods within the series. */
   readonly escalation: EscalationLevel & { readonly periods: readonly EscalationPeriod[] };
+  /**
+   * When `totals` and `active_anonymous_users` were read: now on a small database; on a large one up to
+   * about a minute ago (src/stats/reading-cache.ts). The rest is read for every call.
+   */
+  readonly as_of: { readonly totals: string; readonly active_anonymous_users: string };
 }
 
 export const defaultBuckets: Record<Bucket, number> = { hour: 48, day: 30 };
@@ -120,8 +134,8 @@ export async function readStatsReport(
   options: { bucket: Bucket; buckets: number; log?: SpikeLogger },
 ): Promise<StatsReport> {
   const [totals, active, series, spike, periods] = await Promise.all([
-    readTotals(db),
-    readActiveAnonymous(db),
+    totalsReadings.get(db),
+    activeReadings.get(db),
     readSeries(db, options.bucket, options.buckets),
     checkSpike(db, settings, options.log),
     readEscalations(db, options.bucket === 'hour' ? options.buckets : options.buckets * 24),
@@ -129,8 +143,8 @@ export async function readStatsReport(
   return {
     project: PROJECT,
     generated_at: new Date().toISOString(),
-    totals: totalsFrom(totals),
-    active_anonymous_users: active,
+    totals: totalsFrom(totals.value),
+    active_anonymous_users: active.value,
     series: {
       bucket: options.bucket,
       points: series.map((point) => ({
@@ -143,6 +157,7 @@ export async function readStatsReport(
     },
     spike,
     escalation: { ...escalationLevel(settings, spike.firing, spikeFactor(spike)), periods },
+    as_of: { totals: totals.readAt.toISOString(), active_anonymous_users: active.readAt.toISOString() },
   };
 }
 

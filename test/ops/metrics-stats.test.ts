@@ -125,6 +125,9 @@ for (const engine of engines) {
       assert.equal(report.series.points.length, 3);
       assert.deepEqual(report.totals.conversions, { total: 1, by_method: { admin: 1 } });
       assert.equal(report.totals.anonymous_signups, 54);
+      // A small database is read for every call (src/stats/reading-cache.ts): the totals are as new as the report.
+      assert.ok(Date.parse(report.generated_at) - Date.parse(report.as_of.totals) < 5_000, JSON.stringify(report.as_of));
+      assert.equal(metric(values, 'foyer_totals_age_seconds')! < 5, true);
     });
 
     it('validates its parameters', async () => {
@@ -155,6 +158,7 @@ for (const engine of engines) {
         'foyer_anonymous_cleanup_runs_total', 'foyer_anonymous_signup_spike', 'foyer_sign_ins_total', 'foyer_token_refreshes_total',
         'foyer_captcha_rejections_total', 'foyer_rate_limited_requests_total', 'foyer_http_request_duration_seconds', 'foyer_database_up',
         'foyer_db_batches_total', 'foyer_db_batched_requests_total', 'foyer_db_batch_retries_total', 'foyer_db_batch_waiting',
+        'foyer_totals_age_seconds',
       ]) {
         assert.match(response.body, new RegExp(`^# TYPE ${family} `, 'm'), family);
       }
