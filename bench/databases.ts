@@ -65,3 +65,24 @@ export async function serverVersion(serverUrl: string): Promise<string> {
 export async function query(url: string, text: string): Promise<void> {
   await withClient(url, (client) => client.query(text));
 }
+
+/** pg_advisory_lock key of a bench run: two runs on one server would drop each other's databases. */
+const BENCH_LOCK_KEY = 0x666f7965; // "foye"
+
+/**
+ * Holds the server-wide bench lock until the returned function is called (or this process ends): a
+ * second `npm run bench` on the same PostgreSQL waits here instead of dropping the first one's databases
+ * (and both would measure each other's load).
+ */
+export async function lockBenchServer(serverUrl: string, log: (message: string) => void): Promise<() => Promise<void>> {
+  const client = new pg.Client({ connectionString: databaseUrl(serverUrl, 'postgres'), application_name: 'foyer bench lock' });
+  await client.connect();
+  const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [BENCH_LOCK_KEY]);
+  if (!rows[0].locked) {
+    log('another bench run is using this PostgreSQL server: waiting for it to end…');
+    await client.query('select pg_advisory_lock($1)', [BENCH_LOCK_KEY]);
+  }
+  return async () => {
+    await client.end();
+  };
+}

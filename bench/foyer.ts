@@ -16,6 +16,8 @@ export interface FoyerServer {
    * (`dataApi`); on the embedded PGlite the one port. Undefined when it has none.
    */
   readonly restUrl: string | undefined;
+  /** The Data API's own login on PostgreSQL (drop-in mode), when it serves one: what the limit lines connect as. */
+  readonly restDatabaseUrl?: string;
   readonly anonKey: string;
   /** Its PostgreSQL database; undefined on the embedded PGlite. */
   readonly databaseUrl: string | undefined;
@@ -40,7 +42,7 @@ export interface FoyerOptions {
 }
 
 /** The Data API's own login in drop-in mode (PostgREST's authenticator pattern). */
-const REST_LOGIN = 'foyer_bench_rest';
+export const REST_LOGIN = 'foyer_bench_rest';
 
 async function createRestLogin(databaseUrl: string): Promise<string> {
   await query(
@@ -49,7 +51,7 @@ async function createRestLogin(databaseUrl: string): Promise<string> {
      grant anon, authenticated, service_role to ${REST_LOGIN};`,
   );
   // Roles are cluster-wide: dropped at the end like the bench's databases (before them: cleanups run in reverse).
-  onCleanup(() => query(databaseUrl, `drop role if exists ${REST_LOGIN}`));
+  onCleanup(() => query(databaseUrl, `drop owned by ${REST_LOGIN}; drop role if exists ${REST_LOGIN}`));
   const url = new URL(databaseUrl);
   url.username = REST_LOGIN;
   url.password = '';
@@ -114,5 +116,6 @@ export async function startFoyer(name: string, options: FoyerOptions): Promise<F
     stdio: ['ignore', 'pipe', 'pipe', ...(options.ipc ? (['ipc'] as const) : [])],
   });
   const [, anonKey] = await child.waitFor(/anon key:\s+(\S+)/, 120_000);
-  return { child, url, restUrl, anonKey, databaseUrl: options.databaseUrl };
+  const restDatabaseUrl = admin.FOYER_REST_DATABASE_URL;
+  return { child, url, restUrl, anonKey, databaseUrl: options.databaseUrl, ...(restDatabaseUrl ? { restDatabaseUrl } : {}) };
 }

@@ -16,6 +16,8 @@ export interface LoadResult {
   readonly rps: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+  /** The slowest response (wrk; autocannon's latency.max). */
+  readonly maxMs?: number;
   readonly ok: number;
   readonly non2xx: number;
   readonly errors: number;
@@ -54,8 +56,8 @@ export interface LoadShape {
 export type Workload =
   /** The same request every time. */
   | { readonly kind: 'fixed'; readonly method: 'GET' | 'POST'; readonly path: string; readonly headers: Record<string, string>; readonly body?: string }
-  /** GET `path`, each request with the next credential of `pool` (round robin), e.g. one user each. */
-  | { readonly kind: 'pool'; readonly path: string; readonly pool: readonly Record<string, string>[] }
+  /** GET (or `method` with `body`) `path`, each request with the next headers of `pool` (round robin), e.g. one user each. */
+  | { readonly kind: 'pool'; readonly path: string; readonly pool: readonly Record<string, string>[]; readonly method?: 'GET' | 'POST'; readonly body?: string }
   /** POST `{"refresh_token":…}` as JSON to `path` with `headers`, following the chains (see TokenChains). */
   | { readonly kind: 'chains'; readonly path: string; readonly headers: Record<string, string>; readonly chains: TokenChains };
 
@@ -83,6 +85,14 @@ export const jsonPost = (path: string, body: string, headers: Record<string, str
 });
 
 export const getWithPool = (path: string, pool: readonly Record<string, string>[]): Workload => ({ kind: 'pool', path, pool });
+
+export const postWithPool = (path: string, body: string, pool: readonly Record<string, string>[]): Workload => ({
+  kind: 'pool',
+  method: 'POST',
+  path,
+  body,
+  pool: pool.map((headers) => ({ 'content-type': 'application/json', ...headers })),
+});
 
 type Setup = (request: autocannon.Request, context: object) => autocannon.Request;
 
@@ -130,8 +140,9 @@ function autocannonRequest(workload: Workload): autocannon.Request {
       let next = 0;
       const { pool } = workload;
       return {
-        method: 'GET',
+        method: workload.method ?? 'GET',
         path: workload.path,
+        ...(workload.body === undefined ? {} : { body: workload.body }),
         setupRequest: (request) => ({ ...request, headers: { ...request.headers, ...pool[next++ % pool.length] } }),
       };
     }
@@ -157,6 +168,7 @@ async function runAutocannon(options: LoadOptions): Promise<LoadResult> {
     rps: result['2xx'] / result.duration,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
+    maxMs: result.latency.max,
     ok: result['2xx'],
     non2xx: result.non2xx,
     errors: result.errors,

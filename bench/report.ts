@@ -3,8 +3,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export type MeasurementKey =
-  | 'limit-signin' | 'limit-refresh'
-  | 'foyer-signin' | 'foyer-signin-hook' | 'foyer-refresh' | 'foyer-user' | 'foyer-rest'
+  | 'limit-signin' | 'limit-refresh' | 'limit-rest' | 'limit-rest-insert'
+  | 'foyer-signin' | 'foyer-signin-hook' | 'foyer-refresh' | 'foyer-user' | 'foyer-rest' | 'foyer-rest-insert'
   | 'baseline-signin'
   | 'peer-signin' | 'peer-session'
   | 'pglite-signin';
@@ -21,6 +21,12 @@ export interface Sample {
   readonly loadCpuMsPerRequest?: number;
   readonly p50Ms?: number;
   readonly p99Ms?: number;
+  /** The slowest response. */
+  readonly maxMs?: number;
+  /** The server's resident memory (process tree) before its first load, in MB (first round only). */
+  readonly rssIdleMb?: number;
+  /** The highest resident memory (process tree) while the measurement ran, in MB. */
+  readonly rssLoadedMb?: number;
   /** Failed requests or transactions (non-2xx, connection errors, pgbench failures). */
   readonly failed: number;
   /** What the failures were (HTTP status codes, connection errors), when there were any. */
@@ -44,6 +50,9 @@ export const LABELS: Record<MeasurementKey, string> = {
   'foyer-refresh': 'Foyer  refresh rotation (PostgreSQL)',
   'foyer-user': 'Foyer  GET /user (PostgreSQL)',
   'foyer-rest': 'Foyer  Data API select under RLS (PostgreSQL)',
+  'limit-rest': 'limit  pgbench: the Data API select\'s transaction',
+  'limit-rest-insert': 'limit  pgbench: the Data API insert\'s transaction',
+  'foyer-rest-insert': 'Foyer  Data API insert, return=representation',
   'peer-signin': 'peer   Better Auth sign-in/anonymous',
   'peer-session': 'peer   Better Auth get-session',
   'pglite-signin': 'Foyer  anonymous sign-in (embedded PGlite)',
@@ -59,11 +68,14 @@ interface Ratio {
   readonly target?: number;
 }
 
+/** Issue 22's targets where it set them (issue 8's where not). */
 const RATIOS: Ratio[] = [
-  { label: 'sign-in     Foyer / limit', over: 'foyer-signin', under: 'limit-signin', target: 0.7 },
-  { label: 'sign-in     Foyer / peer', over: 'foyer-signin', under: 'peer-signin', target: 5 },
-  { label: 'refresh     Foyer / limit', over: 'foyer-refresh', under: 'limit-refresh', target: 0.7 },
+  { label: 'sign-in     Foyer / limit', over: 'foyer-signin', under: 'limit-signin', target: 1.0 },
+  { label: 'sign-in     Foyer / peer', over: 'foyer-signin', under: 'peer-signin', target: 8 },
+  { label: 'refresh     Foyer / limit', over: 'foyer-refresh', under: 'limit-refresh', target: 0.9 },
   { label: 'GET /user   Foyer / peer get-session', over: 'foyer-user', under: 'peer-session', target: 5 },
+  { label: 'Data API    select, Foyer / limit', over: 'foyer-rest', under: 'limit-rest', target: 0.8 },
+  { label: 'Data API    insert, Foyer / limit', over: 'foyer-rest-insert', under: 'limit-rest-insert', target: 0.8 },
   { label: 'sign-in     PGlite / PostgreSQL', over: 'pglite-signin', under: 'foyer-signin' },
   { label: 'sign-in     with a custom access token hook / without', over: 'foyer-signin-hook', under: 'foyer-signin' },
   { label: 'sign-in     this checkout / --baseline', over: 'foyer-signin', under: 'baseline-signin' },
@@ -71,7 +83,38 @@ const RATIOS: Ratio[] = [
   { label: 'sign-in     server CPU per request, peer / Foyer', over: 'foyer-signin', under: 'peer-signin', metric: 'cpu' },
   { label: 'session     server CPU per request, peer / Foyer', over: 'foyer-user', under: 'peer-session', metric: 'cpu' },
 ];
-const P99_TARGET_MS = 50;
+
+/** A bound on one figure (latency, CPU, memory): met when the figure is at most `limit`. */
+interface Bound {
+  readonly label: string;
+  readonly unit: 'ms' | 'MB';
+  /** The figure, from the measurements present (undefined: not measured in this run). */
+  readonly value: (m: Partial<Record<MeasurementKey, Summary>>) => number | undefined;
+  readonly limit?: number;
+}
+
+/** The same Foyer process (PostgreSQL) serves these: its memory is the highest over them. */
+const FOYER_POSTGRES: MeasurementKey[] = ['foyer-signin', 'foyer-refresh', 'foyer-user', 'foyer-rest', 'foyer-rest-insert'];
+const highest = (values: (number | undefined)[]) => {
+  const known = values.filter((v): v is number => v !== undefined && Number.isFinite(v));
+  return known.length ? Math.max(...known) : undefined;
+};
+
+const BOUNDS: Bound[] = [
+  { label: 'sign-in     p99 (median of rounds)', unit: 'ms', value: (m) => m['foyer-signin']?.p99Ms?.median, limit: 30 },
+  { label: 'sign-in     slowest response (all rounds)', unit: 'ms', value: (m) => m['foyer-signin']?.maxMs, limit: 100 },
+  { label: 'refresh     p99 (median of rounds)', unit: 'ms', value: (m) => m['foyer-refresh']?.p99Ms?.median, limit: 30 },
+  { label: 'refresh     slowest response (all rounds)', unit: 'ms', value: (m) => m['foyer-refresh']?.maxMs, limit: 100 },
+  { label: 'Data API    select, server CPU per request', unit: 'ms', value: (m) => m['foyer-rest']?.cpuMsPerRequest?.median, limit: 0.3 },
+  { label: 'Data API    insert, server CPU per request', unit: 'ms', value: (m) => m['foyer-rest-insert']?.cpuMsPerRequest?.median, limit: 0.3 },
+  { label: 'memory      Foyer (PostgreSQL) idle', unit: 'MB', value: (m) => highest(FOYER_POSTGRES.map((k) => m[k]?.rssIdleMb)), limit: 100 },
+  { label: 'memory      Foyer (PostgreSQL) under load', unit: 'MB', value: (m) => highest(FOYER_POSTGRES.map((k) => m[k]?.rssLoadedMb)), limit: 200 },
+  { label: 'memory      Foyer (embedded PGlite) idle', unit: 'MB', value: (m) => m['pglite-signin']?.rssIdleMb, limit: 300 },
+  { label: 'memory      Foyer (embedded PGlite) under load', unit: 'MB', value: (m) => m['pglite-signin']?.rssLoadedMb },
+  { label: 'memory      peer idle', unit: 'MB', value: (m) => highest([m['peer-signin']?.rssIdleMb, m['peer-session']?.rssIdleMb]) },
+  { label: 'memory      peer under load', unit: 'MB', value: (m) => highest([m['peer-signin']?.rssLoadedMb, m['peer-session']?.rssLoadedMb]) },
+];
+
 /** CPUs busier than this while everything measured is idle means someone else is using the machine. */
 export const BUSY = 0.15;
 
@@ -115,6 +158,17 @@ function ratioRounds(samples: Samples, ratio: Ratio): number[] {
   );
 }
 
+interface Summary {
+  readonly p99Ms?: Spread;
+  readonly cpuMsPerRequest?: Spread;
+  readonly maxMs?: number;
+  readonly rssIdleMb?: number;
+  readonly rssLoadedMb?: number;
+}
+
+const spreadOf = (rounds: readonly Sample[], pick: (s: Sample) => number | undefined): Spread | undefined =>
+  rounds[0] === undefined || pick(rounds[0]) === undefined ? undefined : spread(rounds.map((s) => pick(s) ?? NaN));
+
 export function buildResults(meta: Meta, samples: Samples) {
   const measurements = Object.fromEntries(
     (Object.keys(samples) as MeasurementKey[]).map((key) => {
@@ -123,11 +177,14 @@ export function buildResults(meta: Meta, samples: Samples) {
         label: LABELS[key].replace(/\s+/g, ' '),
         rounds,
         rps: spread(rounds.map((s) => s.rps)),
-        p50Ms: rounds[0]?.p50Ms === undefined ? undefined : spread(rounds.map((s) => s.p50Ms!)),
-        p99Ms: rounds[0]?.p99Ms === undefined ? undefined : spread(rounds.map((s) => s.p99Ms!)),
-        cpuMsPerRequest: rounds[0]?.cpuMsPerRequest === undefined ? undefined : spread(rounds.map((s) => s.cpuMsPerRequest!)),
-        dbCpuMsPerRequest: rounds[0]?.dbCpuMsPerRequest === undefined ? undefined : spread(rounds.map((s) => s.dbCpuMsPerRequest!)),
-        loadCpuMsPerRequest: rounds[0]?.loadCpuMsPerRequest === undefined ? undefined : spread(rounds.map((s) => s.loadCpuMsPerRequest!)),
+        p50Ms: spreadOf(rounds, (s) => s.p50Ms),
+        p99Ms: spreadOf(rounds, (s) => s.p99Ms),
+        maxMs: highest(rounds.map((s) => s.maxMs)),
+        cpuMsPerRequest: spreadOf(rounds, (s) => s.cpuMsPerRequest),
+        dbCpuMsPerRequest: spreadOf(rounds, (s) => s.dbCpuMsPerRequest),
+        loadCpuMsPerRequest: spreadOf(rounds, (s) => s.loadCpuMsPerRequest),
+        rssIdleMb: rounds[0]?.rssIdleMb,
+        rssLoadedMb: highest(rounds.map((s) => s.rssLoadedMb)),
         failed: rounds.reduce((sum, s) => sum + s.failed, 0),
       }];
     }),
@@ -139,9 +196,13 @@ export function buildResults(meta: Meta, samples: Samples) {
     const met = ratio.target === undefined ? undefined : value.median >= ratio.target;
     return [{ label: ratio.label.replace(/\s+/g, ' '), metric: ratio.metric ?? 'rps', over: ratio.over, under: ratio.under, rounds, ...value, target: ratio.target, met }];
   });
-  const signinP99 = measurements['foyer-signin']?.p99Ms;
-  const p99 = signinP99 ? { ...signinP99, targetMs: P99_TARGET_MS, met: signinP99.median <= P99_TARGET_MS } : undefined;
-  return { meta, measurements, ratios, signinP99: p99 };
+  const bounds = BOUNDS.flatMap((bound) => {
+    const value = bound.value(measurements);
+    if (value === undefined) return [];
+    const met = bound.limit === undefined ? undefined : value <= bound.limit;
+    return [{ label: bound.label.replace(/\s+/g, ' '), unit: bound.unit, value, limit: bound.limit, met }];
+  });
+  return { meta, measurements, ratios, bounds };
 }
 
 export type Results = ReturnType<typeof buildResults>;
@@ -153,25 +214,31 @@ const verdict = (met: boolean | undefined) => (met === undefined ? '' : met ? 'm
 
 export function formatTable(results: Results): string {
   const { meta } = results;
-  const rows: string[][] = [['', 'per second: median (min–max)', 'p50 ms', 'p99 ms (max)', 'CPU ms/req', 'db CPU', 'load CPU', 'target', '']];
+  const rows: string[][] = [['', 'per second: median (min–max)', 'p50 ms', 'p99 ms (max)', 'CPU ms/req', 'db CPU', 'load CPU', 'RSS MB', 'target', '']];
   for (const [key, m] of Object.entries(results.measurements)) {
     const flag = m.failed > 0 ? ` [${m.failed} failed]` : '';
     rows.push([
       LABELS[key as MeasurementKey],
       `${int(m.rps.median)} (${int(m.rps.min)}–${int(m.rps.max)})${flag}`,
       ms(m.p50Ms?.median),
-      m.p99Ms ? `${ms(m.p99Ms.median)} (${ms(m.p99Ms.max)})` : '–',
+      m.p99Ms ? `${ms(m.p99Ms.median)} (${ms(m.maxMs ?? m.p99Ms.max)})` : '–',
       m.cpuMsPerRequest ? m.cpuMsPerRequest.median.toFixed(2) : '–',
       m.dbCpuMsPerRequest ? m.dbCpuMsPerRequest.median.toFixed(2) : '–',
       m.loadCpuMsPerRequest ? m.loadCpuMsPerRequest.median.toFixed(2) : '–',
-      key === 'foyer-signin' && results.signinP99 ? `p99 ≤ ${P99_TARGET_MS} ms` : '',
-      key === 'foyer-signin' ? verdict(results.signinP99?.met) : '',
+      m.rssLoadedMb === undefined ? '–' : `${int(m.rssIdleMb ?? NaN)}/${int(m.rssLoadedMb)}`,
+      '',
+      '',
     ]);
   }
   rows.push([]);
   for (const r of results.ratios) {
     const target = r.target ? `≥ ${r.target}×` : '(info)';
-    rows.push([`ratio  ${r.label}`, `${times(r.median)} (${times(r.min)}–${times(r.max)})`, '', '', '', '', '', target, verdict(r.met)]);
+    rows.push([`ratio  ${r.label}`, `${times(r.median)} (${times(r.min)}–${times(r.max)})`, '', '', '', '', '', '', target, verdict(r.met)]);
+  }
+  rows.push([]);
+  for (const b of results.bounds) {
+    const figure = b.unit === 'MB' ? `${int(b.value)} MB` : `${b.value < 1 ? b.value.toFixed(2) : ms(b.value)} ms`;
+    rows.push([`bound  ${b.label}`, figure, '', '', '', '', '', '', b.limit === undefined ? '(info)' : `≤ ${b.limit} ${b.unit}`, verdict(b.met)]);
   }
   const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => (row[col] ?? '').length)));
   const cell = (text: string, col: number) => (col === 0 ? text.padEnd(widths[col]) : text.padStart(widths[col]));
@@ -185,7 +252,8 @@ export function formatTable(results: Results): string {
   ].join('\n');
   const notes = [
     'CPU ms/req: the server process\'s CPU time per 2xx response; db CPU: the local PostgreSQL\'s (all its processes) per 2xx ' +
-      'response or pgbench transaction; load CPU: the load generator\'s per response',
+      'response or pgbench transaction; load CPU: the load generator\'s per response; p99 (max): the median p99 and the slowest ' +
+      'response of all rounds; RSS MB: the server\'s resident memory (with its child processes) idle before its first load / the most under load',
     `load average ${meta.loadAverage.start.toFixed(1)} at start, ${meta.loadAverage.end.toFixed(1)} at end`,
   ];
   const all = Object.values(results.measurements).flatMap((m) => m.rounds);

@@ -8,8 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatCaptchaCost, measureCaptchaCost } from './captcha.js';
-import { analyze, checkpoint, dropDatabase, recreateDatabase, serverVersion } from './databases.js';
+import { analyze, checkpoint, dropDatabase, lockBenchServer, recreateDatabase, serverVersion } from './databases.js';
 import { migrateFoyer, ROOT, startFoyer } from './foyer.js';
+import { sampleRss, treeRssMb } from './memory.js';
 import { busyFraction, databaseCpuSeconds, waitQuiet } from './machine.js';
 import { chooseLoadGenerator, stopAllLoad, type LoadGenerator } from './load.js';
 import { parseOptions, type BenchOptions } from './options.js';
@@ -30,7 +31,7 @@ const BASELINE_DB = 'foyer_bench_baseline';
 /** The order measurements run in, within each round. */
 const ORDER: MeasurementKey[] = [
   'limit-signin', 'foyer-signin', 'baseline-signin', 'foyer-signin-hook', 'peer-signin', 'pglite-signin',
-  'limit-refresh', 'foyer-refresh', 'foyer-user', 'foyer-rest', 'peer-session',
+  'limit-refresh', 'foyer-refresh', 'foyer-user', 'peer-session', 'limit-rest', 'foyer-rest', 'limit-rest-insert', 'foyer-rest-insert',
 ];
 export const RESULTS_DIR = join(ROOT, 'bench', 'results');
 
@@ -74,7 +75,8 @@ async function prepare(options: BenchOptions, dir: string, generator: LoadGenera
   const profiles = join(RESULTS_DIR, 'profiles');
   if (options.profile) rmSync(profiles, { recursive: true, force: true });
   const nodeArgs = options.profile ? ['--cpu-prof', '--cpu-prof-dir', profiles] : [];
-  if (want('limit-signin', 'limit-refresh', 'foyer-signin', 'foyer-signin-hook', 'foyer-refresh', 'foyer-user', 'foyer-rest')) {
+  const dataApi = want('foyer-rest', 'foyer-rest-insert', 'limit-rest', 'limit-rest-insert');
+  if (dataApi || want('limit-signin', 'limit-refresh', 'foyer-signin', 'foyer-signin-hook', 'foyer-refresh', 'foyer-user')) {
     const url = await benchDatabase(options.serverUrl, DB);
     log('migrating the bench database (foyer migrate)…');
     await migrateFoyer({ databaseUrl: url, dataDir: dir, env: options.foyerEnv });
@@ -84,11 +86,13 @@ async function prepare(options: BenchOptions, dir: string, generator: LoadGenera
       await seedRefreshChains(url, connections);
       measurements.push(pgbenchMeasurement('limit-refresh', url, scripts.refresh, connections));
     }
-    if (want('foyer-signin', 'foyer-refresh', 'foyer-user', 'foyer-rest')) {
-      const foyer = await startFoyer('Foyer (PostgreSQL)', { databaseUrl: url, dataDir: dir, nodeArgs, env: options.foyerEnv, dataApi: want('foyer-rest') });
+    if (dataApi || want('foyer-signin', 'foyer-refresh', 'foyer-user')) {
+      const foyer = await startFoyer('Foyer (PostgreSQL)', { databaseUrl: url, dataDir: dir, nodeArgs, env: options.foyerEnv, dataApi });
       log(`Foyer (PostgreSQL) at ${foyer.url}`);
       if (want('foyer-signin')) measurements.push(foyerSignIn('foyer-signin', foyer, shape));
-      if (want('foyer-refresh', 'foyer-user', 'foyer-rest')) measurements.push(...(await foyerSessionMeasurements(foyer, shape)));
+      if (dataApi || want('foyer-refresh', 'foyer-user')) {
+        measurements.push(...(await foyerSessionMeasurements(foyer, shape, { limits: { dir } })));
+      }
     }
     if (want('foyer-signin-hook')) {
       // A second Foyer on the same database, issuing every token through a SQL custom access token hook.
@@ -126,13 +130,17 @@ async function prepare(options: BenchOptions, dir: string, generator: LoadGenera
 
 /** One measurement of one round: warm-up (first round), analyze, checkpoint, a look at the CPUs, the load. */
 async function measure(measurement: Measurement, round: number, options: BenchOptions): Promise<Sample> {
+  // Idle: started and prepared, before this measurement's first load (the process may have served another already).
+  const rssIdleMb = round === 1 && measurement.pid ? treeRssMb(measurement.pid) : undefined;
   if (round === 1 && measurement.http && options.warmupSeconds > 0) await measurement.run(options.warmupSeconds);
   for (const url of benchDatabases) await analyze(url);
   await checkpoint(options.serverUrl);
   const busyBefore = await busyFraction(1_000);
   const cpuBefore = measurement.pid ? cpuSeconds(measurement.pid) : 0;
   const dbCpuBefore = measurement.onPostgres ? databaseCpuSeconds() : undefined;
+  const rss = measurement.pid ? sampleRss(measurement.pid) : undefined;
   const result = await measurement.run(options.seconds);
+  const rssLoadedMb = rss?.();
   const cpuMsPerRequest = measurement.pid ? ((cpuSeconds(measurement.pid) - cpuBefore) * 1000) / result.count : undefined;
   const dbCpuAfter = dbCpuBefore === undefined ? undefined : databaseCpuSeconds();
   const dbCpuMsPerRequest = dbCpuBefore === undefined || dbCpuAfter === undefined ? undefined : ((dbCpuAfter - dbCpuBefore) * 1000) / result.count;
@@ -141,17 +149,20 @@ async function measure(measurement: Measurement, round: number, options: BenchOp
     busyBefore,
     ...(cpuMsPerRequest === undefined ? {} : { cpuMsPerRequest }),
     ...(dbCpuMsPerRequest === undefined ? {} : { dbCpuMsPerRequest }),
+    ...(rssIdleMb === undefined ? {} : { rssIdleMb }),
+    ...(rssLoadedMb === undefined ? {} : { rssLoadedMb }),
   };
   // wrk reports latency to the microsecond, autocannon to the millisecond.
   const round1 = (n: number | undefined) => Math.round((n ?? NaN) * 10) / 10;
-  const latency = sample.p99Ms === undefined ? '' : `  p50 ${round1(sample.p50Ms)} ms  p99 ${round1(sample.p99Ms)} ms`;
+  const latency = sample.p99Ms === undefined ? '' : `  p50 ${round1(sample.p50Ms)} ms  p99 ${round1(sample.p99Ms)} ms  max ${round1(sample.maxMs)} ms`;
+  const memory = rssLoadedMb === undefined ? '' : `  RSS ${rssIdleMb === undefined ? '' : `${Math.round(rssIdleMb)}/`}${Math.round(rssLoadedMb)} MB`;
   const cpu = cpuMsPerRequest === undefined ? '' : `  server CPU ${cpuMsPerRequest.toFixed(2)} ms/req`;
   const loadCpu = sample.loadCpuMsPerRequest === undefined ? '' : `  load CPU ${sample.loadCpuMsPerRequest.toFixed(2)} ms/req`;
   const dbCpu = sample.dbCpuMsPerRequest === undefined ? '' : `  db CPU ${sample.dbCpuMsPerRequest.toFixed(2)} ms/req`;
   const failed = sample.failed ? `  FAILED ${sample.failed} ${JSON.stringify(sample.failures ?? {})}` : '';
   const busy = busyBefore > BUSY ? `  (machine ${(busyBefore * 100).toFixed(0)} % busy before)` : '';
   const rps = Math.round(sample.rps).toString().padStart(6);
-  log(`round ${round}/${options.rounds}  ${measurement.key.padEnd(14)} ${rps}/s${latency}${cpu}${dbCpu}${loadCpu}${failed}${busy}`);
+  log(`round ${round}/${options.rounds}  ${measurement.key.padEnd(14)} ${rps}/s${latency}${cpu}${dbCpu}${loadCpu}${memory}${failed}${busy}`);
   return sample;
 }
 
@@ -212,6 +223,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => interrupt('SIGINT'));
   process.once('SIGTERM', () => interrupt('SIGTERM'));
   try {
+    onCleanup(await lockBenchServer(options.serverUrl, log));
     if (options.waitQuietSeconds > 0) await waitQuiet(options.waitQuietSeconds, log);
     if (options.soakSeconds !== undefined) await runSoak(options, { scratchDir, benchDatabase, resultsDir: RESULTS_DIR });
     else if (options.scaleUsers !== undefined) await runScale(options, { scratchDir, benchDatabase, resultsDir: RESULTS_DIR });

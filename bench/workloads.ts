@@ -1,7 +1,8 @@
 /** What each measurement sends, prepared once (token pools, cookies) and run once per round. */
 import { query } from './databases.js';
-import type { FoyerServer } from './foyer.js';
-import { getWithPool, jsonPost, runLoad, times, TokenChains, type LoadResult, type LoadShape } from './load.js';
+import { REST_LOGIN, type FoyerServer } from './foyer.js';
+import { writeRestCallers, writeRestScripts } from './pgbench-rest.js';
+import { getWithPool, jsonPost, postWithPool, runLoad, times, TokenChains, type LoadResult, type LoadShape } from './load.js';
 import type { PeerServer } from './peer.js';
 import { runPgbench } from './pgbench.js';
 import type { MeasurementKey, Sample } from './report.js';
@@ -28,6 +29,7 @@ function sample(result: LoadResult): Sample {
     count: result.ok,
     p50Ms: result.p50Ms,
     p99Ms: result.p99Ms,
+    ...(result.maxMs === undefined ? {} : { maxMs: result.maxMs }),
     failed,
     ...(failed ? { failures } : {}),
     ...(loadCpuMsPerRequest === undefined ? {} : { loadCpuMsPerRequest }),
@@ -77,23 +79,32 @@ const restTableSql = (userIds: readonly string[]) => `
   drop table if exists public.bench_notes;
   create table public.bench_notes (
     id bigint generated always as identity primary key,
-    user_id uuid not null references auth.users (id) on delete cascade,
+    user_id uuid not null default auth.uid() references auth.users (id) on delete cascade,
     body text not null
   );
   create index bench_notes_user_id_idx on public.bench_notes (user_id);
   alter table public.bench_notes enable row level security;
-  grant select on public.bench_notes to authenticated;
+  grant select, insert on public.bench_notes to authenticated;
   create policy "own notes" on public.bench_notes for select to authenticated using (user_id = (select auth.uid()));
+  create policy "add own notes" on public.bench_notes for insert to authenticated with check (user_id = (select auth.uid()));
   insert into public.bench_notes (user_id, body)
     select u, 'note ' || n from unnest(array[${userIds.map((id) => `'${id}'`).join(',')}]::uuid[]) u, generate_series(1, 4) n;
   analyze public.bench_notes;`;
 export const REST_PATH = '/rest/v1/bench_notes?select=id,body&order=id';
+/** The Data API's insert, as supabase-js sends `.insert({ body }).select()`: the new row comes back. */
+export const REST_INSERT_PATH = '/rest/v1/bench_notes?select=id,body,user_id';
+export const REST_INSERT_BODY = '{"body":"a new note"}';
 
 /**
  * Refresh rotations, GET /user and the Data API read need sessions first: `2 × connections` anonymous
  * sign-ins. Each rotation presents the newest token of a chain, so no token is presented twice.
  */
-export async function foyerSessionMeasurements(server: FoyerServer, shape: LoadShape): Promise<Measurement[]> {
+export interface SessionMeasurementOptions {
+  /** Also the Data API's limit lines (pgbench), with their scripts written into `dir`. */
+  readonly limits?: { readonly dir: string };
+}
+
+export async function foyerSessionMeasurements(server: FoyerServer, shape: LoadShape, options: SessionMeasurementOptions = {}): Promise<Measurement[]> {
   const sessions = await times(shape.connections * 2, 8, async () => {
     const response = await postJson(`${server.url}${SIGNUP_PATH}`, { data: {} }, foyerHeaders(server));
     return (await response.json()) as { access_token: string; refresh_token: string; user: { id: string } };
@@ -124,6 +135,26 @@ export async function foyerSessionMeasurements(server: FoyerServer, shape: LoadS
     }
     const read = getWithPool(REST_PATH, users);
     measurements.push({ key: 'foyer-rest', pid, http: true, onPostgres: true, run: async (seconds) => sample(await runLoad({ ...shape, url: restUrl, seconds, workload: read })) });
+    const inserting = users.map((headers) => ({ ...headers, prefer: 'return=representation' }));
+    const inserted = await fetch(`${restUrl}${REST_INSERT_PATH}`, { method: 'POST', headers: { ...inserting[0], 'content-type': 'application/json' }, body: REST_INSERT_BODY });
+    const row = ((await inserted.json()) as { user_id?: string }[] | null)?.[0];
+    if (inserted.status !== 201 || row?.user_id !== sessions[0].user.id) {
+      throw new Error(`the Data API insert answered ${inserted.status} ${JSON.stringify(row).slice(0, 200)}; expected the new row, the user's own`);
+    }
+    if (server.restDatabaseUrl && options.limits) {
+      // The same transactions straight from pgbench, as the same login, for the same users.
+      const callers = sessions.map((session, i) => {
+        const claims = JSON.parse(Buffer.from(session.access_token.split('.')[1], 'base64url').toString('utf8')) as { session_id: string };
+        const headers = { host: new URL(restUrl).host, ...users[i], 'x-forwarded-for': '198.18.0.1', 'user-agent': 'wrk' };
+        return { userId: session.user.id, sessionId: claims.session_id, claims: JSON.stringify(claims), headers: JSON.stringify(headers) };
+      });
+      await writeRestCallers(server.databaseUrl, REST_LOGIN, callers);
+      const scripts = writeRestScripts(options.limits.dir, callers.length);
+      measurements.push(pgbenchMeasurement('limit-rest', server.restDatabaseUrl, scripts.read, shape.connections));
+      measurements.push(pgbenchMeasurement('limit-rest-insert', server.restDatabaseUrl, scripts.insert, shape.connections));
+    }
+    const insert = postWithPool(REST_INSERT_PATH, REST_INSERT_BODY, inserting);
+    measurements.push({ key: 'foyer-rest-insert', pid, http: true, onPostgres: true, run: async (seconds) => sample(await runLoad({ ...shape, url: restUrl, seconds, workload: insert })) });
   }
   return measurements;
 }

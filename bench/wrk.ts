@@ -121,7 +121,7 @@ function request()
   local headers = POOL[next_credential % #POOL + 1]
   next_credential = next_credential + 1
   if CLIENT_IPS > 0 then headers["x-forwarded-for"] = client_ip() end
-  return wrk.format("GET", ${lua(workload.path)}, headers, nil)
+  return wrk.format(${lua(workload.method ?? 'GET')}, ${lua(workload.path)}, headers, ${workload.body === undefined ? 'nil' : lua(workload.body)})
 end
 `;
 }
@@ -209,9 +209,9 @@ function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
     '${RESULT_PREFIX}{"requests":%d,"durationUs":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d,' ..
-      '"p50Us":%d,"p99Us":%d,"cpuTicks":%d,"unmatched":%d,"statuses":{%s}}\\n',
+      '"p50Us":%d,"p99Us":%d,"maxUs":%d,"cpuTicks":%d,"unmatched":%d,"statuses":{%s}}\\n',
     summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
-    latency:percentile(50), latency:percentile(99), cpu_ticks(), unmatched, table.concat(codes, ",")))
+    latency:percentile(50), latency:percentile(99), latency.max, cpu_ticks(), unmatched, table.concat(codes, ",")))
 end
 `;
 
@@ -225,6 +225,7 @@ interface WrkSummary {
   timeout: number;
   p50Us: number;
   p99Us: number;
+  maxUs: number;
   cpuTicks: number;
   /** 200 responses to a refresh that named no token or user: the chain is lost. */
   unmatched: number;
@@ -307,6 +308,7 @@ function toLoadResult(summary: WrkSummary, counted: boolean): LoadResult {
     rps: summary.durationUs > 0 ? ok / (summary.durationUs / 1e6) : 0,
     p50Ms: summary.p50Us / 1000,
     p99Ms: summary.p99Us / 1000,
+    maxMs: summary.maxUs / 1000,
     ok,
     non2xx,
     errors: summary.connect + summary.read + summary.write + summary.timeout,
