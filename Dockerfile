@@ -51,7 +51,9 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
   CMD wget --quiet --tries=1 --spider "http://127.0.0.1:${PORT:-${GOTRUE_API_PORT:-8081}}/health" || exit 1
 STOPSIGNAL SIGTERM
 # Exec form, no shell or npm in between: node is PID 1 and receives SIGTERM itself. bin/foyer.js runs
-# Foyer's build in this process, with no child, and `foyer start` stops gracefully on SIGTERM. Other commands:
+# Foyer's build in this process, with no child, and `foyer start` stops gracefully on SIGTERM. With
+# FOYER_WORKERS=N (or auto: one per core) it is the primary of N workers: it passes SIGTERM on to them,
+# waits for them to drain and reaps them (docs/operations.md, "Workers"). Other commands:
 # `docker run --rm foyer:local migrate`, `… doctor`, `… --help`.
 ENTRYPOINT ["node", "/app/bin/foyer.js"]
 CMD ["start"]

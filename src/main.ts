@@ -24,9 +24,9 @@ export async function main(argv: readonly string[]): Promise<void> {
     )
     .addHelpText(
       'after',
-      '\nFOYER_WORKERS=N (or auto: one per CPU core) serves with N processes that share the ports, on PostgreSQL only: a primary\n' +
-        'process migrates once, prints this banner once, replaces a worker that dies and stops them all on SIGTERM/SIGINT.\n' +
-        'Rate limits stay exact across them (FOYER_RATE_LIMIT_STORE postgres or redis; memory is refused). See docs/operations.md, "Workers".',
+      '\nFOYER_WORKERS=N (or auto: one per CPU core) serves with N processes sharing the ports, on PostgreSQL only. The database\n' +
+        'is migrated and the banner printed once; a worker that dies is replaced; SIGTERM/SIGINT drains them all. Rate limits\n' +
+        'stay exact across them (FOYER_RATE_LIMIT_STORE postgres or redis; memory is refused). See docs/operations.md, "Workers".',
     )
     .action(async () => {
       const settings = config();
