@@ -6,7 +6,7 @@
  */
 import { createPrivateKey, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { createSigner, createVerifier, TokenError } from 'fast-jwt';
-import { SignJWT } from 'jose';
+import { loadJose } from './jose-library.js';
 
 export type JwtFailure = 'malformed' | 'expired' | 'bad_signature' | 'unknown_key';
 
@@ -116,6 +116,7 @@ export function createKeyring(options: KeyringOptions): Keyring {
       const signingKey = privateKey;
       signer = async (payload) => {
         if (!signingKey) throw new KeyringError(`${where} has no private part and cannot sign`);
+        const { SignJWT } = await loadJose();
         return new SignJWT(payload).setProtectedHeader({ alg, kid, typ: 'JWT' }).sign(signingKey);
       };
     }

@@ -3,15 +3,11 @@
  * abstraction (blocking, insurance limiters, `RateLimiterRes`) with one atomic statement per consume
  * (see src/store/rate-limits.ts for why the count is exact).
  */
-import { createRequire } from 'node:module';
-import { RateLimiterRes, type RateLimiterStoreAbstract as StoreAbstractType } from 'rate-limiter-flexible';
 import type { Queryable } from '../store/db.js';
 import { counterStateSql, counterUpsertSql, type CounterState } from '../store/rate-limits.js';
-
 // The library does not re-export its store base class from the package root; it is the documented way
 // to write a store (every bundled store extends it), so it is loaded from its file (the version is pinned).
-const require = createRequire(import.meta.url);
-const RateLimiterStoreAbstract = require('rate-limiter-flexible/lib/RateLimiterStoreAbstract') as typeof StoreAbstractType;
+import { RateLimiterRes, RateLimiterStoreAbstract } from './rate-limiter-library.js';
 
 const UPSERT_SQL = counterUpsertSql({ key: '$1', points: '$2', windowMs: '$3', forceExpire: '$4::boolean' });
 

@@ -6,13 +6,8 @@
  * long as the limiter whose points and duration live settings update in place, so changing a limit keeps
  * every client's count.
  */
-import { createRequire } from 'node:module';
-import { RateLimiterRes, type RateLimiterStoreAbstract as StoreAbstractType } from 'rate-limiter-flexible';
 import type { CounterState } from '../store/rate-limits.js';
-
-// Loaded from its file as in rate-limit-db-store.ts (the package root does not export the base class).
-const require = createRequire(import.meta.url);
-const RateLimiterStoreAbstract = require('rate-limiter-flexible/lib/RateLimiterStoreAbstract') as typeof StoreAbstractType;
+import { RateLimiterRes, RateLimiterStoreAbstract } from './rate-limiter-library.js';
 
 interface Window {
   points: number;

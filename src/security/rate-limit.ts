@@ -9,12 +9,13 @@
  * request is counted, so a tightened limit or a shortened window applies at once to every client.
  */
 import type { Redis } from 'ioredis';
-import { RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { RateSetting } from '../config/parse-protection.js';
 import type { Queryable } from '../store/db.js';
 import type { CounterState, InlineCounter } from '../store/rate-limits.js';
 import { RateLimiterDb } from './rate-limit-db-store.js';
 import { RateLimiterWindowMemory } from './rate-limit-memory-store.js';
+import { loadRateLimiterRedis, RateLimiterRes } from './rate-limiter-library.js';
 import { claimer } from './single-use.js';
 
 export type RateLimitStore = 'memory' | 'postgres' | 'redis';
@@ -205,12 +206,13 @@ return {consumed, ttl}`;
 export async function createRateLimits(settings: RateLimitSettings, db: Queryable & { readonly connections?: number }): Promise<RateLimits> {
   const store = settings.rateLimitStore;
   const redis = store === 'redis' ? await connectRedis(settings.redisUrl as string) : undefined;
+  const RateLimiterRedis = redis ? loadRateLimiterRedis() : undefined;
   const limiters = new Map<LimiterName, { limiter: RateLimiterAbstract; limit: number }>();
   for (const name of allLimiterNames) {
     const { limit, windowSeconds } = limitOf(settings, name);
     const options = { points: limit, duration: windowSeconds, keyPrefix: `${settings.rateLimitKeyPrefix}:${name}` };
     const limiter =
-      store === 'redis'
+      RateLimiterRedis
         ? new RateLimiterRedis({ ...options, storeClient: redis, rejectIfRedisNotReady: true, customIncrTtlLuaScript: REDIS_COUNT_SCRIPT })
         : store === 'postgres'
           ? new RateLimiterDb({ ...options, db })

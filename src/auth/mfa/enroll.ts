@@ -67,7 +67,7 @@ export async function enrollFactor(deps: AuthDeps, caller: Caller, input: Enroll
   const friendlyName = input.friendlyName ?? '';
   // GoTrue names the account by the email; it cannot enrol a user without one (a 500). Foyer falls back
   // to the phone, then the user id, so such users get a working factor.
-  const key = generateTotpKey(issuer, user.email || user.phone || user.id);
+  const key = await generateTotpKey(issuer, user.email || user.phone || user.id);
   let qrCode: string;
   try {
     qrCode = await qrCodeSvg(key.uri);

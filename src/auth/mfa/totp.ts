@@ -5,7 +5,11 @@
  * pquerna's totp.Generate builds it (Go's URL escaping included), so authenticator apps see the same.
  */
 import { randomBytes } from 'node:crypto';
-import { Secret, TOTP } from 'otpauth';
+import type { Secret } from 'otpauth';
+import { loadOnce } from '../../load-once.js';
+
+// Loaded at the first TOTP enrolment or check (a server whose users use no TOTP need not keep it).
+const otpauth = loadOnce(() => import('otpauth'));
 
 export const TOTP_PERIOD_SECONDS = 30;
 const TOTP_DIGITS = 6;
@@ -41,7 +45,8 @@ function goEscape(text: string, mode: 'path' | 'segment'): string {
 }
 
 /** A new key for `accountName` at `issuer` (pquerna's totp.Generate with GoTrue's options). */
-export function generateTotpKey(issuer: string, accountName: string): TotpKey {
+export async function generateTotpKey(issuer: string, accountName: string): Promise<TotpKey> {
+  const { Secret } = await otpauth();
   const secret = new Secret({ buffer: new Uint8Array(randomBytes(SECRET_BYTES)).buffer }).base32;
   // Query keys in sorted order, as Go's url.Values encoding writes them.
   const query = [
@@ -61,9 +66,10 @@ export function generateTotpKey(issuer: string, accountName: string): TotpKey {
  * surrounding white space is ignored and anything but 6 characters is wrong; a secret that is not
  * base32 matches nothing. Compared in constant time (otpauth).
  */
-export function matchTotpStep(secretBase32: string, code: string, nowMs: number): number | undefined {
+export async function matchTotpStep(secretBase32: string, code: string, nowMs: number): Promise<number | undefined> {
   const token = code.trim();
   if (!/^[0-9]{6}$/.test(token)) return undefined;
+  const { Secret, TOTP } = await otpauth();
   let secret: Secret;
   try {
     secret = Secret.fromBase32(secretBase32.trim());

@@ -77,7 +77,7 @@ type ProofRecorder = (tx: Queryable) => Promise<void>;
 /** Throws unless `code` is valid now; then the step it used is recorded (once) with the verification. */
 async function checkTotpCode(deps: AuthDeps, factor: OwnedFactor, code: string, encryption: DbEncryption): Promise<ProofRecorder> {
   const secret = openSecret(factor, encryption);
-  const step = matchTotpStep(secret.value, code, Date.now());
+  const step = await matchTotpStep(secret.value, code, Date.now());
   if (step === undefined) {
     // GoTrue re-encrypts the secret on every read that finds it in an older form, even a failed one.
     if (secret.reencrypt) await updateFactorSecret(deps.db, factor.id, sealStoredValue(secret.value, factor.id, encryption));

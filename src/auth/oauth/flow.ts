@@ -5,7 +5,6 @@
  * browser: `?code=` (PKCE clients), tokens in the fragment (implicit), or the error in both.
  */
 import { randomUUID } from 'node:crypto';
-import * as client from 'openid-client';
 import { FoyerError } from '../../errors.js';
 import { claimOAuthFlow, completeFlowState, deleteFlowState, insertOAuthFlow, type CodeChallengeMethod } from '../../store/flow-state.js';
 import { isUuid } from '../authenticate.js';
@@ -14,6 +13,7 @@ import { resolveRedirect } from '../redirect.js';
 import { oauthErrorName, withQueryAndFragment } from '../redirect-url.js';
 import { isCustomProviderName, lookUpCustomProvider } from './custom/registry.js';
 import { linkIdentityToUser, mapConflict, type IdentityOutcome } from './link.js';
+import { loadOpenidClient } from './openid-client-library.js';
 import { providerRegistry } from './providers.js';
 import { signSession, startUserSession, type StartedSession } from './session.js';
 import { signInWithIdentity } from './sign-in.js';
@@ -76,6 +76,7 @@ export async function startAuthorization(deps: AuthDeps, input: AuthorizeInput):
   const provider = await getProvider(deps, input.provider);
   const pkce = parsePkceParams(input.codeChallenge, input.codeChallengeMethod);
   const state = randomUUID();
+  const client = await loadOpenidClient();
   const providerCodeVerifier = client.randomPKCECodeVerifier();
   const nonce = provider.usesNonce ? client.randomNonce() : null;
   // The URL first: if the provider cannot be reached, no flow is left behind.

@@ -3,9 +3,10 @@
  * profile from its REST API (/user and /user/emails, as GoTrue reads them). GOTRUE_EXTERNAL_GITHUB_URL
  * points at a GitHub Enterprise server (API under /api/v3), as in GoTrue.
  */
-import * as client from 'openid-client';
+import type * as OpenidClient from 'openid-client';
 import { FoyerError } from '../../errors.js';
 import { providerFailure } from './oidc.js';
+import { loadOpenidClient } from './openid-client-library.js';
 import { compact, type AuthorizationRequest, type AuthorizationStart, type CallbackChecks, type OAuthProvider, type ProviderProfile, type ProviderTokens } from './types.js';
 
 export interface GithubProviderSettings {
@@ -34,26 +35,45 @@ interface GithubEmail {
   verified?: boolean;
 }
 
+/** openid-client with GitHub's endpoints configured. */
+interface GithubClient {
+  readonly client: typeof OpenidClient;
+  readonly configuration: OpenidClient.Configuration;
+}
+
 export class GithubProvider implements OAuthProvider {
   readonly name = 'github';
   readonly usesNonce = false;
-  private readonly configuration: client.Configuration;
+  private configured: GithubClient | undefined;
   private readonly apiBase: string;
 
   constructor(private readonly settings: GithubProviderSettings) {
-    const base = settings.baseUrl.replace(/\/+$/, '');
-    this.apiBase = base === GITHUB_COM ? 'https://api.github.com' : `${base}/api/v3`;
-    this.configuration = new client.Configuration(
+    this.apiBase = this.base === GITHUB_COM ? 'https://api.github.com' : `${this.base}/api/v3`;
+  }
+
+  private get base(): string {
+    return this.settings.baseUrl.replace(/\/+$/, '');
+  }
+
+  /** GitHub's fixed endpoints, set up at the first sign-in (openid-client is loaded then). */
+  private async configuration(): Promise<GithubClient> {
+    if (this.configured) return this.configured;
+    const library = await loadOpenidClient();
+    const base = this.base;
+    const configuration = new library.Configuration(
       { issuer: base, authorization_endpoint: `${base}/login/oauth/authorize`, token_endpoint: `${base}/login/oauth/access_token` },
-      settings.clientId,
-      settings.secret,
-      client.ClientSecretPost(settings.secret),
+      this.settings.clientId,
+      this.settings.secret,
+      library.ClientSecretPost(this.settings.secret),
     );
-    if (base.startsWith('http:')) client.allowInsecureRequests(this.configuration);
+    if (base.startsWith('http:')) library.allowInsecureRequests(configuration);
+    this.configured = { client: library, configuration };
+    return this.configured;
   }
 
   async authorizationUrl(request: AuthorizationRequest): Promise<AuthorizationStart> {
-    const url = client.buildAuthorizationUrl(this.configuration, {
+    const { client, configuration } = await this.configuration();
+    const url = client.buildAuthorizationUrl(configuration, {
       ...request.extraParams,
       response_type: 'code',
       redirect_uri: this.settings.redirectUri,
@@ -70,8 +90,9 @@ export class GithubProvider implements OAuthProvider {
     for (const [key, value] of callbackParams) currentUrl.searchParams.append(key, value);
     let accessToken: string;
     let refreshToken: string | null;
+    const { client, configuration } = await this.configuration();
     try {
-      const response = await client.authorizationCodeGrant(this.configuration, currentUrl, {
+      const response = await client.authorizationCodeGrant(configuration, currentUrl, {
         pkceCodeVerifier: checks.codeVerifier,
         expectedState: checks.state,
       });

@@ -5,8 +5,9 @@
  * issuer's discovery document; documents and key sets are cached per issuer for the process.
  */
 import { createHash } from 'node:crypto';
-import { createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload } from 'jose';
+import type { createRemoteJWKSet, JWTPayload } from 'jose';
 import { FoyerError } from '../../errors.js';
+import { loadJose } from '../../security/jose-library.js';
 
 const DISCOVERY_TIMEOUT_MS = 10_000;
 
@@ -20,6 +21,7 @@ export function issuerKeys(issuer: string, jwksUri?: string): Promise<KeySet> {
   if (!keys) {
     keys = (async () => {
       const uri = jwksUri ?? (await discoverJwksUri(issuer));
+      const { createRemoteJWKSet } = await loadJose();
       return createRemoteJWKSet(new URL(uri), { timeoutDuration: DISCOVERY_TIMEOUT_MS });
     })();
     // A failure is not kept: the next request tries again.
@@ -44,7 +46,8 @@ async function discoverJwksUri(issuer: string): Promise<string> {
 }
 
 /** The issuer an unverified token claims: only to pick which keys to check it with. */
-export function claimedIssuer(idToken: string): string {
+export async function claimedIssuer(idToken: string): Promise<string> {
+  const { decodeJwt } = await loadJose();
   try {
     const iss = decodeJwt(idToken).iss;
     if (typeof iss === 'string' && iss !== '') return iss;
@@ -74,6 +77,7 @@ export async function verifyIdToken(idToken: string, check: IdTokenCheck): Promi
   const keys = await issuerKeys(check.issuer, check.jwksUri);
   let payload: JWTPayload;
   let alg: string;
+  const { jwtVerify } = await loadJose();
   try {
     const verified = await jwtVerify(idToken, keys, {
       issuer: [...(check.issuers ?? [check.issuer])],

@@ -4,9 +4,11 @@
  * checks all three and the ID token; the profile is the ID token's claims plus the userinfo endpoint's.
  */
 import { createHash } from 'node:crypto';
-import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
-import * as client from 'openid-client';
+import type { createRemoteJWKSet, JWTPayload } from 'jose';
+import type * as client from 'openid-client';
 import { FoyerError } from '../../errors.js';
+import { loadJose } from '../../security/jose-library.js';
+import { loadOpenidClient } from './openid-client-library.js';
 import {
   compact,
   type AuthorizationRequest, type AuthorizationStart,
@@ -109,16 +111,23 @@ export class OidcProvider implements OAuthProvider {
   private discover(): Promise<client.Configuration> {
     if (!this.configuration && this.settings.serverMetadata) {
       const { serverMetadata, clientIds, secret } = this.settings;
-      this.configuration = Promise.resolve(new client.Configuration(serverMetadata, clientIds[0], secret, client.ClientSecretPost(secret)));
+      this.configuration = loadOpenidClient()
+        .then((library) => new library.Configuration(serverMetadata, clientIds[0], secret, library.ClientSecretPost(secret)))
+        .catch((error: unknown) => {
+          this.configuration = undefined;
+          throw error;
+        });
     }
     if (!this.configuration) {
       const { issuer, clientIds, secret } = this.settings;
       const insecure = new URL(issuer).protocol === 'http:';
-      this.configuration = client
-        .discovery(new URL(issuer), clientIds[0], secret, client.ClientSecretPost(secret), {
-          execute: insecure ? [client.allowInsecureRequests] : [],
-          timeout: DISCOVERY_TIMEOUT_SECONDS,
-        })
+      this.configuration = loadOpenidClient()
+        .then((library) =>
+          library.discovery(new URL(issuer), clientIds[0], secret, library.ClientSecretPost(secret), {
+            execute: insecure ? [library.allowInsecureRequests] : [],
+            timeout: DISCOVERY_TIMEOUT_SECONDS,
+          }),
+        )
         .catch((error: unknown) => {
           this.configuration = undefined;
           throw providerFailure(`Could not read the OpenID configuration of ${issuer}`, error);
@@ -129,6 +138,7 @@ export class OidcProvider implements OAuthProvider {
 
   async authorizationUrl(request: AuthorizationRequest): Promise<AuthorizationStart> {
     const configuration = await this.discover();
+    const client = await loadOpenidClient();
     const { scopes, requestScopesReplace, pkce = true } = this.settings;
     const wanted = requestScopesReplace && request.scopes.length > 0 ? ['openid', ...request.scopes] : [...scopes, ...request.scopes];
     const params: Record<string, string> = {
@@ -146,6 +156,7 @@ export class OidcProvider implements OAuthProvider {
 
   async exchange(callbackParams: URLSearchParams, checks: CallbackChecks): Promise<{ tokens: ProviderTokens; profile: ProviderProfile }> {
     const configuration = await this.discover();
+    const client = await loadOpenidClient();
     // The URL the provider redirected to, as registered: openid-client sends it again as redirect_uri.
     const currentUrl = new URL(this.settings.redirectUri);
     for (const [key, value] of callbackParams) currentUrl.searchParams.append(key, value);
@@ -184,6 +195,7 @@ export class OidcProvider implements OAuthProvider {
     const configuration = await this.discover();
     const metadata = configuration.serverMetadata();
     if (!metadata.jwks_uri) throw new FoyerError('unexpected_failure', `${this.name} publishes no jwks_uri`);
+    const { createRemoteJWKSet, jwtVerify } = await loadJose();
     this.jwks ??= createRemoteJWKSet(new URL(metadata.jwks_uri), { timeoutDuration: DISCOVERY_TIMEOUT_SECONDS * 1000 });
     let payload: JWTPayload;
     let alg: string;

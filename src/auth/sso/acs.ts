@@ -73,7 +73,7 @@ async function identifyOrigin(deps: AuthDeps, form: AcsForm): Promise<Origin> {
   if (relayState !== '' && !isUrl(relayState)) throw badRequest('SAML RelayState is not a valid UUID or URL');
   if (form.SAMLart) throw badRequest('SAML Artifact response can only be used with SP initiated flow');
   const response = responseXml(form);
-  const root = parseXml(response, 'SAMLResponse').documentElement;
+  const root = (await parseXml(response, 'SAMLResponse')).documentElement;
   const issuer = Array.from(root.childNodes).find((node) => node.nodeType === 1 && (node as Element).localName === 'Issuer');
   const entityId = issuer?.textContent?.trim() ?? '';
   const provider = entityId ? await findSsoProviderByEntityId(deps.db, entityId) : undefined;
@@ -90,11 +90,11 @@ function responseXml(form: AcsForm): string {
 
 /** The provider's metadata, fetched again from its metadata_url when stale (kept as it was if that fails). */
 async function currentMetadata(deps: AuthDeps, provider: SsoProviderRow): Promise<IdpMetadata> {
-  const metadata = parseIdpMetadata(provider.metadata_xml);
+  const metadata = await parseIdpMetadata(provider.metadata_xml);
   if (!provider.metadata_url || !metadataStale(metadata, new Date(provider.saml_updated_at))) return metadata;
   try {
     const xml = await fetchIdpMetadata(provider.metadata_url);
-    const fresh = parseIdpMetadata(xml);
+    const fresh = await parseIdpMetadata(xml);
     if (fresh.entityId !== provider.entity_id) return metadata;
     await refreshSamlMetadata(deps.db, provider.id, xml);
     return fresh;

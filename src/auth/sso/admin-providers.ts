@@ -102,7 +102,7 @@ function validate(input: ProviderInput, forUpdate: boolean): void {
 
 async function metadataOf(input: ProviderInput): Promise<{ xml: string; entityId: string }> {
   const xml = input.metadata_xml ? input.metadata_xml : await fetchIdpMetadata(input.metadata_url as string);
-  return { xml, entityId: parseIdpMetadata(xml).entityId };
+  return { xml, entityId: (await parseIdpMetadata(xml)).entityId };
 }
 
 /** The :idp_id of an admin route: a provider id, or resource_<resource id>. */

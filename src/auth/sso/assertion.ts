@@ -11,10 +11,11 @@
  * - encrypted assertions only when GOTRUE_SAML_ALLOW_ENCRYPTED_ASSERTIONS is on, opened with the key
  *   (and the next key during a rotation).
  */
-import { SAML, ValidateInResponseTo, type CacheProvider, type SamlConfig } from '@node-saml/node-saml';
+import type { CacheProvider, SAML, SamlConfig } from '@node-saml/node-saml';
 import { FoyerError } from '../../errors.js';
 import type { SamlAttribute } from './attribute-mapping.js';
 import { parseXml } from './idp-metadata.js';
+import { loadNodeSaml } from './saml-library.js';
 import type { ServiceProvider } from './service-provider.js';
 
 export const CLOCK_SKEW_MS = 180_000;
@@ -55,7 +56,8 @@ function requestCache(requestId: string | null): CacheProvider {
   };
 }
 
-function samlFor(check: ResponseCheck, decryptionPvk: string | undefined): SAML {
+async function samlFor(check: ResponseCheck, decryptionPvk: string | undefined): Promise<SAML> {
+  const { SAML, ValidateInResponseTo } = await loadNodeSaml();
   const options: SamlConfig = {
     idpCert: check.idpCertificates as string[],
     issuer: check.sp.entityId,
@@ -76,8 +78,8 @@ function samlFor(check: ResponseCheck, decryptionPvk: string | undefined): SAML 
 const childElements = (parent: Element, ns: string, name: string): Element[] =>
   Array.from(parent.childNodes).filter((node): node is Element => node.nodeType === 1 && (node as Element).localName === name && (node as Element).namespaceURI === ns);
 
-function readAssertion(xml: string, check: ResponseCheck): VerifiedAssertion {
-  const assertion = parseXml(xml, 'SAML Assertion').documentElement;
+async function readAssertion(xml: string, check: ResponseCheck): Promise<VerifiedAssertion> {
+  const assertion = (await parseXml(xml, 'SAML Assertion')).documentElement;
   const assertionId = assertion.getAttribute('ID') ?? '';
   if (!assertionId) throw notValid('the assertion has no ID');
   const issuer = childElements(assertion, SAML_NS, 'Issuer')[0]?.textContent?.trim() ?? '';
@@ -120,8 +122,8 @@ function readAssertion(xml: string, check: ResponseCheck): VerifiedAssertion {
 }
 
 /** The response's Destination, when it names one, must be Foyer's ACS (read before the signature check). */
-function checkDestination(samlResponse: string, acsUrl: string): void {
-  const root = parseXml(Buffer.from(samlResponse, 'base64').toString('utf8'), 'SAMLResponse').documentElement;
+async function checkDestination(samlResponse: string, acsUrl: string): Promise<void> {
+  const root = (await parseXml(Buffer.from(samlResponse, 'base64').toString('utf8'), 'SAMLResponse')).documentElement;
   if (root.localName !== 'Response' || root.namespaceURI !== SAMLP_NS) throw notValid('SAMLResponse is not a SAML Response');
   const destination = root.getAttribute('Destination');
   if (destination && destination !== acsUrl) throw notValid(`the response is meant for ${JSON.stringify(destination)}`);
@@ -129,15 +131,15 @@ function checkDestination(samlResponse: string, acsUrl: string): void {
 
 export async function verifyResponse(check: ResponseCheck): Promise<VerifiedAssertion> {
   if (check.idpCertificates.length === 0) throw notValid("the identity provider's metadata has no signing certificate");
-  checkDestination(check.samlResponse, check.sp.acsUrl);
+  await checkDestination(check.samlResponse, check.sp.acsUrl);
   const keys = check.sp.allowEncryptedAssertions ? [check.sp.current.keyPem, ...(check.sp.next ? [check.sp.next.keyPem] : [])] : [undefined];
   let firstError: unknown;
   for (const key of keys) {
     try {
-      const { profile } = await samlFor(check, key).validatePostResponseAsync({ SAMLResponse: check.samlResponse });
+      const { profile } = await (await samlFor(check, key)).validatePostResponseAsync({ SAMLResponse: check.samlResponse });
       const assertionXml = profile?.getAssertionXml?.();
       if (!assertionXml) throw new Error('the response carries no assertion');
-      return readAssertion(assertionXml, check);
+      return await readAssertion(assertionXml, check);
     } catch (error) {
       if (error instanceof FoyerError) throw error;
       firstError ??= error;

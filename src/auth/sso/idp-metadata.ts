@@ -4,8 +4,11 @@
  * IDPSSODescriptor, whose signing certificates and single sign-on locations Foyer uses. Bad metadata is
  * the administrator's input: 400 validation_failed with what is wrong.
  */
-import { DOMParser } from '@xmldom/xmldom';
 import { FoyerError } from '../../errors.js';
+import { loadOnce } from '../../load-once.js';
+
+// Loaded at the first SAML request (a server without SAML need not keep it).
+const xmldom = loadOnce(() => import('@xmldom/xmldom'));
 
 const MD = 'urn:oasis:names:tc:SAML:2.0:metadata';
 const DS = 'http://www.w3.org/2000/09/xmldsig#';
@@ -24,7 +27,8 @@ export interface IdpMetadata {
 
 const invalid = (message: string) => new FoyerError('validation_failed', message);
 
-export function parseXml(xml: string, what: string): Document {
+export async function parseXml(xml: string, what: string): Promise<Document> {
+  const { DOMParser } = await xmldom();
   const errors: string[] = [];
   const record = (message: string) => errors.push(message);
   const doc = new DOMParser({ locator: {}, errorHandler: { warning: () => undefined, error: record, fatalError: record } }).parseFromString(xml, 'text/xml');
@@ -59,8 +63,8 @@ function entityDescriptor(root: Element): Element {
   throw invalid('SAML Metadata is not an EntityDescriptor');
 }
 
-export function parseIdpMetadata(xml: string): IdpMetadata {
-  const doc = parseXml(xml, 'SAML Metadata');
+export async function parseIdpMetadata(xml: string): Promise<IdpMetadata> {
+  const doc = await parseXml(xml, 'SAML Metadata');
   const entity = entityDescriptor(doc.documentElement as unknown as Element);
   const entityId = entity.getAttribute('entityID') ?? '';
   if (!entityId) throw invalid('SAML Metadata does not contain an EntityID');

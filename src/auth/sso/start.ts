@@ -5,7 +5,6 @@
  * The relay state's id travels as RelayState; the request's id comes back as InResponseTo.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { SAML } from '@node-saml/node-saml';
 import { FoyerError } from '../../errors.js';
 import { findSsoProviderByDomain, findSsoProviderById, type SsoProviderRow } from '../../store/sso-providers.js';
 import { insertRelayState, insertSsoFlowState } from '../../store/sso-relay-states.js';
@@ -13,6 +12,7 @@ import { isUuid } from '../authenticate.js';
 import type { AuthDeps } from '../deps.js';
 import { parsePkceParams } from '../oauth/flow.js';
 import { HTTP_REDIRECT, parseIdpMetadata } from './idp-metadata.js';
+import { loadNodeSaml } from './saml-library.js';
 import { serviceProvider } from './service-provider.js';
 
 export interface StartSsoInput {
@@ -46,13 +46,14 @@ export async function startSso(deps: AuthDeps, input: StartSsoInput): Promise<st
   const provider = await findProvider(deps, input);
   if (provider.disabled) throw new FoyerError('sso_provider_disabled', 'SSO Provider is currently disabled');
   const pkce = parsePkceParams(input.codeChallenge, input.codeChallengeMethod);
-  const metadata = parseIdpMetadata(provider.metadata_xml);
+  const metadata = await parseIdpMetadata(provider.metadata_xml);
   const entryPoint = metadata.ssoLocations.get(HTTP_REDIRECT);
   if (!entryPoint) {
     throw new FoyerError('validation_failed', "The identity provider's metadata offers no SingleSignOnService with the HTTP-Redirect binding");
   }
   // GoTrue's (crewjam's) request ids: "id-" and 20 random bytes in hex.
   const requestId = `id-${randomBytes(20).toString('hex')}`;
+  const { SAML } = await loadNodeSaml();
   const saml = new SAML({
     entryPoint,
     issuer: sp.entityId,

@@ -4,8 +4,12 @@
  * is recovered from the 65-byte signature (r, s, v with v 0/1 or 27/28) by viem, and must be the
  * message's address. Nothing is asked of any Ethereum node.
  */
-import { recoverMessageAddress, type Hex } from 'viem';
+import type { Hex } from 'viem';
+import { loadOnce } from '../../load-once.js';
 import type { Dialect, SignInMessage } from './message.js';
+
+// Loaded at the first Ethereum sign-in: viem costs about 28 MB that a server without Web3 need not keep.
+const viem = loadOnce(() => import('viem'));
 
 const MAX_INT64 = 2n ** 63n - 1n;
 
@@ -33,6 +37,7 @@ export const ethereumSignatureShapeOk = (signature: string): boolean =>
 export async function ethereumSignatureMatches(message: SignInMessage, signature: string): Promise<boolean> {
   // GoTrue decodes with the 0x prefix required: a bare hex string never matches.
   if (!/^0x[0-9a-fA-F]{130}$/.test(signature)) return false;
+  const { recoverMessageAddress } = await viem();
   try {
     const signer = await recoverMessageAddress({ message: message.raw, signature: signature as Hex });
     return signer.toLowerCase() === message.address.toLowerCase();

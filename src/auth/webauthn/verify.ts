@@ -7,11 +7,14 @@
  * is a WebAuthnVerificationError (its message is for logs, never for the client).
  */
 import { timingSafeEqual } from 'node:crypto';
-import { verifyAuthenticationResponse, verifyRegistrationResponse } from '@simplewebauthn/server';
-import { cose, decodeAttestationObject, decodeCredentialPublicKey } from '@simplewebauthn/server/helpers';
+import { loadOnce } from '../../load-once.js';
 import type { CeremonySession } from './ceremony-session.js';
 import { topOriginOf, type AssertionCredentialJson, type RegistrationCredentialJson } from './credential-json.js';
 import { CREDENTIAL_ALGORITHMS, type RelyingParty } from './relying-party.js';
+
+// Loaded at the first ceremony (about 25 MB a server without WebAuthn need not keep).
+const simpleWebAuthn = loadOnce(() => import('@simplewebauthn/server'));
+const simpleWebAuthnHelpers = loadOnce(() => import('@simplewebauthn/server/helpers'));
 
 export class WebAuthnVerificationError extends Error {
   constructor(reason: string, options?: { cause?: unknown }) {
@@ -79,6 +82,10 @@ async function guarded<T>(work: () => Promise<T>): Promise<T> {
 export function verifyRegistration(rp: RelyingParty, session: CeremonySession, credential: RegistrationCredentialJson): Promise<RegisteredCredential> {
   return guarded(async () => {
     sessionStillValid(session);
+    const [{ verifyRegistrationResponse }, { cose, decodeAttestationObject, decodeCredentialPublicKey }] = await Promise.all([
+      simpleWebAuthn(),
+      simpleWebAuthnHelpers(),
+    ]);
     const result = await verifyRegistrationResponse({
       response: credential,
       expectedChallenge: challengeMatcher(session.challenge),
@@ -129,6 +136,7 @@ export function verifyAssertion(
       throw new WebAuthnVerificationError('the credential is not one the ceremony allowed');
     }
     const topOrigin = topOriginOf(credential.response.clientDataJSON);
+    const { verifyAuthenticationResponse } = await simpleWebAuthn();
     const result = await verifyAuthenticationResponse({
       response: credential,
       expectedChallenge: challengeMatcher(session.challenge),

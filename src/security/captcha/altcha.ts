@@ -13,9 +13,15 @@
  * on the rate limiters' store (shared by every process) only after it verified, so garbage writes nothing.
  */
 import { createHmac, randomInt } from 'node:crypto';
-import { createChallenge, verifySolution, type Challenge, type Solution } from 'altcha-lib';
-import { deriveKey } from 'altcha-lib/algorithms/pbkdf2';
+import type { Challenge, Solution } from 'altcha-lib';
+import { loadOnce } from '../../load-once.js';
 import type { Claim } from '../single-use.js';
+
+// Loaded at the first challenge or solution: a server on another CAPTCHA provider, or none, need not keep it.
+const altchaLib = loadOnce(async () => {
+  const [library, pbkdf2] = await Promise.all([import('altcha-lib'), import('altcha-lib/algorithms/pbkdf2')]);
+  return { createChallenge: library.createChallenge, verifySolution: library.verifySolution, deriveKey: pbkdf2.deriveKey };
+});
 
 /** The widget's default algorithm, bundled with it (no extra worker to load). */
 export const ALTCHA_ALGORITHM = 'PBKDF2/SHA-256';
@@ -86,6 +92,7 @@ export function createAltcha(settings: AltchaSettings, claim: Claim): Altcha {
   return {
     async issue(difficulty) {
       const most = Math.max(2, Math.round(difficulty));
+      const { createChallenge, deriveKey } = await altchaLib();
       const challenge = await createChallenge({
         algorithm: ALTCHA_ALGORITHM,
         cost: ALTCHA_COST,
@@ -102,6 +109,7 @@ export function createAltcha(settings: AltchaSettings, claim: Claim): Altcha {
     async verify(payload, requiredDifficulty) {
       const read = readPayload(payload);
       if (!read) return rejected('invalid-payload');
+      const { verifySolution, deriveKey } = await altchaLib();
       let result;
       try {
         result = await verifySolution({ ...read, deriveKey, hmacSignatureSecret: secret, hmacKeySignatureSecret: keySecret });

@@ -54,8 +54,8 @@ export const azure: ProviderDefinition = {
     const tenantUrl = settings.url ?? DEFAULT_TENANT_URL;
     const accepts = azureIssuerRule(tenantUrl);
     const client = clientOf(settings);
-    const issuerOf = (idToken: string): string => {
-      const issuer = claimedIssuer(idToken);
+    const issuerOf = async (idToken: string): Promise<string> => {
+      const issuer = await claimedIssuer(idToken);
       if (!accepts(issuer)) throw new FoyerError('validation_failed', `Bad ID token: issuer ${JSON.stringify(issuer)} is not accepted for ${tenantUrl}`);
       return issuer;
     };
@@ -69,11 +69,11 @@ export const azure: ProviderDefinition = {
       skipNonceCheck: settings.skipNonceCheck,
       profile: async ({ tokens, accessToken }) => {
         if (typeof tokens.id_token !== 'string') throw new FoyerError('unexpected_failure', 'azure: no OIDC ID token present in response');
-        const issuer = issuerOf(tokens.id_token);
+        const issuer = await issuerOf(tokens.id_token);
         const claims = await verifyIdToken(tokens.id_token, { issuer, audiences: [client.clientId], accessToken });
         return azureProfile(claims as JWTPayload & Record<string, unknown>);
       },
-      verifyIdToken: idTokenVerifier((idToken) => ({ issuer: issuerOf(idToken), audiences: settings.clientIds }), azureProfile),
+      verifyIdToken: idTokenVerifier(async (idToken) => ({ issuer: await issuerOf(idToken), audiences: settings.clientIds }), azureProfile),
     });
   },
 };

@@ -8,11 +8,11 @@ export type ClaimsMapping = (claims: JWTPayload & Record<string, unknown>) => Pr
 
 /** verifyIdToken for POST /token?grant_type=id_token: `check` may depend on the token's own issuer (Azure). */
 export function idTokenVerifier(
-  check: (idToken: string) => Omit<IdTokenCheck, 'accessToken'>,
+  check: (idToken: string) => Omit<IdTokenCheck, 'accessToken'> | Promise<Omit<IdTokenCheck, 'accessToken'>>,
   mapping: ClaimsMapping,
 ): (idToken: string, options: { accessToken?: string }) => Promise<VerifiedIdToken> {
   return async (idToken, options) => {
-    const payload = await verifyIdToken(idToken, { ...check(idToken), accessToken: options.accessToken });
+    const payload = await verifyIdToken(idToken, { ...(await check(idToken)), accessToken: options.accessToken });
     return { profile: mapping(payload as JWTPayload & Record<string, unknown>), nonce: tokenNonce(payload) };
   };
 }
