@@ -71,5 +71,22 @@ for (const engine of engines) {
       assert.match(warnings[0].message, /^anonymous sign-up spike: \d+ in the last hour/);
       assert.ok(!lines.some((line) => line.level === 'error'), JSON.stringify(lines));
     });
+
+    it('a worker that leaves maintenance to another (FOYER_WORKERS) only checks for spikes', async () => {
+      const { db } = t.database;
+      const stale = await seedMany(db, 2, { daysAgo: 40 });
+      const runsBefore = (await listCleanupRuns(db, 100)).length;
+      const { lines, logger } = recordingJobLog();
+      const scheduler = startScheduler({ db, config: t.project.deps.config }, logger, { maintenance: false, firstRunDelayMs: 10, spikeCheckIntervalMs: 20 });
+      try {
+        // The burst of the test before still fires: the spike check ran.
+        await until(async () => lines.some((line) => line.level === 'warn'));
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      } finally {
+        await scheduler.stop();
+      }
+      assert.equal((await listCleanupRuns(db, 100)).length, runsBefore, 'no cleanup round');
+      assert.equal((await existing(db, stale)).size, 2);
+    });
   });
 }
