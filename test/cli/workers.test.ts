@@ -1,6 +1,7 @@
 /**
  * `foyer start` with FOYER_WORKERS=2, as an operator runs it: two worker processes answer on the shared
- * ports, a rate limit stays exact across them, /metrics sums them and says which worker answered, a
+ * ports, a setting saved through one is in force in both within seconds, a rate limit stays exact across
+ * them, /metrics sums them and says which worker answered, a
  * worker killed with SIGKILL is replaced while requests keep succeeding, SIGTERM drains both and exits
  * 0, and a replacement that cannot start stops the whole thing instead of being retried forever.
  * On the embedded database more than one worker is refused.
@@ -9,7 +10,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { request, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createCliProject, runCli, startCli, type CliProject } from '../helpers/cli.js';
@@ -18,6 +19,7 @@ import { freePort } from '../helpers/ports.js';
 
 interface Reply {
   readonly status: number;
+  readonly headers: IncomingHttpHeaders;
   readonly body: string;
 }
 
@@ -27,7 +29,7 @@ function call(url: string, options: { method?: string; headers?: Record<string, 
     const req = request(url, { method: options.method ?? 'GET', headers: options.headers, agent: false }, (response) => {
       let body = '';
       response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
     });
     req.on('error', reject);
     req.end(options.body);
@@ -94,6 +96,16 @@ async function requestsByWorkerPid(server: Server): Promise<{ pids: Map<number, 
   return { pids, text: reply.body };
 }
 
+/** Waits until 10 requests in a row, on connections of their own (so both workers answer some), see `check` hold. */
+async function untilEveryWorker(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let inARow = 0; inARow < 10; ) {
+    assert.ok(Date.now() < deadline, `not every worker within ${timeoutMs / 1000} s`);
+    inARow = (await check()) ? inARow + 1 : 0;
+    if (inARow === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -131,6 +143,31 @@ for (const engine of engines) {
         assert.match(output, /Migrations applied: +gotrue/);
         const started = [...output.matchAll(/"msg":"worker (\d) listening \(pid (\d+)\)"/g)].map((match) => Number(match[2]));
         assert.equal(new Set(started).size, 2, output);
+
+        // A setting saved through the console reaches both workers (LISTEN/NOTIFY, as between separate processes).
+        const token = output.match(/console\/setup\?token=(\S+)/)![1];
+        const json = { 'content-type': 'application/json' };
+        const setup = await call(`${server.adminUrl}/platform/v1/setup`, {
+          method: 'POST',
+          headers: json,
+          body: JSON.stringify({ token, email: 'ops@example.com', password: 'a long enough password' }),
+        });
+        assert.equal(setup.status, 200, setup.body);
+        const consoleHeaders = { ...json, cookie: String(setup.headers['set-cookie']).split(';')[0], 'x-csrf-token': (JSON.parse(setup.body) as { csrf_token: string }).csrf_token };
+        const disableSignup = async (value: string | null) => {
+          const saved = await call(`${server.adminUrl}/platform/v1/projects/default/settings`, {
+            method: 'PATCH',
+            headers: consoleHeaders,
+            body: JSON.stringify({ changes: { GOTRUE_DISABLE_SIGNUP: value } }),
+          });
+          assert.equal(saved.status, 200, saved.body);
+          const settingsSay = async () =>
+            (JSON.parse((await call(`${server.apiUrl}/auth/v1/settings`, { headers: { apikey: server.anonKey } })).body) as { disable_signup: boolean }).disable_signup;
+          // Within a second of the commit, as documented; generous here for a busy test machine.
+          await untilEveryWorker(async () => (await settingsSay()) === (value === 'true'), 10_000);
+        };
+        await disableSignup('true');
+        await disableSignup(null);
 
         // 40 anonymous sign-ups at once from one IP, each on its own connection: the limit of 7 holds across both workers.
         const signUps = await Promise.all(
