@@ -4,13 +4,23 @@
 // TypeScript at every start. dist/ mirrors src/ file for file: paths relative to a module
 // (../package.json, ../../console/dist/, ./migrations/) resolve the same from either.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outIndex = process.argv.indexOf('--out');
 const outDir = resolve(outIndex > 0 ? process.argv[outIndex + 1] : join(root, 'dist'));
+
+// `--if-possible` (npm's `prepare`, so `npm install && npm start` runs compiled JavaScript): skipped, with
+// a note, where the sources or the compiler are absent (the image's install steps, a production install).
+if (process.argv.includes('--if-possible')) {
+  const missing = [join(root, 'src'), join(root, 'node_modules/typescript/bin/tsc'), join(root, 'tsconfig.build.json')].filter((path) => !existsSync(path));
+  if (missing.length > 0) {
+    console.warn(`foyer build: skipped (${missing.map((path) => relative(root, path)).join(', ')} absent); Foyer runs from dist/ when it is there, else from src/.`);
+    process.exit(0);
+  }
+}
 
 // Recorded before compiling: a source saved while the build runs is newer than the build, so
 // bin/foyer.js runs the sources rather than a build that may predate that change.
