@@ -57,12 +57,24 @@ export async function readTotals(db: Queryable): Promise<TotalsRow> {
   return rows[0];
 }
 
+/**
+ * True for a user_deleted entry (aliased `a`) whose user may have been created at `from` (a timestamptz
+ * expression) or later; the exact test follows it. It is what foyer_audit_log_entries_deleted_user_created_idx
+ * (migration 0017) answers, so a window reads the entries of users created in it, not every deletion since
+ * (a cleanup's deletions are recent, of users created long ago). The creation time's ISO 8601 text sorts
+ * as time within one UTC offset (Foyer writes UTC); a day's margin keeps it true whatever the offset.
+ * The queries leave out the entry's own time (a deletion comes after the creation anyway): with it, the
+ * planner may walk the deletions by time instead, all of them since `from`.
+ */
+const deletedUserCreatedSinceSql = (a: string, from: string) =>
+  `(((${a}.payload -> 'traits') ->> 'user_created_at') collate "C") >= to_char((${from}) at time zone 'UTC' - interval '1 day', 'YYYY-MM-DD')`;
+
 /** Anonymous sign-ups created in [from, to): existing users plus those deleted while anonymous. */
 const signupsBetweenSql = (from: string, to: string) => `(
   (select count(*) from auth.users u
     where u.created_at >= ${from} and u.created_at < ${to} and ${createdAnonymouslySql('u', from)})
   + (select count(*) from auth.audit_log_entries a
-      where ${action('a')} = '${AUDIT_ACTIONS.deleted}' and a.created_at >= ${from} and ${deletedAnonymousSql('a')}
+      where ${action('a')} = '${AUDIT_ACTIONS.deleted}' and ${deletedUserCreatedSinceSql('a', from)} and ${deletedAnonymousSql('a')}
         and ((a.payload -> 'traits') ->> 'user_created_at')::timestamptz >= ${from}
         and ((a.payload -> 'traits') ->> 'user_created_at')::timestamptz < ${to}))::int`;
 
@@ -110,28 +122,32 @@ export async function readSeries(db: Queryable, bucket: Bucket, buckets: number)
      ), deleted_signups as (
        select date_trunc($1, ((a.payload -> 'traits') ->> 'user_created_at')::timestamptz) as start, count(*)::int as n
          from auth.audit_log_entries a, span
-        where ${action('a')} = '${AUDIT_ACTIONS.deleted}' and a.created_at >= span.first and ${deletedAnonymousSql('a')}
+        where ${action('a')} = '${AUDIT_ACTIONS.deleted}' and ${deletedUserCreatedSinceSql('a', 'span.first')} and ${deletedAnonymousSql('a')}
           and ((a.payload -> 'traits') ->> 'user_created_at')::timestamptz >= span.first
         group by 1
-     ), events as (
-       select date_trunc($1, a.created_at) as start,
-              (count(*) filter (where ${action('a')} in ('${AUDIT_ACTIONS.converted}', '${AUDIT_ACTIONS.merged}')))::int as conversions,
-              (count(*) filter (where ${action('a')} = '${AUDIT_ACTIONS.deleted}'
-                                  and ((a.payload -> 'traits') ->> 'reason') = 'anonymous_cleanup'))::int as cleaned_up
+     ), conversions as (
+       select date_trunc($1, a.created_at) as start, count(*)::int as n
          from auth.audit_log_entries a, span
-        where ${action('a')} in ('${AUDIT_ACTIONS.converted}', '${AUDIT_ACTIONS.merged}', '${AUDIT_ACTIONS.deleted}')
+        where ${action('a')} in ('${AUDIT_ACTIONS.converted}', '${AUDIT_ACTIONS.merged}') and a.created_at >= span.first
+        group by 1
+     ), cleaned_up as (
+       -- In the terms of foyer_audit_log_entries_cleanup_deleted_idx (migration 0017): only the entries' times are read.
+       select date_trunc($1, a.created_at) as start, count(*)::int as n
+         from auth.audit_log_entries a, span
+        where ${action('a')} = '${AUDIT_ACTIONS.deleted}' and ((a.payload -> 'traits') ->> 'reason') = 'anonymous_cleanup'
           and a.created_at >= span.first
         group by 1
      )
      select b.start,
             coalesce(s.n, 0) + coalesce(d.n, 0) as anonymous_signups,
             coalesce(s.converted, 0) as converted_since,
-            coalesce(e.conversions, 0) as conversions,
-            coalesce(e.cleaned_up, 0) as cleaned_up
+            coalesce(c.n, 0) as conversions,
+            coalesce(k.n, 0) as cleaned_up
        from buckets b
        left join signups s on s.start = b.start
        left join deleted_signups d on d.start = b.start
-       left join events e on e.start = b.start
+       left join conversions c on c.start = b.start
+       left join cleaned_up k on k.start = b.start
       order by b.start`,
     [bucket, buckets],
   );

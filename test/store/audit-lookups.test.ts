@@ -1,6 +1,6 @@
 /**
  * Reads of the audit log that must not grow with its size: GET /admin/audit?user_id= (the entries
- * about one user) and the sign-up spike check (every /metrics scrape). EXPLAIN (ANALYZE, BUFFERS) shows
+ * about one user) and the sign-up spike check (every /metrics scrape), also right after a cleanup. EXPLAIN (ANALYZE, BUFFERS) shows
  * how many pages each touched.
  */
 import assert from 'node:assert/strict';
@@ -21,6 +21,8 @@ const NEWER_ENTRIES = 40_000;
 const OLD_CONVERSIONS = 20_000;
 /** Users who signed up with an address during the spike check's baseline. */
 const PERMANENT_USERS = 5_000;
+/** Anonymous users a cleanup deleted just now, all created long before the spike check's window. */
+const CLEANED_UP = 20_000;
 /** Index pages another level deep, at most: nothing that grows with the older conversions. */
 const GROWTH_PAGES = 10;
 /** A few pages per index scan, the rows' own pages, and the count's. */
@@ -100,6 +102,34 @@ for (const engine of engines) {
       assert.ok(
         second.pages - first.pages <= GROWTH_PAGES,
         `${OLD_CONVERSIONS} more conversions before the window: ${first.pages} → ${second.pages} pages`,
+      );
+    });
+
+    it('checks for a sign-up spike without reading the entries of the users a cleanup just deleted', async () => {
+      // A cleanup's user_deleted entries are new, but their users signed up long before the window.
+      const deletion = (createdAgo: string) =>
+        `select '${NIL_UUID}'::uuid, gen_random_uuid(), json_build_object('actor_id', '${NIL_UUID}', 'action', '${AUDIT_ACTIONS.deleted}', 'log_type', 'team',
+                'traits', json_build_object('user_id', gen_random_uuid(), 'reason', 'anonymous_cleanup', 'was_anonymous', true,
+                                           'user_created_at', now() - ${createdAgo})), now(), ''`;
+      const addCleanedUp = async () => {
+        await database.db.query(
+          `insert into auth.audit_log_entries (instance_id, id, payload, created_at, ip_address)
+           ${deletion(`interval '60 days' - make_interval(secs => g)`)} from generate_series(1, ${CLEANED_UP}) g`,
+        );
+        await database.db.query('analyze auth.audit_log_entries');
+      };
+      const before = await readSpikeWindow(database.db, 24);
+      // One deleted while anonymous 10 minutes after signing up, 20 minutes ago: a sign-up of the last hour.
+      await database.db.query(`insert into auth.audit_log_entries (instance_id, id, payload, created_at, ip_address) ${deletion(`interval '30 minutes'`)}`);
+      await addCleanedUp();
+      const first = await measured((db) => readSpikeWindow(db, 24));
+      assert.deepEqual(first.result, { last_hour: before.last_hour + 1, baseline: before.baseline });
+      await addCleanedUp();
+      const second = await measured((db) => readSpikeWindow(db, 24));
+      assert.deepEqual(second.result, first.result);
+      assert.ok(
+        second.pages - first.pages <= GROWTH_PAGES,
+        `${CLEANED_UP} more users deleted by a cleanup: ${first.pages} → ${second.pages} pages`,
       );
     });
   });
