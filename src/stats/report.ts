@@ -57,6 +57,10 @@ export async function readTotalsReport(db: Queryable): Promise<Totals> {
 export const totalsReadings = new ReadingCache(readTotals, { tables: ['auth.users', 'auth.audit_log_entries'] });
 /** Every anonymous user's last activity, its sessions included: the same. */
 const activeReadings = new ReadingCache(readActiveAnonymous, { tables: ['auth.users', 'auth.sessions'] });
+/** The series reads the users created in its span, up to a year of them (366 days): the same, per bucket and count. */
+const seriesReadings = new ReadingCache((db: Queryable, bucket: Bucket, buckets: number) => readSeries(db, bucket, buckets), {
+  tables: ['auth.users', 'auth.audit_log_entries'],
+});
 
 export interface Spike {
   readonly firing: boolean;
@@ -119,10 +123,10 @@ export interface StatsReport {
   /** CAPTCHA escalation now (from this reading of the spike), and its periods within the series. */
   readonly escalation: EscalationLevel & { readonly periods: readonly EscalationPeriod[] };
   /**
-   * When `totals` and `active_anonymous_users` were read: now on a small database; on a large one up to
-   * about a minute ago (src/stats/reading-cache.ts). The rest is read for every call.
+   * When `totals`, `active_anonymous_users` and `series` were read: now on a small database; on a large
+   * one up to about a minute ago (src/stats/reading-cache.ts). The spike and escalation are read for every call.
    */
-  readonly as_of: { readonly totals: string; readonly active_anonymous_users: string };
+  readonly as_of: { readonly totals: string; readonly active_anonymous_users: string; readonly series: string };
 }
 
 export const defaultBuckets: Record<Bucket, number> = { hour: 48, day: 30 };
@@ -136,7 +140,7 @@ export async function readStatsReport(
   const [totals, active, series, spike, periods] = await Promise.all([
     totalsReadings.get(db),
     activeReadings.get(db),
-    readSeries(db, options.bucket, options.buckets),
+    seriesReadings.get(db, options.bucket, options.buckets),
     checkSpike(db, settings, options.log),
     readEscalations(db, options.bucket === 'hour' ? options.buckets : options.buckets * 24),
   ]);
@@ -147,7 +151,7 @@ export async function readStatsReport(
     active_anonymous_users: active.value,
     series: {
       bucket: options.bucket,
-      points: series.map((point) => ({
+      points: series.value.map((point) => ({
         start: point.start,
         anonymous_signups: point.anonymous_signups,
         conversions: point.conversions,
@@ -157,7 +161,7 @@ export async function readStatsReport(
     },
     spike,
     escalation: { ...escalationLevel(settings, spike.firing, spikeFactor(spike)), periods },
-    as_of: { totals: totals.readAt.toISOString(), active_anonymous_users: active.readAt.toISOString() },
+    as_of: { totals: totals.readAt.toISOString(), active_anonymous_users: active.readAt.toISOString(), series: series.readAt.toISOString() },
   };
 }
 

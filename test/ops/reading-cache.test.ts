@@ -97,6 +97,15 @@ describe('ReadingCache', () => {
     assert.equal((await cache.get(db)).value, 3);
   });
 
+  it('keeps each reading\'s arguments apart, and looks at the size once per database', async () => {
+    const { db, state } = fakeDatabase(5000);
+    const cache = new ReadingCache(async (_db: Queryable, bucket: string, buckets: number) => `${bucket}×${buckets}`, { tables: ['auth.users'], largeRows: 1000 });
+    assert.equal((await cache.get(db, 'hour', 48)).value, 'hour×48');
+    assert.equal((await cache.get(db, 'day', 30)).value, 'day×30');
+    assert.equal((await cache.get(db, 'hour', 48)).value, 'hour×48');
+    assert.equal(state.sizeQueries, 1);
+  });
+
   it('keeps each database apart', async () => {
     const small = fakeDatabase(10);
     const large = fakeDatabase(10_000);
