@@ -21,7 +21,7 @@ export function scaleServer(server: FoyerServer): ScaleServer {
 }
 
 export type OperationKey =
-  | 'metrics' | 'stats' | 'users-page' | 'users-search' | 'users-anonymous' | 'rls-audit' | 'cleanup-preview';
+  | 'metrics' | 'stats' | 'stats-month' | 'users-page' | 'users-search' | 'users-anonymous' | 'rls-audit' | 'cleanup-preview';
 
 interface Operation {
   readonly key: OperationKey;
@@ -38,7 +38,8 @@ const PAGE = 25;
 
 export const OPERATIONS: readonly Operation[] = [
   { key: 'metrics', label: 'GET /metrics (Prometheus scrape)', admin: true, path: '/metrics' },
-  { key: 'stats', label: 'GET /admin/stats (console Overview, foyer stats)', path: '/admin/stats' },
+  { key: 'stats', label: 'GET /admin/stats (48 hours: foyer stats, console)', path: '/admin/stats' },
+  { key: 'stats-month', label: 'GET /admin/stats?bucket=day&buckets=30 (console)', path: '/admin/stats?bucket=day&buckets=30' },
   { key: 'users-page', label: 'console Users page: first page, newest first', path: `/admin/users?page=1&per_page=${PAGE}` },
   // The console's search box: a substring of an address (ilike), as support types it.
   { key: 'users-search', label: 'console Users page: search "user4242"', path: `/admin/users?page=1&per_page=${PAGE}&filter=user4242` },
