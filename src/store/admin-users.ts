@@ -63,6 +63,26 @@ function orderBy(sort: readonly UserSort[] | undefined): string {
   return [...terms, `u.id ${last}`].join(', ');
 }
 
+/**
+ * A page of users: the page's ids first, sorted on their own, then the users' columns for those ids
+ * alone. Sorted with all their columns, every user's MFA factors were worked out before the sort kept 25
+ * of them (8 s at 1 000 000 users for a page sorted by address; 1 s this way). The newest-first order
+ * walks foyer_users_created_at_id_idx and stops at the page.
+ *
+ * A search (a substring: no index finds it) first finds every match. Left to itself, PostgreSQL cannot
+ * tell how few users match, so it walks the users newest first until it has a page: through every user
+ * when fewer than a page match (7 s at 1 000 000 users, against under 1 s this way).
+ */
+function pageSql(where: string, sort: readonly UserSort[] | undefined, limit: string, offset: string, search: boolean): string {
+  const matches = search
+    ? `matched as materialized (
+         select u.id, ${sortableUserColumns.map((column) => `u.${column}`).join(', ')} from auth.users u where ${where}
+       ), page as (select u.id from matched u order by ${orderBy(sort)} limit ${limit} offset ${offset})`
+    : `page as (select u.id from auth.users u where ${where} order by ${orderBy(sort)} limit ${limit} offset ${offset})`;
+  return `with ${matches}
+          select ${USER_COLUMNS} from page join auth.users u on u.id = page.id order by ${orderBy(sort)}`;
+}
+
 export async function listUsers(db: Queryable, query: UserListQuery): Promise<{ users: UserRow[]; total: number }> {
   const params: SqlParam[] = [query.aud];
   const add = (value: SqlParam) => {
@@ -86,10 +106,11 @@ export async function listUsers(db: Queryable, query: UserListQuery): Promise<{ 
   }
   const where = conditions.join(' and ');
   const filterParams = [...params];
+  const limit = add(query.perPage);
+  const offset = add((query.page - 1) * query.perPage);
   const [users, count] = await Promise.all([
     db.query<UserRow>(
-      `select ${USER_COLUMNS} from auth.users u where ${where}
-        order by ${orderBy(query.sort)} limit ${add(query.perPage)} offset ${add((query.page - 1) * query.perPage)}`,
+      pageSql(where, query.sort, limit, offset, Boolean(query.filter)),
       params,
     ),
     db.query<{ total: number }>(`select count(*)::int as total from auth.users u where ${where}`, filterParams),
