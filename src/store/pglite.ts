@@ -8,6 +8,24 @@ export interface PgliteOptions {
   readonly dataDir: string | undefined;
 }
 
+/**
+ * PostgreSQL settings PGlite starts with, on top of its own (single-user mode, no parallel workers…).
+ * PGlite's WebAssembly memory only grows, and PostgreSQL touches all of its shared memory when it
+ * starts, so the buffer pool is resident for the life of the process: at PostgreSQL's default of 128 MB
+ * it was most of an idle embedded server's memory (about 400 MB RSS, 250 MB with 16 MB). 16 MB holds the
+ * hot pages of an embedded deployment's auth tables (2 048 pages); a page that is not cached is read
+ * through the operating system's file cache, not from the disk, so sign-in throughput did not move
+ * (docs/operations.md, "Memory"). wal_buffers follows as 1/32 of it (512 kB).
+ */
+const PGLITE_SETTINGS = ['-c', 'shared_buffers=16MB'];
+
+/** PGlite's own start parameters (a static of the class that its type declarations leave out). */
+function pgliteStartParams(): string[] {
+  const defaults = (PGlite as unknown as { defaultStartParams?: readonly string[] }).defaultStartParams;
+  if (!defaults) throw new Error('this PGlite version has no defaultStartParams: check PGLITE_SETTINGS in src/store/pglite.ts');
+  return [...defaults, ...PGLITE_SETTINGS];
+}
+
 const asQueryable = (target: PGlite | Transaction): Queryable => ({
   async query<Row>(text: string, params: readonly SqlParam[] = []) {
     const result = await target.query<Row>(text, params as unknown[]);
@@ -23,6 +41,7 @@ export async function openPglite(options: PgliteOptions): Promise<Db> {
   }
   const pg = new PGlite({
     dataDir: options.dataDir,
+    startParams: pgliteStartParams(),
     parsers: { [OID.timestamptz]: timestampToRfc3339, [OID.timestamp]: timestampToRfc3339, [OID.int8]: (v: string) => Number(v) },
   });
   try {
