@@ -20,7 +20,7 @@
 import type { Config } from '../config/load.js';
 import type { Escalation } from '../security/escalation.js';
 import type { Db } from '../store/db.js';
-import { checkSpike } from '../stats/report.js';
+import { checkSpike, warmStatsReadings } from '../stats/report.js';
 import { cleanupSettings, runCleanup } from './cleanup.js';
 import { runHousekeeping } from './housekeeping.js';
 
@@ -149,6 +149,11 @@ export function startScheduler(deps: JobDeps, log: JobLogger, options: Scheduler
     const switchedOn = (next.cleanupEnabled && !previous.cleanupEnabled) || (next.dbCleanupEnabled && !previous.dbCleanupEnabled);
     if (switchedOn && (cleanup.dueAt === undefined || cleanup.dueAt - now > firstDelayMs())) cleanup.rearm(firstDelayMs());
   });
+
+  // On a large database the first /metrics scrape and stats call would wait for whole-table counts
+  // (seconds at a million users): they are taken now, in the background; on a small one, nothing.
+  // Not awaited by stop(): a failure (the database closing) leaves them to the first call.
+  warmStatsReadings(deps.db).catch(() => undefined);
 
   let lastSpikeLog = 0;
   const spikeMs = () => options.spikeCheckIntervalMs ?? deps.config.spikeCheckIntervalSeconds * 1000;

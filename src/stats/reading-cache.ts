@@ -87,6 +87,20 @@ export class ReadingCache<T, A extends readonly (string | number)[] = []> {
     return slot.last!;
   }
 
+  /**
+   * On large tables, takes a first reading in the background unless there is one, so that the first
+   * call after a start does not wait for it; nothing on small ones (their calls read anyway).
+   */
+  async warm(db: Queryable, ...args: A): Promise<void> {
+    let database = this.databases.get(db);
+    if (!database) this.databases.set(db, (database = { slots: new Map() }));
+    if (!(await this.isLarge(db, database))) return;
+    const key = args.join('\u0000');
+    let slot = database.slots.get(key);
+    if (!slot) database.slots.set(key, (slot = {}));
+    if (!slot.last) await this.refresh(db, slot, args);
+  }
+
   private async take(db: Queryable, args: A): Promise<Reading<T>> {
     const readAt = new Date(this.now());
     return { value: await this.read(db, ...args), readAt };

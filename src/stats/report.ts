@@ -62,6 +62,17 @@ const seriesReadings = new ReadingCache((db: Queryable, bucket: Bucket, buckets:
   tables: ['auth.users', 'auth.audit_log_entries'],
 });
 
+/**
+ * Takes the readings a first scrape and a first stats call need, when the tables are large (a minute
+ * or more of waiting at a million users otherwise): called once when `foyer start` schedules a
+ * project's jobs.
+ */
+export async function warmStatsReadings(db: Queryable): Promise<void> {
+  await totalsReadings.warm(db);
+  await activeReadings.warm(db);
+  await seriesReadings.warm(db, 'hour', defaultBuckets.hour);
+}
+
 export interface Spike {
   readonly firing: boolean;
   readonly last_hour: number;

@@ -106,6 +106,20 @@ describe('ReadingCache', () => {
     assert.equal(state.sizeQueries, 1);
   });
 
+  it('warms large tables only: a first reading in advance, none when there is one', async () => {
+    const large = fakeDatabase(5000);
+    const small = fakeDatabase(10);
+    let readings = 0;
+    const cache = new ReadingCache(async () => ++readings, { tables: ['auth.users'], largeRows: 1000 });
+    await cache.warm(small.db);
+    assert.equal(readings, 0, 'a small database is read at every call anyway');
+    await cache.warm(large.db);
+    assert.equal(readings, 1);
+    await cache.warm(large.db);
+    assert.equal(readings, 1);
+    assert.equal((await cache.get(large.db)).value, 1, 'the first call gets the warm reading');
+  });
+
   it('keeps each database apart', async () => {
     const small = fakeDatabase(10);
     const large = fakeDatabase(10_000);
