@@ -65,13 +65,19 @@ async function timedGet(url: string, key: string): Promise<number> {
   return elapsed;
 }
 
+const operationUrl = (server: ScaleServer, operation: Operation) => `${operation.admin ? server.adminUrl : server.url}${operation.path}`;
+
+/** The first request of an operation after the start: readings not taken yet, plans not made. */
+export async function firstRequest(server: ScaleServer, operation: Operation): Promise<number> {
+  return timedGet(operationUrl(server, operation), server.serviceRoleKey);
+}
+
 /**
- * One untimed-for-the-spread request, then up to `repetitions` more one after the other within
- * `budgetMs`: the median is the steady state, the max the worst seen, the first the cold start.
+ * Up to `repetitions` requests one after the other within `budgetMs` (at least 3), after every first
+ * request: the median is the steady state, the max the worst seen.
  */
-export async function timeOperation(server: ScaleServer, operation: Operation, repetitions: number, budgetMs: number): Promise<OperationTiming> {
-  const url = `${operation.admin ? server.adminUrl : server.url}${operation.path}`;
-  const firstMs = await timedGet(url, server.serviceRoleKey);
+export async function repeatedRequests(server: ScaleServer, operation: Operation, repetitions: number, budgetMs: number, firstMs: number): Promise<OperationTiming> {
+  const url = operationUrl(server, operation);
   const wanted = operation.repetitions ?? repetitions;
   const deadline = performance.now() + budgetMs;
   const samples: number[] = [];
