@@ -9,6 +9,7 @@ import { preloadTemplates } from '../mail/custom-mail.js';
 import { setTemplateLog } from '../mail/template-cache.js';
 import { Platform } from '../platform/platform.js';
 import { leaveCluster, reportReady, workerRole } from '../cluster/role.js';
+import { compactHeapWhenIdle, type HeapCompaction } from '../jobs/heap-compaction.js';
 import { openDataApi, openProject, type DataApiConnection } from '../runtime.js';
 import { databaseWarnings } from '../store/server-settings.js';
 import { openLocalAdminChannel, type LocalAdminChannel } from './local-admin/channel-server.js';
@@ -52,10 +53,12 @@ export async function start(config: Config, env: Env = process.env): Promise<voi
       throw error;
     }
   }
+  let compaction: HeapCompaction | undefined;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    compaction?.stop();
     log.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
     try {
       // Background jobs stop after their current batch (alongside the HTTP shutdown), before the database closes.
@@ -79,6 +82,8 @@ export async function start(config: Config, env: Env = process.env): Promise<voi
   // Every project's cleanup, housekeeping and spike check (docs/operations.md), on its live settings.
   // Workers: the first runs the cleanup and housekeeping, every one its spike check (src/jobs/scheduler.ts).
   platform.scheduleJobs(log, { maintenance: !worker || worker.index === 1 });
+  // Start-up's garbage is collected now, and the heap a busy spell grew once the process is idle again.
+  if (config.compactHeapWhenIdle) compaction = compactHeapWhenIdle();
   // A worker after the first: the warnings and the banner were the first one's to give.
   if (worker && !worker.announces) {
     reportReady();

@@ -35,6 +35,7 @@ import { opsSettings } from './ops-settings.js';
 import { listenerSettings } from './listener-settings.js';
 import { workerSettings } from './worker-settings.js';
 import { platformSettings } from './platform-settings.js';
+import { memorySettings } from './memory-settings.js';
 import { stepUpSettings } from './step-up-settings.js';
 import { captchaSettings } from './captcha-settings.js';
 import { hookSettings } from './hook-settings.js';
@@ -194,6 +195,9 @@ export const settingsSchema = {
 
   // Platform: console, projects, master key (src/config/platform-settings.ts)
   ...platformSettings,
+
+  // Memory: idle embedded projects closed, the heap handed back when idle (src/config/memory-settings.ts)
+  ...memorySettings,
 
   // JWT
   jwtSecret: optionalString(['GOTRUE_JWT_SECRET'], 'HS256 signing secret. Embedded mode generates one in FOYER_DATA_DIR.'),

@@ -37,6 +37,9 @@ const SERVER_KEYS: ReadonlySet<SettingKey> = new Set<SettingKey>([
   'masterKey',
   'baseDomain',
   'consoleEnabled',
+  // Decide what this process keeps in memory (src/config/memory-settings.ts).
+  'embeddedProjectIdleSeconds',
+  'compactHeapWhenIdle',
   // Keys of data already stored: changing them from the console could make that data unreadable.
   'dbEncryptionEncrypt',
   'dbEncryptionKeyId',

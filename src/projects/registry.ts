@@ -2,7 +2,9 @@
  * Every project this deployment serves: the default one (configured by the environment, its database
  * is the control database) and those created since, each with its own database, JWT secret (so its own
  * anon/service_role keys) and settings, served by its own app instance. Projects other than the default
- * are opened on first use and kept open.
+ * are opened on first use; an embedded one is closed again when idle (idle-close.ts) and reopened by
+ * its next request. The default project stays open: its database is the control database (projects,
+ * settings, console), and `foyer start` serves it from start to stop.
  */
 import { randomInt } from 'node:crypto';
 import { rmSync } from 'node:fs';
@@ -32,6 +34,7 @@ import {
 } from '../store/platform-projects.js';
 import { effectiveConfig, pinnedBy, projectEnvironment, type ProjectEnvironment, type ProjectSecrets } from './effective.js';
 import { Companions, type CompanionStarter } from './companions.js';
+import { closeIdleProject, IdleWatch } from './idle-close.js';
 import { makeLive } from './live.js';
 import { openOverrides, openProjectSecrets, sealProjectSecrets } from './sealed.js';
 import { closeServed, drained } from './served.js';
@@ -79,6 +82,9 @@ export class ProjectRegistry {
   private readonly served = new Map<string, Promise<ServedProject>>();
   private readonly reloads = new Map<string, Promise<void>>();
   private readonly companions = new Companions();
+  /** Embedded projects being closed for idleness: their next opening waits for it (one PGlite per directory). */
+  private readonly closing = new Map<string, Promise<void>>();
+  private readonly idle: IdleWatch;
   /** Projects this process is deleting: the notification of its own deletion must not forget them first. */
   private readonly deleting = new Set<string>();
   private defaultServed!: ServedProject;
@@ -88,6 +94,7 @@ export class ProjectRegistry {
     this.control = options.defaultProject.deps.db;
     this.box = options.box;
     this.defaultConfig = options.defaultProject.deps.config;
+    this.idle = new IdleWatch(this.defaultConfig.embeddedProjectIdleSeconds, (ref) => this.closeIdle(ref));
   }
 
   static async open(options: RegistryOptions): Promise<ProjectRegistry> {
@@ -127,9 +134,10 @@ export class ProjectRegistry {
   serve(ref: string): Promise<ServedProject> {
     if (ref === DEFAULT_REF) return Promise.resolve(this.defaultServed);
     const record = this.require(ref);
+    this.idle.touch(ref);
     let opening = this.served.get(ref);
     if (!opening) {
-      opening = this.openServed(record);
+      opening = (this.closing.get(ref) ?? Promise.resolve()).then(() => this.openServed(record));
       this.served.set(ref, opening);
       // A failure is not cached: the next request tries again.
       opening.catch(() => this.served.delete(ref));
@@ -265,10 +273,18 @@ export class ProjectRegistry {
     return next;
   }
 
-  /** Opens every project in the background, so the first request to each does not wait for it. */
+  /** Whether `ref` is open (or opening) in this process: the default project always is. */
+  isOpen(ref: string): boolean {
+    return ref === DEFAULT_REF || this.served.has(ref);
+  }
+
+  /**
+   * Opens every project in the background, so the first request to each does not wait for it; not the
+   * embedded ones that close when idle (each is a PGlite: ten would cost ten at start).
+   */
   warm(): void {
     for (const record of this.records.values()) {
-      if (record.isDefault || record.problem) continue;
+      if (record.isDefault || record.problem || this.closesWhenIdle(record)) continue;
       this.serve(record.ref).catch((error: unknown) => this.log.error(`project ${record.ref} could not be opened: ${(error as Error).message}`));
     }
   }
@@ -302,7 +318,9 @@ export class ProjectRegistry {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.idle.stop();
     await this.companions.detach({ end: true });
+    await Promise.all([...this.closing.values()]);
     await Promise.all([...this.reloads.values()]);
     const others = await Promise.all([...this.served.values()].map((opening) => opening.catch(() => undefined)));
     await Promise.all(others.map((served) => served && closeServed(served, { database: true })));
@@ -314,9 +332,12 @@ export class ProjectRegistry {
   private async forget(ref: string, options: { release: boolean }): Promise<void> {
     if (!this.records.delete(ref)) return;
     this.secrets.delete(ref);
+    this.idle.forget(ref);
     const opening = this.served.get(ref);
     this.served.delete(ref);
     await this.companions.stop(ref);
+    // Closing for idleness: done before its directory may be removed.
+    await this.closing.get(ref);
     const served = await opening?.catch(() => undefined);
     if (!served) return;
     await drained(served, DRAIN_MS);
@@ -325,6 +346,31 @@ export class ProjectRegistry {
     if (options.release) await releaseDatabase(served.db, ref).catch((error: unknown) => this.log.warn(`project ${ref}: its database could not be released: ${(error as Error).message}`));
     await closeServed(served, { database: true });
     this.log.info(`project ${ref} is no longer served`);
+  }
+
+  private closesWhenIdle(record: ProjectRecord): boolean {
+    return this.idle.enabled && !record.isDefault && record.dbKind === 'embedded';
+  }
+
+  /**
+   * Closes an idle embedded project: its jobs stop (after their current batch), then its app and its
+   * database. From now on a request opens it anew, once this is done.
+   */
+  private closeIdle(ref: string): void {
+    const opening = this.served.get(ref);
+    if (!opening || this.closing.has(ref)) return;
+    this.served.delete(ref);
+    const closing = closeIdleProject(ref, opening, {
+      stopJobs: () => this.companions.stop(ref),
+      settingsReload: () => this.reloads.get(ref),
+      log: this.log,
+      idleSeconds: this.defaultConfig.embeddedProjectIdleSeconds,
+      drainMs: DRAIN_MS,
+    });
+    this.closing.set(ref, closing);
+    void closing.then(() => {
+      if (this.closing.get(ref) === closing) this.closing.delete(ref);
+    });
   }
 
   private async reloadNow(ref: string): Promise<void> {
@@ -445,6 +491,7 @@ export class ProjectRegistry {
     await app.ready();
     const served: ServedProject = { record, deps: live.deps, app, gotrueApp: app, environment, version, live, db: project.deps.db, activeRequests: 0 };
     this.companions.serving(served);
+    if (this.closesWhenIdle(record)) this.idle.watch(served);
     return served;
   }
 }

@@ -1,0 +1,63 @@
+/**
+ * FOYER_COMPACT_HEAP_WHEN_IDLE: one full collection at start, then one whenever the process has been
+ * idle for a check period after the heap grew, or after something large was let go; none while busy.
+ * No engine is involved: the same on both.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadConfig } from '../../src/config/load.js';
+import { compactHeapWhenIdle, requestCompaction } from '../../src/jobs/heap-compaction.js';
+import { configError } from '../helpers/config-error.js';
+import { until } from '../helpers/jobs.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('compacting the heap when idle', () => {
+  it('collects once start-up is over, and at the next idle check after the heap grew or a collection was asked for', async () => {
+    const compaction = compactHeapWhenIdle({ firstCheckMs: 200, checkEveryMs: 200 });
+    try {
+      assert.equal(compaction.collections, 0);
+      // The first idle check collects (this test process may still be busy loading for a few checks).
+      await until(async () => compaction.collections === 1, 10_000);
+      // Idle, nothing grew: no further collection.
+      await sleep(600);
+      assert.equal(compaction.collections, 1);
+      requestCompaction();
+      await until(async () => compaction.collections === 2, 10_000);
+    } finally {
+      compaction.stop();
+    }
+  });
+
+  it('waits while the process is busy', async () => {
+    const compaction = compactHeapWhenIdle({ firstCheckMs: 200, checkEveryMs: 200 });
+    try {
+      await until(async () => compaction.collections === 1, 10_000);
+      requestCompaction();
+      // Busy for a whole second: the check that follows finds far more than 2 % of a core used.
+      const busyUntil = Date.now() + 1_000;
+      let garbage = 0;
+      while (Date.now() < busyUntil) garbage += JSON.stringify({ n: Math.random() }).length;
+      assert.ok(garbage > 0);
+      await sleep(50);
+      assert.equal(compaction.collections, 1);
+      await until(async () => compaction.collections === 2, 10_000);
+    } finally {
+      compaction.stop();
+    }
+  });
+
+  it('is on by default; FOYER_COMPACT_HEAP_WHEN_IDLE=false turns it off, and a bad value stops the start', () => {
+    assert.equal(loadConfig({}).compactHeapWhenIdle, true);
+    assert.equal(loadConfig({ FOYER_COMPACT_HEAP_WHEN_IDLE: 'false' }).compactHeapWhenIdle, false);
+    assert.match(configError({ FOYER_COMPACT_HEAP_WHEN_IDLE: 'sometimes' }), /FOYER_COMPACT_HEAP_WHEN_IDLE/);
+  });
+
+  it('FOYER_EMBEDDED_PROJECT_IDLE_SECONDS: 600 by default, 0 keeps projects open, nonsense stops the start', () => {
+    assert.equal(loadConfig({}).embeddedProjectIdleSeconds, 600);
+    assert.equal(loadConfig({ FOYER_EMBEDDED_PROJECT_IDLE_SECONDS: '0' }).embeddedProjectIdleSeconds, 0);
+    for (const bad of ['-1', '10m', 'soon', String(32 * 24 * 3600)]) {
+      assert.match(configError({ FOYER_EMBEDDED_PROJECT_IDLE_SECONDS: bad }), /FOYER_EMBEDDED_PROJECT_IDLE_SECONDS/);
+    }
+  });
+});
