@@ -1,8 +1,10 @@
 /** Foyer as the bench runs it: `node bin/foyer.js start`, a child process with its own port. */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { query } from './databases.js';
+import { settledIdleRss } from './memory.js';
 import { freePort, onCleanup, runToEnd, startChild, type Child } from './processes.js';
 
 export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
@@ -39,6 +41,8 @@ export interface FoyerOptions {
   readonly dataApi?: boolean;
   /** Another checkout of Foyer to run (`--baseline`); this one by default. */
   readonly root?: string;
+  /** Wait SETTLE_MS after the start and keep the idle memory reading (memory.ts); on unless false. */
+  readonly settle?: boolean;
 }
 
 /** The Data API's own login in drop-in mode (PostgREST's authenticator pattern). */
@@ -116,6 +120,18 @@ export async function startFoyer(name: string, options: FoyerOptions): Promise<F
     stdio: ['ignore', 'pipe', 'pipe', ...(options.ipc ? (['ipc'] as const) : [])],
   });
   const [, anonKey] = await child.waitFor(/anon key:\s+(\S+)/, 120_000);
+  if (options.settle !== false) await settledIdleRss(child.process.pid);
   const restDatabaseUrl = admin.FOYER_REST_DATABASE_URL;
   return { child, url, restUrl, anonKey, databaseUrl: options.databaseUrl, ...(restDatabaseUrl ? { restDatabaseUrl } : {}) };
+}
+
+/** The short commit of this checkout, `+dirty` when tracked files have uncommitted changes. */
+export function checkoutCommit(): string {
+  try {
+    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    return dirty ? `${sha}+dirty` : sha;
+  } catch {
+    return 'unknown';
+  }
 }

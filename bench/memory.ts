@@ -1,7 +1,10 @@
 /**
  * Resident memory of a contender: its process and every descendant (workers), read from /proc. Idle is
- * read once the server has started and its measurements are prepared, before any load; loaded is the
- * highest reading while a measurement runs (sampled every 250 ms).
+ * read SETTLE_MS after the server said it was ready, before the bench sends it anything (`settledIdleRss`):
+ * Foyer hands the heap start-up grew back ten seconds after start (FOYER_COMPACT_HEAP_WHEN_IDLE), and
+ * an idle server in production is one that has been up a while, not one caught in its first second.
+ * Every contender, the peer included, gets the same wait. Loaded is the highest reading while a
+ * measurement runs (sampled every 250 ms).
  */
 import { readdirSync } from 'node:fs';
 import { readProcStat, rssBytes } from './processes.js';
@@ -52,3 +55,18 @@ export function sampleRss(root: number, everyMs = 250): () => number {
     return Math.max(highest, treeRssMb(root));
   };
 }
+
+/** How long a contender sits untouched after its start before its idle memory is read. */
+export const SETTLE_MS = 12_000;
+
+const idleByPid = new Map<number, number>();
+
+/** Waits SETTLE_MS from now (the server has just said it is ready), then reads and keeps its idle RSS. */
+export async function settledIdleRss(pid: number | undefined): Promise<void> {
+  if (pid === undefined) return;
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  idleByPid.set(pid, treeRssMb(pid));
+}
+
+/** The idle reading `settledIdleRss` kept for this process, if any. */
+export const idleRssOf = (pid: number): number | undefined => idleByPid.get(pid);

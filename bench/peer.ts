@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './foyer.js';
+import { settledIdleRss } from './memory.js';
 import { freePort, startChild, type Child } from './processes.js';
 
 export interface PeerServer {
@@ -28,5 +29,6 @@ export async function startPeer(databaseUrl: string): Promise<PeerServer> {
     },
   });
   await child.waitFor(/peer ready \d+/, 120_000);
+  await settledIdleRss(child.process.pid);
   return { child, url: `http://127.0.0.1:${port}`, version: betterAuthVersion() };
 }

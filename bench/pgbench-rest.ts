@@ -55,13 +55,13 @@ const SESSION = `select auth.foyer_rest_session_state(:sid::uuid, :sub::uuid) as
 /** `GET /rest/v1/bench_notes?select=id,body&order=id` (max rows 1000). */
 const READ = `select coalesce(json_agg("pgrst_page"), '[]'::json)::text as body, count(*)::text as page_total from (select "pgrst_t0"."id" as "id", "pgrst_t0"."body" as "body" from "public"."bench_notes" as "pgrst_t0" order by "pgrst_t0"."id" limit :maxrows::int8) as "pgrst_page";`;
 
-/** `POST /rest/v1/bench_notes?select=id,body,user_id` with `{"body":"a new note"}`, return=representation. */
-const INSERT = `with "pgrst_source" as (insert into "public"."bench_notes" ("body") select "body" from json_populate_recordset(null::"public"."bench_notes", (select case when json_typeof("pgrst_j") = 'array' then "pgrst_j" else json_build_array("pgrst_j") end from (select '{"body":"a new note"}'::json as "pgrst_j") as "pgrst_payload")) as "pgrst_body" returning *) select coalesce(json_agg("pgrst_page"), '[]'::json)::text as body, count(*)::text as page_total from (select "pgrst_t0"."id" as "id", "pgrst_t0"."body" as "body", "pgrst_t0"."user_id" as "user_id" from "pgrst_source" as "pgrst_t0") as "pgrst_page";`;
+/** `POST /rest/v1/bench_new_notes?select=id,body,user_id` with `{"body":"a new note"}`, return=representation. */
+const INSERT = `with "pgrst_source" as (insert into "public"."bench_new_notes" ("body") select "body" from json_populate_recordset(null::"public"."bench_new_notes", (select case when json_typeof("pgrst_j") = 'array' then "pgrst_j" else json_build_array("pgrst_j") end from (select '{"body":"a new note"}'::json as "pgrst_j") as "pgrst_payload")) as "pgrst_body" returning *) select coalesce(json_agg("pgrst_page"), '[]'::json)::text as body, count(*)::text as page_total from (select "pgrst_t0"."id" as "id", "pgrst_t0"."body" as "body", "pgrst_t0"."user_id" as "user_id" from "pgrst_source" as "pgrst_t0") as "pgrst_page";`;
 
-const transaction = (callers: number, method: 'GET' | 'POST', statement: string) => `${CALLER(callers)}
+const transaction = (callers: number, method: 'GET' | 'POST', path: string, statement: string) => `${CALLER(callers)}
 \\startpipeline
 begin;
-${prelude(method, '/bench_notes')}
+${prelude(method, path)}
 ${SESSION}
 ${statement}
 commit;
@@ -76,7 +76,7 @@ export interface RestScripts {
 export function writeRestScripts(dir: string, callers: number): RestScripts {
   const read = join(dir, 'rest-read.sql');
   const insert = join(dir, 'rest-insert.sql');
-  writeFileSync(read, transaction(callers, 'GET', READ));
-  writeFileSync(insert, transaction(callers, 'POST', INSERT));
+  writeFileSync(read, transaction(callers, 'GET', '/bench_notes', READ));
+  writeFileSync(insert, transaction(callers, 'POST', '/bench_new_notes', INSERT));
   return { read, insert };
 }

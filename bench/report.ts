@@ -128,12 +128,12 @@ export function spread(values: readonly number[]): Spread {
 
 export type Samples = Partial<Record<MeasurementKey, Sample[]>>;
 
-export interface Meta {
+/** What every bench report says about its run (the main bench's and the scale mode's). */
+export interface RunMeta {
   readonly startedAt: string;
   readonly commit: string;
   readonly node: string;
   readonly postgres: string;
-  readonly betterAuth: string;
   readonly cpus: number;
   readonly connections: number;
   readonly clientIps: number;
@@ -141,6 +141,10 @@ export interface Meta {
   readonly rounds: number;
   /** The HTTP load generator, e.g. "wrk 4.1.0". */
   readonly loadGenerator: string;
+}
+
+export interface Meta extends RunMeta {
+  readonly betterAuth: string;
   /** 1-minute load average when the run started and when it ended (other work on the machine skews figures). */
   readonly loadAverage: { readonly start: number; readonly end: number };
   /** Extra Foyer environment given with --foyer-env. */

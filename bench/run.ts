@@ -3,14 +3,14 @@
  * run on the local PostgreSQL; `--soak N` for the soak mode. Everything measured runs as a child process,
  * and so does the load generator (wrk; autocannon, the fallback, runs here). See bench/README.md.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatCaptchaCost, measureCaptchaCost } from './captcha.js';
-import { analyze, checkpoint, dropDatabase, lockBenchServer, recreateDatabase, serverVersion } from './databases.js';
+import { analyze, checkpoint, dropDatabase, lockBenchServer, recreateDatabase } from './databases.js';
 import { migrateFoyer, ROOT, startFoyer } from './foyer.js';
-import { sampleRss, treeRssMb } from './memory.js';
+import { runMeta } from './run-meta.js';
+import { idleRssOf, sampleRss, treeRssMb } from './memory.js';
 import { busyFraction, databaseCpuSeconds, waitQuiet } from './machine.js';
 import { chooseLoadGenerator, stopAllLoad, type LoadGenerator } from './load.js';
 import { parseOptions, type BenchOptions } from './options.js';
@@ -37,16 +37,6 @@ export const RESULTS_DIR = join(ROOT, 'bench', 'results');
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
 let interrupted = false;
-
-function commit(): string {
-  try {
-    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    return dirty ? `${sha}+dirty` : sha;
-  } catch {
-    return 'unknown';
-  }
-}
 
 /** A temp dir for pgbench and wrk scripts and PGlite data, removed at the end. */
 function scratchDir(): string {
@@ -130,8 +120,8 @@ async function prepare(options: BenchOptions, dir: string, generator: LoadGenera
 
 /** One measurement of one round: warm-up (first round), analyze, checkpoint, a look at the CPUs, the load. */
 async function measure(measurement: Measurement, round: number, options: BenchOptions): Promise<Sample> {
-  // Idle: started and prepared, before this measurement's first load (the process may have served another already).
-  const rssIdleMb = round === 1 && measurement.pid ? treeRssMb(measurement.pid) : undefined;
+  // Idle: read once the server had settled after its start, before anything was sent to it (memory.ts).
+  const rssIdleMb = round === 1 && measurement.pid ? (idleRssOf(measurement.pid) ?? treeRssMb(measurement.pid)) : undefined;
   if (round === 1 && measurement.http && options.warmupSeconds > 0) await measurement.run(options.warmupSeconds);
   for (const url of benchDatabases) await analyze(url);
   await checkpoint(options.serverUrl);
@@ -184,17 +174,8 @@ async function bench(options: BenchOptions): Promise<void> {
   }
   const results = buildResults(
     {
-      startedAt,
-      commit: commit(),
-      node: process.version,
-      postgres: await serverVersion(options.serverUrl),
+      ...(await runMeta(startedAt, options, generator.label)),
       betterAuth: betterAuthVersion(),
-      cpus: availableParallelism(),
-      connections: options.connections,
-      clientIps: options.clientIps,
-      seconds: options.seconds,
-      rounds: options.rounds,
-      loadGenerator: generator.label,
       loadAverage: { start: loadAtStart, end: loadavg()[0] },
       foyerEnv: options.foyerEnv,
       ...(options.baseline === undefined ? {} : { baseline: options.baseline }),

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import type { FillFigures } from './scale-fill.js';
 import type { CleanupUnderLoad, OperationKey, OperationTiming } from './scale-probes.js';
 import { OPERATIONS } from './scale-probes.js';
-import { spread, type Sample } from './report.js';
+import { spread, type RunMeta, type Sample } from './report.js';
 
 export type HotPathKey = 'foyer-signin' | 'foyer-refresh' | 'foyer-user' | 'foyer-rest';
 
@@ -23,17 +23,7 @@ const OPERATOR_READS: readonly OperationKey[] = ['metrics', 'stats', 'stats-mont
 /** Sign-in p99 while a cleanup runs, at most this many times its p99 at scale without one. */
 export const CLEANUP_P99_TARGET = 2;
 
-export interface ScaleMeta {
-  readonly startedAt: string;
-  readonly commit: string;
-  readonly node: string;
-  readonly postgres: string;
-  readonly cpus: number;
-  readonly connections: number;
-  readonly clientIps: number;
-  readonly seconds: number;
-  readonly rounds: number;
-  readonly loadGenerator: string;
+export interface ScaleMeta extends RunMeta {
   /** 1-, 5- and 15-minute load averages at the start and at the end (`uptime`). */
   readonly loadAverage: { readonly start: readonly number[]; readonly end: readonly number[] };
   readonly totalSeconds: number;

@@ -5,12 +5,12 @@
  * 10 %" is a same-run ratio. Then the reads an operator makes, timed one request at a time, and a
  * cleanup of the stale tenth of the users while sign-ins go on. Table and targets: bench/scale-report.ts.
  */
-import { execFileSync } from 'node:child_process';
 import pg from 'pg';
 import { join } from 'node:path';
-import { availableParallelism, loadavg } from 'node:os';
-import { analyze, checkpoint, databaseUrl, serverVersion } from './databases.js';
-import { migrateFoyer, ROOT, startFoyer } from './foyer.js';
+import { loadavg } from 'node:os';
+import { analyze, checkpoint, databaseUrl } from './databases.js';
+import { migrateFoyer, startFoyer } from './foyer.js';
+import { runMeta } from './run-meta.js';
 import { chooseLoadGenerator, type LoadShape } from './load.js';
 import { databaseCpuSeconds } from './machine.js';
 import type { BenchOptions } from './options.js';
@@ -35,16 +35,6 @@ const OPERATION_BUDGET_MS = 20_000;
 const AFTER_CLEANUP: readonly OperationKey[] = ['metrics', 'stats', 'stats-month'];
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
-
-function commit(): string {
-  try {
-    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    return dirty ? `${sha}+dirty` : sha;
-  } catch {
-    return 'unknown';
-  }
-}
 
 interface Side {
   readonly name: string;
@@ -212,16 +202,7 @@ export async function runScale(options: BenchOptions, context: ScaleContext): Pr
   await cleanupAll();
   const results = buildScaleResults({
     meta: {
-      startedAt,
-      commit: commit(),
-      node: process.version,
-      postgres: await serverVersion(options.serverUrl),
-      cpus: availableParallelism(),
-      connections: options.connections,
-      clientIps: options.clientIps,
-      seconds: options.seconds,
-      rounds: options.rounds,
-      loadGenerator: generator.label,
+      ...(await runMeta(startedAt, options, generator.label)),
       loadAverage: { start: loadAtStart, end: loadavg() },
       totalSeconds: (Date.now() - started) / 1000,
     },

@@ -72,27 +72,32 @@ export function foyerSignIn(key: MeasurementKey, server: FoyerServer, shape: Loa
 
 /**
  * The Data API's read under RLS: a table whose policy lets each user select their own rows (the seed
- * guide's pattern, `user_id = auth.uid()`), 4 rows per bench user. The Data API finds the new table by
- * reloading its schema cache on first use.
+ * guide's pattern, `user_id = auth.uid()`), 4 rows per bench user. Inserts go to a table of the same
+ * shape and policies of their own, so every round's read returns the same 4 rows (inserted into the read's
+ * table, round 2 read some 200 rows per user and measured another query). The Data API finds the new
+ * tables by reloading its schema cache on first use.
  */
-const restTableSql = (userIds: readonly string[]) => `
-  drop table if exists public.bench_notes;
-  create table public.bench_notes (
+const notesTableSql = (table: string) => `
+  drop table if exists public.${table};
+  create table public.${table} (
     id bigint generated always as identity primary key,
     user_id uuid not null default auth.uid() references auth.users (id) on delete cascade,
     body text not null
   );
-  create index bench_notes_user_id_idx on public.bench_notes (user_id);
-  alter table public.bench_notes enable row level security;
-  grant select, insert on public.bench_notes to authenticated;
-  create policy "own notes" on public.bench_notes for select to authenticated using (user_id = (select auth.uid()));
-  create policy "add own notes" on public.bench_notes for insert to authenticated with check (user_id = (select auth.uid()));
+  create index ${table}_user_id_idx on public.${table} (user_id);
+  alter table public.${table} enable row level security;
+  grant select, insert on public.${table} to authenticated;
+  create policy "own notes" on public.${table} for select to authenticated using (user_id = (select auth.uid()));
+  create policy "add own notes" on public.${table} for insert to authenticated with check (user_id = (select auth.uid()));`;
+const restTableSql = (userIds: readonly string[]) => `
+  ${notesTableSql('bench_notes')}
+  ${notesTableSql('bench_new_notes')}
   insert into public.bench_notes (user_id, body)
     select u, 'note ' || n from unnest(array[${userIds.map((id) => `'${id}'`).join(',')}]::uuid[]) u, generate_series(1, 4) n;
   analyze public.bench_notes;`;
 export const REST_PATH = '/rest/v1/bench_notes?select=id,body&order=id';
 /** The Data API's insert, as supabase-js sends `.insert({ body }).select()`: the new row comes back. */
-export const REST_INSERT_PATH = '/rest/v1/bench_notes?select=id,body,user_id';
+export const REST_INSERT_PATH = '/rest/v1/bench_new_notes?select=id,body,user_id';
 export const REST_INSERT_BODY = '{"body":"a new note"}';
 
 /**

@@ -101,6 +101,22 @@ for (const engine of engines) {
       assert.match(expired.json().message, /expired/);
     });
 
+    it('refuses a token it accepted before once it expires, and a copy with one signature character changed', async () => {
+      // Verified tokens are remembered by their text: expiry must still be checked on every use.
+      const session = await signUpAnonymously(t.app);
+      const expiresAtSeconds = Math.floor(Date.now() / 1000) + 1;
+      const shortLived = await signHs256({ ...decodeJwt(session.access_token), exp: expiresAtSeconds });
+      assert.equal((await getUser(t, `Bearer ${shortLived}`)).statusCode, 200);
+      assert.equal((await getUser(t, `Bearer ${shortLived}`)).statusCode, 200);
+      const lastCharacter = shortLived.at(-2) === 'A' ? 'B' : 'A';
+      const oneCharacterOff = `${shortLived.slice(0, -2)}${lastCharacter}${shortLived.at(-1)}`;
+      assertError(await getUser(t, `Bearer ${oneCharacterOff}`), 403, 'bad_jwt');
+      await new Promise((resolve) => setTimeout(resolve, expiresAtSeconds * 1000 + 50 - Date.now()));
+      const expired = await getUser(t, `Bearer ${shortLived}`);
+      assertError(expired, 403, 'bad_jwt');
+      assert.match(expired.json().message, /expired/);
+    });
+
     it('answers 403 bad_jwt for a correctly signed token without a (valid) sub, such as the anon key', async () => {
       const session = await signUpAnonymously(t.app);
       const { sub: _sub, ...withoutSub } = decodeJwt(session.access_token);
