@@ -57,6 +57,27 @@ describe('Coalescer', () => {
     assert.equal(coalescer.stats.waiting, 0);
   });
 
+  it('starts the next batch before it answers the calls of the batch that finished', async () => {
+    const { calls, run } = controlledRunner();
+    const coalescer = new Coalescer(run, { maxInFlight: 1, maxBatch: 10 });
+    const first = coalescer.submit('a');
+    await settled();
+    const second = coalescer.submit('b');
+    await settled();
+    assert.equal(calls.length, 1);
+    let batchesStartedWhenAnswered = 0;
+    const answered = first.then((output) => {
+      batchesStartedWhenAnswered = calls.length;
+      return output;
+    });
+    calls[0].resolve(['A']);
+    assert.equal(await answered, 'A');
+    assert.equal(batchesStartedWhenAnswered, 2, 'the waiting call was already on its way to the database');
+    assert.deepEqual(calls[1].inputs, ['b']);
+    calls[1].resolve(['B']);
+    assert.equal(await second, 'B');
+  });
+
   it('runs no empty statement when a finishing batch took the calls a new one was gathering', async () => {
     const { calls, run } = controlledRunner();
     const coalescer = new Coalescer(run, { maxInFlight: 2, maxBatch: 10 });
