@@ -55,6 +55,19 @@ export async function analyze(url: string): Promise<void> {
   await withClient(url, (client) => client.query('analyze'));
 }
 
+/** Whether the server runs autovacuum (PostgreSQL's default; some CI images turn it off). */
+export async function autovacuumOn(url: string): Promise<boolean> {
+  return withClient(url, async (client) => {
+    const { rows } = await client.query<{ on: string }>(`select current_setting('autovacuum') as on`);
+    return rows[0].on === 'on';
+  });
+}
+
+/** What autovacuum does to a busy database each round: dead row versions reclaimed, statistics renewed. */
+export async function vacuumAnalyze(url: string): Promise<void> {
+  await withClient(url, (client) => client.query('vacuum analyze'));
+}
+
 export async function serverVersion(serverUrl: string): Promise<string> {
   return withClient(databaseUrl(serverUrl, 'postgres'), async (client) => {
     const { rows } = await client.query<{ v: string }>(`select current_setting('server_version') as v`);

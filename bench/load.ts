@@ -121,13 +121,15 @@ export function stopAllLoad(): void {
 }
 
 /** autocannon, stopped by stopAllLoad() on Ctrl-C. */
-export function startAutocannon(options: autocannon.Options): Promise<autocannon.Result> {
+/** `onResponseTimeMs`, when given, hears the latency of every response as it arrives (the soak's per-interval p99). */
+export function startAutocannon(options: autocannon.Options, onResponseTimeMs?: (ms: number) => void): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
     const instance = autocannon(options, (error, result) => {
       running.delete(instance);
       if (error) reject(error);
       else resolve(result);
     });
+    if (onResponseTimeMs) instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTimeMs: number) => onResponseTimeMs(responseTimeMs));
     running.add(instance);
   });
 }
