@@ -16,7 +16,8 @@ import { createRateLimits } from './security/rate-limit.js';
 import { createAbuseCounter } from './security/abuse-counters.js';
 import type { Db } from './store/db.js';
 import { migrate, type MigrationResult } from './store/migrate.js';
-import { openDb } from './store/open.js';
+import { embeddedDbDir, openDb } from './store/open.js';
+import { createPgliteInChild, pgliteDatabaseExists } from './store/pglite-create.js';
 import { openRestLogin } from './store/rest-login.js';
 
 export interface Project {
@@ -46,6 +47,13 @@ export function resolveSecrets(config: Config): { config: Config; generatedSecre
   return { config: withOverrides(config, { jwtSecret: secret }), generatedSecret: generated };
 }
 
+/** A new embedded database is created in a child process (store/pglite-create.ts); what it applied. */
+async function createEmbeddedDatabase(dataDir: string): Promise<readonly string[]> {
+  const dir = embeddedDbDir(dataDir);
+  if (pgliteDatabaseExists(dir)) return [];
+  return createPgliteInChild(dir);
+}
+
 export async function openProject(baseConfig: Config, options: { db?: Db } = {}): Promise<Project> {
   const { config, generatedSecret } = resolveSecrets(baseConfig);
   const keyring = createKeyring({
@@ -54,9 +62,11 @@ export async function openProject(baseConfig: Config, options: { db?: Db } = {})
     jwks: config.jwtKeys,
     validMethods: config.jwtValidMethods,
   });
+  const createdWith = !options.db && !config.databaseUrl ? await createEmbeddedDatabase(config.dataDir) : [];
   const db = options.db ?? (await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize }));
   try {
-    const migrations = await migrate(db);
+    const migrated = await migrate(db);
+    const migrations = { ...migrated, applied: [...createdWith, ...migrated.applied] };
     await requireReadableTotpSecrets(db, config);
     const apiKeys = await deriveApiKeys(keyring);
     const mailer = createMailer(config);

@@ -67,6 +67,8 @@ export async function openPglite(options: PgliteOptions): Promise<Db> {
     async close() {
       if (!pg.closed) await pg.close();
       release();
+      // Closing twice must not remove a lock another process has taken since.
+      release = () => {};
     },
   };
 }
