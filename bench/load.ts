@@ -120,8 +120,10 @@ export function stopAllLoad(): void {
   stopWrk();
 }
 
-/** autocannon, stopped by stopAllLoad() on Ctrl-C. */
-/** `onResponseTimeMs`, when given, hears the latency of every response as it arrives (the soak's per-interval p99). */
+/**
+ * autocannon, stopped by stopAllLoad() on Ctrl-C. `onResponseTimeMs`, when given, hears the latency of
+ * every response as it arrives (the soak's per-interval p99).
+ */
 export function startAutocannon(options: autocannon.Options, onResponseTimeMs?: (ms: number) => void): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
     const instance = autocannon(options, (error, result) => {

@@ -148,13 +148,13 @@ export async function runSoak(options: BenchOptions, context: SoakContext): Prom
   const takeSample = async () => {
     const atSeconds = Math.round((Date.now() - started) / 1000);
     const now = { ...counts };
-    const times = responseTimesMs.sort((a, b) => a - b);
+    const sortedMs = responseTimesMs.sort((a, b) => a - b);
     responseTimesMs = [];
     const sample: SoakSample = {
       atSeconds,
       rssMb: rssBytes(pid) / 2 ** 20,
-      responseP99Ms: times[Math.min(times.length - 1, Math.floor(times.length * 0.99))] ?? 0,
-      responseMaxMs: times.at(-1) ?? 0,
+      responseP99Ms: sortedMs[Math.min(sortedMs.length - 1, Math.floor(sortedMs.length * 0.99))] ?? 0,
+      responseMaxMs: sortedMs.at(-1) ?? 0,
       loopDelay: await loopDelay(foyer.child),
       signInsPerSecond: (now.signIns - previous.signIns) / INTERVAL_S,
       refreshesPerSecond: (now.refreshes - previous.refreshes) / INTERVAL_S,

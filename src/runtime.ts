@@ -16,8 +16,8 @@ import { createRateLimits } from './security/rate-limit.js';
 import { createAbuseCounter } from './security/abuse-counters.js';
 import type { Db } from './store/db.js';
 import { migrate, type MigrationResult } from './store/migrate.js';
-import { embeddedDbDir, openDb } from './store/open.js';
-import { createPgliteInChild, pgliteDatabaseExists } from './store/pglite-create.js';
+import { openDb } from './store/open.js';
+import { createEmbeddedDbIfNew } from './store/pglite-create.js';
 import { openRestLogin } from './store/rest-login.js';
 
 export interface Project {
@@ -47,13 +47,6 @@ export function resolveSecrets(config: Config): { config: Config; generatedSecre
   return { config: withOverrides(config, { jwtSecret: secret }), generatedSecret: generated };
 }
 
-/** A new embedded database is created in a child process (store/pglite-create.ts); what it applied. */
-async function createEmbeddedDatabase(dataDir: string): Promise<readonly string[]> {
-  const dir = embeddedDbDir(dataDir);
-  if (pgliteDatabaseExists(dir)) return [];
-  return createPgliteInChild(dir);
-}
-
 export async function openProject(baseConfig: Config, options: { db?: Db } = {}): Promise<Project> {
   const { config, generatedSecret } = resolveSecrets(baseConfig);
   const keyring = createKeyring({
@@ -62,7 +55,8 @@ export async function openProject(baseConfig: Config, options: { db?: Db } = {})
     jwks: config.jwtKeys,
     validMethods: config.jwtValidMethods,
   });
-  const createdWith = !options.db && !config.databaseUrl ? await createEmbeddedDatabase(config.dataDir) : [];
+  // A new embedded database is created in a child process (store/pglite-create.ts).
+  const createdWith = !options.db && !config.databaseUrl ? await createEmbeddedDbIfNew(config.dataDir) : [];
   const db = options.db ?? (await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize }));
   try {
     const migrated = await migrate(db);

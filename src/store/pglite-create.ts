@@ -9,16 +9,22 @@ import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-/** Whether `dir` holds a database already (PostgreSQL writes PG_VERSION when it creates one). */
-export const pgliteDatabaseExists = (dir: string): boolean => existsSync(join(dir, 'PG_VERSION'));
+import { embeddedDbDir } from './open.js';
 
 /** Running from the TypeScript sources (tsx), the child needs the same loader. */
 const fromSources = import.meta.url.endsWith('.ts');
 const childModule = fileURLToPath(new URL(`./pglite-create-child.${fromSources ? 'ts' : 'js'}`, import.meta.url));
 
-/** Creates and migrates the database in `dir` in a child process; resolves with what was applied. */
-export function createPgliteInChild(dir: string): Promise<readonly string[]> {
+/**
+ * Creates and migrates the embedded database of `dataDir` in a child process when it does not exist yet
+ * (PostgreSQL writes PG_VERSION when it creates one); resolves with what was applied, nothing if it existed.
+ */
+export async function createEmbeddedDbIfNew(dataDir: string): Promise<readonly string[]> {
+  const dir = embeddedDbDir(dataDir);
+  return existsSync(join(dir, 'PG_VERSION')) ? [] : createInChild(dir);
+}
+
+function createInChild(dir: string): Promise<readonly string[]> {
   return new Promise((resolve, reject) => {
     const child = fork(childModule, [dir], {
       // Resolved here: the child's working directory (the operator's) need not see Foyer's node_modules.
