@@ -30,18 +30,26 @@ export interface PostgresHookCall {
 /** The function's answer as text (null when it returns SQL NULL). */
 export async function callPostgresHook(call: PostgresHookCall, target: PostgresTarget, inputJson: string): Promise<string | null> {
   const timeoutMs = call.timeoutMs ?? POSTGRES_HOOK_TIMEOUT_MS;
-  const run = async (tx: Queryable): Promise<string | null> => {
+  const run = async (tx: Queryable, ownTransaction: boolean): Promise<string | null> => {
     const startedAt = performance.now();
-    await tx.query(`set local statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
-    const rows = await tx.query<{ output: string | null }>(`select ${target.functionSql}($1)::text as output`, [inputJson]);
+    // Sent together, in one round trip on PostgreSQL: the timeout, the call, then either COMMIT (a
+    // transaction of its own, where the timeout ends with it) or the timeout's reset (the caller's
+    // transaction goes on). A failed call fails what follows it too; the call's own error is the one read.
+    const armed = tx.query(`set local statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
+    const called = tx.query<{ output: string | null }>(`select ${target.functionSql}($1)::text as output`, [inputJson], { last: ownTransaction });
+    const reset = ownTransaction ? undefined : tx.query('set local statement_timeout to default');
+    armed.catch(() => {});
+    reset?.catch(() => {});
+    await armed;
+    const rows = await called;
     // The embedded engine cannot interrupt a statement: a function that ran too long fails the same way
     // once it returns, and its transaction is rolled back with the error.
     if (call.db.engine === 'pglite' && performance.now() - startedAt > timeoutMs) throw hookTimeoutError(timeoutMs / 1000);
-    await tx.query('set local statement_timeout to default');
+    await reset;
     return rows[0]?.output ?? null;
   };
   try {
-    return call.tx ? await run(call.tx) : await call.db.transaction(run);
+    return call.tx ? await run(call.tx, false) : await call.db.transaction((tx) => run(tx, true));
   } catch (error) {
     if (error instanceof FoyerError) throw error;
     if ((error as { code?: unknown }).code === QUERY_CANCELED) throw hookTimeoutError(timeoutMs / 1000);
