@@ -38,7 +38,9 @@ export async function callPostgresHook(call: PostgresHookCall, target: PostgresT
     const armed = tx.query(`set local statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
     const called = tx.query<{ output: string | null }>(`select ${target.functionSql}($1)::text as output`, [inputJson], { last: ownTransaction });
     const reset = ownTransaction ? undefined : tx.query('set local statement_timeout to default');
+    // Each is read below, but a throw from an earlier one leaves the later ones unread.
     armed.catch(() => {});
+    called.catch(() => {});
     reset?.catch(() => {});
     await armed;
     const rows = await called;
