@@ -173,7 +173,7 @@ export interface CleanupRun {
 }
 
 export interface CleanupPlan {
-  readonly settings: { readonly inactive_days: number; readonly keep_data_owners: boolean; readonly batch_size: number };
+  readonly settings: { readonly inactive_days: number; readonly keep_data_owners: boolean; readonly batch_size: number; readonly pace_percent: number };
   readonly stale: number;
   readonly would_delete: number;
   readonly kept_data_owners: number;

@@ -64,6 +64,13 @@ export const opsSettings = {
     10000,
     'Users deleted per transaction; each batch commits on its own, so an interrupted run loses nothing.',
   ),
+  cleanupPacePercent: boundedInteger(
+    'FOYER_ANONYMOUS_CLEANUP_PACE_PERCENT',
+    50,
+    1,
+    100,
+    'The share of its time a cleanup run spends deleting: after each batch it waits long enough (at most 5s) to stay at this share, so live traffic keeps the rest of the database. 100: no waits.',
+  ),
   cleanupIntervalSeconds: interval(
     'FOYER_ANONYMOUS_CLEANUP_INTERVAL',
     3600,

@@ -10,6 +10,7 @@
  * from what is still stale. Abort (shutdown, Ctrl-C) stops between batches and marks the run 'aborted'.
  */
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config/load.js';
 import type { Db, Queryable, ScriptRunner } from '../store/db.js';
 import {
@@ -39,13 +40,35 @@ export interface CleanupSettings {
   readonly inactiveDays: number;
   readonly keepDataOwners: boolean;
   readonly batchSize: number;
+  /** The share (1–100) of a run's time spent in batches; it waits between them for the rest. */
+  readonly pacePercent: number;
 }
 
 export const cleanupSettings = (config: Config): CleanupSettings => ({
   inactiveDays: config.cleanupInactiveDays,
   keepDataOwners: config.cleanupKeepDataOwners,
   batchSize: config.cleanupBatchSize,
+  pacePercent: config.cleanupPacePercent,
 });
+
+/** The longest wait between two batches, however long the batch before it took (a lock wait, say). */
+const MAX_PAUSE_MS = 5_000;
+
+/**
+ * How long to wait after a batch that took `batchMs` so that batches fill `pacePercent` of the run's
+ * time. A batch is a burst of deletes, index updates and WAL that competes with live sign-ins for the
+ * same cores and disk; at 1 000 000 users an unpaced run doubled sign-in p99 (docs/operations.md).
+ */
+export function pauseAfterBatchMs(batchMs: number, pacePercent: number): number {
+  if (pacePercent >= 100 || batchMs <= 0) return 0;
+  return Math.min(MAX_PAUSE_MS, (batchMs * (100 - pacePercent)) / pacePercent);
+}
+
+/** Waits `ms`, or less when `signal` aborts (the loop then stops before the next batch). */
+async function pauseBetweenBatches(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (ms <= 0 || signal?.aborted) return;
+  await sleep(ms, undefined, { signal }).catch(() => {});
+}
 
 export interface CleanupPlan {
   readonly settings: CleanupSettings;
@@ -151,6 +174,7 @@ async function runLocked(db: Db, locked: ScriptRunner, settings: CleanupSettings
       if (options.signal?.aborted) {
         return { status: 'aborted', run: await finishCleanupRun(locked, run.id, 'aborted', 'stopped between batches on request'), interruptedRunsMarked };
       }
+      const batchStartedMs = performance.now();
       const batch = await withRetries(() =>
         transaction(async (tx) => {
           await tx.query(`set local lock_timeout = '10s'`);
@@ -171,6 +195,7 @@ async function runLocked(db: Db, locked: ScriptRunner, settings: CleanupSettings
       spared += batch.spared;
       batches += 1;
       options.onProgress?.({ run, deleted, keptDataOwners, spared, batches });
+      await pauseBetweenBatches(pauseAfterBatchMs(performance.now() - batchStartedMs, settings.pacePercent), options.signal);
     }
     return { status: 'completed', run: await finishCleanupRun(locked, run.id, 'completed'), interruptedRunsMarked };
   } catch (error) {
@@ -194,7 +219,12 @@ async function withRetries<T>(attempt: () => Promise<T>): Promise<T> {
 export function planView(plan: CleanupPlan) {
   return {
     dry_run: true,
-    settings: { inactive_days: plan.settings.inactiveDays, keep_data_owners: plan.settings.keepDataOwners, batch_size: plan.settings.batchSize },
+    settings: {
+      inactive_days: plan.settings.inactiveDays,
+      keep_data_owners: plan.settings.keepDataOwners,
+      batch_size: plan.settings.batchSize,
+      pace_percent: plan.settings.pacePercent,
+    },
     stale: plan.stale,
     would_delete: plan.deletable,
     kept_data_owners: plan.keptDataOwners,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { cleanupSettings, previewCleanup, runCleanup, type CleanupOutcome } from '../../src/jobs/cleanup.js';
+import { cleanupSettings, pauseAfterBatchMs, previewCleanup, runCleanup, type CleanupOutcome } from '../../src/jobs/cleanup.js';
 import { listCleanupRuns } from '../../src/store/cleanup-runs.js';
 import { openPostgres } from '../../src/store/postgres.js';
 import { engines } from '../helpers/engines.js';
@@ -52,7 +52,7 @@ for (const engine of engines) {
       assert.deepEqual(plan.data_tables, [
         { table: 'cart_items', column: 'user_id', on_delete: 'cascade', stale_owners: 2, owners_kept: true },
       ]);
-      assert.deepEqual(plan.settings, { inactive_days: 30, keep_data_owners: true, batch_size: 2 });
+      assert.deepEqual(plan.settings, { inactive_days: 30, keep_data_owners: true, batch_size: 2, pace_percent: 50 });
       // Nothing changed.
       assert.equal((await existing(t.database.db, seeded.stale)).size, 5);
       const preview = await t.app.inject({ method: 'GET', url: '/auth/v1/admin/cleanup/preview?sample=2', headers: admin() });
@@ -306,6 +306,34 @@ for (const engine of engines) {
       assert.ok(audit.every((row) => row.n === 1));
     });
 
+    it('waits between batches to keep its pace, and an abort cuts the wait short', async () => {
+      const { db } = t.database;
+      for (let i = 0; i < 50 && (await listCleanupRuns(db, 1))[0]?.status === 'running'; i += 1) await new Promise((r) => setTimeout(r, 50));
+      const ids = await seedMany(db, 3, { daysAgo: 40 });
+      // 1 %: after a batch of d ms the run waits 99·d ms (at most 5 s).
+      const settings = { ...cleanupSettings(t.project.deps.config), batchSize: 1, pacePercent: 1 };
+      const controller = new AbortController();
+      const progressAtMs: number[] = [];
+      const outcome = completed(await runCleanup(db, settings, {
+        trigger: 'cli',
+        signal: controller.signal,
+        onProgress: (progress) => {
+          progressAtMs.push(performance.now());
+          if (progress.batches === 2) controller.abort();
+        },
+      }));
+      const endedAtMs = performance.now();
+      assert.equal(outcome.status, 'aborted');
+      assert.equal(outcome.run.deleted, 2);
+      assert.equal((await existing(db, ids)).size, 1);
+      const gapMs = progressAtMs[1] - progressAtMs[0];
+      // Without the wait the gap is one batch (a few ms); with it, a hundred times that.
+      assert.ok(gapMs >= 90, `batches 1 and 2 were ${gapMs.toFixed(1)} ms apart`);
+      // The wait after batch 2 would be as long again; the abort ends the run well before.
+      assert.ok(endedAtMs - progressAtMs[1] < gapMs / 2, `the run ended ${(endedAtMs - progressAtMs[1]).toFixed(1)} ms after the abort (gap ${gapMs.toFixed(1)} ms)`);
+      assert.equal(completed(await runCleanup(db, { ...settings, pacePercent: 100 }, { trigger: 'cli' })).run.deleted, 1);
+    });
+
     it('marks a run left running by a dead process as interrupted, keeping its counts', async () => {
       const { db } = t.database;
       await db.query(
@@ -321,3 +349,14 @@ for (const engine of engines) {
     });
   });
 }
+
+describe('anonymous cleanup: pace', () => {
+  it('waits (100 − pace)/pace of each batch, never more than 5 s, and not at all at 100 %', () => {
+    assert.equal(pauseAfterBatchMs(200, 50), 200);
+    assert.equal(pauseAfterBatchMs(200, 25), 600);
+    assert.equal(pauseAfterBatchMs(200, 80), 50);
+    assert.equal(pauseAfterBatchMs(200, 100), 0);
+    assert.equal(pauseAfterBatchMs(1_000, 1), 5_000);
+    assert.equal(pauseAfterBatchMs(0, 50), 0);
+  });
+});

@@ -22,6 +22,7 @@ describe('operations settings', () => {
     assert.equal(config.cleanupInactiveDays, 30);
     assert.equal(config.cleanupKeepDataOwners, true);
     assert.equal(config.cleanupBatchSize, 500);
+    assert.equal(config.cleanupPacePercent, 50);
     assert.equal(config.cleanupIntervalSeconds, 3600);
     assert.equal(config.dbCleanupEnabled, false);
     assert.equal(config.spikeThreshold, 3);
@@ -37,6 +38,7 @@ describe('operations settings', () => {
       FOYER_ANONYMOUS_CLEANUP_INACTIVE_DAYS: '7',
       FOYER_ANONYMOUS_CLEANUP_KEEP_DATA_OWNERS: 'false',
       FOYER_ANONYMOUS_CLEANUP_BATCH_SIZE: '100',
+      FOYER_ANONYMOUS_CLEANUP_PACE_PERCENT: '25',
       FOYER_ANONYMOUS_CLEANUP_INTERVAL: '15m',
       GOTRUE_DB_CLEANUP_ENABLED: 'true',
       FOYER_ANONYMOUS_SPIKE_THRESHOLD: '2.5',
@@ -45,8 +47,8 @@ describe('operations settings', () => {
       FOYER_METRICS_AUTH: 'none',
     });
     assert.deepEqual(
-      [config.cleanupEnabled, config.cleanupInactiveDays, config.cleanupKeepDataOwners, config.cleanupBatchSize, config.cleanupIntervalSeconds],
-      [true, 7, false, 100, 900],
+      [config.cleanupEnabled, config.cleanupInactiveDays, config.cleanupKeepDataOwners, config.cleanupBatchSize, config.cleanupPacePercent, config.cleanupIntervalSeconds],
+      [true, 7, false, 100, 25, 900],
     );
     assert.deepEqual([config.dbCleanupEnabled, config.spikeThreshold, config.spikeMinSignups, config.spikeBaselineHours, config.metricsAuth], [true, 2.5, 50, 168, 'none']);
   });
@@ -82,6 +84,8 @@ describe('operations settings', () => {
     assert.match(problems({ FOYER_ANONYMOUS_CLEANUP_INACTIVE_DAYS: '0' }), /INACTIVE_DAYS must be at least 1, got 0/);
     assert.match(problems({ FOYER_ANONYMOUS_CLEANUP_INACTIVE_DAYS: 'thirty' }), /INACTIVE_DAYS must be a whole number, got "thirty"/);
     assert.match(problems({ FOYER_ANONYMOUS_CLEANUP_BATCH_SIZE: '1000000' }), /BATCH_SIZE must be at most 10000, got 1000000/);
+    assert.match(problems({ FOYER_ANONYMOUS_CLEANUP_PACE_PERCENT: '0' }), /PACE_PERCENT must be at least 1, got 0/);
+    assert.match(problems({ FOYER_ANONYMOUS_CLEANUP_PACE_PERCENT: '150' }), /PACE_PERCENT must be at most 100, got 150/);
     assert.match(problems({ FOYER_ANONYMOUS_CLEANUP_INTERVAL: 'hourly' }), /INTERVAL must be a duration such as 10s/);
     assert.match(problems({ FOYER_ANONYMOUS_SPIKE_THRESHOLD: 'x' }), /SPIKE_THRESHOLD must be a number, got "x"/);
     assert.match(problems({ FOYER_ANONYMOUS_SPIKE_MIN_SIGNUPS: '0' }), /SPIKE_MIN_SIGNUPS must be at least 1, got 0/);
