@@ -9,7 +9,7 @@ import { preloadTemplates } from '../mail/custom-mail.js';
 import { setTemplateLog } from '../mail/template-cache.js';
 import { Platform } from '../platform/platform.js';
 import { leaveCluster, reportReady, workerRole } from '../cluster/role.js';
-import { compactHeapWhenIdle, type HeapCompaction } from '../jobs/heap-compaction.js';
+import { compactHeapWhenIdle, limitHeapGrowth, type HeapCompaction } from '../jobs/heap-compaction.js';
 import { openDataApi, openProject, type DataApiConnection } from '../runtime.js';
 import { databaseWarnings } from '../store/server-settings.js';
 import { openLocalAdminChannel, type LocalAdminChannel } from './local-admin/channel-server.js';
@@ -18,6 +18,7 @@ import { startBanner } from './start-banner.js';
 
 export async function start(config: Config, env: Env = process.env): Promise<void> {
   const worker = workerRole();
+  limitHeapGrowth(config.heapGrowthPercent);
   // A listener layout this configuration cannot have stops the start before anything is opened.
   const plans = planListeners(config);
   // Custom mail templates are fetched now: one Foyer cannot render stops the start, naming it.

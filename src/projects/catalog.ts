@@ -40,6 +40,7 @@ const SERVER_KEYS: ReadonlySet<SettingKey> = new Set<SettingKey>([
   // Decide what this process keeps in memory (src/config/memory-settings.ts).
   'embeddedProjectIdleSeconds',
   'compactHeapWhenIdle',
+  'heapGrowthPercent',
   // Keys of data already stored: changing them from the console could make that data unreadable.
   'dbEncryptionEncrypt',
   'dbEncryptionKeyId',

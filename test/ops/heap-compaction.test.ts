@@ -47,10 +47,40 @@ describe('compacting the heap when idle', () => {
     }
   });
 
+  it('collects the heap start-up grew as soon as a short window is quiet, not a whole check period after a busy start', async () => {
+    // A check period of a minute: only the start window's re-checks can collect within the test.
+    const compaction = compactHeapWhenIdle({ firstCheckMs: 200, checkEveryMs: 60_000, startWindowMs: 100 });
+    try {
+      // Busy through the first checks, as a server is while it prints its banner and runs its first jobs;
+      // it yields between slices, so the checks do run (and find it busy).
+      const busyUntil = Date.now() + 600;
+      let garbage = 0;
+      while (Date.now() < busyUntil) {
+        const sliceEnd = Date.now() + 20;
+        while (Date.now() < sliceEnd) garbage += JSON.stringify({ n: Math.random() }).length;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      assert.ok(garbage > 0);
+      assert.equal(compaction.collections, 0);
+      await until(async () => compaction.collections === 1, 5_000);
+    } finally {
+      compaction.stop();
+    }
+  });
+
   it('is on by default; FOYER_COMPACT_HEAP_WHEN_IDLE=false turns it off, and a bad value stops the start', () => {
     assert.equal(loadConfig({}).compactHeapWhenIdle, true);
     assert.equal(loadConfig({ FOYER_COMPACT_HEAP_WHEN_IDLE: 'false' }).compactHeapWhenIdle, false);
     assert.match(configError({ FOYER_COMPACT_HEAP_WHEN_IDLE: 'sometimes' }), /FOYER_COMPACT_HEAP_WHEN_IDLE/);
+  });
+
+  it('FOYER_HEAP_GROWTH_PERCENT: 50 by default, 0 leaves it to V8, nonsense stops the start', () => {
+    assert.equal(loadConfig({}).heapGrowthPercent, 50);
+    assert.equal(loadConfig({ FOYER_HEAP_GROWTH_PERCENT: '0' }).heapGrowthPercent, 0);
+    assert.equal(loadConfig({ FOYER_HEAP_GROWTH_PERCENT: '100' }).heapGrowthPercent, 100);
+    for (const bad of ['-1', '301', 'half', '1.5']) {
+      assert.match(configError({ FOYER_HEAP_GROWTH_PERCENT: bad }), /FOYER_HEAP_GROWTH_PERCENT/);
+    }
   });
 
   it('FOYER_EMBEDDED_PROJECT_IDLE_SECONDS: 600 by default, 0 keeps projects open, nonsense stops the start', () => {
