@@ -54,13 +54,26 @@ export class Rollback<T> extends Error {
   }
 }
 
-const prelude = (readOnly: boolean, settings: number) =>
+const buildPrelude = (readOnly: boolean, settings: number) =>
   `select set_config('search_path', $1, true), set_config('request.jwt.claims', $2, true),
           set_config('request.jwt.claim.sub', $3, true), set_config('request.jwt.claim.role', $4, true),
           set_config('request.method', $5, true), set_config('request.path', $6, true),
           set_config('request.headers', $7, true)${readOnly ? `, set_config('transaction_read_only', 'on', true)` : ''}` +
   Array.from({ length: settings }, (_, i) => `, set_config($${8 + 2 * i}, $${9 + 2 * i}, true)`).join('') +
   `, set_config('role', $4, true)`;
+
+/** Built once per shape (read-only or not, how many role settings): the text is the same for every request. */
+const preludes = new Map<string, string>();
+function prelude(readOnly: boolean, settings: number): string {
+  const key = `${readOnly ? 'r' : 'w'}${settings}`;
+  let text = preludes.get(key);
+  if (text === undefined) {
+    text = buildPrelude(readOnly, settings);
+    // Role settings are few (a role's ALTER ROLE … SET list), so the map stays small.
+    preludes.set(key, text);
+  }
+  return text;
+}
 
 export async function runAsCaller<T>(db: Db, settings: CallerSettings, work: (tx: Queryable) => Promise<T>): Promise<T> {
   const sub = settings.claims.sub;
