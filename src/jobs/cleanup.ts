@@ -185,7 +185,9 @@ async function runLocked(db: Db, locked: ScriptRunner, settings: CleanupSettings
           const kept = candidates.length - toDelete.length;
           const gone = await deleteCandidates(tx, criteria, { runId: run.id, cutoff: run.cutoff, userIds: toDelete, kept });
           const last = candidates[candidates.length - 1];
-          return { cursor: { createdAt: last.created_at, id: last.id }, deleted: gone.length, kept, spared: toDelete.length - gone.length };
+          // A short batch was the last one: the walk is past every stale user of this run's cutoff.
+          const final = candidates.length < settings.batchSize;
+          return { cursor: { createdAt: last.created_at, id: last.id }, deleted: gone.length, kept, spared: toDelete.length - gone.length, final };
         }),
       );
       if (!batch) break;
@@ -195,7 +197,8 @@ async function runLocked(db: Db, locked: ScriptRunner, settings: CleanupSettings
       spared += batch.spared;
       batches += 1;
       options.onProgress?.({ run, deleted, keptDataOwners, spared, batches });
-      await pauseBetweenBatches(pauseAfterBatchMs(performance.now() - batchStartedMs, settings.pacePercent), options.signal);
+      // No wait after the last batch: nothing is left to pace.
+      if (!batch.final) await pauseBetweenBatches(pauseAfterBatchMs(performance.now() - batchStartedMs, settings.pacePercent), options.signal);
     }
     return { status: 'completed', run: await finishCleanupRun(locked, run.id, 'completed'), interruptedRunsMarked };
   } catch (error) {
