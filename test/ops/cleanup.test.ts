@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { cleanupSettings, pauseAfterBatchMs, previewCleanup, runCleanup, type CleanupOutcome } from '../../src/jobs/cleanup.js';
-import { listCleanupRuns } from '../../src/store/cleanup-runs.js';
+import { listCleanupRuns, type CleanupRun } from '../../src/store/cleanup-runs.js';
 import { openPostgres } from '../../src/store/postgres.js';
 import { engines } from '../helpers/engines.js';
 import { addCartRow, convert, createCartTable, existing, metric, parseMetrics, seedAnonymous, seedMany } from '../helpers/ops.js';
@@ -242,19 +242,34 @@ for (const engine of engines) {
       it('lets one of two processes run the cleanup at a time (PostgreSQL, two pools)', async () => {
         const second = await openPostgres({ url: t.database.url!, poolSize: 3 });
         try {
-          await seedMany(t.database.db, 4, { daysAgo: 40 });
+          const ids = await seedMany(t.database.db, 4, { daysAgo: 40 });
           const settings = cleanupSettings(t.project.deps.config);
-          let concurrent: Promise<CleanupOutcome> | undefined;
-          const first = await runCleanup(t.database.db, settings, {
-            trigger: 'cli',
-            onStart: () => {
-              concurrent = runCleanup(second, settings, { trigger: 'cli' });
-            },
+          // Another transaction holds one user's session row, so the first run's batch waits on it: the
+          // second process tries while the first still holds the cleanup lock, however fast the machine.
+          let release!: () => void;
+          const released = new Promise<void>((resolve) => { release = resolve; });
+          let sessionHeld!: () => void;
+          const held = new Promise<void>((resolve) => { sessionHeld = resolve; });
+          const holding = t.database.db.transaction(async (tx) => {
+            await tx.query(`select id from auth.sessions where user_id = $1 for update`, [ids[0]]);
+            sessionHeld();
+            await released;
           });
-          const other = await concurrent!;
-          assert.equal(completed(first).run.deleted, 4);
+          await held;
+          let onStart!: (run: CleanupRun) => void;
+          const started = new Promise<{ run: CleanupRun; concurrent: Promise<CleanupOutcome> }>((resolve) => {
+            onStart = (run) => resolve({ run, concurrent: runCleanup(second, settings, { trigger: 'cli' }) });
+          });
+          const firstDone = runCleanup(t.database.db, settings, { trigger: 'cli', onStart });
+          const { run, concurrent } = await started;
+          const other = await concurrent;
           assert.equal(other.status, 'skipped');
-          assert.equal(other.status === 'skipped' && other.holder?.id, completed(first).run.id);
+          assert.equal(other.status === 'skipped' && other.holder?.id, run.id);
+          release();
+          await holding;
+          const first = completed(await firstDone);
+          assert.equal(first.run.id, run.id);
+          assert.equal(first.run.deleted, 4);
           // Once the first is done, the second process may run (and finds nothing left).
           assert.equal(completed(await runCleanup(second, settings, { trigger: 'cli' })).run.deleted, 0);
         } finally {
