@@ -1,0 +1,88 @@
+/**
+ * Statements of one transaction sent without waiting for each other (on PostgreSQL, pipelined behind
+ * BEGIN in one write: `pipelinedTransaction` in src/store/postgres.ts). Each statement gets its own
+ * answer, a failure rolls the whole transaction back and fails the statements behind it, and the
+ * connection comes back clean for the next transaction.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Db } from '../../src/store/db.js';
+import { openPostgres } from '../../src/store/postgres.js';
+import { engines, openTestDatabase, type TestDatabase } from '../helpers/engines.js';
+
+const code = (error: unknown) => (error as { code?: string }).code;
+/** Rows as plain arrays (postgres.js answers with its own array subclass). */
+const rows = async (answer: Promise<readonly unknown[]>) => [...(await answer)];
+
+for (const engine of engines) {
+  describe(`transactions with statements in flight together (${engine})`, () => {
+    let database: TestDatabase;
+    let db: Db;
+    before(async () => {
+      database = await openTestDatabase(engine);
+      // One connection: whatever a transaction leaves behind, the next one meets.
+      db = engine === 'postgres' ? await openPostgres({ url: database.url!, poolSize: 1 }) : database.db;
+      await db.query('create table probe (id int primary key, note text)');
+    });
+    after(async () => {
+      if (db !== database.db) await db.close();
+      await database.close();
+    });
+
+    it('answers each statement with its own rows and commits them together', async () => {
+      const answers = await db.transaction(async (tx) => {
+        const inserted = tx.query<{ id: number }>('insert into probe (id, note) values ($1, $2) returning id', [1, 'one']);
+        const updated = tx.query<{ note: string }>('update probe set note = $2 where id = $1 returning note', [1, 'uno']);
+        const counted = tx.query<{ n: number }>('select count(*)::int as n from probe where id = $1', [1], { last: true });
+        return Promise.all([rows(inserted), rows(updated), rows(counted)]);
+      });
+      assert.deepEqual(answers, [[{ id: 1 }], [{ note: 'uno' }], [{ n: 1 }]]);
+      assert.deepEqual(await rows(db.query('select id, note from probe')), [{ id: 1, note: 'uno' }]);
+    });
+
+    it('rolls back the statements before a failure, fails those behind it, and leaves the connection clean', async () => {
+      let before: Promise<unknown> | undefined;
+      let failing: Promise<unknown> | undefined;
+      let behind: Promise<unknown> | undefined;
+      await assert.rejects(
+        db.transaction(async (tx) => {
+          before = tx.query('insert into probe (id, note) values ($1, $2)', [2, 'two']);
+          failing = tx.query('insert into probe (id, note) values ($1, $2)', [1, 'duplicate']);
+          behind = tx.query('insert into probe (id, note) values ($1, $2)', [3, 'three'], { last: true });
+          await Promise.allSettled([before, failing, behind]);
+          return failing;
+        }),
+        (error) => code(error) === '23505',
+      );
+      await before;
+      await assert.rejects(failing!, (error) => code(error) === '23505');
+      await assert.rejects(behind!, (error) => code(error) === '25P02');
+      assert.deepEqual(await rows(db.query('select id from probe order by id')), [{ id: 1 }]);
+      // The same (only) connection takes a new transaction: nothing of the failed one is left on it.
+      await db.transaction(async (tx) => tx.query('insert into probe (id, note) values ($1, $2)', [4, 'four'], { last: true }));
+      assert.deepEqual(await rows(db.query('select id from probe order by id')), [{ id: 1 }, { id: 4 }]);
+    });
+
+    it('lets a statement wait for the answer of the one before it (nothing is held back for a pipeline)', async () => {
+      const note = await db.transaction(async (tx) => {
+        const [row] = await tx.query<{ id: number }>('select id from probe where id = $1', [4]);
+        const [next] = await tx.query<{ note: string }>('update probe set note = $2 where id = $1 returning note', [row.id, 'cuatro']);
+        return next.note;
+      });
+      assert.equal(note, 'cuatro');
+    });
+
+    it('fails the whole transaction when the last statement fails, and rolls it back', async () => {
+      await assert.rejects(
+        db.transaction(async (tx) => {
+          const first = tx.query('insert into probe (id, note) values ($1, $2)', [5, 'five']);
+          const last = tx.query('select 1 / (id - id) from probe where id = $1', [5], { last: true });
+          await first;
+          return last;
+        }),
+        (error) => code(error) === '22012',
+      );
+      assert.deepEqual(await rows(db.query('select id from probe where id = $1', [5])), []);
+    });
+  });
+}
