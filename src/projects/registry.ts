@@ -6,25 +6,20 @@
  * its next request. The default project stays open: its database is the control database (projects,
  * settings, console), and `foyer start` serves it from start to stop.
  */
-import { randomInt } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import type { FastifyServerOptions } from 'fastify';
-import { buildApp, projectMetrics } from '../app.js';
 import { ConfigError, type Config, type Env } from '../config/load.js';
 import { defaultProjectProtected, invalid, masterKeyRequired, PlatformError, projectNotFound } from '../platform/errors.js';
-import { openProject, type Project } from '../runtime.js';
+import type { Project } from '../runtime.js';
 import { deriveApiKeys } from '../security/api-keys.js';
 import { randomSecret } from '../security/crypto.js';
 import { createKeyring } from '../security/jwt.js';
 import { type SecretBox } from '../security/secret-box.js';
-import type { Db } from '../store/db.js';
+import type { Db, Queryable } from '../store/db.js';
 import {
-  claimDatabase,
   currentSettings,
   deleteProjectRow,
   currentVersions,
-  ensureDefaultProject,
   insertProject,
   listProjectRows,
   notifyPlatform,
@@ -32,28 +27,21 @@ import {
   type ProjectRow,
   type StoredOverrides,
 } from '../store/platform-projects.js';
-import { effectiveConfig, pinnedBy, projectEnvironment, type ProjectEnvironment, type ProjectSecrets } from './effective.js';
+import { effectiveConfig, projectEnvironment, type ProjectEnvironment, type ProjectSecrets } from './effective.js';
 import { Companions, type CompanionStarter } from './companions.js';
 import { closeIdleProject, IdleWatch } from './idle-close.js';
-import { makeLive } from './live.js';
+import { applyNewestSettings, DEFAULT_REF, embeddedDir, newRef, openClaimed, openDefaultProject, openingConfig, openNewProject, projectRecord, servedProject } from './opening.js';
 import { openOverrides, openProjectSecrets, sealProjectSecrets } from './sealed.js';
 import { closeServed, drained } from './served.js';
-import type { PlatformLog, ProjectRecord, ServedProject } from './types.js';
+import type { DeletedProject, PlatformLog, ProjectRecord, ServedProject } from './types.js';
 
-export type { PlatformLog, ProjectRecord, ServedProject } from './types.js';
+export type { DeletedProject, PlatformLog, ProjectRecord, ServedProject } from './types.js';
 export type { CompanionStarter, ProjectCompanion } from './companions.js';
 
-export const DEFAULT_REF = 'default';
+export { DEFAULT_REF } from './opening.js';
 
 /** How long a deletion waits for the requests a project is answering before it closes the project. */
 const DRAIN_MS = 10_000;
-
-export interface DeletedProject {
-  readonly ref: string;
-  readonly dbKind: 'embedded' | 'postgres';
-  /** Whether its data went with it: an embedded database's directory is removed, a PostgreSQL database is kept. */
-  readonly databaseRemoved: boolean;
-}
 
 export interface RegistryOptions {
   /** The variables the default project was configured with (process environment and .env files). */
@@ -69,8 +57,6 @@ export interface RegistryOptions {
   readonly dataApiDb?: Db | null;
 }
 
-const REF_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
-export const newRef = (): string => Array.from({ length: 20 }, () => REF_ALPHABET[randomInt(REF_ALPHABET.length)]).join('');
 export { overrideContext } from './sealed.js';
 
 export class ProjectRegistry {
@@ -178,40 +164,15 @@ export class ProjectRegistry {
       if (error instanceof ConfigError) throw invalid(error.message.replace(/DATABASE_URL/g, 'database_url'));
       throw error;
     }
-    let project: Project;
-    try {
-      project = await openProject(config);
-    } catch (error) {
-      this.removeEmbeddedDir(ref, kind);
-      throw new PlatformError(422, 'database_unavailable', `The project database could not be opened: ${(error as Error).message}`);
-    }
-    let claimed = false;
-    try {
-      const owner = await claimDatabase(project.deps.db, ref);
-      if (owner !== ref) throw new PlatformError(409, 'database_in_use', `That database is already served by Foyer as project ${owner}`);
-      claimed = true;
-      const row = await this.control.transaction(async (tx) => {
-        const inserted = await insertProject(tx, {
-          ref,
-          name: input.name,
-          db_kind: kind,
-          ...sealProjectSecrets(this.box!, ref, secrets),
-        });
-        await notifyPlatform(tx, { type: 'project', ref });
-        return inserted;
-      });
+    const removeFiles = () => this.removeEmbeddedDir(ref, kind);
+    const insertRow = (tx: Queryable) => insertProject(tx, { ref, name: input.name, db_kind: kind, ...sealProjectSecrets(this.box!, ref, secrets) });
+    return openNewProject({ ref, config, control: this.control, insertRow, removeFiles }, async (project, row) => {
       const record = await this.addRecord(row);
       const served = this.wrap(record, environment, project, 0);
       this.served.set(ref, served);
       await served;
       return record;
-    } catch (error) {
-      if (claimed) await releaseDatabase(project.deps.db, ref).catch(() => {});
-      await project.deps.rateLimits.close().catch(() => {});
-      await project.deps.db.close().catch(() => {});
-      this.removeEmbeddedDir(ref, kind);
-      throw error;
-    }
+    });
   }
 
   async rename(ref: string, name: string): Promise<void> {
@@ -377,50 +338,24 @@ export class ProjectRegistry {
     const opening = ref === DEFAULT_REF ? Promise.resolve(this.defaultServed) : this.served.get(ref);
     const served = await opening?.catch(() => undefined);
     if (!served || this.closed) return;
-    const { version, overrides } = await currentSettings(this.control, ref);
-    if (version === served.version) return;
-    const config = effectiveConfig(served.environment, this.openOverrides(ref, overrides));
-    await served.live.apply(config);
-    served.version = version;
-    this.log.info(`project ${ref}: settings version ${version} in force`);
+    const version = await applyNewestSettings(this.control, served, (stored) => this.openOverrides(ref, stored));
+    if (version !== undefined) this.log.info(`project ${ref}: settings version ${version} in force`);
   }
 
   private async openDefault(): Promise<void> {
-    const { defaultProject, serverEnv } = this.options;
-    const db = this.control;
-    await ensureDefaultProject(db, this.defaultConfig.embedded ? 'embedded' : 'postgres');
-    const owner = await claimDatabase(db, DEFAULT_REF);
-    if (owner !== DEFAULT_REF) this.log.warn(`this database is also project ${owner} of a Foyer deployment; serving it as the default project`);
-    const environment: ProjectEnvironment = { base: serverEnv, pinned: pinnedBy(serverEnv) };
-    const rows = await listProjectRows(db);
-    const defaultRow = rows.find((row) => row.ref === DEFAULT_REF)!;
-    const record: ProjectRecord = {
-      ref: DEFAULT_REF,
-      name: defaultRow.name,
-      isDefault: true,
-      dbKind: defaultRow.db_kind,
-      createdAt: defaultRow.created_at,
-      apiKeys: defaultProject.apiKeys,
-      problem: undefined,
-    };
-    this.records.set(DEFAULT_REF, record);
-    const { version, overrides } = await currentSettings(db, DEFAULT_REF);
-    const live = makeLive(defaultProject.deps);
-    if (version > 0) {
-      try {
-        await live.apply(effectiveConfig(environment, this.openOverrides(DEFAULT_REF, overrides)));
-      } catch (error) {
-        if (!(error instanceof ConfigError)) throw error;
-        this.log.error(`default project: settings version ${version} is not valid with this environment, so it is not applied: ${error.message}`);
-      }
-    }
-    const common = { deps: live.deps, logger: this.options.logger, project: DEFAULT_REF, metrics: projectMetrics(live.deps, DEFAULT_REF) };
-    const dataApiDb = this.options.dataApiDb !== undefined ? this.options.dataApiDb : this.dropIn ? null : db;
-    const app = await buildApp({ ...common, dataApiDb });
-    // Drop-in mode: the auth listener's app, GoTrue's routes only, counting into the same metrics.
-    const gotrueApp = this.dropIn ? await buildApp({ ...common, surface: 'auth' }) : app;
-    this.defaultServed = { record, deps: live.deps, app, gotrueApp, environment, version, live, db, activeRequests: 0 };
-    for (const row of rows) if (row.ref !== DEFAULT_REF) await this.addRecord(row);
+    const { served, otherRows } = await openDefaultProject({
+      control: this.control,
+      defaultProject: this.options.defaultProject,
+      serverEnv: this.options.serverEnv,
+      dataApiDb: this.options.dataApiDb,
+      logger: this.options.logger,
+      dropIn: this.dropIn,
+      openOverrides: (ref, stored) => this.openOverrides(ref, stored),
+      log: this.log,
+    });
+    this.records.set(DEFAULT_REF, served.record);
+    this.defaultServed = served;
+    for (const row of otherRows) await this.addRecord(row);
   }
 
   private async addRecord(row: ProjectRow): Promise<ProjectRecord> {
@@ -433,63 +368,30 @@ export class ProjectRegistry {
       this.log.error(`project ${row.ref} is not served: ${problem}`);
     }
     const apiKeys = secrets ? await deriveApiKeys(createKeyring({ secret: secrets.jwtSecret })) : undefined;
-    const record: ProjectRecord = {
-      ref: row.ref,
-      name: row.name,
-      isDefault: false,
-      dbKind: row.db_kind,
-      createdAt: row.created_at,
-      apiKeys,
-      problem,
-    };
+    const record = projectRecord(row, apiKeys, problem);
     if (secrets) this.secrets.set(row.ref, secrets);
     this.records.set(row.ref, record);
     return record;
   }
 
   private environmentFor(ref: string, kind: 'embedded' | 'postgres', secrets: ProjectSecrets): ProjectEnvironment {
-    return projectEnvironment(this.options.serverEnv, this.defaultConfig, { ref, kind, dataDir: this.embeddedDir(ref), ...secrets });
-  }
-
-  private embeddedDir(ref: string): string {
-    return join(resolve(this.defaultConfig.dataDir), 'projects', ref);
+    return projectEnvironment(this.options.serverEnv, this.defaultConfig, { ref, kind, dataDir: embeddedDir(this.defaultConfig, ref), ...secrets });
   }
 
   private removeEmbeddedDir(ref: string, kind: 'embedded' | 'postgres'): void {
-    if (kind === 'embedded') rmSync(this.embeddedDir(ref), { recursive: true, force: true });
+    if (kind === 'embedded') rmSync(embeddedDir(this.defaultConfig, ref), { recursive: true, force: true });
   }
 
   private async openServed(record: ProjectRecord): Promise<ServedProject> {
     if (this.closed) throw new PlatformError(503, 'project_unavailable', 'Foyer is shutting down');
     const environment = this.environment(record.ref);
     const { version, overrides } = await currentSettings(this.control, record.ref);
-    let config: Config;
-    try {
-      config = effectiveConfig(environment, this.openOverrides(record.ref, overrides));
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      this.log.error(`project ${record.ref}: settings version ${version} is not valid, serving it with defaults: ${error.message}`);
-      config = effectiveConfig(environment, {});
-    }
-    const project = await openProject(config);
-    const owner = await claimDatabase(project.deps.db, record.ref).catch(async (error: unknown) => {
-      await project.deps.db.close();
-      throw error;
-    });
-    if (owner !== record.ref) {
-      await project.deps.db.close();
-      throw new PlatformError(503, 'project_unavailable', `The database of project ${record.ref} belongs to project ${owner}`);
-    }
-    return this.wrap(record, environment, project, version);
+    const config = openingConfig(record.ref, environment, version, this.openOverrides(record.ref, overrides), this.log);
+    return this.wrap(record, environment, await openClaimed(record.ref, config), version);
   }
 
   private async wrap(record: ProjectRecord, environment: ProjectEnvironment, project: Project, version: number): Promise<ServedProject> {
-    const live = makeLive(project.deps);
-    // In drop-in mode a project's Data API would need a login of its own, and projects have none: off.
-    const dataApiDb = this.dropIn ? null : project.deps.db;
-    const app = await buildApp({ deps: live.deps, logger: this.options.logger, project: record.ref, dataApiDb });
-    await app.ready();
-    const served: ServedProject = { record, deps: live.deps, app, gotrueApp: app, environment, version, live, db: project.deps.db, activeRequests: 0 };
+    const served = await servedProject(record, environment, project, version, { logger: this.options.logger, dropIn: this.dropIn });
     this.companions.serving(served);
     if (this.closesWhenIdle(record)) this.idle.watch(served);
     return served;

@@ -38,3 +38,10 @@ export interface PlatformLog {
   warn(message: string): void;
   error(message: string): void;
 }
+
+export interface DeletedProject {
+  readonly ref: string;
+  readonly dbKind: 'embedded' | 'postgres';
+  /** Whether its data went with it: an embedded database's directory is removed, a PostgreSQL database is kept. */
+  readonly databaseRemoved: boolean;
+}
