@@ -53,7 +53,8 @@ export interface TestPlatform {
   close(): Promise<void>;
 }
 
-export async function createTestPlatform(engine: EngineName, env: Record<string, string> = {}): Promise<TestPlatform> {
+/** `consoleDir`: a built console to serve (default: none, so /console says how to build it). */
+export async function createTestPlatform(engine: EngineName, env: Record<string, string> = {}, options: { consoleDir?: string } = {}): Promise<TestPlatform> {
   const database = await openTestDatabase(engine);
   const dataDir = mkdtempSync(join(tmpdir(), 'foyer-platform-'));
   const drops: (() => Promise<void>)[] = [];
@@ -67,7 +68,7 @@ export async function createTestPlatform(engine: EngineName, env: Record<string,
     ...env,
   };
   const project = await openProject(loadConfig(serverEnv), { db: database.db });
-  const platform = await Platform.open({ env: serverEnv, project, log: quiet, consoleDir: join(dataDir, 'no-console') });
+  const platform = await Platform.open({ env: serverEnv, project, log: quiet, consoleDir: options.consoleDir ?? join(dataDir, 'no-console') });
   const front = await buildFront(platform);
   await front.ready();
 

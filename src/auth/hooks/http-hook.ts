@@ -11,8 +11,8 @@
  *     hook_payload_over_size_limit; 204: no output.
  */
 import { randomUUID } from 'node:crypto';
-import { Webhook } from 'standardwebhooks';
 import { FoyerError } from '../../errors.js';
+import { loadOnce } from '../../load-once.js';
 import { readLimited } from '../../security/read-limited.js';
 import { hookFailure } from './outcome.js';
 import { hookTimeoutError } from './postgres-hook.js';
@@ -29,8 +29,12 @@ export const HTTP_HOOK_TIMINGS: HttpHookTimings = { timeoutMs: 5000, backoffMs: 
 
 const unavailable = () => hookFailure('Service currently unavailable due to hook');
 
+/** Loaded by the first HTTP hook call: most servers configure none. */
+const standardWebhooks = loadOnce(() => import('standardwebhooks'));
+
 /** One `v1,<base64 signature>` per secret (secrets are `v1,whsec_…`; the config refuses any other kind). */
-export function signatures(secrets: readonly string[], messageId: string, sentAt: Date, body: string): string[] {
+export async function signatures(secrets: readonly string[], messageId: string, sentAt: Date, body: string): Promise<string[]> {
+  const { Webhook } = await standardWebhooks();
   return secrets.map((secret) => new Webhook(secret.slice('v1,'.length)).sign(messageId, sentAt, body));
 }
 
@@ -89,6 +93,7 @@ export async function callHttpHook(
     for (let attempt = 0; attempt < timings.attempts; attempt++) {
       const messageId = randomUUID();
       const sentAt = new Date();
+      const signed = (await signatures(secrets, messageId, sentAt, inputJson)).join(', ');
       let response: Response;
       try {
         response = await fetch(uri, {
@@ -100,7 +105,7 @@ export async function callHttpHook(
             'content-type': 'application/json',
             'webhook-id': messageId,
             'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
-            'webhook-signature': signatures(secrets, messageId, sentAt, inputJson).join(', '),
+            'webhook-signature': signed,
             'accept-encoding': 'identity',
           },
         });

@@ -1,11 +1,14 @@
 /**
  * GET /console…: the console's single-page app from console/dist (hashed assets cached for a year,
  * index.html for every client-side route). Not built: a page saying how to build it.
+ *
+ * The file sender (ETag, Last-Modified, ranges, content types) is loaded on the first console request,
+ * not at start: most servers never serve the console, and it and its MIME table cost about 1.5 MB of
+ * heap that an idle server should not hold.
  */
 import { existsSync, statSync } from 'node:fs';
 import { join, normalize, sep } from 'node:path';
-import fastifyStatic from '@fastify/static';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 const NOT_BUILT = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Foyer console</title>
@@ -18,32 +21,46 @@ const NOT_BUILT = `<!doctype html>
 </body></html>
 `;
 
+type Send = typeof import('@fastify/send').default;
+let loadedSend: Promise<Send> | undefined;
+const fileSender = (): Promise<Send> => (loadedSend ??= import('@fastify/send').then((module) => module.default));
+
+/**
+ * Sends `relative`, a path the caller has already checked is a regular file inside `root`. The sender
+ * checks again (no `..`, no dotfiles) and answers conditional and range requests itself.
+ */
+async function sendFile(request: FastifyRequest, reply: FastifyReply, root: string, relative: string, cacheControl: string) {
+  const send = await fileSender();
+  const path = `/${relative.split('/').map(encodeURIComponent).join('/')}`;
+  const sent = await send(request.raw, path, { root, cacheControl: false, dotfiles: 'ignore', index: false });
+  // Errors (412, 416, a file gone since the check) go out as the sender wrote them, uncached.
+  const ok = sent.statusCode < 400;
+  return reply.code(sent.statusCode).headers(sent.headers).header('cache-control', ok ? cacheControl : 'no-store').send(sent.stream);
+}
+
 export function consoleStatic(consoleDir: string) {
   const root = normalize(consoleDir.endsWith(sep) ? consoleDir : `${consoleDir}${sep}`);
   return async (app: FastifyInstance) => {
     const built = existsSync(join(root, 'index.html'));
-    if (built) await app.register(fastifyStatic, { root, serve: false });
 
-    const sendIndex = (reply: FastifyReply) => {
-      reply.header('cache-control', 'no-cache');
-      if (!built) return reply.type('text/html; charset=utf-8').send(NOT_BUILT);
-      return reply.sendFile('index.html');
+    const sendIndex = (request: FastifyRequest, reply: FastifyReply) => {
+      if (!built) return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(NOT_BUILT);
+      return sendFile(request, reply, root, 'index.html', 'no-cache');
     };
 
     const schema = { summary: "The console's web app (HTML and assets)" };
-    app.get('/console', { schema }, async (_request, reply) => sendIndex(reply));
+    app.get('/console', { schema }, async (request, reply) => sendIndex(request, reply));
     app.get<{ Params: { '*': string } }>('/console/*', { schema }, async (request, reply) => {
       const relative = request.params['*'];
       if (built && relative && !relative.split('/').includes('..')) {
         const file = normalize(join(root, relative));
         if (file.startsWith(root) && existsSync(file) && statSync(file).isFile()) {
-          reply.header('cache-control', relative.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
-          return reply.sendFile(relative);
+          return sendFile(request, reply, root, relative, relative.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
         }
       }
       // A missing asset is a 404; anything else is a client-side route of the app.
       if (relative.startsWith('assets/')) return reply.code(404).type('text/plain').send('Not Found');
-      return sendIndex(reply);
+      return sendIndex(request, reply);
     });
   };
 }

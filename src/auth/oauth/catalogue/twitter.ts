@@ -6,14 +6,18 @@
  * The request token's secret waits in the flow state where OAuth 2.0 providers keep the PKCE verifier.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import OAuth from 'oauth-1.0a';
+import type OAuth from 'oauth-1.0a';
 import { FoyerError } from '../../../errors.js';
+import { loadOnce } from '../../../load-once.js';
 import { providerError } from '../provider-http.js';
 import { buildProfile } from '../profile.js';
 import type { AuthorizationRequest, AuthorizationStart, CallbackChecks, OAuthProvider, ProviderProfile, ProviderTokens } from '../types.js';
 import { clientOf, host, type ProviderDefinition, type ProviderSettings } from './definition.js';
 
 const TIMEOUT_MS = 10_000;
+
+/** Loaded by the first Twitter sign-in: most servers never enable the provider. */
+const oauth1 = loadOnce(() => import('oauth-1.0a').then((module) => module.default));
 
 interface TwitterUser { id_str?: string; screen_name?: string; name?: string; profile_image_url_https?: string; email?: string }
 
@@ -22,7 +26,8 @@ const sameText = (a: string, b: string) => a.length === b.length && timingSafeEq
 class TwitterProvider implements OAuthProvider {
   readonly name = 'twitter';
   readonly usesNonce = false;
-  private readonly oauth: OAuth;
+  private oauth: OAuth | undefined;
+  private readonly consumer: OAuth.Consumer;
   private readonly base: string;
   private readonly redirectUri: string;
 
@@ -30,16 +35,23 @@ class TwitterProvider implements OAuthProvider {
     const client = clientOf(settings);
     this.base = host(settings, 'https://api.twitter.com');
     this.redirectUri = client.redirectUri;
-    this.oauth = new OAuth({
-      consumer: { key: client.clientId, secret: client.secret },
+    this.consumer = { key: client.clientId, secret: client.secret };
+  }
+
+  private async signer(): Promise<OAuth> {
+    const OAuth1 = await oauth1();
+    this.oauth ??= new OAuth1({
+      consumer: this.consumer,
       signature_method: 'HMAC-SHA1',
       hash_function: (base, key) => createHmac('sha1', key).update(base).digest('base64'),
     });
+    return this.oauth;
   }
 
   /** A signed request; form-encoded answers (the token endpoints) or JSON (the API). */
   private async signed(what: string, method: 'GET' | 'POST', url: string, data: Record<string, string>, token?: OAuth.Token): Promise<string> {
-    const authorization = this.oauth.toHeader(this.oauth.authorize({ url, method, data }, token)).Authorization;
+    const oauth = await this.signer();
+    const authorization = oauth.toHeader(oauth.authorize({ url, method, data }, token)).Authorization;
     const query = new URLSearchParams(data).toString();
     let response: Response;
     try {
