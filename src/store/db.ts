@@ -14,9 +14,18 @@ export interface QueryOptions {
   /**
    * In a transaction: nothing follows this statement, so COMMIT may be sent right behind it, in the
    * same write (PostgreSQL), instead of after its answer. Only for a statement whose failure the
-   * caller does not catch to go on. Ignored elsewhere.
+   * caller does not catch to go on. A statement after it fails (PostgreSQL: the connection may already
+   * serve another transaction). Ignored elsewhere.
    */
   readonly last?: boolean;
+}
+
+/** Thrown for a statement sent after the one marked `last`: a mistake in the caller, on either engine. */
+export class StatementAfterLastError extends Error {
+  constructor() {
+    super('a statement after the one marked last in a transaction');
+    this.name = 'StatementAfterLastError';
+  }
 }
 
 /** A connection that can also run a script of several statements (one implicit transaction). */

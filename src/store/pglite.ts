@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { lockDirectory } from './dir-lock.js';
-import { OID, timestampToRfc3339, type Db, type Queryable, type SqlParam } from './db.js';
+import { OID, StatementAfterLastError, timestampToRfc3339, type Db, type QueryOptions, type Queryable, type SqlParam } from './db.js';
 
 export interface PgliteOptions {
   /** A directory on disk, or undefined for an in-memory database (tests). */
@@ -33,6 +33,18 @@ const asQueryable = (target: PGlite | Transaction): Queryable => ({
   },
 });
 
+/** A transaction's statements: as on PostgreSQL, none may follow the one marked last (`QueryOptions`). */
+function inTransaction(tx: Transaction): Queryable {
+  let ended = false;
+  return {
+    async query<Row>(text: string, params: readonly SqlParam[] = [], options?: QueryOptions) {
+      if (ended) throw new StatementAfterLastError();
+      if (options?.last) ended = true;
+      return (await tx.query<Row>(text, params as unknown[])).rows;
+    },
+  };
+}
+
 export async function openPglite(options: PgliteOptions): Promise<Db> {
   let release = () => {};
   if (options.dataDir) {
@@ -59,7 +71,7 @@ export async function openPglite(options: PgliteOptions): Promise<Db> {
     engine: 'pglite',
     connections: 1,
     query: base.query,
-    transaction: (work) => pg.transaction((tx) => work(asQueryable(tx))),
+    transaction: (work) => pg.transaction((tx) => work(inTransaction(tx))),
     execScript,
     // One process owns an embedded database, so there is nobody to exclude.
     withAdvisoryLock: (_lockKey, work) => work({ query: base.query, execScript }),

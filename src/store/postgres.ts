@@ -1,5 +1,5 @@
 import postgres from 'postgres';
-import { DbUnavailableError, OID, timestampToRfc3339, type Db, type Queryable, type QueryOptions, type SqlParam } from './db.js';
+import { DbUnavailableError, OID, StatementAfterLastError, timestampToRfc3339, type Db, type Queryable, type QueryOptions, type SqlParam } from './db.js';
 
 export interface PostgresOptions {
   readonly url: string;
@@ -27,14 +27,22 @@ const asQueryable = (sql: postgres.Sql | postgres.TransactionSql): Queryable => 
 async function pipelinedTransaction<T>(sql: Sql, work: (tx: Queryable) => Promise<T>): Promise<T> {
   const reserved = await sql.reserve();
   let failure: { error: unknown } | undefined;
-  /** COMMIT, when `work` marked its last statement and it was sent behind it. */
+  /**
+   * COMMIT, when `work` marked its last statement and it was sent behind it. The connection is then
+   * handed on at once (patches/postgres+3.4.9.patch): a transaction waiting for one sends its statements
+   * behind this COMMIT in the same write, instead of waiting a round trip for the answers. Under load
+   * that is one write for several transactions (each a system call, and on loopback PostgreSQL's wake-up).
+   */
   let commit: Promise<unknown> | undefined;
   const tx: Queryable = {
     async query<Row>(text: string, params: readonly SqlParam[] = [], options?: QueryOptions) {
+      // The connection may already serve another transaction: a statement now would run in it.
+      if (commit) throw new StatementAfterLastError();
       const statement = reserved.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true }).execute();
-      if (options?.last && !commit) {
+      if (options?.last) {
         commit = reserved.unsafe('commit').execute();
         commit.catch(() => {});
+        void reserved.handOver();
       }
       try {
         return (await statement) as unknown as Row[];
@@ -63,7 +71,8 @@ async function pipelinedTransaction<T>(sql: Sql, work: (tx: Queryable) => Promis
     await (commit ?? reserved.unsafe('commit'));
     return result;
   } finally {
-    reserved.release();
+    // Once handed over, the connection is no longer this transaction's to release (release is a no-op).
+    if (!commit) reserved.release();
   }
 }
 

@@ -2,11 +2,13 @@
  * Statements of one transaction sent without waiting for each other (on PostgreSQL, pipelined behind
  * BEGIN in one write: `pipelinedTransaction` in src/store/postgres.ts). Each statement gets its own
  * answer, a failure rolls the whole transaction back and fails the statements behind it, and the
- * connection comes back clean for the next transaction.
+ * connection comes back clean for the next transaction. Once a transaction has sent its last statement
+ * and COMMIT, its connection serves the next transaction at once (its statements follow in the same
+ * write), so each must keep its own outcome and nothing of one may run inside the other.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Db } from '../../src/store/db.js';
+import { StatementAfterLastError, type Db } from '../../src/store/db.js';
 import { openPostgres } from '../../src/store/postgres.js';
 import { engines, openTestDatabase, type TestDatabase } from '../helpers/engines.js';
 
@@ -83,6 +85,47 @@ for (const engine of engines) {
         (error) => code(error) === '22012',
       );
       assert.deepEqual(await rows(db.query('select id from probe where id = $1', [5])), []);
+    });
+
+    it('runs transactions queued behind each other on the one connection each with its own outcome', async () => {
+      // Statements never prepared before (PostgreSQL describes them first, a round trip of their own):
+      // what is queued behind them must still follow them, not overtake them into another transaction.
+      const attempt = (id: number, fail: boolean) =>
+        db.transaction(async (tx) => {
+          const own = tx.query<{ id: number }>(`insert into probe (id, note) values ($1, $2) returning id /* queued ${id % 2} */`, [id, `note ${id}`]);
+          const visible = tx.query<{ ids: number[] }>(`select array_agg(id order by id)::int[] as ids from probe where id >= $1 /* queued ${id % 2} */`, [100]);
+          const last = fail ? tx.query('select 1 / (id - id) from probe where id = $1', [id], { last: true }) : tx.query('select $1::int as id', [id], { last: true });
+          const [[inserted], [seen]] = await Promise.all([own, visible, last]);
+          return { inserted: inserted.id, seen: seen.ids };
+        });
+      const outcomes = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => attempt(100 + i, i % 3 === 1)));
+      outcomes.forEach((outcome, i) => {
+        const id = 100 + i;
+        if (i % 3 === 1) {
+          assert.equal(outcome.status, 'rejected', `transaction ${id} divides by zero`);
+          assert.equal(code((outcome as PromiseRejectedResult).reason), '22012');
+          return;
+        }
+        assert.equal(outcome.status, 'fulfilled', `transaction ${id}: ${String((outcome as PromiseRejectedResult).reason)}`);
+        const { inserted, seen } = (outcome as PromiseFulfilledResult<{ inserted: number; seen: number[] }>).value;
+        assert.equal(inserted, id);
+        // Its own row and those of the committed transactions before it: none of a failed one, none after it.
+        const committedBefore = Array.from({ length: i }, (_, j) => 100 + j).filter((other) => (other - 100) % 3 !== 1);
+        assert.deepEqual(seen, [...committedBefore, id]);
+      });
+      const kept = await db.query<{ id: number }>('select id from probe where id >= $1 order by id', [100]);
+      assert.deepEqual(kept.map((row) => row.id), [100, 102, 103, 105, 106, 108, 109, 111]);
+    });
+
+    it('refuses a statement after the one marked last', async () => {
+      await assert.rejects(
+        db.transaction(async (tx) => {
+          await tx.query('select $1::int as n', [1], { last: true });
+          return tx.query('insert into probe (id, note) values ($1, $2)', [200, 'after the end']);
+        }),
+        (error) => error instanceof StatementAfterLastError,
+      );
+      assert.deepEqual(await rows(db.query('select id from probe where id = $1', [200])), []);
     });
   });
 }
