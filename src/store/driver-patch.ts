@@ -1,7 +1,8 @@
 /**
  * Whether the installed postgres.js carries patches/postgres+3.4.9.patch. Unpatched, its pool queue
  * keeps one spent slot per pipelined query and scans them all on every query, so a busy server gets
- * slower the longer it runs. `npm install` in Foyer's directory applies the patch (postinstall); an
+ * slower the longer it runs (and a Data API transaction keeps its connection until COMMIT is answered,
+ * instead of handing it on: src/store/postgres.ts). `npm install` in Foyer's directory applies the patch (postinstall); an
  * install that skipped scripts, or one where postgres.js sits outside Foyer's node_modules, does not.
  */
 import { readFileSync } from 'node:fs';

@@ -34,6 +34,8 @@ async function pipelinedTransaction<T>(sql: Sql, work: (tx: Queryable) => Promis
    * that is one write for several transactions (each a system call, and on loopback PostgreSQL's wake-up).
    */
   let commit: Promise<unknown> | undefined;
+  /** False with an unpatched driver (`foyer start` warns): the connection is then released at the end. */
+  let handedOver = false;
   const tx: Queryable = {
     async query<Row>(text: string, params: readonly SqlParam[] = [], options?: QueryOptions) {
       // The connection may already serve another transaction: a statement now would run in it.
@@ -42,7 +44,10 @@ async function pipelinedTransaction<T>(sql: Sql, work: (tx: Queryable) => Promis
       if (options?.last) {
         commit = reserved.unsafe('commit').execute();
         commit.catch(() => {});
-        void reserved.handOver();
+        if (typeof reserved.handOver === 'function') {
+          handedOver = true;
+          void reserved.handOver();
+        }
       }
       try {
         return (await statement) as unknown as Row[];
@@ -71,8 +76,8 @@ async function pipelinedTransaction<T>(sql: Sql, work: (tx: Queryable) => Promis
     await (commit ?? reserved.unsafe('commit'));
     return result;
   } finally {
-    // Once handed over, the connection is no longer this transaction's to release (release is a no-op).
-    if (!commit) reserved.release();
+    // Once handed over, the connection is no longer this transaction's to release.
+    if (!handedOver) reserved.release();
   }
 }
 
