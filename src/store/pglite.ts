@@ -35,12 +35,13 @@ const asQueryable = (target: PGlite | Transaction): Queryable => ({
 
 /** A transaction's statements: as on PostgreSQL, none may follow the one marked last (`QueryOptions`). */
 function inTransaction(tx: Transaction): Queryable {
+  const statements = asQueryable(tx);
   let ended = false;
   return {
-    async query<Row>(text: string, params: readonly SqlParam[] = [], options?: QueryOptions) {
+    async query<Row>(text: string, params?: readonly SqlParam[], options?: QueryOptions) {
       if (ended) throw new StatementAfterLastError();
       if (options?.last) ended = true;
-      return (await tx.query<Row>(text, params as unknown[])).rows;
+      return statements.query<Row>(text, params);
     },
   };
 }

@@ -35,7 +35,7 @@ async function pipelinedTransaction<T>(sql: Sql, work: (tx: Queryable) => Promis
    */
   let commit: Promise<unknown> | undefined;
   /** False with an unpatched driver (`foyer start` warns): the connection is then released at the end. */
-  let handedOver = false;
+  const handsOver = typeof reserved.handOver === 'function';
   const tx: Queryable = {
     async query<Row>(text: string, params: readonly SqlParam[] = [], options?: QueryOptions) {
       // The connection may already serve another transaction: a statement now would run in it.
@@ -44,10 +44,7 @@ async function pipelinedTransaction<T>(sql: Sql, work: (tx: Queryable) => Promis
       if (options?.last) {
         commit = reserved.unsafe('commit').execute();
         commit.catch(() => {});
-        if (typeof reserved.handOver === 'function') {
-          handedOver = true;
-          void reserved.handOver();
-        }
+        if (handsOver) void reserved.handOver();
       }
       try {
         return (await statement) as unknown as Row[];
@@ -77,7 +74,7 @@ async function pipelinedTransaction<T>(sql: Sql, work: (tx: Queryable) => Promis
     return result;
   } finally {
     // Once handed over, the connection is no longer this transaction's to release.
-    if (!handedOver) reserved.release();
+    if (!commit || !handsOver) reserved.release();
   }
 }
 

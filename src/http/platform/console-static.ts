@@ -9,6 +9,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, normalize, sep } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { loadOnce } from '../../load-once.js';
 
 const NOT_BUILT = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Foyer console</title>
@@ -21,9 +22,7 @@ const NOT_BUILT = `<!doctype html>
 </body></html>
 `;
 
-type Send = typeof import('@fastify/send').default;
-let loadedSend: Promise<Send> | undefined;
-const fileSender = (): Promise<Send> => (loadedSend ??= import('@fastify/send').then((module) => module.default));
+const fileSender = loadOnce(() => import('@fastify/send').then((module) => module.default));
 
 /**
  * Sends `relative`, a path the caller has already checked is a regular file inside `root`. The sender
