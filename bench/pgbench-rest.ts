@@ -50,7 +50,7 @@ const prelude = (method: 'GET' | 'POST', path: string) =>
        set_config('request.method', '${method}', true), set_config('request.path', '${path}', true),
        set_config('request.headers', :headers, true)${method === 'GET' ? `, set_config('transaction_read_only', 'on', true)` : ''}, set_config('statement_timeout', '8s', true), set_config('role', 'authenticated', true);`;
 
-const SESSION = `select auth.foyer_rest_session_state(:sid::uuid, :sub::uuid) as state;`;
+const SESSION = `select auth.foyer_rest_require_session(:sid::uuid, :sub::uuid);`;
 
 /** `GET /rest/v1/bench_notes?select=id,body&order=id` (max rows 1000). */
 const READ = `select coalesce(json_agg("pgrst_page"), '[]'::json)::text as body, count(*)::text as page_total from (select "pgrst_t0"."id" as "id", "pgrst_t0"."body" as "body" from "public"."bench_notes" as "pgrst_t0" order by "pgrst_t0"."id" limit :maxrows::int8) as "pgrst_page";`;

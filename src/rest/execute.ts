@@ -33,9 +33,19 @@ export interface SessionCheck {
  * Asked as the caller's role, right after the prelude. The prelude runs as the connecting login,
  * which in drop-in mode (a NOINHERIT login of the Data API's own) may not even use schema auth, so
  * the question cannot be part of it; it is sent together with the prelude instead (postgres.js
- * pipelines both on the transaction's connection), so it costs no extra round trip.
+ * pipelines both on the transaction's connection), so it costs no extra round trip. It fails (PT401,
+ * the reason as its message) when the session has ended, which aborts the transaction: the request's
+ * own statement, sent right behind it, is then never run.
  */
-const SESSION_STATE = `select auth.foyer_rest_session_state($1::uuid, $2::uuid) as state`;
+const REQUIRE_SESSION = `select auth.foyer_rest_require_session($1::uuid, $2::uuid)`;
+const SESSION_ENDED_CODE = 'PT401';
+
+/** Rethrows the check's failure as the Data API's 401, or as it came when it failed for another reason. */
+function rethrowSessionEnded(error: unknown): never {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (code === SESSION_ENDED_CODE && isSessionEndedReason(message)) throw sessionEnded(message);
+  throw error;
+}
 
 /** Supabase's statement timeouts for the API roles, when the database sets none for them. */
 const DEFAULT_TIMEOUTS: Readonly<Record<string, string>> = { anon: '3s', authenticated: '8s' };
@@ -94,28 +104,17 @@ export async function runAsCaller<T>(db: Db, settings: CallerSettings, work: (tx
         ...roleSettings.flat(),
       ]);
       const session = settings.session;
-      const checked = session ? tx.query<{ state: unknown }>(SESSION_STATE, [session.sessionId, session.userId]) : undefined;
+      const checked = session ? tx.query(REQUIRE_SESSION, [session.sessionId, session.userId]) : undefined;
       // Read in order below; a failed prelude makes the check fail too, and that second error is moot.
       checked?.catch(() => {});
-      const sessionEndedError = async (): Promise<Error | undefined> => {
-        const state = checked ? (await checked)[0]?.state : null;
-        return state === null || state === undefined ? undefined : sessionEnded(isSessionEndedReason(state) ? state : 'session_not_found');
-      };
-      if (!settings.readOnly) {
-        // A write starts only once the caller is known to be let in (its triggers may reach outside).
-        await takeOn;
-        const ended = await sessionEndedError();
-        if (ended) throw ended;
-        return work(tx);
-      }
-      // A read is sent in the same write as the prelude and the session check: one round trip. Its
-      // outcome counts only after theirs (a failed prelude aborts the transaction, so the read's own
-      // error would only say so).
+      // The request's statement is sent in the same write as the prelude and the check: one round trip,
+      // reads and writes alike. A failed check aborts the transaction first, so a refused write never
+      // runs (its triggers may reach outside the transaction). The statement's outcome counts only after
+      // theirs: once they failed, its own error would only say the transaction is aborted.
       const working = work(tx);
       working.catch(() => {});
       await takeOn;
-      const ended = await sessionEndedError();
-      if (ended) throw ended;
+      if (checked) await checked.catch(rethrowSessionEnded);
       return working;
     });
   } catch (error) {

@@ -73,7 +73,12 @@ for (const engine of engines) {
       const logout = await t.app.inject({ method: 'POST', url: '/auth/v1/logout', headers: { ...versionHeaders, authorization: `Bearer ${session.access_token}` } });
       assert.equal(logout.statusCode, 204);
       assertSessionEnded(await read(t.app, t.anonKey, session.access_token), 'session_not_found');
+      // The insert is sent behind the check in one round trip; the failed check must keep it from
+      // running at all, not only roll it back: a sequence advanced by it would stay advanced.
+      const sequence = () => t.database.db.query<{ last_value: string }>(`select last_value::text from public.notes_id_seq`);
+      const before = (await sequence())[0]?.last_value;
       assertSessionEnded(await insert(t.app, t.anonKey, session.access_token, 'after sign-out'), 'session_not_found');
+      assert.equal((await sequence())[0]?.last_value, before);
       // As `?apikey=` too: the token that decides the role is the one checked.
       assertSessionEnded(await t.app.inject({ method: 'GET', url: `/rest/v1/notes?apikey=${session.access_token}` }), 'session_not_found');
       const rows = await t.database.db.query<{ body: string }>(`select body from public.notes where owner = $1 order by id`, [session.user.id]);
