@@ -1,5 +1,4 @@
 /** The admin users API (service_role callers): list, read, create, update, delete. */
-import { randomUUID } from 'node:crypto';
 import { parseDurationSeconds } from '../config/parse.js';
 import { FoyerError } from '../errors.js';
 import { listUsers, type UserListQuery } from '../store/admin-users.js';
@@ -24,6 +23,7 @@ import { storedPasswordHash } from './password-storage.js';
 import { promoteToPermanent } from './promotion.js';
 import { toPublicUser, type PublicUser } from './user-view.js';
 import { checkPasswordStrength, normalizeEmail, normalizePhone } from './validate.js';
+import { newUserId } from './ids.js';
 
 export interface AdminUserInput {
   readonly email?: string;
@@ -78,7 +78,7 @@ export async function adminCreateUser(deps: AuthDeps, input: AdminUserInput): Pr
   const phone = input.phone ? normalizePhone(input.phone) : null;
   if (input.password) checkPasswordStrength(input.password, config.passwordMinLength);
   const ban = banSeconds(input.ban_duration);
-  const id = randomUUID();
+  const id = newUserId(config);
   const encryptedPassword = input.password ? await storedPasswordHash(config, id, input.password) : '';
   const provider = email ? 'email' : 'phone';
   await deps.db

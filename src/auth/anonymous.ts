@@ -1,5 +1,4 @@
 /** Anonymous sign-in: a real user with is_anonymous = true, and a session, in one round trip. */
-import { randomUUID } from 'node:crypto';
 import { FoyerError } from '../errors.js';
 import { newRefreshToken } from '../security/crypto.js';
 import { signInAnonymousUser, signInCountedAnonymousUser, type NewAnonymousSession } from '../store/anonymous-sign-in.js';
@@ -7,6 +6,7 @@ import { discardNewUser } from '../store/sessions.js';
 import type { NewUser } from '../store/users.js';
 import { vetNewUser } from './hooks/before-user-created.js';
 import { hookEnabled } from './hooks/invoke.js';
+import { newSessionId, newUserId } from './ids.js';
 import type { AuthDeps, RequestMeta } from './deps.js';
 import { writeUnderLimit, type LimitTicket } from './limit-ticket.js';
 import { sessionResponse, type SessionResponse } from './tokens.js';
@@ -40,10 +40,10 @@ export async function signInAnonymously(
   meta: RequestMeta,
   limit: LimitTicket,
 ): Promise<SessionResponse> {
-  const sessionId = randomUUID();
+  const sessionId = newSessionId();
   const refreshToken = newRefreshToken();
   const session: NewAnonymousSession = {
-    userId: randomUUID(),
+    userId: newUserId(deps.config),
     sessionId,
     refreshToken,
     aud: deps.config.jwtAud,

@@ -1,11 +1,11 @@
 /** Users of an email address: a new one as sign-ups by mail make it, and the `email_exists` refusal. */
-import { randomUUID } from 'node:crypto';
 import { FoyerError } from '../errors.js';
 import type { Queryable } from '../store/db.js';
 import { upsertIdentity } from '../store/users.js';
 import { createUser } from './hooks/before-user-created.js';
 import type { AuthDeps } from './deps.js';
 import { metadataJson } from './validate.js';
+import { newUserId } from './ids.js';
 
 export const emailExists = () => new FoyerError('email_exists', 'A user with this email address has already been registered');
 
@@ -25,7 +25,7 @@ export async function insertEmailUser(
   user: { id?: string; email: string; encryptedPassword: string; data: Record<string, unknown> | undefined },
   ip: string | null = null,
 ): Promise<string> {
-  const id = user.id ?? randomUUID();
+  const id = user.id ?? newUserId(deps.config);
   const { email } = user;
   await createUser(deps, tx, {
     id,

@@ -4,7 +4,6 @@
  * would, the token is stored, and the answer carries the link, the code and the hashed token. Nothing
  * is mailed, so neither the mail rate limit nor the per-user frequency applies (as in GoTrue).
  */
-import { randomUUID } from 'node:crypto';
 import { FoyerError } from '../errors.js';
 import { randomSecret } from '../security/crypto.js';
 import { insertAuditEntry } from '../store/audit.js';
@@ -18,6 +17,7 @@ import { storedPasswordHash } from './password-storage.js';
 import { resolveRedirect } from './redirect.js';
 import { toPublicUser, type PublicUser } from './user-view.js';
 import { checkPasswordStrength, normalizeEmail } from './validate.js';
+import { newUserId } from './ids.js';
 
 export const linkTypes = ['signup', 'invite', 'magiclink', 'recovery', 'email_change_current', 'email_change_new'] as const;
 export type LinkType = (typeof linkTypes)[number];
@@ -76,8 +76,8 @@ export async function generateLink(deps: AuthDeps, input: GenerateLinkInput, met
     if (input.type === 'signup') checkPasswordStrength(password, config.passwordMinLength);
   }
   // bcrypt before the transaction: it takes a thread-pool slot for tens of milliseconds.
-  const newUserId = randomUUID();
-  const encryptedPassword = type === 'signup' && !known && password ? await storedPasswordHash(config, newUserId, password) : '';
+  const userIdIfNew = newUserId(config);
+  const encryptedPassword = type === 'signup' && !known && password ? await storedPasswordHash(config, userIdIfNew, password) : '';
 
   const outcome = await deps.db
     .transaction(async (tx) => {
@@ -101,7 +101,7 @@ export async function generateLink(deps: AuthDeps, input: GenerateLinkInput, met
         case 'signup': {
           if (user?.email_confirmed_at) throw emailExists();
           if (user && input.data) await mergeUserMetadata(tx, user.id, JSON.stringify(input.data));
-          userId ??= await insertEmailUser(deps, tx, { id: newUserId, email, encryptedPassword, data: input.data });
+          userId ??= await insertEmailUser(deps, tx, { id: userIdIfNew, email, encryptedPassword, data: input.data });
           await tx.query('update auth.users set confirmation_sent_at = now() where id = $1', [userId]);
           plan = { tokenType: 'confirmation_token', verifyType: 'signup', to: email };
           break;

@@ -65,7 +65,7 @@ export async function mergeAnonymousUser(
       await deleteUser(tx, fromId);
       await tx.query(
         `insert into auth.audit_log_entries (instance_id, id, payload, created_at, ip_address)
-         values ('00000000-0000-0000-0000-000000000000', gen_random_uuid(),
+         values ('00000000-0000-0000-0000-000000000000', auth.foyer_uuid_v7(),
                  json_build_object('actor_id', $1::text, 'action', 'user_merged', 'log_type', 'user',
                                    'traits', json_build_object('merged_user_id', $2::text, 'moved', $3::jsonb)),
                  now(), coalesce($4, ''))`,

@@ -1,5 +1,4 @@
 /** POST /token?grant_type=password. */
-import { randomUUID } from 'node:crypto';
 import { FoyerError } from '../errors.js';
 import { newRefreshToken } from '../security/crypto.js';
 import { burnPasswordCheck } from '../security/password.js';
@@ -12,6 +11,7 @@ import { passwordVerificationAttempt } from './hooks/password-verification-attem
 import { storedPasswordMatches } from './password-storage.js';
 import { sessionResponse, type SessionResponse } from './tokens.js';
 import { normalizeEmail, normalizePhone } from './validate.js';
+import { newSessionId } from './ids.js';
 
 export interface PasswordGrantInput {
   readonly email?: string;
@@ -48,7 +48,7 @@ export async function passwordGrant(deps: AuthDeps, input: PasswordGrantInput, m
   if ('phone' in by && !user.phone_confirmed_at) {
     throw new FoyerError('phone_not_confirmed', 'Phone not confirmed');
   }
-  const sessionId = randomUUID();
+  const sessionId = newSessionId();
   const refreshToken = newRefreshToken();
   const signedIn = await startSession(deps.db, { userId: user.id, sessionId, refreshToken, authenticationMethod: 'password', ...meta });
   if (!signedIn) throw invalidCredentials();

@@ -14,7 +14,7 @@ export async function promoteToPermanent(tx: Queryable, userId: string, method: 
         where id = $1 and is_anonymous returning id
      ), audit as (
        insert into auth.audit_log_entries (instance_id, id, payload, created_at, ip_address)
-       select '00000000-0000-0000-0000-000000000000', gen_random_uuid(),
+       select '00000000-0000-0000-0000-000000000000', auth.foyer_uuid_v7(),
               json_build_object('actor_id', id, 'action', 'user_converted', 'log_type', 'user',
                                 'traits', json_build_object('method', $2::text)),
               now(), coalesce($3, '')

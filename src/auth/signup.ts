@@ -1,5 +1,4 @@
 /** Sign-up with email or phone and a password (the non-anonymous branch of POST /signup). */
-import { randomUUID } from 'node:crypto';
 import { FoyerError } from '../errors.js';
 import { newRefreshToken } from '../security/crypto.js';
 import type { Queryable } from '../store/db.js';
@@ -17,6 +16,7 @@ import { createUser } from './hooks/before-user-created.js';
 import { sessionResponse, withTokenHook, type SessionResponse } from './tokens.js';
 import { toPublicUser, type PublicUser } from './user-view.js';
 import { checkPasswordStrength, metadataJson, normalizeEmail, normalizePhone } from './validate.js';
+import { newSessionId, newUserId } from './ids.js';
 
 export interface PasswordSignUpInput {
   readonly email?: string;
@@ -54,7 +54,7 @@ export async function signUpWithPassword(
   const phone = byEmail ? null : normalizePhone(input.phone as string);
   const provider = byEmail ? 'email' : 'phone';
   const confirmed = byEmail ? config.mailerAutoconfirm : config.smsAutoconfirm;
-  const userId = randomUUID();
+  const userId = newUserId(config);
   const encryptedPassword = await storedPasswordHash(config, userId, input.password);
 
   const session = await deps.db.transaction(async (tx) => {
@@ -100,7 +100,7 @@ export async function signUpWithPassword(
       else await sendPhoneCode(deps, tx, { userId, lastSentAt: null, phone: phone as string, kind: 'confirmation', channel, ip: meta.ip });
       return undefined;
     }
-    const sessionId = randomUUID();
+    const sessionId = newSessionId();
     const refreshToken = newRefreshToken();
     const user = await startSession(tx, { userId, sessionId, refreshToken, authenticationMethod: 'password', ...meta });
     const amr = [{ method: 'password', timestamp: Math.floor(Date.now() / 1000) }];
@@ -144,7 +144,8 @@ export async function sendConfirmation(
 function disguisedUser(config: AuthDeps['config'], email: string | null, phone: string | null, provider: string): PublicUser {
   const now = new Date().toISOString();
   return {
-    id: randomUUID(),
+    // Made as a real new user's would be: the answer must not tell that the address is taken.
+    id: newUserId(config),
     aud: config.jwtAud,
     role: config.jwtDefaultGroupName,
     email: email ?? '',

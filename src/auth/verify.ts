@@ -1,5 +1,4 @@
 /** POST/GET /verify: mailed links and codes (signup, invite, magic link, recovery, email change). */
-import { randomUUID } from 'node:crypto';
 import { FoyerError } from '../errors.js';
 import { newRefreshToken } from '../security/crypto.js';
 import { issueMailFlowCode } from '../store/flow-state.js';
@@ -16,6 +15,7 @@ import { completeEmailChange } from './email-change.js';
 import { promoteToPermanent } from './promotion.js';
 import { sessionResponse, withTokenHook, type SessionResponse } from './tokens.js';
 import { normalizeEmail, normalizePhone } from './validate.js';
+import { newSessionId } from './ids.js';
 
 export const verifyTypes = ['signup', 'invite', 'recovery', 'magiclink', 'email_change', 'email', 'sms', 'phone_change'] as const;
 export type VerifyRequestType = (typeof verifyTypes)[number];
@@ -178,7 +178,7 @@ async function confirmEmailChange(
 }
 
 async function newSession(deps: AuthDeps, tx: Queryable, userId: string, method: string, meta: RequestMeta) {
-  const sessionId = randomUUID();
+  const sessionId = newSessionId();
   const refreshToken = newRefreshToken();
   const user = await startSession(tx, { userId, sessionId, refreshToken, authenticationMethod: method, ...meta });
   if (!user) throw expired();

@@ -55,7 +55,7 @@ const SIGN_IN_SQL = `with ${REQUESTS}, ${counter.ctes}, ok as (
        select '${NIL_UUID}', ok.token, u.id, false, now(), now(), null, ok.session_id from ok join u on u.id = ok.user_id
      ), a as (
        insert into auth.mfa_amr_claims (id, session_id, created_at, updated_at, authentication_method)
-       select gen_random_uuid(), ok.session_id, now(), now(), 'anonymous' from ok join u on u.id = ok.user_id
+       select auth.foyer_uuid_v7(), ok.session_id, now(), now(), 'anonymous' from ok join u on u.id = ok.user_id
      )
      select c.i, c.points, c.ms_before_next, ${USER_FIELDS}, '[]'::json as identities
        from q join ${counter.counted} c on c.i = q.i left join u on u.id = q.user_id

@@ -91,7 +91,7 @@ export async function deleteUserAudited(
        delete from auth.users where id = $1 returning id, email, phone, is_anonymous, created_at
      ), audit as (
        insert into auth.audit_log_entries (instance_id, id, payload, created_at, ip_address)
-       select '${NIL_UUID}', gen_random_uuid(),
+       select '${NIL_UUID}', auth.foyer_uuid_v7(),
               json_build_object('actor_id', coalesce($2::text, '${NIL_UUID}'), 'actor_username', $3::text, 'actor_via_sso', false,
                                 'action', '${AUDIT_ACTIONS.deleted}', 'log_type', 'team',
                                 'traits', json_build_object('user_id', d.id, 'user_email', coalesce(d.email, ''),
@@ -110,7 +110,7 @@ export async function deleteUserAudited(
 export async function auditSoftDelete(db: Queryable, userId: string, wasAnonymous: boolean, createdAt: string | null): Promise<void> {
   await db.query(
     `insert into auth.audit_log_entries (instance_id, id, payload, created_at, ip_address)
-     values ('${NIL_UUID}', gen_random_uuid(),
+     values ('${NIL_UUID}', auth.foyer_uuid_v7(),
              json_build_object('actor_id', '${NIL_UUID}', 'actor_username', 'service_role', 'actor_via_sso', false,
                                'action', '${AUDIT_ACTIONS.deleted}', 'log_type', 'team',
                                'traits', json_build_object('user_id', $1::text, 'user_email', '', 'user_phone', '',

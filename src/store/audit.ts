@@ -13,7 +13,7 @@ export interface AuditEntry {
 export async function insertAuditEntry(db: Queryable, entry: AuditEntry): Promise<void> {
   await db.query(
     `insert into auth.audit_log_entries (instance_id, id, payload, created_at, ip_address)
-     values ('${NIL_UUID}', gen_random_uuid(),
+     values ('${NIL_UUID}', auth.foyer_uuid_v7(),
              -- GoTrue's payload: actor_username is the user's phone, else its email ('' for anonymous users).
              json_build_object('actor_id', $1::text,
                                'actor_username', coalesce((select coalesce(nullif(u.phone, ''), u.email, '') from auth.users u where u.id = $1::uuid), ''),

@@ -156,7 +156,7 @@ export async function deleteCandidates(
        returning u.id, u.email, u.phone, u.created_at, ${lastActiveSql('u')} as last_active_at
      ), audit as (
        insert into auth.audit_log_entries (instance_id, id, payload, created_at, ip_address)
-       select '${NIL_UUID}', gen_random_uuid(),
+       select '${NIL_UUID}', auth.foyer_uuid_v7(),
               json_build_object('actor_id', '${NIL_UUID}', 'actor_username', 'foyer-cleanup', 'actor_via_sso', false,
                                 'action', '${AUDIT_ACTIONS.deleted}', 'log_type', 'team',
                                 'traits', json_build_object('user_id', d.id, 'user_email', coalesce(d.email, ''),

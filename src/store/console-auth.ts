@@ -163,7 +163,7 @@ export async function insertConsoleAuditEntry(
 ): Promise<void> {
   await db.query(
     `insert into auth.audit_log_entries (instance_id, id, payload, created_at, ip_address)
-     values ('00000000-0000-0000-0000-000000000000', gen_random_uuid(),
+     values ('00000000-0000-0000-0000-000000000000', auth.foyer_uuid_v7(),
              json_build_object('actor_id', $1::text, 'actor_username', $2::text, 'actor_via', 'console',
                                'action', $3::text, 'log_type', 'console', 'traits', $4::json),
              now(), coalesce($5, ''))`,

@@ -212,7 +212,7 @@ export async function insertFactorAudit(
 ): Promise<void> {
   await db.query(
     `insert into auth.audit_log_entries (instance_id, id, payload, created_at, ip_address)
-     select '${NIL_UUID}', gen_random_uuid(),
+     select '${NIL_UUID}', auth.foyer_uuid_v7(),
             (jsonb_build_object('actor_id', coalesce($1::text, '${NIL_UUID}'), 'actor_via_sso', coalesce(u.is_sso_user, false),
                                 'actor_username', coalesce($2::text, nullif(u.phone, ''), u.email, ''),
                                 'action', $3::text, 'log_type', $4::text)

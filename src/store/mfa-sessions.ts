@@ -42,7 +42,7 @@ export async function lockSession(db: Queryable, sessionId: string, userId: stri
 export async function addAmrClaim(db: Queryable, sessionId: string, method: string): Promise<void> {
   await db.query(
     `insert into auth.mfa_amr_claims (id, session_id, created_at, updated_at, authentication_method)
-     values (gen_random_uuid(), $1, now(), now(), $2)
+     values (auth.foyer_uuid_v7(), $1, now(), now(), $2)
      on conflict on constraint mfa_amr_claims_session_id_authentication_method_pkey do update set updated_at = now()`,
     [sessionId, method],
   );

@@ -33,7 +33,7 @@ export async function startSession(db: Queryable, input: NewSession): Promise<Us
        values ('${NIL_UUID}', $3, $1, false, now(), now(), null, $2)
      ), a as (
        insert into auth.mfa_amr_claims (id, session_id, created_at, updated_at, authentication_method)
-       values (gen_random_uuid(), $2, now(), now(), $4)
+       values (auth.foyer_uuid_v7(), $2, now(), now(), $4)
      ), u as (
        update auth.users set last_sign_in_at = now(), updated_at = now() where id = $1 returning *
      )

@@ -6,7 +6,7 @@
  * granted scopes; its access tokens carry GoTrue's `client_id` and `scope` claims. Errors are RFC 6749's
  * (`{error, error_description}`), as GoTrue answers them.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { OAuthProtocolError } from '../../errors.js';
 import { constantTimeEqual, newRefreshToken } from '../../security/crypto.js';
 import { insertAuditEntry } from '../../store/audit.js';
@@ -20,6 +20,7 @@ import { refreshTokenGrant } from '../refresh.js';
 import { sessionResponse, withTokenHook } from '../tokens.js';
 import { signIdToken } from './id-token.js';
 import { parseScopes } from './scopes.js';
+import { newSessionId } from '../ids.js';
 
 /** GoTrue's AMR method for a session begun at the OAuth server. */
 export const OAUTH_SERVER_AMR_METHOD = 'oauth_provider/authorization_code';
@@ -71,7 +72,7 @@ async function authorizationCodeGrant(deps: AuthDeps, client: OAuthClientRow, pa
     if (!user) throw invalidGrant('User not found for authorization code');
     if (user.banned_until && Date.parse(user.banned_until) > Date.now()) throw new OAuthProtocolError('access_denied', 'User is banned');
 
-    const sessionId = randomUUID();
+    const sessionId = newSessionId();
     const refreshToken = newRefreshToken();
     const signedIn = await startSession(tx, {
       userId: user.id,

@@ -1,5 +1,4 @@
 /** What OAuth sign-in and linking share: the new session, the confirmation mail, the audit entry. */
-import { randomUUID } from 'node:crypto';
 import { FoyerError } from '../../errors.js';
 import { newRefreshToken } from '../../security/crypto.js';
 import { insertAuditEntry } from '../../store/audit.js';
@@ -10,6 +9,7 @@ import type { AuthDeps, RequestMeta } from '../deps.js';
 import { assertMailFrequency } from '../mail-links.js';
 import { sendConfirmation } from '../signup.js';
 import { sessionResponse, withTokenHook, type SessionIssue, type SessionResponse } from '../tokens.js';
+import { newSessionId } from '../ids.js';
 
 export interface ProviderTokenFields {
   provider_token?: string;
@@ -25,7 +25,7 @@ export type StartedSession = SessionIssue;
  * access token hook, when on, runs inside it, so its refusal undoes the whole sign-in).
  */
 export async function startUserSession(deps: AuthDeps, tx: Queryable, userId: string, method: string, meta: RequestMeta): Promise<StartedSession> {
-  const sessionId = randomUUID();
+  const sessionId = newSessionId();
   const refreshToken = newRefreshToken();
   const user = await startSession(tx, { userId, sessionId, refreshToken, authenticationMethod: method, ...meta });
   if (!user) throw new FoyerError('user_not_found', 'User not found');

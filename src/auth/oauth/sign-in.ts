@@ -4,7 +4,6 @@
  * with its automatic linking reduced to its core rule — a provider-verified address that belongs to an
  * existing account links to that account. Anonymous users are never found this way (they have no address).
  */
-import { randomUUID } from 'node:crypto';
 import { FoyerError } from '../../errors.js';
 import type { Queryable } from '../../store/db.js';
 import { findIdentity, insertIdentity, refreshIdentity } from '../../store/identities.js';
@@ -16,6 +15,7 @@ import { promoteToPermanent, type ConversionMethod } from '../promotion.js';
 import { alreadyLinked, type IdentityOutcome } from './link.js';
 import { auditIdentityEvent, sendConfirmationMail } from './session.js';
 import type { ProviderProfile } from './types.js';
+import { newUserId } from '../ids.js';
 
 export interface SignInInput {
   readonly provider: string;
@@ -45,7 +45,7 @@ export async function signInWithIdentity(deps: AuthDeps, tx: Queryable, input: S
       userId = owner;
     } else {
       if (config.disableSignup) throw new FoyerError('signup_disabled', 'Signups not allowed for this instance');
-      userId = randomUUID();
+      userId = newUserId(config);
       created = true;
       await createUser(deps, tx, {
         id: userId,

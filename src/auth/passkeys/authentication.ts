@@ -3,7 +3,6 @@
  * ceremony (no user named first), the user found from the credential's user handle, then a session
  * like any other sign-in's, its amr method "passkey" at aal1 (GoTrue's PasskeyLogin).
  */
-import { randomUUID } from 'node:crypto';
 import { FoyerError } from '../../errors.js';
 import { newRefreshToken } from '../../security/crypto.js';
 import { insertAuditEntry } from '../../store/audit.js';
@@ -19,6 +18,7 @@ import { authenticationCeremony, type RequestOptionsJson } from '../webauthn/opt
 import { relyingPartyOf } from '../webauthn/relying-party.js';
 import { verifyAssertion, type VerifiedAssertion } from '../webauthn/verify.js';
 import { takeCeremony, verificationFailed } from './verify-input.js';
+import { newSessionId } from '../ids.js';
 
 export interface AuthenticationOptionsResponse {
   challenge_id: string;
@@ -72,7 +72,7 @@ export async function finishPasskeyAuthentication(deps: AuthDeps, body: unknown,
   if (user.phone && !user.phone_confirmed_at) throw new FoyerError('phone_not_confirmed', 'Phone not confirmed', { status: 403 });
   if (user.banned_until && Date.parse(user.banned_until) > Date.now()) throw new FoyerError('user_banned', 'User is banned');
 
-  const sessionId = randomUUID();
+  const sessionId = newSessionId();
   const refreshToken = newRefreshToken();
   const signedIn = await deps.db.transaction(async (tx) => {
     // The counter moves only forward: of two assertions racing with one counter value, one counts.

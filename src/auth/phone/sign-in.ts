@@ -4,7 +4,6 @@
  * code; under GOTRUE_SMS_AUTOCONFIRM the new user is confirmed and gets a sign-in code. A confirmed
  * user gets a sign-in code. Either way one transaction: a send that fails leaves no user behind.
  */
-import { randomUUID } from 'node:crypto';
 import { FoyerError } from '../../errors.js';
 import { insertAuditEntry } from '../../store/audit.js';
 import type { Queryable } from '../../store/db.js';
@@ -16,6 +15,7 @@ import { metadataJson, normalizePhone } from '../validate.js';
 import { phoneChannel } from './channel.js';
 import { sendPhoneCode } from './send-code.js';
 import { phoneExistsOnConflict } from './verify.js';
+import { newUserId } from '../ids.js';
 
 export interface PhoneOtpInput {
   readonly phone: string;
@@ -31,7 +31,7 @@ export interface PhoneOtpResult {
 
 /** A phone user as GoTrue's sign-up makes one (no password: the code is how it signs in). */
 async function insertPhoneUser(deps: AuthDeps, tx: Queryable, phone: string, data: Record<string, unknown> | undefined, meta: RequestMeta): Promise<string> {
-  const id = randomUUID();
+  const id = newUserId(deps.config);
   const confirmed = deps.config.smsAutoconfirm;
   await createUser(deps, tx, {
     id,

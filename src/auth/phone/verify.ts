@@ -5,7 +5,7 @@
  * constant time and within GOTRUE_SMS_OTP_EXP. Success uses the code up (every pending token of the
  * user goes, as in GoTrue), so a replay finds nothing.
  */
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { FoyerError } from '../../errors.js';
 import { newRefreshToken } from '../../security/crypto.js';
 import { insertAuditEntry } from '../../store/audit.js';
@@ -19,6 +19,7 @@ import { tokenHash } from '../mail-links.js';
 import { promoteToPermanent } from '../promotion.js';
 import { sessionResponse, withTokenHook, type SessionResponse } from '../tokens.js';
 import { testOtpFor } from './test-otp.js';
+import { newSessionId } from '../ids.js';
 
 export type PhoneVerifyType = 'sms' | 'phone_change';
 
@@ -91,7 +92,7 @@ export function phoneExistsOnConflict(error: unknown): never {
 }
 
 async function openSession(deps: AuthDeps, tx: Queryable, userId: string, meta: RequestMeta) {
-  const sessionId = randomUUID();
+  const sessionId = newSessionId();
   const refreshToken = newRefreshToken();
   const user = await startSession(tx, { userId, sessionId, refreshToken, authenticationMethod: 'otp', ...meta });
   if (!user) throw invalid();

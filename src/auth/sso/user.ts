@@ -9,7 +9,6 @@
  * `email_verified: true`, `phone_verified: false`, the mapped claims GoTrue knows by name at the top level
  * and every other mapped claim under `custom_claims`. It becomes the user's user_metadata.
  */
-import { randomUUID } from 'node:crypto';
 import { FoyerError } from '../../errors.js';
 import { insertAuditEntry } from '../../store/audit.js';
 import type { Queryable } from '../../store/db.js';
@@ -20,6 +19,7 @@ import type { AuthDeps, RequestMeta } from '../deps.js';
 import { createUser } from '../hooks/before-user-created.js';
 import { attributeValues, mapAttributes, type AttributeMapping } from './attribute-mapping.js';
 import type { VerifiedAssertion } from './assertion.js';
+import { newUserId } from '../ids.js';
 
 const SUBJECT_ID_ATTRIBUTE = 'urn:oasis:names:tc:SAML:attribute:subject-id';
 const EMAIL_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
@@ -107,7 +107,7 @@ export async function signInSsoUser(deps: AuthDeps, tx: Queryable, providerId: s
     await refreshIdentity(tx, existing.id, identityDataJson);
   } else {
     if (config.disableSignup) throw new FoyerError('signup_disabled', 'Signups not allowed for this instance');
-    userId = randomUUID();
+    userId = newUserId(config);
     created = true;
     await createUser(
       deps,

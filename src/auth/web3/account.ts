@@ -6,7 +6,6 @@
  * as GoTrue does not: an anonymous user signing in with a wallet gets the wallet's user, and the
  * anonymous one stays as it was (GoTrue has no Web3 linking).
  */
-import { randomUUID } from 'node:crypto';
 import { FoyerError } from '../../errors.js';
 import { newRefreshToken } from '../../security/crypto.js';
 import { insertAuditEntry } from '../../store/audit.js';
@@ -18,6 +17,7 @@ import type { AuthDeps, RequestMeta } from '../deps.js';
 import { createUser } from '../hooks/before-user-created.js';
 import { withTokenHook, type SessionIssue } from '../tokens.js';
 import type { SignInMessage } from './message.js';
+import { newSessionId, newUserId } from '../ids.js';
 
 export const WEB3_PROVIDER = 'web3';
 export const WEB3_AMR_METHOD = 'web3';
@@ -60,7 +60,7 @@ export async function signInWithWallet(deps: AuthDeps, tx: Queryable, wallet: Ve
     await mergeUserMetadata(tx, userId, identityDataJson);
   } else {
     if (config.disableSignup) throw new FoyerError('signup_disabled', 'Signups not allowed for this instance');
-    userId = randomUUID();
+    userId = newUserId(config);
     await createUser(deps, tx, {
       id: userId,
       aud: config.jwtAud,
@@ -94,7 +94,7 @@ export async function signInWithWallet(deps: AuthDeps, tx: Queryable, wallet: Ve
     ip: meta.ip,
   });
 
-  const sessionId = randomUUID();
+  const sessionId = newSessionId();
   const refreshToken = newRefreshToken();
   const signedIn = await startSession(tx, { userId, sessionId, refreshToken, authenticationMethod: WEB3_AMR_METHOD, ...meta });
   if (!signedIn) throw new FoyerError('user_not_found', 'User not found');
