@@ -8,32 +8,19 @@
  * 74 random bits keep ids unguessable for all purposes ids serve here (they are not secrets: a session id
  * travels in every access token). What they give away is the time they were made, to the millisecond.
  */
-import { randomFillSync } from 'node:crypto';
+import { readRandomBytes } from './random-pool.js';
 
 const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
 
-// Random bytes are drawn in blocks (one call per 512 ids); each byte is handed out once.
-const RANDOM_BLOCK_BYTES = 10 * 512;
-const randomBlock = Buffer.alloc(RANDOM_BLOCK_BYTES);
-let randomOffset = RANDOM_BLOCK_BYTES;
-
-export function uuidV7(nowMs: number = Date.now()): string {
-  if (randomOffset + 10 > RANDOM_BLOCK_BYTES) {
-    randomFillSync(randomBlock);
-    randomOffset = 0;
-  }
-  const r = randomOffset;
-  randomOffset += 10;
+export function uuidV7(): string {
+  const nowMs = Date.now();
   // 48-bit milliseconds: the high 16 bits and the low 32, as JavaScript numbers stay exact to 2^53.
   const high = Math.floor(nowMs / 0x1_0000_0000) & 0xffff;
   const low = nowMs >>> 0;
-  const b = randomBlock;
-  const id =
+  return readRandomBytes(10, (b, r) =>
     HEX[high >>> 8] + HEX[high & 0xff] + HEX[low >>> 24] + HEX[(low >>> 16) & 0xff] + '-' +
     HEX[(low >>> 8) & 0xff] + HEX[low & 0xff] + '-' +
     HEX[0x70 | (b[r] & 0x0f)] + HEX[b[r + 1]] + '-' +
     HEX[0x80 | (b[r + 2] & 0x3f)] + HEX[b[r + 3]] + '-' +
-    HEX[b[r + 4]] + HEX[b[r + 5]] + HEX[b[r + 6]] + HEX[b[r + 7]] + HEX[b[r + 8]] + HEX[b[r + 9]];
-  b.fill(0, r, r + 10);
-  return id;
+    HEX[b[r + 4]] + HEX[b[r + 5]] + HEX[b[r + 6]] + HEX[b[r + 7]] + HEX[b[r + 8]] + HEX[b[r + 9]]);
 }

@@ -36,7 +36,7 @@ export async function insertIdentity(
 ): Promise<string | null> {
   const rows = await db.query<{ id: string }>(
     `insert into auth.identities (id, provider_id, user_id, identity_data, provider, last_sign_in_at, created_at, updated_at)
-     values (gen_random_uuid(), $1, $2, $3::jsonb, $4, now(), now(), now())
+     values (auth.foyer_uuid_v7(), $1, $2, $3::jsonb, $4, now(), now(), now())
      on conflict (provider_id, provider) do nothing
      returning id`,
     [identity.providerId, identity.userId, identity.identityDataJson, identity.provider],

@@ -82,7 +82,7 @@ export async function applyPhoneChange(db: Queryable, userId: string, phone: str
   );
   await db.query(
     `insert into auth.identities (id, provider_id, user_id, identity_data, provider, last_sign_in_at, created_at, updated_at)
-     values (gen_random_uuid(), $1::text, $3::uuid,
+     values (auth.foyer_uuid_v7(), $1::text, $3::uuid,
              jsonb_build_object('sub', $1::text, 'phone', $2::text, 'email_verified', false, 'phone_verified', true),
              'phone', now(), now(), now())
      on conflict (provider_id, provider) do update

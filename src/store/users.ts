@@ -172,7 +172,7 @@ export async function upsertIdentity(
 ): Promise<void> {
   await db.query(
     `insert into auth.identities (id, provider_id, user_id, identity_data, provider, last_sign_in_at, created_at, updated_at)
-     values (gen_random_uuid(), $1, $2, $3::jsonb, $4, now(), now(), now())
+     values (auth.foyer_uuid_v7(), $1, $2, $3::jsonb, $4, now(), now(), now())
      on conflict (provider_id, provider) do update
        set identity_data = excluded.identity_data, updated_at = now()
        where auth.identities.user_id = excluded.user_id`,

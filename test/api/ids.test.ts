@@ -1,5 +1,5 @@
 /**
- * Ids of what a sign-in adds. Sessions, their authentication-method claims and audit entries get
+ * Ids of what a sign-in adds. Sessions, their authentication-method claims, identities and audit entries get
  * time-ordered ids (UUID version 7), so that at a million users each sign-in adds to the right-most
  * pages of those indexes instead of a random page each. Users get random ids (version 4) as in GoTrue,
  * or time-ordered ones with FOYER_USER_ID_FORMAT=uuidv7, and then the answer to a sign-up of a taken
@@ -74,7 +74,8 @@ for (const engine of engines) {
       assertTimeOrdered(entries[0].id, logoutFromMs, Date.now());
     });
 
-    it('gives sessions of a password sign-in time-ordered ids too', async () => {
+    it('gives a new user’s identity and the sessions of a password sign-in time-ordered ids too', async () => {
+      const createdFromMs = Date.now();
       const created = await t.app.inject({
         method: 'POST',
         url: '/auth/v1/admin/users',
@@ -82,7 +83,10 @@ for (const engine of engines) {
         payload: JSON.stringify({ email: 'ids@example.com', password: 'ids-password-1', email_confirm: true }),
       });
       assert.equal(created.statusCode, 200, created.body);
-      assert.equal(versionOf(created.json<{ id: string }>().id), 4);
+      const user = created.json<{ id: string; identities: { identity_id: string }[] }>();
+      assert.equal(versionOf(user.id), 4);
+      assert.equal(user.identities.length, 1);
+      assertTimeOrdered(user.identities[0].identity_id, createdFromMs, Date.now());
       const fromMs = Date.now();
       const signedIn = await t.app.inject({
         method: 'POST',
