@@ -3,6 +3,7 @@ import { parseDurationSeconds } from '../config/parse.js';
 import { FoyerError } from '../errors.js';
 import { listUsers, type UserListQuery } from '../store/admin-users.js';
 import { auditSoftDelete, deleteUserAudited } from '../store/audit-log.js';
+import { upsertIdentity } from '../store/identities.js';
 import { deleteSessions, listUserSessions } from '../store/sessions.js';
 import {
   emailTaken,
@@ -13,7 +14,6 @@ import {
   phoneTaken,
   setPassword,
   recomputeProviders,
-  upsertIdentity,
 } from '../store/users.js';
 import { isUuid } from './authenticate.js';
 import { createUser } from './hooks/before-user-created.js';

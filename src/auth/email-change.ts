@@ -5,7 +5,8 @@
  */
 import { FoyerError } from '../errors.js';
 import type { Queryable } from '../store/db.js';
-import { emailTaken, recomputeProviders, upsertIdentity, type UserRow } from '../store/users.js';
+import { upsertIdentity } from '../store/identities.js';
+import { emailTaken, recomputeProviders, type UserRow } from '../store/users.js';
 import type { AuthDeps } from './deps.js';
 import { emailChangeHookMail, sendEmailHookEnabled, sendMailThroughHook } from './hooks/send-email.js';
 import { assertMailFrequency, createMailToken, sendTokenMail, spendMailBudget, type PkceChallenge } from './mail-links.js';

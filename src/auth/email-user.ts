@@ -1,7 +1,7 @@
 /** Users of an email address: a new one as sign-ups by mail make it, and the `email_exists` refusal. */
 import { FoyerError } from '../errors.js';
 import type { Queryable } from '../store/db.js';
-import { upsertIdentity } from '../store/users.js';
+import { upsertIdentity } from '../store/identities.js';
 import { createUser } from './hooks/before-user-created.js';
 import type { AuthDeps } from './deps.js';
 import { metadataJson } from './validate.js';

@@ -1,6 +1,7 @@
 /** GET/PUT /user for the caller, and POST /logout. */
 import { FoyerError } from '../errors.js';
 import { insertAuditEntry } from '../store/audit.js';
+import { upsertIdentity } from '../store/identities.js';
 import { clearReauthenticationToken } from '../store/reauthentication.js';
 import { deleteSessions, type LogoutScope } from '../store/sessions.js';
 import {
@@ -9,7 +10,6 @@ import {
   lockUser,
   mergeUserMetadata,
   setPassword,
-  upsertIdentity,
 } from '../store/users.js';
 import type { Caller } from './authenticate.js';
 import type { AuthDeps, RequestMeta } from './deps.js';

@@ -1,5 +1,5 @@
-/** SQL for auth.identities beyond the email/phone upsert in users.ts: OAuth identities and unlinking. */
-import type { Queryable } from './db.js';
+/** SQL for auth.identities: every identity a user signs in with, its creation, refresh and unlinking. */
+import type { Queryable, SqlParam } from './db.js';
 
 export interface StoredIdentity {
   id: string;
@@ -29,19 +29,56 @@ export async function listIdentities(db: Queryable, userId: string): Promise<Sto
   );
 }
 
-/** A new identity; `null` when (provider, provider_id) already exists (a concurrent link won). */
-export async function insertIdentity(
-  db: Queryable,
-  identity: { userId: string; provider: string; providerId: string; identityDataJson: string },
-): Promise<string | null> {
+/** What writing an identity does when (provider, provider_id) already exists. */
+export type IdentityConflict =
+  /** The existing row stays as it is (a concurrent link won). */
+  | { kind: 'keep' }
+  /** The same user's row takes the new identity_data; another user's row stays. */
+  | { kind: 'replace' }
+  /** The same user's row gets `patchJson` merged into its identity_data; another user's row stays. */
+  | { kind: 'merge'; patchJson: string };
+
+const SAME_USER_ONLY = 'where auth.identities.user_id = excluded.user_id';
+const ON_CONFLICT_SQL: Record<IdentityConflict['kind'], string> = {
+  keep: 'do nothing',
+  replace: `do update set identity_data = excluded.identity_data, updated_at = now() ${SAME_USER_ONLY}`,
+  merge: `do update set identity_data = auth.identities.identity_data || $5::jsonb, updated_at = now() ${SAME_USER_ONLY}`,
+};
+
+export interface NewIdentity {
+  userId: string;
+  provider: string;
+  /** The provider's subject. */
+  providerId: string;
+  identityDataJson: string;
+}
+
+/**
+ * Every identity row is written here. Its id is time-ordered (`auth.foyer_uuid_v7()`), so a sign-up
+ * adds to the right-most pages of the primary key. Returns the row's id, or `null` when the conflict
+ * left the existing row untouched.
+ */
+export async function writeIdentity(db: Queryable, identity: NewIdentity, onConflict: IdentityConflict): Promise<string | null> {
+  const params: SqlParam[] = [identity.providerId, identity.userId, identity.identityDataJson, identity.provider];
+  if (onConflict.kind === 'merge') params.push(onConflict.patchJson);
   const rows = await db.query<{ id: string }>(
     `insert into auth.identities (id, provider_id, user_id, identity_data, provider, last_sign_in_at, created_at, updated_at)
      values (auth.foyer_uuid_v7(), $1, $2, $3::jsonb, $4, now(), now(), now())
-     on conflict (provider_id, provider) do nothing
+     on conflict (provider_id, provider) ${ON_CONFLICT_SQL[onConflict.kind]}
      returning id`,
-    [identity.providerId, identity.userId, identity.identityDataJson, identity.provider],
+    params,
   );
   return rows[0]?.id ?? null;
+}
+
+/** A new identity; `null` when (provider, provider_id) already exists (a concurrent link won). */
+export function insertIdentity(db: Queryable, identity: NewIdentity): Promise<string | null> {
+  return writeIdentity(db, identity, { kind: 'keep' });
+}
+
+/** Creates (or refreshes) the identity of `provider` for a user; `provider_id` is the subject. */
+export async function upsertIdentity(db: Queryable, identity: NewIdentity): Promise<void> {
+  await writeIdentity(db, identity, { kind: 'replace' });
 }
 
 /** A returning sign-in: the provider's latest profile and the sign-in time. */

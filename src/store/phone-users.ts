@@ -1,5 +1,6 @@
 /** The auth.users columns of phone sign-in: codes sent, phones confirmed and changed (GoTrue's columns). */
 import type { Queryable } from './db.js';
+import { writeIdentity } from './identities.js';
 import { allOneTimeTokenTypes, deleteOneTimeTokens } from './one-time-tokens.js';
 import { USER_COLUMNS, type UserRow } from './users.js';
 
@@ -80,16 +81,11 @@ export async function applyPhoneChange(db: Queryable, userId: string, phone: str
     `update auth.users set phone = $2, phone_change = '', phone_confirmed_at = now(), updated_at = now() where id = $1`,
     [userId, phone],
   );
-  await db.query(
-    `insert into auth.identities (id, provider_id, user_id, identity_data, provider, last_sign_in_at, created_at, updated_at)
-     values (auth.foyer_uuid_v7(), $1::text, $3::uuid,
-             jsonb_build_object('sub', $1::text, 'phone', $2::text, 'email_verified', false, 'phone_verified', true),
-             'phone', now(), now(), now())
-     on conflict (provider_id, provider) do update
-       set identity_data = auth.identities.identity_data || jsonb_build_object('phone', $2::text, 'phone_verified', true),
-           updated_at = now()
-       where auth.identities.user_id = excluded.user_id`,
-    [userId, phone, userId],
+  const identityData = { sub: userId, phone, email_verified: false, phone_verified: true };
+  await writeIdentity(
+    db,
+    { userId, provider: 'phone', providerId: userId, identityDataJson: JSON.stringify(identityData) },
+    { kind: 'merge', patchJson: JSON.stringify({ phone, phone_verified: true }) },
   );
   await deleteOneTimeTokens(db, userId, allOneTimeTokenTypes);
 }

@@ -1,4 +1,4 @@
-/** SQL for auth.users and auth.identities. Rows come back in the shape `UserRow`; never with secrets. */
+/** SQL for auth.users, read with their identities and factors. Rows come back in the shape `UserRow`; never with secrets. */
 import type { Queryable, SqlParam } from './db.js';
 import { userFactorsSql, type FactorJson } from './mfa-factors.js';
 
@@ -162,21 +162,6 @@ export async function insertUser(db: Queryable, user: NewUser): Promise<void> {
       user.id, user.aud, user.role, user.email, user.phone, user.encryptedPassword, user.appMetadataJson,
       user.userMetadataJson, user.emailConfirmed, user.phoneConfirmed, user.isAnonymous, user.isSsoUser ?? false,
     ] satisfies SqlParam[],
-  );
-}
-
-/** Creates (or refreshes) the identity of `provider` for a user; `provider_id` is the subject. */
-export async function upsertIdentity(
-  db: Queryable,
-  identity: { userId: string; provider: string; providerId: string; identityDataJson: string },
-): Promise<void> {
-  await db.query(
-    `insert into auth.identities (id, provider_id, user_id, identity_data, provider, last_sign_in_at, created_at, updated_at)
-     values (auth.foyer_uuid_v7(), $1, $2, $3::jsonb, $4, now(), now(), now())
-     on conflict (provider_id, provider) do update
-       set identity_data = excluded.identity_data, updated_at = now()
-       where auth.identities.user_id = excluded.user_id`,
-    [identity.providerId, identity.userId, identity.identityDataJson, identity.provider],
   );
 }
 

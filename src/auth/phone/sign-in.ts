@@ -8,7 +8,7 @@ import { FoyerError } from '../../errors.js';
 import { insertAuditEntry } from '../../store/audit.js';
 import type { Queryable } from '../../store/db.js';
 import { confirmPhone, lockUserByPhone, phoneHasUser } from '../../store/phone-users.js';
-import { upsertIdentity } from '../../store/users.js';
+import { upsertIdentity } from '../../store/identities.js';
 import { createUser } from '../hooks/before-user-created.js';
 import type { AuthDeps, RequestMeta } from '../deps.js';
 import { metadataJson, normalizePhone } from '../validate.js';
