@@ -153,7 +153,7 @@ export function startScheduler(deps: JobDeps, log: JobLogger, options: Scheduler
   // On a large database the first /metrics scrape and stats call would wait for whole-table counts
   // (seconds at a million users): they are taken now, in the background; on a small one, nothing.
   // Not awaited by stop(): a failure (the database closing) leaves them to the first call.
-  warmStatsReadings(deps.db).catch(() => undefined);
+  warmStatsReadings(deps.db, deps.config).catch(() => undefined);
 
   let lastSpikeLog = 0;
   const spikeMs = () => options.spikeCheckIntervalMs ?? deps.config.spikeCheckIntervalSeconds * 1000;

@@ -6,7 +6,8 @@
  *   deletions and runs, the spike signal): the same on every process and across restarts; one read
  *   per scrape, shared by the collectors of that scrape. The totals pass over whole tables: on a large
  *   database a reading is reused for up to a minute (src/stats/reading-cache.ts), so a scrape's work
- *   does not grow with the users; foyer_totals_age_seconds says how old the one served is.
+ *   does not grow with the users; foyer_totals_age_seconds says how old the one served is. The spike
+ *   window, which counts every sign-up of the last day, is reused the same way (foyer_spike_age_seconds).
  * - counted in this process (HTTP latency per route, sign-ins, token refreshes, CAPTCHA and
  *   rate-limit refusals): cheap, reset on restart, summed over processes by Prometheus.
  *
@@ -18,9 +19,8 @@ import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'pr
 import { getAbuseCounters, type AbuseCounters } from '../security/abuse-counters.js';
 import { batchStatsOf, type BatchStats } from '../store/coalesce.js';
 import type { Queryable } from '../store/db.js';
-import { readSpikeWindow } from '../store/stats.js';
 import { escalationLevel, spikeFactor, type EscalationLevel, type EscalationLevelSettings } from '../stats/escalation-level.js';
-import { PROJECT, spikeFrom, totalsFrom, totalsReadings, type Spike, type SpikeSettings, type Totals } from '../stats/report.js';
+import { PROJECT, servedSpike, totalsFrom, totalsReadings, type Spike, type SpikeSettings, type Totals } from '../stats/report.js';
 import { shareWorkerMetrics } from '../cluster/metrics.js';
 import { RequestHistogram } from './request-histogram.js';
 
@@ -44,6 +44,8 @@ interface DbSnapshot {
   /** When the totals were read (now, or up to about a minute ago on a large database). */
   readonly totalsReadAt: Date;
   readonly spike: Spike;
+  /** When the spike window was read: the same rule as the totals. */
+  readonly spikeReadAt: Date;
   readonly escalation: EscalationLevel;
 }
 
@@ -71,16 +73,14 @@ export function createMetrics(options: MetricsOptions): FoyerMetrics {
   let snapshot: Promise<DbSnapshot | undefined> | undefined;
   const readSnapshot = (): Promise<DbSnapshot | undefined> => {
     const spike = options.spike();
-    snapshot ??= Promise.all([totalsReadings.get(options.db), readSpikeWindow(options.db, spike.spikeBaselineHours)])
-      .then(([totals, window]) => {
-        const reading = spikeFrom(window, spike);
-        return {
-          totals: totalsFrom(totals.value),
-          totalsReadAt: totals.readAt,
-          spike: reading,
-          escalation: escalationLevel(spike, reading.firing, spikeFactor(reading)),
-        };
-      })
+    snapshot ??= Promise.all([totalsReadings.get(options.db), servedSpike(options.db, spike)])
+      .then(([totals, served]) => ({
+        totals: totalsFrom(totals.value),
+        totalsReadAt: totals.readAt,
+        spike: served.spike,
+        spikeReadAt: served.readAt,
+        escalation: escalationLevel(spike, served.spike.firing, spikeFactor(served.spike)),
+      }))
       .catch(() => undefined);
     return snapshot;
   };
@@ -126,6 +126,9 @@ export function createMetrics(options: MetricsOptions): FoyerMetrics {
   );
   dbGauge('foyer_totals_age_seconds', 'Age of the totals above (users, sign-ups, conversions, cleanup) in this scrape: about 0 when read for it; up to about a minute once auth.users and the audit log hold 100 000 rows.', (db) =>
     Math.max(0, (Date.now() - db.totalsReadAt.getTime()) / 1000),
+  );
+  dbGauge('foyer_spike_age_seconds', 'Age of the spike readings below (sign-ups in the last hour and the baseline, the spike and escalation gauges): the same rule as foyer_totals_age_seconds.', (db) =>
+    Math.max(0, (Date.now() - db.spikeReadAt.getTime()) / 1000),
   );
   dbGauge('foyer_anonymous_signups_last_hour', 'Anonymous sign-ups in the last hour. From the database.', (db) => db.spike.last_hour);
   dbGauge('foyer_anonymous_signups_baseline_per_hour', 'Average hourly anonymous sign-ups over the baseline window before the last hour.', (db) => db.spike.baseline_per_hour);

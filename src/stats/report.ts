@@ -61,14 +61,24 @@ const activeReadings = new ReadingCache(readActiveAnonymous, { tables: ['auth.us
 const seriesReadings = new ReadingCache((db: Queryable, bucket: Bucket, buckets: number) => readSeries(db, bucket, buckets), {
   tables: ['auth.users', 'auth.audit_log_entries'],
 });
+/**
+ * The spike window counts every sign-up of the last baseline + 1 hours: after a burst (hundreds of
+ * thousands of sign-ups in a day) a reading takes a quarter of a second. /metrics and the stats API reuse
+ * one the same way, per baseline; the detector itself (the scheduled check, the CAPTCHA escalation) reads
+ * it fresh at its own interval (checkSpike).
+ */
+const spikeReadings = new ReadingCache((db: Queryable, baselineHours: number) => readSpikeWindow(db, baselineHours), {
+  tables: ['auth.users', 'auth.audit_log_entries'],
+});
 
 /**
  * Takes the readings a first scrape and a first stats call need, when the tables are large (a minute
  * or more of waiting at a million users otherwise): called once when `foyer start` schedules a
  * project's jobs.
  */
-export async function warmStatsReadings(db: Queryable): Promise<void> {
+export async function warmStatsReadings(db: Queryable, settings: SpikeSettings): Promise<void> {
   await totalsReadings.warm(db);
+  await spikeReadings.warm(db, settings.spikeBaselineHours);
   await activeReadings.warm(db);
   await seriesReadings.warm(db, 'hour', defaultBuckets.hour);
 }
@@ -103,16 +113,29 @@ export interface SpikeLogger {
   warn(object: Record<string, unknown>, message: string): void;
 }
 
+/** Warns when the signal fires: what to look at next. */
+function logFiring(spike: Spike, log?: SpikeLogger): void {
+  if (!spike.firing || !log) return;
+  log.warn(
+    { spike },
+    `anonymous sign-up spike: ${spike.last_hour} in the last hour, ${spike.baseline_per_hour}/hour over the ${spike.baseline_hours}h before ` +
+      `(threshold ${spike.threshold}×, at least ${spike.min_signups}). Check GET /admin/stats and the rate-limit/CAPTCHA metrics.`,
+  );
+}
+
+/** The detector's reading: taken now. */
 export async function checkSpike(db: Queryable, settings: SpikeSettings, log?: SpikeLogger): Promise<Spike> {
   const spike = spikeFrom(await readSpikeWindow(db, settings.spikeBaselineHours), settings);
-  if (spike.firing && log) {
-    log.warn(
-      { spike },
-      `anonymous sign-up spike: ${spike.last_hour} in the last hour, ${spike.baseline_per_hour}/hour over the ${spike.baseline_hours}h before ` +
-        `(threshold ${spike.threshold}×, at least ${spike.min_signups}). Check GET /admin/stats and the rate-limit/CAPTCHA metrics.`,
-    );
-  }
+  logFiring(spike, log);
   return spike;
+}
+
+/** The reading /metrics and the stats API show: now on a small database, up to about a minute old on a large one. */
+export async function servedSpike(db: Queryable, settings: SpikeSettings, log?: SpikeLogger): Promise<{ spike: Spike; readAt: Date }> {
+  const reading = await spikeReadings.get(db, settings.spikeBaselineHours);
+  const spike = spikeFrom(reading.value, settings);
+  logFiring(spike, log);
+  return { spike, readAt: reading.readAt };
 }
 
 export interface SeriesPoint {
@@ -137,7 +160,7 @@ export interface StatsReport {
    * When `totals`, `active_anonymous_users` and `series` were read: now on a small database; on a large
    * one up to about a minute ago (src/stats/reading-cache.ts). The spike and escalation are read for every call.
    */
-  readonly as_of: { readonly totals: string; readonly active_anonymous_users: string; readonly series: string };
+  readonly as_of: { readonly totals: string; readonly active_anonymous_users: string; readonly series: string; readonly spike: string };
 }
 
 export const defaultBuckets: Record<Bucket, number> = { hour: 48, day: 30 };
@@ -148,11 +171,11 @@ export async function readStatsReport(
   settings: SpikeSettings & EscalationLevelSettings,
   options: { bucket: Bucket; buckets: number; log?: SpikeLogger },
 ): Promise<StatsReport> {
-  const [totals, active, series, spike, periods] = await Promise.all([
+  const [totals, active, series, { spike, readAt: spikeReadAt }, periods] = await Promise.all([
     totalsReadings.get(db),
     activeReadings.get(db),
     seriesReadings.get(db, options.bucket, options.buckets),
-    checkSpike(db, settings, options.log),
+    servedSpike(db, settings, options.log),
     readEscalations(db, options.bucket === 'hour' ? options.buckets : options.buckets * 24),
   ]);
   return {
@@ -172,7 +195,12 @@ export async function readStatsReport(
     },
     spike,
     escalation: { ...escalationLevel(settings, spike.firing, spikeFactor(spike)), periods },
-    as_of: { totals: totals.readAt.toISOString(), active_anonymous_users: active.readAt.toISOString(), series: series.readAt.toISOString() },
+    as_of: {
+      totals: totals.readAt.toISOString(),
+      active_anonymous_users: active.readAt.toISOString(),
+      series: series.readAt.toISOString(),
+      spike: spikeReadAt.toISOString(),
+    },
   };
 }
 
