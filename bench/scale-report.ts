@@ -53,7 +53,7 @@ export interface ScaleInput {
     readonly small: Timings;
     readonly large: Timings;
     readonly afterCleanup: Timings;
-    /** Users created in the 25 hours before the after-cleanup reads: what the spike check reads. */
+    /** Users created in the 25 hours before the after-cleanup reads: what the spike window counts. */
     readonly recentSignUps: number;
   };
   /** With a sign-in run (--duration) just before it: the p99 baseline. */
@@ -104,7 +104,7 @@ export function buildScaleResults(input: ScaleInput) {
       large,
       afterCleanup: input.operations.afterCleanup[operation.key],
       targetMs: target,
-      // Judged on the database as filled; after the cleanup, the spike check also reads the bench's own sign-ups (information).
+      // Judged on the database as filled; after the cleanup, the spike window also holds the bench's own sign-ups (information).
       met: target === undefined || large === undefined ? undefined : large.ms.median <= target,
     };
   });
@@ -204,8 +204,8 @@ export function formatScaleTable(results: ScaleResults): string {
     rule,
     'per request: the whole PostgreSQL server\'s CPU time, WAL bytes and full-page images (others\' work on it counts too); a line is ' +
       'measured twice after a CHECKPOINT, the target on the second run',
-    `single requests: the database as filled, before any load; after cleanup, the spike check also reads the last 25 hours' ${int(results.recentSignUps)} sign-ups, ` +
-      'nearly all the bench\'s own',
+    `single requests: the database as filled, before any load; after cleanup, the spike window (the last 25 hours) holds ${int(results.recentSignUps)} sign-ups, ` +
+      'nearly all the bench\'s own; on a large database its reading is reused, as the totals\' are',
     `load average (1, 5, 15 min) ${loads(meta.loadAverage.start)} at start, ${loads(meta.loadAverage.end)} at end · whole run ${(meta.totalSeconds / 60).toFixed(1)} min`,
   ].join('\n');
 }

@@ -195,7 +195,7 @@ export async function runScale(options: BenchOptions, context: ScaleContext): Pr
   log(`cleanup run ${cleanup.runId} ${cleanup.status}: ${cleanup.deleted} deleted in ${cleanup.seconds.toFixed(1)} s, ` +
     `sign-ins meanwhile ${Math.round(cleanup.signIn.rps)}/s, p99 ${cleanup.signIn.p99Ms.toFixed(1)} ms`);
   await analyze(largeUrl);
-  // The spike check reads the last 25 hours' sign-ups: by now mostly the bench's own, made within minutes.
+  // The spike window counts the last 25 hours' sign-ups: by now mostly the bench's own, made within minutes.
   const recentSignUps = await countRecentSignUps(largeUrl);
   const afterCleanup = await timeOperations(large, AFTER_CLEANUP);
 
