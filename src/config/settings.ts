@@ -2,7 +2,6 @@
  * Every setting Foyer reads, under GoTrue's variable names (first name wins; the others are aliases).
  * This table is the single source for loading, validation, `foyer --help` and docs/configuration.md.
  */
-import { availableParallelism } from 'node:os';
 import {
   ConfigError,
   parseBool,
@@ -12,6 +11,7 @@ import {
   parseList,
   parseUrl,
 } from './parse.js';
+import { usableCpus } from './cpu-count.js';
 import { isBlank } from './parse-protection.js';
 import { dbEncryptionSettings } from './db-encryption-settings.js';
 import { mfaSettings } from './mfa-settings.js';
@@ -40,9 +40,10 @@ export type { DefaultsContext } from './setting.js';
 
 /**
  * One Foyer process runs JavaScript on one core; measured on 2 cores, 4 connections served more
- * sign-ins than 10 (fewer backends competing for the CPUs, more queries per socket write).
+ * sign-ins than 10 (fewer backends competing for the CPUs, more queries per socket write). A container's
+ * CPU quota counts (cpu-count.ts).
  */
-const defaultPoolSize = (): number => Math.max(4, 2 * availableParallelism());
+const defaultPoolSize = (): number => Math.max(4, 2 * usableCpus());
 
 const bool = (env: string[], fallback: boolean, doc: string) =>
   setting({ env, doc, defaultText: String(fallback), read: (raw, name) => (raw === undefined ? fallback : parseBool(name, raw)) });
@@ -132,7 +133,7 @@ export const settingsSchema = {
   dbPoolSize: setting({
     env: ['FOYER_DB_POOL_SIZE'],
     doc: 'Maximum PostgreSQL connections held by this process (by each worker with FOYER_WORKERS; unset, the default is shared among the workers, at least 2 each). Busy connections take further queries pipelined, so more connections than the database has cores only add contention.',
-    defaultText: '2 per CPU core, at least 4',
+    defaultText: '2 per CPU core (capped by a CPU quota), at least 4',
     read: (raw, name) => (raw === undefined || raw.trim() === '' ? defaultPoolSize() : parseInteger(name, raw, 1)),
   }),
   dataDir: setting({

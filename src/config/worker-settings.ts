@@ -8,7 +8,7 @@
  * rate-limit counters; a configuration that cannot have them stops the start instead of quietly
  * admitting N times each limit.
  */
-import { availableParallelism } from 'node:os';
+import { usableCpus } from './cpu-count.js';
 import { ConfigError, parseInteger } from './parse.js';
 import { isBlank } from './parse-protection.js';
 import { setting } from './setting.js';
@@ -20,12 +20,12 @@ export const workerSettings = {
   workers: setting({
     env: ['FOYER_WORKERS'],
     doc:
-      'Processes serving the API on this host, sharing its ports (node:cluster): a number, or auto (one per CPU core this process may use). ' +
+      'Processes serving the API on this host, sharing its ports (node:cluster): a number, or auto (one per CPU core this process may use: the cores it may run on, capped by its cgroup CPU quota, e.g. a container\'s --cpus, rounded up). ' +
       'More than 1 needs DATABASE_URL and shared rate-limit counters (FOYER_RATE_LIMIT_STORE postgres or redis); see docs/operations.md, "Workers".',
     defaultText: '1',
     read: (raw, name) => {
       if (isBlank(raw)) return 1;
-      if (raw.trim().toLowerCase() === 'auto') return availableParallelism();
+      if (raw.trim().toLowerCase() === 'auto') return usableCpus();
       if (!/^\s*\d+\s*$/.test(raw)) throw new ConfigError(`${name} must be a whole number of processes (1 to ${MAX_WORKERS}) or auto, got ${JSON.stringify(raw)}`);
       const workers = parseInteger(name, raw, 1);
       if (workers > MAX_WORKERS) throw new ConfigError(`${name} must be at most ${MAX_WORKERS} (or auto: one per CPU core), got ${workers}`);

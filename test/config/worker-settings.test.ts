@@ -4,8 +4,8 @@
  * with rate-limit counters each process keeps for itself.
  */
 import assert from 'node:assert/strict';
-import { availableParallelism } from 'node:os';
 import { describe, it } from 'node:test';
+import { usableCpus } from '../../src/config/cpu-count.js';
 import { loadConfig } from '../../src/config/load.js';
 import { configError } from '../helpers/config-error.js';
 
@@ -17,7 +17,7 @@ describe('FOYER_WORKERS', () => {
     assert.equal(loadConfig({}).workers, 1);
     assert.equal(loadConfig({ ...dropIn, FOYER_WORKERS: '3' }).workers, 3);
     assert.equal(loadConfig({ ...dropIn, FOYER_WORKERS: ' 2 ' }).workers, 2);
-    assert.equal(loadConfig({ ...dropIn, FOYER_WORKERS: 'AUTO' }).workers, availableParallelism());
+    assert.equal(loadConfig({ ...dropIn, FOYER_WORKERS: 'AUTO' }).workers, usableCpus(), 'the cores, capped by a CPU quota (cpu-count.test.ts)');
     assert.equal(loadConfig({ FOYER_WORKERS: '1' }).workers, 1, 'one worker is what the embedded database has anyway');
   });
 
