@@ -55,7 +55,22 @@ async function createRestLogin(databaseUrl: string): Promise<string> {
      grant anon, authenticated, service_role to ${REST_LOGIN};`,
   );
   // Roles are cluster-wide: dropped at the end like the bench's databases (before them: cleanups run in reverse).
-  onCleanup(() => query(databaseUrl, `drop owned by ${REST_LOGIN}; drop role if exists ${REST_LOGIN}`));
+  // Each database that used it drops what the login holds there; the role goes with the last of them
+  // (the scale mode serves two databases, and the role cannot go while the other still grants it anything).
+  onCleanup(() =>
+    query(
+      databaseUrl,
+      `do $$ begin
+         if exists (select from pg_roles where rolname = '${REST_LOGIN}') then
+           execute 'drop owned by ${REST_LOGIN}';
+           begin
+             execute 'drop role ${REST_LOGIN}';
+           exception when dependent_objects_still_exist then null;
+           end;
+         end if;
+       end $$`,
+    ),
+  );
   const url = new URL(databaseUrl);
   url.username = REST_LOGIN;
   url.password = '';
