@@ -115,9 +115,12 @@ export async function runPrimary(config: Config, env: Env): Promise<void> {
       return;
     }
     const delayMs = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, slot.youngDeaths - 1));
+    // Exit code 0 after listening is a worker that drained and stopped as asked, by a signal sent to it
+    // alone (its own SIGTERM handling): not a crash, but the place is still filled again.
+    const what = !listened ? 'failed to start' : code === 0 && !signal ? 'stopped on its own, as a signal sent to it alone makes it' : 'died';
     log.warn(
       { worker: slot.index, workerPid: worker.process.pid, code, signal, restartInMs: delayMs },
-      `worker ${slot.index} (pid ${worker.process.pid}) ${listened ? 'died' : 'failed to start'} (${how}); replacing it in ${delayMs / 1000} s`,
+      `worker ${slot.index} (pid ${worker.process.pid}) ${what} (${how}); replacing it in ${delayMs / 1000} s`,
     );
     slot.restart = setTimeout(() => fork(slot, false), delayMs);
   };

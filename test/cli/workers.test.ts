@@ -207,13 +207,26 @@ for (const engine of engines) {
         assert.ok((after.pids.get(replacement) ?? 0) > 0, `the replacement answered no request:\n${after.text}`);
         assert.equal(server.output().match(/Foyer is running/g)?.length, 1, 'a replacement prints no banner');
 
+        // SIGTERM to one worker alone: it drains and exits 0, which is said as such (not "died"), and its place is filled.
+        const termMark = server.output().length;
+        process.kill(survivor, 'SIGTERM');
+        const stoppedAlone = await server.waitFor(
+          /"msg":"worker (\d) \(pid (\d+)\) stopped on its own, as a signal sent to it alone makes it \(exit code 0\); replacing it in 1 s"/,
+          termMark,
+        );
+        assert.equal(Number(stoppedAlone[2]), survivor);
+        const refilled = Number((await server.waitFor(new RegExp(`"msg":"worker ${stoppedAlone[1]} listening \\(pid (\\d+)\\)"`), termMark))[1]);
+        assert.ok(refilled !== survivor && alive(refilled));
+        for (let i = 0; i < 10; i += 1) assert.equal((await call(`${server.apiUrl}/health`)).status, 200);
+        const stoppedBefore = server.output().match(/"msg":"stopped"/g)?.length ?? 0;
+
         // SIGTERM to the primary: each worker drains and stops, then the primary exits 0.
         const exited = once(server.child, 'exit');
         server.child.kill('SIGTERM');
         const [code] = (await exited) as [number | null];
         assert.equal(code, 0, server.output());
-        assert.equal(server.output().match(/"msg":"stopped"/g)?.length, 3, 'both workers and the primary stopped');
-        assert.ok(!alive(survivor) && !alive(replacement), 'no worker outlives the primary');
+        assert.equal((server.output().match(/"msg":"stopped"/g)?.length ?? 0) - stoppedBefore, 3, 'both workers and the primary stopped');
+        assert.ok(!alive(refilled) && !alive(replacement), 'no worker outlives the primary');
       } finally {
         server.child.kill('SIGKILL');
       }
