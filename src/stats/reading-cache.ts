@@ -1,7 +1,8 @@
 /**
  * Database readings that pass over whole tables — users by kind and the conversions in the audit log
- * (/metrics and the stats API), every anonymous user's last activity and the sign-ups of up to a year
- * (the stats API) — kept exact but not read at every call once the tables are large.
+ * (/metrics and the stats API), the spike window's sign-ups of the last day or so (both), every anonymous
+ * user's last activity and the sign-ups of up to a year (the stats API) — kept exact but not read at every
+ * call once the tables are large.
  *
  * Small tables (under LARGE_ROWS rows together, by PostgreSQL's own estimate, pg_class.reltuples): read
  * at every call, exact and current, as always. Large ones: a scrape at 1 000 000 users took 1.7 s and the

@@ -157,8 +157,8 @@ export interface StatsReport {
   /** CAPTCHA escalation now (from this reading of the spike), and its periods within the series. */
   readonly escalation: EscalationLevel & { readonly periods: readonly EscalationPeriod[] };
   /**
-   * When `totals`, `active_anonymous_users` and `series` were read: now on a small database; on a large
-   * one up to about a minute ago (src/stats/reading-cache.ts). The spike and escalation are read for every call.
+   * When `totals`, `active_anonymous_users`, `series` and `spike` were read: now on a small database; on a
+   * large one up to about a minute ago (src/stats/reading-cache.ts). The escalation periods are read for every call.
    */
   readonly as_of: { readonly totals: string; readonly active_anonymous_users: string; readonly series: string; readonly spike: string };
 }
