@@ -102,6 +102,20 @@ export class ReadingCache<T, A extends readonly (string | number)[] = []> {
     if (!slot.last) await this.refresh(db, slot, args);
   }
 
+  /**
+   * A reading of the same thing taken elsewhere (the spike detector counts the same window at its own
+   * interval): kept when it is newer than the last one, so calls are served from it and no background
+   * reading is needed while it keeps coming. Nothing changes for small tables, read at every call.
+   */
+  offer(db: Queryable, reading: Reading<T>, ...args: A): void {
+    let database = this.databases.get(db);
+    if (!database) this.databases.set(db, (database = { slots: new Map() }));
+    const key = args.join('\u0000');
+    let slot = database.slots.get(key);
+    if (!slot) database.slots.set(key, (slot = {}));
+    if (!slot.last || slot.last.readAt.getTime() < reading.readAt.getTime()) slot.last = reading;
+  }
+
   private async take(db: Queryable, args: A): Promise<Reading<T>> {
     const readAt = new Date(this.now());
     return { value: await this.read(db, ...args), readAt };
@@ -110,7 +124,8 @@ export class ReadingCache<T, A extends readonly (string | number)[] = []> {
   private refresh(db: Queryable, slot: Slot<T>, args: A): Promise<Reading<T>> {
     slot.pending ??= this.take(db, args)
       .then((reading) => {
-        slot.last = reading;
+        // An offered reading may have come in meanwhile, begun after this one.
+        if (!slot.last || slot.last.readAt.getTime() <= reading.readAt.getTime()) slot.last = reading;
         return reading;
       })
       .finally(() => {

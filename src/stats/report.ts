@@ -65,7 +65,7 @@ const seriesReadings = new ReadingCache((db: Queryable, bucket: Bucket, buckets:
  * The spike window counts every sign-up of the last baseline + 1 hours: after a burst (hundreds of
  * thousands of sign-ups in a day) a reading takes a quarter of a second. /metrics and the stats API reuse
  * one the same way, per baseline; the detector itself (the scheduled check, the CAPTCHA escalation) reads
- * it fresh at its own interval (checkSpike).
+ * it fresh at its own interval (checkSpike), and its readings are served too.
  */
 const spikeReadings = new ReadingCache((db: Queryable, baselineHours: number) => readSpikeWindow(db, baselineHours), {
   tables: ['auth.users', 'auth.audit_log_entries'],
@@ -123,9 +123,12 @@ function logFiring(spike: Spike, log?: SpikeLogger): void {
   );
 }
 
-/** The detector's reading: taken now. */
+/** The detector's reading: taken now, and handed to /metrics and the stats API as their newest. */
 export async function checkSpike(db: Queryable, settings: SpikeSettings, log?: SpikeLogger): Promise<Spike> {
-  const spike = spikeFrom(await readSpikeWindow(db, settings.spikeBaselineHours), settings);
+  const readAt = new Date();
+  const window = await readSpikeWindow(db, settings.spikeBaselineHours);
+  spikeReadings.offer(db, { value: window, readAt }, settings.spikeBaselineHours);
+  const spike = spikeFrom(window, settings);
   logFiring(spike, log);
   return spike;
 }

@@ -200,7 +200,7 @@ for (const engine of engines) {
     });
     after(() => t.close());
 
-    it('is reused by the stats API and /metrics, says when it was read, and the detector reads it anew', async () => {
+    it('is reused by the stats API and /metrics, says when it was read, and the detector reads it anew for them', async () => {
       const stats = async () => {
         const response = await t.app.inject({
           method: 'GET', url: '/auth/v1/admin/stats', headers: { ...versionHeaders, authorization: `Bearer ${t.serviceRoleKey}` },
@@ -223,6 +223,9 @@ for (const engine of engines) {
 
       const detected = await checkSpike(t.database.db, t.project.deps.config);
       assert.equal(detected.last_hour, 5, 'the scheduled check and the CAPTCHA escalation count now');
+      const third = await stats();
+      assert.equal(third.spike.last_hour, 5, 'the detector\'s reading is served from then on');
+      assert.ok(Date.parse(third.as_of.spike) > Date.parse(first.as_of.spike), JSON.stringify(third.as_of));
     });
   });
 }

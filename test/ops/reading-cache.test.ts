@@ -120,6 +120,26 @@ describe('ReadingCache', () => {
     assert.equal((await cache.get(large.db)).value, 1, 'the first call gets the warm reading');
   });
 
+  it('serves a newer reading offered from elsewhere on large tables, and ignores an older one', async () => {
+    const { db } = fakeDatabase(5000);
+    let now = 1_000_000;
+    let readings = 0;
+    const cache = new ReadingCache(async () => ++readings, { tables: ['auth.users'], largeRows: 1000, now: () => now });
+    assert.equal((await cache.get(db)).value, 1);
+    now += 30_000;
+    cache.offer(db, { value: 100, readAt: new Date(now) });
+    assert.deepEqual(await cache.get(db), { value: 100, readAt: new Date(now) });
+    cache.offer(db, { value: 50, readAt: new Date(now - 10_000) });
+    assert.equal((await cache.get(db)).value, 100, 'an older reading is not taken');
+    now += 50_000;
+    assert.equal((await cache.get(db)).value, 100, 'within the refresh interval of the offered reading: no reading of its own');
+    assert.equal(readings, 1);
+
+    const small = fakeDatabase(10);
+    cache.offer(small.db, { value: 999, readAt: new Date(now + 1) });
+    assert.equal((await cache.get(small.db)).value, 2, 'small tables are read at every call all the same');
+  });
+
   it('keeps each database apart', async () => {
     const small = fakeDatabase(10);
     const large = fakeDatabase(10_000);
