@@ -52,6 +52,11 @@ interface PerDatabase<T> {
   sizedAt?: number;
 }
 
+/** Keeps `reading` unless the slot holds one begun later. */
+function keepNewer<T>(slot: Slot<T>, reading: Reading<T>): void {
+  if (!slot.last || slot.last.readAt.getTime() <= reading.readAt.getTime()) slot.last = reading;
+}
+
 export class ReadingCache<T, A extends readonly (string | number)[] = []> {
   private readonly databases = new WeakMap<Queryable, PerDatabase<T>>();
   private readonly largeRows: number;
@@ -70,11 +75,7 @@ export class ReadingCache<T, A extends readonly (string | number)[] = []> {
   }
 
   async get(db: Queryable, ...args: A): Promise<Reading<T>> {
-    let database = this.databases.get(db);
-    if (!database) this.databases.set(db, (database = { slots: new Map() }));
-    const key = args.join('\u0000');
-    let slot = database.slots.get(key);
-    if (!slot) database.slots.set(key, (slot = {}));
+    const { database, slot } = this.place(db, args);
     if (!(await this.isLarge(db, database))) {
       // Exact and current: a reading of its own, never one begun before this call.
       const reading = await this.take(db, args);
@@ -93,12 +94,8 @@ export class ReadingCache<T, A extends readonly (string | number)[] = []> {
    * call after a start does not wait for it; nothing on small ones (their calls read anyway).
    */
   async warm(db: Queryable, ...args: A): Promise<void> {
-    let database = this.databases.get(db);
-    if (!database) this.databases.set(db, (database = { slots: new Map() }));
+    const { database, slot } = this.place(db, args);
     if (!(await this.isLarge(db, database))) return;
-    const key = args.join('\u0000');
-    let slot = database.slots.get(key);
-    if (!slot) database.slots.set(key, (slot = {}));
     if (!slot.last) await this.refresh(db, slot, args);
   }
 
@@ -108,12 +105,17 @@ export class ReadingCache<T, A extends readonly (string | number)[] = []> {
    * reading is needed while it keeps coming. Nothing changes for small tables, read at every call.
    */
   offer(db: Queryable, reading: Reading<T>, ...args: A): void {
+    keepNewer(this.place(db, args).slot, reading);
+  }
+
+  /** The database's entry and the slot of these arguments, made on first use. */
+  private place(db: Queryable, args: A): { database: PerDatabase<T>; slot: Slot<T> } {
     let database = this.databases.get(db);
     if (!database) this.databases.set(db, (database = { slots: new Map() }));
     const key = args.join('\u0000');
     let slot = database.slots.get(key);
     if (!slot) database.slots.set(key, (slot = {}));
-    if (!slot.last || slot.last.readAt.getTime() < reading.readAt.getTime()) slot.last = reading;
+    return { database, slot };
   }
 
   private async take(db: Queryable, args: A): Promise<Reading<T>> {
@@ -125,7 +127,7 @@ export class ReadingCache<T, A extends readonly (string | number)[] = []> {
     slot.pending ??= this.take(db, args)
       .then((reading) => {
         // An offered reading may have come in meanwhile, begun after this one.
-        if (!slot.last || slot.last.readAt.getTime() <= reading.readAt.getTime()) slot.last = reading;
+        keepNewer(slot, reading);
         return reading;
       })
       .finally(() => {
