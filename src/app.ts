@@ -6,6 +6,7 @@ import { FoyerError } from './errors.js';
 import type { FoyerMetrics } from './metrics/registry.js';
 import type { Db } from './store/db.js';
 import { BODY_LIMIT_BYTES, MAX_PATH_PARAM_LENGTH, registerInputChecks, registerJsonParser } from './http/body.js';
+import { lazySchemaCompilers, rememberSchemaCompilers } from './http/lazy-schemas.js';
 import { recordRoutes } from './http/route-table.js';
 import { API_VERSION, errorHandler, frameworkErrorHandler, schemaErrorFormatter, sendError, wantsVersionedErrors } from './http/errors.js';
 import { registerClientIp } from './http/plugins/client.js';
@@ -97,6 +98,7 @@ function authApi(deps: AuthDeps) {
 }
 
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const schemaCompilers = lazySchemaCompilers();
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: BODY_LIMIT_BYTES,
@@ -107,9 +109,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     logController: new LogController({ disableRequestLogging: true }),
     // GoTrue ignores unknown fields and never coerces: a number where a string belongs is an error.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    // Each route's schemas compile on its first request (src/http/lazy-schemas.ts): most are never called.
+    schemaController: { compilersFactory: schemaCompilers },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
+  rememberSchemaCompilers(app, schemaCompilers);
   recordRoutes(app);
   registerJsonParser(app);
   // request.clientIp: the client behind FOYER_TRUSTED_PROXIES (request.ip stays the socket address).

@@ -16,6 +16,7 @@ import { FoyerError } from '../../errors.js';
 import { MAX_PATH_PARAM_LENGTH, parseJsonInput, registerInputChecks } from '../body.js';
 import { frameworkErrorHandler, routerRefusal } from '../errors.js';
 import { buildOpenApiDocument, OPENAPI_CONTENT_TYPE } from '../openapi/document.js';
+import { lazySchemaCompilers, rememberSchemaCompilers } from '../lazy-schemas.js';
 import { recordRoutes, registeredRoutes } from '../route-table.js';
 import { PlatformError, projectNotFound } from '../../platform/errors.js';
 import type { Platform } from '../../platform/platform.js';
@@ -100,6 +101,7 @@ export async function buildFront(platform: Platform, options: FrontOptions = {})
   const gotrueOnly = options.serves === 'gotrue';
   const defaultApp = gotrueOnly ? platform.registry.default.gotrueApp : platform.registry.default.app;
   const serves = (request: IncomingMessage): boolean => !gotrueOnly && (frontServes(platform, request) || OPENAPI_PATH.test(request.url ?? '/'));
+  const schemaCompilers = lazySchemaCompilers();
   const front = Fastify({
     // Requests for the default project, most of them, go straight to its app: the front's own request
     // cycle would only decide to hand them over. (inject() still goes through the front's routing.)
@@ -127,9 +129,12 @@ export async function buildFront(platform: Platform, options: FrontOptions = {})
       !gotrueOnly && platform.consoleEnabled && PLATFORM_PATH.test(request.url)
         ? sendPlatformError(reply, new PlatformError(400, 'validation_failed', routerRefusal(error)))
         : frameworkErrorHandler(error, request, reply),
+    // The platform's routes too compile their schemas on first use (src/http/lazy-schemas.ts).
+    schemaController: { compilersFactory: schemaCompilers },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
+  rememberSchemaCompilers(front, schemaCompilers);
   recordRoutes(front);
   const { registry } = platform;
   await defaultApp.ready();
