@@ -1,7 +1,7 @@
 /**
  * Resident memory of a contender: its process and every descendant (workers), read from /proc. Idle is
  * read SETTLE_MS after the server said it was ready, before the bench sends it anything (`settledIdleRss`):
- * Foyer hands the heap start-up grew back ten seconds after start (FOYER_COMPACT_HEAP_WHEN_IDLE), and
+ * Foyer hands the heap start-up grew back about ten seconds after it starts listening (FOYER_COMPACT_HEAP_WHEN_IDLE), and
  * an idle server in production is one that has been up a while, not one caught in its first second.
  * Every contender, the peer included, gets the same wait. Loaded is the highest reading while a
  * measurement runs (sampled every 250 ms).
