@@ -32,41 +32,39 @@ const pendingByFactories = new WeakMap<CompilersFactory, Set<() => void>>();
 /** The factories each app was built with (`rememberSchemaCompilers`). */
 const factoriesByApp = new WeakMap<FastifyInstance, CompilersFactory>();
 
+/** `compile`, run on the first `get()`; listed in `pending` until then (`compileAllSchemas` runs it). */
+function deferred<T>(compile: () => T, pending: Set<() => void>): { readonly get: () => T; readonly compiled: () => T | undefined } {
+  let compiled: T | undefined;
+  const get = (): T => {
+    if (compiled === undefined) {
+      compiled = compile();
+      pending.delete(get);
+    }
+    return compiled;
+  };
+  pending.add(get);
+  return { get, compiled: () => compiled };
+}
+
 /**
  * An Ajv validator that compiles on first use. Fastify calls it as `validate(data, { parentData,
  * parentDataProperty })` when it has `schemaEnv` (Ajv's own functions do: defaults on a root value need
  * the parent), then reads `errors` after a `false`: both are forwarded to the compiled function.
  */
 function lazyValidator(compile: () => Validate, pending: Set<() => void>): Validate {
-  let compiled: Validate | undefined;
-  const get = (): Validate => {
-    if (!compiled) {
-      compiled = compile();
-      pending.delete(get);
-    }
-    return compiled;
-  };
-  pending.add(get);
+  const validator = deferred(compile, pending);
   const validate = ((data: unknown, context?: unknown) =>
-    (get() as (data: unknown, context?: unknown) => unknown)(data, context)) as unknown as Validate;
+    (validator.get() as (data: unknown, context?: unknown) => unknown)(data, context)) as unknown as Validate;
   Object.defineProperties(validate, {
-    schemaEnv: { get: () => get().schemaEnv },
-    errors: { get: () => compiled?.errors ?? null },
+    schemaEnv: { get: () => validator.get().schemaEnv },
+    errors: { get: () => validator.compiled()?.errors ?? null },
   });
   return validate;
 }
 
 function lazySerializer(compile: () => Serialize, pending: Set<() => void>): Serialize {
-  let compiled: Serialize | undefined;
-  const get = (): Serialize => {
-    if (!compiled) {
-      compiled = compile();
-      pending.delete(get);
-    }
-    return compiled;
-  };
-  pending.add(get);
-  return (document) => get()(document);
+  const serializer = deferred(compile, pending);
+  return (document) => serializer.get()(document);
 }
 
 /** `schemaController.compilersFactory` for a Fastify instance: Fastify's compilers, run on first use. */
