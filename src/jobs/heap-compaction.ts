@@ -8,8 +8,8 @@
  * the young generation in it only when it measures allocation as slow, over about the last 5 s, which
  * is why the first one waits for FIRST_CHECK_MS rather than running as start-up ends; a collection
  * that left the young generation grown all the same is run again once V8 can see the quiet
- * (SHRINK_RETRY_MS, at most SHRINK_RETRIES times). The same collection frees the WebAssembly memory of embedded databases
- * closed since (requestCompaction).
+ * (SHRINK_RETRY_MS, at most SHRINK_RETRIES times). The same collection frees the WebAssembly memory
+ * of embedded databases closed since (requestCompaction).
  */
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -112,12 +112,16 @@ export function compactHeapWhenIdle(options: CompactionTimings = {}): HeapCompac
   let baseline = 0;
   let lastCpu = process.cpuUsage();
   let lastCheck = Date.now();
+  /** The next check judges idleness from here on. */
+  const beginWindow = () => {
+    lastCpu = process.cpuUsage();
+    lastCheck = Date.now();
+  };
   let timer: NodeJS.Timeout | undefined;
   const check = () => {
     const used = process.cpuUsage(lastCpu);
     const elapsedMs = Date.now() - lastCheck;
-    lastCpu = process.cpuUsage();
-    lastCheck = Date.now();
+    beginWindow();
     const idle = (used.user + used.system) / 1000 <= IDLE_CPU_SHARE * elapsedMs;
     if (collect && idle && (wanted || retryPending || heapBytes() - baseline >= GROWTH_BYTES)) {
       collect();
@@ -125,8 +129,7 @@ export function compactHeapWhenIdle(options: CompactionTimings = {}): HeapCompac
       wanted = false;
       baseline = heapBytes();
       // The collection's own CPU time (60–120 ms) does not make the next window busy.
-      lastCpu = process.cpuUsage();
-      lastCheck = Date.now();
+      beginWindow();
       const grown = youngGenerationBytes() > GROWN_YOUNG_GENERATION_BYTES;
       if (!grown) retriesLeft = SHRINK_RETRIES;
       retryPending = grown && retriesLeft > 0;
@@ -138,8 +141,7 @@ export function compactHeapWhenIdle(options: CompactionTimings = {}): HeapCompac
   };
   // The first check looks at the last startWindowMs before it only.
   timer = setTimeout(() => {
-    lastCpu = process.cpuUsage();
-    lastCheck = Date.now();
+    beginWindow();
     timer = setTimeout(check, startWindowMs).unref();
   }, firstCheckMs - startWindowMs).unref();
   return {
