@@ -117,6 +117,63 @@ for (const engine of engines) {
       assert.deepEqual(kept.map((row) => row.id), [100, 102, 103, 105, 106, 108, 109, 111]);
     });
 
+    it('parses each statement after those before it ran: a search path they set applies to it', async () => {
+      await db.query('create schema if not exists elsewhere');
+      await db.query('create table if not exists elsewhere.only_there (id int)');
+      await db.query('insert into elsewhere.only_there values (1), (2)');
+      // Never prepared before: PostgreSQL parses it in the transaction, once the search path is set.
+      const [row] = await db.transaction(async (tx) => {
+        const set = tx.query(`select set_config('search_path', $1, true)`, ['elsewhere']);
+        const counted = tx.query<{ n: number }>('select count(*)::int as n from only_there where id >= $1', [1], { last: true });
+        await set;
+        return counted;
+      });
+      assert.equal(row.n, 2);
+    });
+
+    it('fails the transaction on a statement that cannot be parsed, and leaves the connection clean', async () => {
+      let first: Promise<unknown> | undefined;
+      await assert.rejects(
+        db.transaction(async (tx) => {
+          first = tx.query('insert into probe (id, note) values ($1, $2)', [300, 'kept only if committed']);
+          const broken = tx.query('select from from probe where id = $1', [300], { last: true });
+          await Promise.allSettled([first, broken]);
+          return broken;
+        }),
+        (error) => code(error) === '42601',
+      );
+      await first;
+      assert.deepEqual(await rows(db.query('select id from probe where id = $1', [300])), []);
+      const [row] = await db.transaction(async (tx) => tx.query<{ n: number }>('select $1::int + 1 as n', [1], { last: true }));
+      assert.equal(row.n, 2);
+    });
+
+    it('fails the transaction when COMMIT finds a deferred constraint broken, and keeps nothing of it', async () => {
+      await db.query('create table deferred_probe (id int, constraint deferred_probe_id unique (id) deferrable initially deferred)');
+      await assert.rejects(
+        db.transaction(async (tx) => {
+          const one = tx.query('insert into deferred_probe (id) values ($1)', [1]);
+          const again = tx.query('insert into deferred_probe (id) values ($1)', [1], { last: true });
+          // Both statements succeed: only COMMIT checks the constraint.
+          await Promise.all([one, again]);
+          return again;
+        }),
+        (error) => code(error) === '23505',
+      );
+      assert.deepEqual(await rows(db.query('select id from deferred_probe')), []);
+    });
+
+    it('runs a statement prepared before its table changed, prepared anew', async () => {
+      await db.query('create table changing (id int, note text)');
+      await db.query(`insert into changing values (1, '41')`);
+      const read = () => db.transaction(async (tx) => tx.query<{ note: unknown }>('select note from changing where id = $1', [1], { last: true }));
+      assert.deepEqual(await rows(read()), [{ note: '41' }]);
+      // The statement prepared on the (only) connection now returns another type: PostgreSQL refuses to
+      // run it as prepared ("cached plan must not change result type"), and the transaction runs again.
+      await db.query('alter table changing alter column note type int using note::int');
+      assert.deepEqual(await rows(read()), [{ note: 41 }]);
+    });
+
     it('refuses a statement after the one marked last', async () => {
       await assert.rejects(
         db.transaction(async (tx) => {

@@ -76,7 +76,8 @@ async function scalarCall(
   const value = fn.returnsSet ? `coalesce(json_agg("pgrst_f"."pgrst_scalar"), '[]'::json)` : `coalesce(json_agg("pgrst_f"."pgrst_scalar")->0, 'null'::json)`;
   const body = fn.returnKind === 'void' ? 'null::text' : `${value}::text`;
   const sql = `select ${body} as body, count(*)::text as page_total from ${from}`;
-  const row = await asCaller(request, readOnly, async (tx) => (await tx.query<{ body: string | null; page_total: string }>(sql, ctx.params.values))[0]);
+  // Nothing follows the call: COMMIT goes with it (src/store/postgres.ts).
+  const row = await asCaller(request, readOnly, async (tx) => (await tx.query<{ body: string | null; page_total: string }>(sql, ctx.params.values, { last: true }))[0]);
   if (fn.returnKind === 'void') {
     const headers: Record<string, string> = {};
     preferenceApplied(request.prefer, headers);
