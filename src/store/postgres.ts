@@ -109,10 +109,10 @@ async function pipelinedTransaction<T>(sql: Sql, work: (tx: Queryable) => Promis
 }
 
 /**
- * The transaction on a reserved connection: BEGIN, then the statements sent so far (`connect` sends
- * them and routes later ones straight to the connection). COMMIT goes right behind the statement marked `last` and the connection is handed
- * on at once (patches/postgres+3.4.9.patch): a transaction waiting for one sends its statements behind
- * this COMMIT in the same write, instead of waiting a round trip for the answers.
+ * The transaction on a reserved connection: BEGIN, then the statements sent so far (`connect` sends them
+ * and routes later ones straight to the connection). COMMIT goes right behind the statement marked
+ * `last`, and the connection is handed on at once (patches/postgres+3.4.9.patch): a transaction waiting
+ * for one sends its statements behind this COMMIT in the same write, instead of waiting a round trip.
  */
 async function reservedTransaction<T>(
   sql: Sql,
