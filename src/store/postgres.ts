@@ -75,26 +75,7 @@ async function pipelinedTransaction<T>(sql: Sql, work: (tx: Queryable) => Promis
   const waiting = queued;
   if (waiting.length > 0 && waiting[waiting.length - 1].last && typeof sql.group === 'function') {
     queued = undefined;
-    const parts = () => waiting.map((statement): [string, postgres.ParameterOrJSON<never>[]] => [statement.text, [...statement.params] as postgres.ParameterOrJSON<never>[]]);
-    try {
-      let results;
-      try {
-        results = await sql.group(parts());
-      } catch (error) {
-        // A statement prepared on that connection before a table it reads changed: the whole transaction
-        // was rolled back and nothing of it was answered yet, so it runs once more, prepared anew.
-        if (!(error as GroupFailure).groupStale) throw error;
-        results = await sql.group(parts());
-      }
-      waiting.forEach((statement, i) => statement.resolve(results[i] as unknown[]));
-    } catch (error) {
-      // The statements before the failing one ran (their answers are moot: the transaction is rolled
-      // back); the failing one and those after it report their own errors (25P02 behind the failure),
-      // or the first when PostgreSQL never saw them.
-      const { groupPart = -1, groupErrors = [] } = error as GroupFailure;
-      fail(error);
-      waiting.forEach((statement, i) => (i < groupPart ? statement.resolve([]) : statement.reject(groupErrors[i] ?? error)));
-    }
+    await runAsGroup(sql, waiting).catch(fail);
     const result = await working;
     if (failure) throw failure.error;
     return result;
@@ -106,6 +87,30 @@ async function pipelinedTransaction<T>(sql: Sql, work: (tx: Queryable) => Promis
     direct = send;
   };
   return reservedTransaction(sql, working, connect, () => failure);
+}
+
+/**
+ * The statements as one query (`sql.group`), each answered with its own rows or error. The statements
+ * before a failing one ran (their answers are moot: the transaction is rolled back); the failing one and
+ * those after it report their own errors (25P02 behind the failure), or the first when PostgreSQL never
+ * saw them. Rejects with the first error.
+ */
+async function runAsGroup(sql: Sql, statements: readonly Queued[]): Promise<void> {
+  const parts = statements.map((statement): [string, postgres.ParameterOrJSON<never>[]] => [statement.text, statement.params as postgres.ParameterOrJSON<never>[]]);
+  let results: unknown[][];
+  try {
+    results = await sql.group(parts).catch((error: GroupFailure) => {
+      // A statement prepared on that connection before a table it reads changed: the whole transaction
+      // was rolled back and nothing of it was answered yet, so it runs once more, prepared anew.
+      if (!error.groupStale) throw error;
+      return sql.group(parts);
+    });
+  } catch (error) {
+    const { groupPart = -1, groupErrors = [] } = error as GroupFailure;
+    statements.forEach((statement, i) => (i < groupPart ? statement.resolve([]) : statement.reject(groupErrors[i] ?? error)));
+    throw error;
+  }
+  statements.forEach((statement, i) => statement.resolve(results[i]));
 }
 
 /**
