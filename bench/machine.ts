@@ -9,6 +9,28 @@ function cpuTimes(): { idle: number; total: number } {
   return { idle, total: fields.reduce((sum, n) => sum + n, 0) };
 }
 
+/** What the CPUs did from one reading to another, as shares of their time. */
+export interface CpuShares {
+  /** Busy: everything but idle and I/O wait, the kernel's own work (interrupts, loopback networking) included. */
+  readonly busy: number;
+  /** Taken by the hypervisor for other guests: neither this machine's work nor idle. */
+  readonly steal: number;
+}
+
+/** Starts a reading of the CPUs; the function returned gives their shares since. */
+export function cpuReading(): () => CpuShares {
+  const fieldsNow = () => readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const before = fieldsNow();
+  return () => {
+    const delta = fieldsNow().map((n, i) => n - (before[i] ?? 0));
+    const total = delta.reduce((sum, n) => sum + n, 0);
+    if (total <= 0) return { busy: 0, steal: 0 };
+    const idle = delta[3] + (delta[4] ?? 0);
+    const steal = delta[7] ?? 0;
+    return { busy: (total - idle - steal) / total, steal: steal / total };
+  };
+}
+
 /** Fraction of all CPUs busy over the next `ms` milliseconds. */
 export async function busyFraction(ms: number): Promise<number> {
   const before = cpuTimes();

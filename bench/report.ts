@@ -33,6 +33,10 @@ export interface Sample {
   readonly failures?: Record<string, number>;
   /** Share of the CPUs busy in the second before the measurement, when everything measured was idle. */
   readonly busyBefore?: number;
+  /** Share of the CPUs busy while the measurement ran, whoever used them (the kernel's own work included). */
+  readonly busyDuring?: number;
+  /** Share of the CPUs' time the hypervisor gave to other guests while the measurement ran. */
+  readonly stealDuring?: number;
 }
 
 export interface Spread {
@@ -83,6 +87,46 @@ const RATIOS: Ratio[] = [
   { label: 'sign-in     server CPU per request, peer / Foyer', over: 'foyer-signin', under: 'peer-signin', metric: 'cpu' },
   { label: 'session     server CPU per request, peer / Foyer', over: 'foyer-user', under: 'peer-session', metric: 'cpu' },
 ];
+
+/**
+ * What bounds a Foyer-versus-limit ratio on this machine. Foyer, PostgreSQL and the load generator share
+ * its CPUs, so within a round the rate cannot pass CPUs / (server + db + load CPU per request). Printed as
+ * that ceiling over the round's limit, with how busy the measured rate kept the CPUs: a ceiling under the
+ * target says the target needs less CPU per request, whatever the concurrency; CPUs well short of busy
+ * say the rate is bounded by waiting (round trips, commits), not by CPU.
+ */
+interface Ceiling {
+  readonly label: string;
+  readonly over: MeasurementKey;
+  readonly under: MeasurementKey;
+}
+
+const CEILINGS: Ceiling[] = [
+  { label: 'sign-in     all CPUs busy / limit', over: 'foyer-signin', under: 'limit-signin' },
+  { label: 'refresh     all CPUs busy / limit', over: 'foyer-refresh', under: 'limit-refresh' },
+  { label: 'Data API    select, all CPUs busy / limit', over: 'foyer-rest', under: 'limit-rest' },
+  { label: 'Data API    insert, all CPUs busy / limit', over: 'foyer-rest-insert', under: 'limit-rest-insert' },
+];
+
+/** Per round: the CPU time of every process per request, the rate it allows, that over the limit, and the CPUs' busy share. */
+function ceilingRounds(samples: Samples, ceiling: Ceiling, cpus: number) {
+  const over = samples[ceiling.over] ?? [];
+  const under = samples[ceiling.under] ?? [];
+  return over.slice(0, under.length).flatMap((sample, i) => {
+    const { cpuMsPerRequest, dbCpuMsPerRequest, loadCpuMsPerRequest } = sample;
+    if (cpuMsPerRequest === undefined || dbCpuMsPerRequest === undefined || loadCpuMsPerRequest === undefined) return [];
+    const cpuMsPerRequestAll = cpuMsPerRequest + dbCpuMsPerRequest + loadCpuMsPerRequest;
+    const ceilingRps = (cpus * 1000) / cpuMsPerRequestAll;
+    return [{
+      cpuMsPerRequestAll,
+      ceilingRps,
+      overLimit: ceilingRps / under[i].rps,
+      busy: (sample.rps * cpuMsPerRequestAll) / (cpus * 1000),
+      machineBusy: sample.busyDuring ?? NaN,
+      steal: sample.stealDuring ?? NaN,
+    }];
+  });
+}
 
 /** A bound on one figure (latency, CPU, memory): met when the figure is at most `limit`. */
 interface Bound {
@@ -206,7 +250,22 @@ export function buildResults(meta: Meta, samples: Samples) {
     const met = bound.limit === undefined ? undefined : value <= bound.limit;
     return [{ label: bound.label.replace(/\s+/g, ' '), unit: bound.unit, value, limit: bound.limit, met }];
   });
-  return { meta, measurements, ratios, bounds };
+  const ceilings = CEILINGS.flatMap((ceiling) => {
+    const rounds = ceilingRounds(samples, ceiling, meta.cpus);
+    if (rounds.length === 0) return [];
+    return [{
+      label: ceiling.label.replace(/\s+/g, ' '),
+      over: ceiling.over,
+      under: ceiling.under,
+      rounds,
+      ...spread(rounds.map((r) => r.overLimit)),
+      busy: spread(rounds.map((r) => r.busy)).median,
+      machineBusy: spread(rounds.map((r) => r.machineBusy)).median,
+      steal: spread(rounds.map((r) => r.steal)).median,
+      cpuMsPerRequestAll: spread(rounds.map((r) => r.cpuMsPerRequestAll)).median,
+    }];
+  });
+  return { meta, measurements, ratios, ceilings, bounds };
 }
 
 export type Results = ReturnType<typeof buildResults>;
@@ -239,6 +298,14 @@ export function formatTable(results: Results): string {
     const target = r.target ? `≥ ${r.target}×` : '(info)';
     rows.push([`ratio  ${r.label}`, `${times(r.median)} (${times(r.min)}–${times(r.max)})`, '', '', '', '', '', '', target, verdict(r.met)]);
   }
+  if (results.ceilings.length > 0) rows.push([]);
+  for (const c of results.ceilings) {
+    rows.push([
+      `ceiling  ${c.label}`, `${times(c.median)} (${times(c.min)}–${times(c.max)})`, '', '', c.cpuMsPerRequestAll.toFixed(2), '', '', '',
+      `(info) CPUs busy: ${Math.round(c.busy * 100)} % these, ${Number.isFinite(c.machineBusy) ? Math.round(c.machineBusy * 100) : '–'} % in all` +
+        (c.steal >= 0.01 ? `, ${Math.round(c.steal * 100)} % stolen` : ''), '',
+    ]);
+  }
   rows.push([]);
   for (const b of results.bounds) {
     const figure = b.unit === 'MB' ? `${int(b.value)} MB` : `${b.value < 1 ? b.value.toFixed(2) : ms(b.value)} ms`;
@@ -257,7 +324,10 @@ export function formatTable(results: Results): string {
   const notes = [
     'CPU ms/req: the server process\'s CPU time per 2xx response; db CPU: the local PostgreSQL\'s (all its processes) per 2xx ' +
       'response or pgbench transaction; load CPU: the load generator\'s per response; p99 (max): the median p99 and the slowest ' +
-      'response of all rounds; RSS MB: the server\'s resident memory (with its child processes) idle before its first load / the most under load',
+      'response of all rounds; RSS MB: the server\'s resident memory (with its child processes) idle before its first load / the most under load; ' +
+      'ceiling: the rate at which server, db and load CPU per request (their sum in the CPU column) would keep every CPU busy, over the limit ' +
+      'of the same round; CPUs busy: these three processes\' share of all CPU time at the measured rate, and everything\'s (the kernel\'s ' +
+      'own work, such as loopback networking, included; time stolen by the hypervisor apart)',
     `load average ${meta.loadAverage.start.toFixed(1)} at start, ${meta.loadAverage.end.toFixed(1)} at end`,
   ];
   const all = Object.values(results.measurements).flatMap((m) => m.rounds);

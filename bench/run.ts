@@ -11,7 +11,7 @@ import { analyze, checkpoint, dropDatabase, lockBenchServer, recreateDatabase } 
 import { migrateFoyer, ROOT, startFoyer } from './foyer.js';
 import { runMeta } from './run-meta.js';
 import { idleRssOf, sampleRss, treeRssMb } from './memory.js';
-import { busyFraction, databaseCpuSeconds, waitQuiet } from './machine.js';
+import { busyFraction, cpuReading, databaseCpuSeconds, waitQuiet } from './machine.js';
 import { chooseLoadGenerator, stopAllLoad, type LoadGenerator } from './load.js';
 import { parseOptions, type BenchOptions } from './options.js';
 import { betterAuthVersion, startPeer } from './peer.js';
@@ -129,7 +129,9 @@ async function measure(measurement: Measurement, round: number, options: BenchOp
   const cpuBefore = measurement.pid ? cpuSeconds(measurement.pid) : 0;
   const dbCpuBefore = measurement.onPostgres ? databaseCpuSeconds() : undefined;
   const rss = measurement.pid ? sampleRss(measurement.pid) : undefined;
+  const cpus = cpuReading();
   const result = await measurement.run(options.seconds);
+  const { busy: busyDuring, steal: stealDuring } = cpus();
   const rssLoadedMb = rss?.();
   const cpuMsPerRequest = measurement.pid ? ((cpuSeconds(measurement.pid) - cpuBefore) * 1000) / result.count : undefined;
   const dbCpuAfter = dbCpuBefore === undefined ? undefined : databaseCpuSeconds();
@@ -137,6 +139,8 @@ async function measure(measurement: Measurement, round: number, options: BenchOp
   const sample: Sample = {
     ...result,
     busyBefore,
+    busyDuring,
+    stealDuring,
     ...(cpuMsPerRequest === undefined ? {} : { cpuMsPerRequest }),
     ...(dbCpuMsPerRequest === undefined ? {} : { dbCpuMsPerRequest }),
     ...(rssIdleMb === undefined ? {} : { rssIdleMb }),
@@ -150,9 +154,11 @@ async function measure(measurement: Measurement, round: number, options: BenchOp
   const loadCpu = sample.loadCpuMsPerRequest === undefined ? '' : `  load CPU ${sample.loadCpuMsPerRequest.toFixed(2)} ms/req`;
   const dbCpu = sample.dbCpuMsPerRequest === undefined ? '' : `  db CPU ${sample.dbCpuMsPerRequest.toFixed(2)} ms/req`;
   const failed = sample.failed ? `  FAILED ${sample.failed} ${JSON.stringify(sample.failures ?? {})}` : '';
+  const steal = stealDuring >= 0.01 ? `, ${(stealDuring * 100).toFixed(0)} % stolen` : '';
+  const during = `  CPUs ${(busyDuring * 100).toFixed(0)} % busy${steal}`;
   const busy = busyBefore > BUSY ? `  (machine ${(busyBefore * 100).toFixed(0)} % busy before)` : '';
   const rps = Math.round(sample.rps).toString().padStart(6);
-  log(`round ${round}/${options.rounds}  ${measurement.key.padEnd(14)} ${rps}/s${latency}${cpu}${dbCpu}${loadCpu}${memory}${failed}${busy}`);
+  log(`round ${round}/${options.rounds}  ${measurement.key.padEnd(14)} ${rps}/s${latency}${cpu}${dbCpu}${loadCpu}${memory}${during}${failed}${busy}`);
   return sample;
 }
 
