@@ -11,10 +11,10 @@
  * input (or a deadlock victim) fails only its own request. The batch's statement either commits every
  * row or none, so a retried call never writes twice.
  */
-import type { Db } from './db.js';
+import type { Db, Queryable } from './db.js';
 
 export interface CoalescerOptions {
-  /** Batches running at once (for a database: `batchesInFlight` of its pool). */
+  /** Batches under way at once (for a database: its `batchLane`'s). */
   readonly maxInFlight: number;
   /** The most calls one statement carries. */
   readonly maxBatch: number;
@@ -142,14 +142,6 @@ export class Coalescer<In, Out> {
 }
 
 /**
- * Batches in flight per hot path: one per four pooled connections, at least one. Measured on two
- * cores with a pool of four: one batch at a time gave 25–30 % more sign-ins and refreshes per second
- * than one per connection, because the batches grow (about 16 requests instead of 4) and PostgreSQL
- * spends less per row; the rest of the pool stays free for everything else.
- */
-export const batchesInFlight = (connections: number): number => Math.max(1, Math.floor(connections / 4));
-
-/**
  * SQL for a batch's requests as a relation `q`, from the jsonb array in `$1` (one object per request,
  * with `i`, its position, among its `columns`). `auth.foyer_batch_requests` tells the planner a batch is
  * small (migration 0012), so lookups go through indexes.
@@ -163,14 +155,16 @@ const pathsByDb = new WeakMap<object, Map<string, { readonly stats: BatchStats }
 /** One coalescer per database for the batch runner `run`, made on first use; `path` names it in the metrics. */
 export function coalescerPerDb<In, Out>(
   path: string,
-  run: (db: Db, inputs: readonly In[]) => Promise<readonly Out[]>,
+  run: (db: Queryable, inputs: readonly In[]) => Promise<readonly Out[]>,
   maxBatch: number,
 ): (db: Db) => Coalescer<In, Out> {
   const coalescers = new WeakMap<Db, Coalescer<In, Out>>();
   return (db) => {
     let coalescer = coalescers.get(db);
     if (!coalescer) {
-      coalescer = new Coalescer((inputs) => run(db, inputs), { maxInFlight: batchesInFlight(db.connections), maxBatch });
+      // The database says where the path's batches run and how many may be under way (its `batchLane`).
+      const lane = db.batchLane(path);
+      coalescer = new Coalescer((inputs) => run(lane.db, inputs), { maxInFlight: lane.batchesInFlight, maxBatch });
       coalescers.set(db, coalescer);
       let paths = pathsByDb.get(db);
       if (!paths) pathsByDb.set(db, (paths = new Map()));

@@ -35,10 +35,21 @@ export interface ScriptRunner extends Queryable {
 
 export type AdvisoryLockResult<T> = { readonly acquired: true; readonly value: T } | { readonly acquired: false };
 
+/** A hot path's place to run its batches, and how many of them may be under way there at once. */
+export interface BatchLane {
+  readonly db: Queryable;
+  readonly batchesInFlight: number;
+}
+
 export interface Db extends ScriptRunner {
   readonly engine: 'postgres' | 'pglite';
   /** Statements that can run at once: the pool's size (1 for the embedded engine). */
   readonly connections: number;
+  /**
+   * Where one hot path's batches run (`Coalescer`, coalesce.ts): statements of one statement each, no
+   * transaction around them. `path` names the hot path; the same name gives the same lane.
+   */
+  batchLane(path: string): BatchLane;
   /** Runs `work` in one transaction; commits when it resolves, rolls back when it throws. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   /**

@@ -65,6 +65,7 @@ export async function openPglite(options: PgliteOptions): Promise<Db> {
     throw error;
   }
   const base = asQueryable(pg);
+  const lane = { db: base, batchesInFlight: 1 };
   const execScript = async (script: string) => {
     await pg.exec(script);
   };
@@ -72,6 +73,8 @@ export async function openPglite(options: PgliteOptions): Promise<Db> {
     engine: 'pglite',
     connections: 1,
     query: base.query,
+    // The engine runs on this thread: a statement at a time, whoever sends it.
+    batchLane: () => lane,
     transaction: (work) => pg.transaction((tx) => work(inTransaction(tx))),
     execScript,
     // One process owns an embedded database, so there is nobody to exclude.
