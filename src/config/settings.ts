@@ -132,7 +132,7 @@ export const settingsSchema = {
   }),
   dbPoolSize: setting({
     env: ['FOYER_DB_POOL_SIZE'],
-    doc: 'Maximum PostgreSQL connections held by this process (by each worker with FOYER_WORKERS; unset, the default is shared among the workers, at least 2 each). Busy connections take further queries pipelined, so more connections than the database has cores only add contention.',
+    doc: "Maximum PostgreSQL connections in this process's pool (each worker's with FOYER_WORKERS; unset, the default is shared among the workers, at least 2 each). Busy connections take further queries pipelined, so more connections than the database has cores only add contention. Besides the pool, a process holds one connection that listens for settings changes and one per batched hot path it serves (anonymous sign-in, refresh rotation).",
     defaultText: '2 per CPU core (capped by a CPU quota), at least 4',
     read: (raw, name) => (raw === undefined || raw.trim() === '' ? defaultPoolSize() : parseInteger(name, raw, 1)),
   }),
