@@ -46,8 +46,8 @@ export interface Db extends ScriptRunner {
   /** Statements that can run at once: the pool's size (1 for the embedded engine). */
   readonly connections: number;
   /**
-   * Where one hot path's batches run (`Coalescer`, coalesce.ts): statements of one statement each, no
-   * transaction around them. `path` names the hot path; the same name gives the same lane.
+   * Where one hot path's batches run (`Coalescer`, coalesce.ts): single statements, each its own
+   * transaction. `path` names the hot path; the same name gives the same lane.
    */
   batchLane(path: string): BatchLane;
   /** Runs `work` in one transaction; commits when it resolves, rolls back when it throws. */
