@@ -3,8 +3,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CLOCK_TICKS, readProcStat, type ProcStat } from './processes.js';
 
+/** The machine's CPU time so far, in ticks, by kind (user, nice, system, idle, iowait, irq, softirq, steal, …). */
+const cpuTicks = (): number[] => readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+
 function cpuTimes(): { idle: number; total: number } {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const fields = cpuTicks();
   const idle = fields[3] + (fields[4] ?? 0); // idle + iowait
   return { idle, total: fields.reduce((sum, n) => sum + n, 0) };
 }
@@ -19,10 +22,9 @@ export interface CpuShares {
 
 /** Starts a reading of the CPUs; the function returned gives their shares since. */
 export function cpuReading(): () => CpuShares {
-  const fieldsNow = () => readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  const before = fieldsNow();
+  const before = cpuTicks();
   return () => {
-    const delta = fieldsNow().map((n, i) => n - (before[i] ?? 0));
+    const delta = cpuTicks().map((n, i) => n - (before[i] ?? 0));
     const total = delta.reduce((sum, n) => sum + n, 0);
     if (total <= 0) return { busy: 0, steal: 0 };
     const idle = delta[3] + (delta[4] ?? 0);

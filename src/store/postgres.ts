@@ -231,7 +231,7 @@ function openLane(open: () => Sql): Lane {
       async query<Row>(text: string, params: readonly SqlParam[] = []) {
         const sql = (current ??= open());
         try {
-          return (await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true })) as unknown as Row[];
+          return await asQueryable(sql).query<Row>(text, params);
         } catch (error) {
           if (connectionLost(error)) retire(sql);
           throw error;
