@@ -20,6 +20,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { setTimeout as delay } from 'node:timers/promises';
 import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -193,23 +194,32 @@ describe('the console in a real browser', { skip: existsSync(CHROMIUM) ? false :
     await screenshot(page, '06-settings-validation', { at: page.locator('[data-setting="GOTRUE_RATE_LIMIT_OTP"]') });
     // Leaving with unsaved changes asks first: declined, the page and its draft stay; accepted, they go.
     const questions: string[] = [];
-    const answer = (accept: boolean) =>
-      page.once('dialog', (dialog) => {
-        questions.push(dialog.message());
-        void (accept ? dialog.accept() : dialog.dismiss());
-      });
+    // The question comes from the address change the click starts, which may be after the click resolves:
+    // each step waits for it (at most 5 s; without one, the assertions below say so).
+    const answer = (accept: boolean) => {
+      const answered = new Promise<void>((resolve) =>
+        page.once('dialog', (dialog) => {
+          questions.push(dialog.message());
+          void (accept ? dialog.accept() : dialog.dismiss()).finally(resolve);
+        }),
+      );
+      return () => Promise.race([answered, delay(5_000)]);
+    };
     const usersLink = page.getByRole('navigation', { name: /^Project / }).getByRole('link', { name: 'Users', exact: true });
-    answer(false);
+    let asked = answer(false);
     await usersLink.click();
+    await asked();
     assert.match(questions[0] ?? '', /Leave without saving\? 1 unsaved change to .*settings will be lost/);
     assert.match(page.url(), /\/settings$/, 'the address goes back to the settings page');
     assert.equal(await otp.inputValue(), '5/forever', 'the draft is kept');
-    answer(false);
+    asked = answer(false);
     await page.getByRole('tab', { name: 'Version history' }).click();
+    await asked();
     assert.equal(questions.length, 2, 'switching to another view asks too');
     assert.equal(await otp.inputValue(), '5/forever');
-    answer(true);
+    asked = answer(true);
     await usersLink.click();
+    await asked();
     await page.locator('main h1').filter({ hasText: 'Users' }).waitFor();
     assert.equal(questions.length, 3);
     await page.goBack();
