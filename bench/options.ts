@@ -52,9 +52,10 @@ const USAGE = `npm run bench -- [--duration S] [--connections N] [--client-ips N
   --load G          HTTP load generator: wrk (default where installed: apt-get install -y wrk; a C client in its
                     own process, 2 threads) or autocannon (in the bench process, competing for the CPUs; the
                     fallback without wrk, and always the soak's)
-  --baseline REF    also measure the anonymous sign-in of commit REF (a detached worktree using this
-                    checkout's node_modules, on its own database) and print this checkout's ratio to it,
-                    round by round: a hot-path change judged in one run, e.g. --only foyer-signin --baseline main~5
+  --baseline REF    also measure the anonymous sign-in and refresh rotation of commit REF (those of the two
+                    selected; the sign-in if neither is), in a detached worktree using this checkout's
+                    node_modules, on its own database, and print this checkout's ratio to each, round by
+                    round: a hot-path change judged in one run, e.g. --only foyer-refresh --baseline main~5
   --scale [N]       scale mode: the same hot paths on a fresh database and on one filled with N users (default
                     1000000), /metrics, stats, the console's user list, the RLS audit and a cleanup under load;
                     10 s × 1 round unless --duration/--rounds say otherwise (bench/scale.ts)`;
@@ -81,6 +82,27 @@ function assignment(raw: string): [string, string] {
   const at = raw.indexOf('=');
   if (at <= 0) throw new Error(`--foyer-env expects NAME=VALUE, got "${raw}"\n${USAGE}`);
   return [raw.slice(0, at), raw.slice(at + 1)];
+}
+
+/** The lines `--baseline` measures on the other commit, each beside this checkout's own. */
+const BASELINE_LINES: ReadonlyArray<readonly [MeasurementKey, MeasurementKey]> = [
+  ['foyer-signin', 'baseline-signin'],
+  ['foyer-refresh', 'baseline-refresh'],
+];
+
+/**
+ * With --baseline, the other commit's sign-in and refresh are measured where this checkout's are (the
+ * sign-in alone when neither is selected); without it, asking for them is an error.
+ */
+function applyBaseline(only: Set<MeasurementKey>, hasBaseline: boolean, explicit: boolean): void {
+  const asked = new Set(BASELINE_LINES.map(([, theirs]) => theirs).filter((theirs) => explicit && only.has(theirs)));
+  for (const [, theirs] of BASELINE_LINES) only.delete(theirs);
+  if (!hasBaseline) {
+    if (asked.size > 0) throw new Error(`--only ${[...asked].join(',')} needs --baseline REF\n${USAGE}`);
+    return;
+  }
+  const paired = BASELINE_LINES.filter(([ours, theirs]) => only.has(ours) || asked.has(theirs));
+  for (const [, theirs] of paired.length > 0 ? paired : BASELINE_LINES.slice(0, 1)) only.add(theirs);
 }
 
 export const DEFAULT_SCALE_USERS = 1_000_000;
@@ -123,10 +145,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   const load = values.load as LoadGeneratorName | undefined;
   if (load !== undefined && !LOAD_GENERATORS.includes(load)) throw new Error(`--load must be ${LOAD_GENERATORS.join(' or ')}, got "${load}"\n${USAGE}`);
   const only = selection(values.only);
-  if (values.baseline === undefined) {
-    if (values.only !== undefined && only.has('baseline-signin')) throw new Error(`--only baseline-signin needs --baseline REF\n${USAGE}`);
-    only.delete('baseline-signin');
-  } else only.add('baseline-signin');
+  applyBaseline(only, values.baseline !== undefined, values.only !== undefined);
   const scaleUsers = values.scale === undefined ? undefined : Math.round(positive('scale', values.scale.replace(/_/g, ''), DEFAULT_SCALE_USERS));
   // Scale mode runs each line twice (small and large database) besides its fill and cleanup: shorter by default.
   const scale = scaleUsers !== undefined;

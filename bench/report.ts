@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 export type MeasurementKey =
   | 'limit-signin' | 'limit-refresh' | 'limit-rest' | 'limit-rest-insert'
   | 'foyer-signin' | 'foyer-signin-hook' | 'foyer-refresh' | 'foyer-user' | 'foyer-rest' | 'foyer-rest-insert'
-  | 'baseline-signin'
+  | 'baseline-signin' | 'baseline-refresh'
   | 'peer-signin' | 'peer-session'
   | 'pglite-signin';
 
@@ -52,6 +52,7 @@ export const LABELS: Record<MeasurementKey, string> = {
   'foyer-signin-hook': 'Foyer  sign-in, custom access token hook (SQL)',
   'baseline-signin': 'Foyer  anonymous sign-in at --baseline',
   'foyer-refresh': 'Foyer  refresh rotation (PostgreSQL)',
+  'baseline-refresh': 'Foyer  refresh rotation at --baseline',
   'foyer-user': 'Foyer  GET /user (PostgreSQL)',
   'foyer-rest': 'Foyer  Data API select under RLS (PostgreSQL)',
   'limit-rest': 'limit  pgbench: the Data API select\'s transaction',
@@ -84,6 +85,8 @@ const RATIOS: Ratio[] = [
   { label: 'sign-in     with a custom access token hook / without', over: 'foyer-signin-hook', under: 'foyer-signin' },
   { label: 'sign-in     this checkout / --baseline', over: 'foyer-signin', under: 'baseline-signin' },
   { label: 'sign-in     server CPU per request, --baseline / this checkout', over: 'foyer-signin', under: 'baseline-signin', metric: 'cpu' },
+  { label: 'refresh     this checkout / --baseline', over: 'foyer-refresh', under: 'baseline-refresh' },
+  { label: 'refresh     server CPU per request, --baseline / this checkout', over: 'foyer-refresh', under: 'baseline-refresh', metric: 'cpu' },
   { label: 'sign-in     server CPU per request, peer / Foyer', over: 'foyer-signin', under: 'peer-signin', metric: 'cpu' },
   { label: 'session     server CPU per request, peer / Foyer', over: 'foyer-user', under: 'peer-session', metric: 'cpu' },
 ];

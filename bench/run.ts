@@ -31,7 +31,7 @@ const BASELINE_DB = 'foyer_bench_baseline';
 /** The order measurements run in, within each round. */
 const ORDER: MeasurementKey[] = [
   'limit-signin', 'foyer-signin', 'baseline-signin', 'foyer-signin-hook', 'peer-signin', 'pglite-signin',
-  'limit-refresh', 'foyer-refresh', 'foyer-user', 'peer-session', 'limit-rest', 'foyer-rest', 'limit-rest-insert', 'foyer-rest-insert',
+  'limit-refresh', 'foyer-refresh', 'baseline-refresh', 'foyer-user', 'peer-session', 'limit-rest', 'foyer-rest', 'limit-rest-insert', 'foyer-rest-insert',
 ];
 export const RESULTS_DIR = join(ROOT, 'bench', 'results');
 
@@ -92,7 +92,7 @@ async function prepare(options: BenchOptions, dir: string, generator: LoadGenera
       measurements.push(foyerSignIn('foyer-signin-hook', hooked, shape));
     }
   }
-  if (options.baseline !== undefined && want('baseline-signin')) {
+  if (options.baseline !== undefined && want('baseline-signin', 'baseline-refresh')) {
     // The other commit on a database of its own, migrated by its own migrations.
     const baseline = checkoutBaseline(options.baseline, dir);
     const url = await benchDatabase(options.serverUrl, BASELINE_DB);
@@ -100,7 +100,11 @@ async function prepare(options: BenchOptions, dir: string, generator: LoadGenera
     await migrateFoyer({ databaseUrl: url, dataDir, env: options.foyerEnv, root: baseline.root });
     const server = await startFoyer(`Foyer at ${baseline.label}`, { databaseUrl: url, dataDir, nodeArgs, env: options.foyerEnv, root: baseline.root });
     log(`Foyer at ${baseline.label} at ${server.url}`);
-    measurements.push(foyerSignIn('baseline-signin', server, shape));
+    if (want('baseline-signin')) measurements.push(foyerSignIn('baseline-signin', server, shape));
+    if (want('baseline-refresh')) {
+      const refresh = (await foyerSessionMeasurements(server, shape)).find((m) => m.key === 'foyer-refresh')!;
+      measurements.push({ ...refresh, key: 'baseline-refresh' });
+    }
   }
   if (want('peer-signin', 'peer-session')) {
     const peer = await startPeer(await benchDatabase(options.serverUrl, PEER_DB));
