@@ -182,16 +182,19 @@ async function runAutocannon(options: LoadOptions): Promise<LoadResult> {
   };
 }
 
-export function runLoad(options: LoadOptions): Promise<LoadResult> {
-  const { generator } = options;
-  if (generator.name === 'wrk') return runWrk({ ...options, binary: generator.binary!, dir: generator.dir });
-  return runAutocannon(options);
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const { generator, workload } = options;
+  const result = generator.name === 'wrk' ? await runWrk({ ...options, binary: generator.binary!, dir: generator.dir }) : await runAutocannon(options);
+  if (workload.kind === 'chains') await workload.chains.recoverUnanswered(options.url, workload.path, workload.headers);
+  return result;
 }
 
 /** A live refresh token and the user it belongs to (how wrk's script tells which request a response answers). */
 export interface ChainLink {
   readonly token: string;
   readonly owner?: string;
+  /** Presented by a request whose response the run did not read (it stopped first): see recoverUnanswered. */
+  readonly unanswered?: boolean;
 }
 
 export const refreshBody = (token: string) => JSON.stringify({ refresh_token: token });
@@ -247,8 +250,34 @@ export class TokenChains {
 
   /** Call after an autocannon run: puts back the tokens that got no response. */
   settle(): void {
-    for (const link of this.inFlight) if (link.token !== 'poolexhausted') this.live.push(link);
+    for (const link of this.inFlight) if (link.token !== 'poolexhausted') this.live.push({ ...link, unanswered: true });
     this.inFlight.clear();
+  }
+
+  /**
+   * After a run: each token whose request got no response (the run stopped while it was out) is presented
+   * once more, outside any measurement, and its chain goes on with the answer's token: a new child if the
+   * server never saw the request, else the child it issued (lost-response recovery). Left in the pool, these
+   * tokens (half the connections' worth) all came back at the next run's first instant, each taking the
+   * recovery's own path at once, which is not the steady rotation a round measures: the slowest responses of
+   * a refresh round were those (docs/operations.md). Recovery has its own tests (test/api/refresh-token.test.ts).
+   */
+  async recoverUnanswered(url: string, path: string, headers: Record<string, string>): Promise<void> {
+    const unanswered = this.live.filter((link) => link.unanswered);
+    if (unanswered.length === 0) return;
+    this.live = this.live.filter((link) => !link.unanswered);
+    await times(unanswered.length, 8, async (i) => {
+      const link = unanswered[i];
+      const response = await fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: refreshBody(link.token),
+      });
+      const body = await response.text();
+      const next = response.status === 200 ? extractRefreshToken(body) : undefined;
+      if (!next) throw new Error(`refresh chains: a token left unanswered by the run got ${response.status} when presented again: ${body.slice(0, 200)}`);
+      this.add({ token: next, ...(link.owner ? { owner: link.owner } : {}) });
+    });
   }
 
   /** wrk: hands the whole pool over to a run… */

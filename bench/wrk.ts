@@ -5,7 +5,8 @@
  * Each run gets a Lua script generated here into the bench's temp dir, with its data inline (headers,
  * credentials, the chains' live tokens). The script's done() prints one `FOYER_WRK_RESULT {json}` line
  * with exact counts (wrk's own printout rounds), and for refresh chains writes the tokens still live at
- * the end to a file, one `token owner` a line, which go back into the TokenChains for the next round.
+ * the end to a file, one `token owner` a line (`token owner ?` for a request still out), which go back
+ * into the TokenChains for the next round.
  */
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -130,7 +131,7 @@ end
  * Refresh chains, per thread: `live` is a stack of "token owner" strings, `inflight` maps an owner (the
  * user id) to the token presented for it. A user's chain has at most one request out at a time, and the
  * 200 response names the user, so the response tells which token it answers; whatever is still in
- * flight when wrk stops goes back with the live ones (lost-response recovery hands the child back).
+ * flight when wrk stops goes back with the live ones, marked (TokenChains.recoverUnanswered).
  * A failed response names no user, so its token goes back too and is tried again next round.
  * Only this script defines response(): it makes wrk hand every body to Lua, which costs.
  */
@@ -197,7 +198,7 @@ function done(summary, latency, requests)
     unmatched = unmatched + (thread:get("unmatched") or 0)
     for code, count in pairs(thread:get("statuses") or {}) do statuses[code] = (statuses[code] or 0) + count end
     for _, link in ipairs(thread:get("live") or {}) do links[#links + 1] = link end
-    for owner, token in pairs(thread:get("inflight") or {}) do links[#links + 1] = token .. " " .. owner end
+    for owner, token in pairs(thread:get("inflight") or {}) do links[#links + 1] = token .. " " .. owner .. " ?" end
   end
   if LIVE_FILE then
     local file = assert(io.open(LIVE_FILE, "w"))
@@ -289,8 +290,9 @@ function readLinks(file: string): ChainLink[] {
     .split('\n')
     .filter(Boolean)
     .map((line) => {
-      const [token, owner] = line.split(' ');
-      return { token, owner };
+      // "token owner", and " ?" after a token whose request was still out when wrk stopped.
+      const [token, owner, unanswered] = line.split(' ');
+      return { token, owner, ...(unanswered === '?' ? { unanswered: true } : {}) };
     });
 }
 
