@@ -1,6 +1,6 @@
 /** Foyer as the bench runs it: `node bin/foyer.js start`, a child process with its own port. */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { query } from './databases.js';
@@ -135,6 +135,11 @@ export async function startFoyer(name: string, options: FoyerOptions): Promise<F
     stdio: ['ignore', 'pipe', 'pipe', ...(options.ipc ? (['ipc'] as const) : [])],
   });
   const [, anonKey] = await child.waitFor(/anon key:\s+(\S+)/, 120_000);
+  // bin/foyer.js runs the TypeScript sources through tsx when dist/ is absent or older than src/: more
+  // memory and another start than production's build, so figures taken that way are said to be.
+  if (!existsSync(join(root, 'dist', 'main.js')) || child.output().includes('dist/ is older than src/')) {
+    process.stderr.write(`${name}: runs its TypeScript sources, not a current dist/ (npm run build first, or its memory and CPU figures are not production's)\n`);
+  }
   if (options.settle !== false) await settledIdleRss(child.process.pid);
   const restDatabaseUrl = admin.FOYER_REST_DATABASE_URL;
   return { child, url, restUrl, anonKey, databaseUrl: options.databaseUrl, ...(restDatabaseUrl ? { restDatabaseUrl } : {}) };
