@@ -6,12 +6,6 @@ import { CLOCK_TICKS, readProcStat, type ProcStat } from './processes.js';
 /** The machine's CPU time so far, in ticks, by kind (user, nice, system, idle, iowait, irq, softirq, steal, …). */
 const cpuTicks = (): number[] => readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
 
-function cpuTimes(): { idle: number; total: number } {
-  const fields = cpuTicks();
-  const idle = fields[3] + (fields[4] ?? 0); // idle + iowait
-  return { idle, total: fields.reduce((sum, n) => sum + n, 0) };
-}
-
 /** What the CPUs did from one reading to another, as shares of their time. */
 export interface CpuShares {
   /** Busy: everything but idle and I/O wait, the kernel's own work (interrupts, loopback networking) included. */
@@ -35,11 +29,11 @@ export function cpuReading(): () => CpuShares {
 
 /** Fraction of all CPUs busy over the next `ms` milliseconds. */
 export async function busyFraction(ms: number): Promise<number> {
-  const before = cpuTimes();
+  const reading = cpuReading();
   await sleep(ms);
-  const after = cpuTimes();
-  const total = after.total - before.total;
-  return total > 0 ? 1 - (after.idle - before.idle) / total : 0;
+  // Stolen time counts as busy here: the CPUs were not free for the bench.
+  const { busy, steal } = reading();
+  return busy + steal;
 }
 
 /**
