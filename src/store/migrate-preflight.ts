@@ -126,18 +126,21 @@ async function recordedGotrueVersions(db: Queryable): Promise<Set<string>> {
   return new Set(rows.map((row) => row.version));
 }
 
+/** GoTrue's tables that Foyer's migrations add indexes to (migrations 0001, 0016, 0017, 0020). */
+const GOTRUE_TABLES_INDEXED_BY_FOYER = ['users', 'audit_log_entries', 'oauth_authorizations', 'mfa_challenges', 'saml_relay_states'] as const;
+
 /**
  * Tables of `auth` the migration alters that the login does not own (only the owner may alter a table).
- * Once GoTrue's schema is current, Foyer only adds indexes to users and audit_log_entries.
+ * Once GoTrue's schema is current, Foyer only adds indexes to these of GoTrue's tables (and changes its own).
  */
 async function tablesNotOwned(db: Queryable, authSchemaBehind: boolean): Promise<string[]> {
   const rows = await db.query<{ relname: string }>(
     `select c.relname from pg_class c
       where c.relnamespace = 'auth'::regnamespace and c.relkind in ('r', 'p')
-        and ($1 or c.relname in ('users', 'audit_log_entries') or c.relname like 'foyer\\_%')
+        and ($1 or c.relname = any($2::text[]) or c.relname like 'foyer\\_%')
         and not pg_has_role(current_user, c.relowner, 'USAGE')
       order by 1`,
-    [authSchemaBehind],
+    [authSchemaBehind, [...GOTRUE_TABLES_INDEXED_BY_FOYER]],
   );
   return rows.map((row) => row.relname);
 }
