@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { FillFigures } from './scale-fill.js';
+import { formatWaits, type WaitProfile } from './pg-waits.js';
 import type { CleanupUnderLoad, OperationKey, OperationTiming } from './scale-probes.js';
 import { OPERATIONS } from './scale-probes.js';
 import { spread, type RunMeta, type Sample } from './report.js';
@@ -57,7 +58,12 @@ export interface ScaleInput {
     readonly recentSignUps: number;
   };
   /** With a sign-in run (--duration) just before it: the p99 baseline. */
-  readonly cleanup: CleanupUnderLoad & { readonly signInBefore: ScaleSample };
+  readonly cleanup: CleanupUnderLoad & {
+    readonly signInBefore: ScaleSample;
+    /** PostgreSQL's backends on the large database: what they waited on during the sign-ins just before, and during the cleanup. */
+    readonly waitsBefore?: WaitProfile;
+    readonly waitsDuring?: WaitProfile;
+  };
 }
 
 const median = (samples: readonly ScaleSample[] | undefined, pick: (s: ScaleSample) => number | undefined) =>
@@ -189,6 +195,8 @@ export function formatScaleTable(results: ScaleResults): string {
     ['rows per second', `${int(cleanup.rowsPerSecond)}/s over ${cleanup.seconds.toFixed(1)} s`, '(info)', ''],
     ['sign-ins meanwhile', `${int(cleanup.signIn.rps)}/s${cleanup.signIn.non2xx + cleanup.signIn.errors ? ` [${cleanup.signIn.non2xx + cleanup.signIn.errors} failed]` : ''}`, '(info)', ''],
     ['sign-in p99: during / just before', `${ms(cleanup.signInP99DuringMs)} / ${ms(cleanup.signInP99BeforeMs)} ms = ${times(cleanup.p99Ratio)}`, `≤ ${cleanup.target}×`, verdict(cleanup.met)],
+    ['PostgreSQL backends waiting on, just before', formatWaits(cleanup.waitsBefore), '(info)', ''],
+    ['… during the cleanup', formatWaits(cleanup.waitsDuring), '(info)', ''],
   ]);
   const width = Math.max(...[...hot, ...reads, ...cleanupRows].map((line) => line.length));
   const rule = '─'.repeat(width);
@@ -204,6 +212,8 @@ export function formatScaleTable(results: ScaleResults): string {
     rule,
     'per request: the whole PostgreSQL server\'s CPU time, WAL bytes and full-page images (others\' work on it counts too); a line is ' +
       'measured twice after a CHECKPOINT, the target on the second run',
+    'backends waiting on: the large database\'s active backends sampled every 50 ms (CPU: no wait event); checkpoints requested: ' +
+      'started because the WAL reached max_wal_size, not by time (pg_stat_bgwriter)',
     `single requests: the database as filled, before any load; after cleanup, the spike window (the last 25 hours) holds ${int(results.recentSignUps)} sign-ups, ` +
       'nearly all the bench\'s own; on a large database its reading is reused, as the totals\' are',
     `load average (1, 5, 15 min) ${loads(meta.loadAverage.start)} at start, ${loads(meta.loadAverage.end)} at end · whole run ${(meta.totalSeconds / 60).toFixed(1)} min`,

@@ -15,6 +15,7 @@ import { chooseLoadGenerator, type LoadShape } from './load.js';
 import { databaseCpuSeconds } from './machine.js';
 import type { BenchOptions } from './options.js';
 import { cleanupAll, cpuSeconds } from './processes.js';
+import { sampleWaits } from './pg-waits.js';
 import { fillScaleDatabase } from './scale-fill.js';
 import { cleanupUnderLoad, firstRequest, OPERATIONS, repeatedRequests, scaleServer, type OperationKey, type ScaleServer } from './scale-probes.js';
 import { buildScaleResults, formatScaleTable, HOT_PATH_LABELS, writeScaleResults, type HotPathKey, type ScaleSample, type Timings } from './scale-report.js';
@@ -189,9 +190,14 @@ export async function runScale(options: BenchOptions, context: ScaleContext): Pr
   await analyze(largeUrl);
   // The cleanup's baseline: sign-ins just before it, under the same conditions (no checkpoint forced).
   const signIn = large.measurements.find((m) => m.key === 'foyer-signin')!;
+  // What PostgreSQL's backends wait on, just before and during: the cleanup's cost shows there first.
+  const samplingBefore = await sampleWaits(options.serverUrl, LARGE_DB);
   const beforeCleanup = await timedRun(large, signIn, 'before the cleanup     ', options);
+  const waitsBefore = await samplingBefore.stop();
   log(`cleanup of ${LARGE_DB}'s stale anonymous users (POST /admin/cleanup) under sign-in load…`);
+  const samplingDuring = await sampleWaits(options.serverUrl, LARGE_DB);
   const cleanup = await cleanupUnderLoad(large.server, shape);
+  const waitsDuring = await samplingDuring.stop();
   log(`cleanup run ${cleanup.runId} ${cleanup.status}: ${cleanup.deleted} deleted in ${cleanup.seconds.toFixed(1)} s, ` +
     `sign-ins meanwhile ${Math.round(cleanup.signIn.rps)}/s, p99 ${cleanup.signIn.p99Ms.toFixed(1)} ms`);
   await analyze(largeUrl);
@@ -211,7 +217,7 @@ export async function runScale(options: BenchOptions, context: ScaleContext): Pr
     large: samples.large,
     afterCheckpoint,
     operations: { small: smallTimings, large: largeTimings, afterCleanup, recentSignUps },
-    cleanup: { ...cleanup, signInBefore: beforeCleanup },
+    cleanup: { ...cleanup, signInBefore: beforeCleanup, waitsBefore, waitsDuring },
   });
   process.stdout.write(`\n${formatScaleTable(results)}\n`);
   const file = join(context.resultsDir, 'scale-latest.json');
