@@ -42,7 +42,8 @@ const USAGE = `npm run bench -- [--duration S] [--connections N] [--client-ips N
   --rounds N        rounds; the table shows medians (min–max) (default 3)
   --warmup S        load before each contender's first round (default 3)
   --quick           smoke run: 3 s, 1 round, 1 s warm-up
-  --only NAMES      comma-separated measurements or groups (limit, foyer, peer, pglite):
+  --only NAMES      comma-separated measurements, each alone, or groups (limit, foyer, peer, pglite: every
+                    name that starts with the group and a hyphen):
                     ${ALL_KEYS.join(', ')}
   --wait-quiet S    wait up to S seconds for idle CPUs before starting (others' work skews figures)
   --profile         write a CPU profile of Foyer (PostgreSQL) to bench/results/profiles/ and summarise it
@@ -71,7 +72,10 @@ function selection(raw: string | undefined): Set<MeasurementKey> {
   if (!raw) return new Set(ALL_KEYS);
   const chosen = new Set<MeasurementKey>();
   for (const name of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const matches = ALL_KEYS.filter((key) => key === name || key.startsWith(`${name}-`));
+    // A measurement's own name selects it alone (foyer-signin, not foyer-signin-hook too); any other
+    // name is a group: every measurement whose name continues it.
+    const exact = ALL_KEYS.find((key) => key === name);
+    const matches = exact ? [exact] : ALL_KEYS.filter((key) => key.startsWith(`${name}-`));
     if (matches.length === 0) throw new Error(`--only: unknown measurement "${name}"\n${USAGE}`);
     for (const key of matches) chosen.add(key);
   }
