@@ -69,19 +69,36 @@ function orderBy(sort: readonly UserSort[] | undefined): string {
  * of them (8 s at 1 000 000 users for a page sorted by address; 1 s this way). The newest-first order
  * walks foyer_users_created_at_id_idx and stops at the page.
  *
- * A search (a substring: no index finds it) first finds every match. Left to itself, PostgreSQL cannot
- * tell how few users match, so it walks the users newest first until it has a page: through every user
- * when fewer than a page match (7 s at 1 000 000 users, against under 1 s this way).
  */
-function pageSql(where: string, sort: readonly UserSort[] | undefined, limit: string, offset: string, search: boolean): string {
-  const matches = search
-    ? `matched as materialized (
-         select u.id, ${sortableUserColumns.map((column) => `u.${column}`).join(', ')} from auth.users u where ${where}
-       ), page as (select u.id from matched u order by ${orderBy(sort)} limit ${limit} offset ${offset})`
-    : `page as (select u.id from auth.users u where ${where} order by ${orderBy(sort)} limit ${limit} offset ${offset})`;
-  return `with ${matches}
+function pageSql(where: string, sort: readonly UserSort[] | undefined, limit: string, offset: string): string {
+  return `with page as (select u.id from auth.users u where ${where} order by ${orderBy(sort)} limit ${limit} offset ${offset})
           select ${USER_COLUMNS} from page join auth.users u on u.id = page.id order by ${orderBy(sort)}`;
 }
+
+/**
+ * A search (a substring: no index finds it) first finds every match, then takes both the page and the
+ * total from those matches: one pass over the users (before, the count made a second pass of its own,
+ * 0.65 s each at 1 000 000 users). Left to itself, PostgreSQL cannot tell how few users match, so it
+ * would walk the users newest first until it had a page: through every user when fewer than a page
+ * match (7 s at 1 000 000 users). The total is on every row, and on a row without a user when the page
+ * is past the last match.
+ */
+function searchSql(where: string, sort: readonly UserSort[] | undefined, limit: string, offset: string): string {
+  return `with matched as materialized (
+            select u.id, ${sortableUserColumns.map((column) => `u.${column}`).join(', ')} from auth.users u where ${where}
+          ), page as (
+            -- The page's ids in order (a top-N sort, not a sort of every match), numbered.
+            select p.id, p.position
+              from unnest(array(select u.id from matched u order by ${orderBy(sort)} limit ${limit} offset ${offset}))
+                   with ordinality as p(id, position)
+          )
+          select (select count(*)::int from matched) as total, listed.*
+            from (select) as one
+            left join lateral (select page.position, ${USER_COLUMNS} from page join auth.users u on u.id = page.id) as listed on true
+           order by listed.position`;
+}
+
+type SearchRow = UserRow & { total: number; position: string | null };
 
 export async function listUsers(db: Queryable, query: UserListQuery): Promise<{ users: UserRow[]; total: number }> {
   const params: SqlParam[] = [query.aud];
@@ -108,11 +125,13 @@ export async function listUsers(db: Queryable, query: UserListQuery): Promise<{ 
   const filterParams = [...params];
   const limit = add(query.perPage);
   const offset = add((query.page - 1) * query.perPage);
+  if (query.filter) {
+    const rows = await db.query<SearchRow>(searchSql(where, query.sort, limit, offset), params);
+    const users = rows.filter((row) => row.position !== null).map(({ total: _total, position: _position, ...user }) => user as UserRow);
+    return { users, total: rows[0].total };
+  }
   const [users, count] = await Promise.all([
-    db.query<UserRow>(
-      pageSql(where, query.sort, limit, offset, Boolean(query.filter)),
-      params,
-    ),
+    db.query<UserRow>(pageSql(where, query.sort, limit, offset), params),
     db.query<{ total: number }>(`select count(*)::int as total from auth.users u where ${where}`, filterParams),
   ]);
   return { users, total: count[0].total };

@@ -135,6 +135,13 @@ for (const engine of engines) {
       assert.equal(byEmail.headers.link, '</admin/users?page=1&per_page=50&filter=MEMBER3>; rel="last"');
       const byDomain = await admin(t, 'GET', '/admin/users?filter=example.com');
       assert.equal(byDomain.headers['x-total-count'], '2');
+      // One user a page: newest first, and past the last match the total still counts both.
+      const second = await admin(t, 'GET', '/admin/users?filter=example.com&per_page=1&page=2');
+      assert.deepEqual(second.json().users.map((u: User) => u.email), ['member1@example.com']);
+      assert.equal(second.headers['x-total-count'], '2');
+      const past = await admin(t, 'GET', '/admin/users?filter=example.com&per_page=1&page=3');
+      assert.deepEqual(past.json().users, []);
+      assert.equal(past.headers['x-total-count'], '2');
       const byName = await admin(t, 'GET', '/admin/users?filter=ber_1');
       assert.deepEqual(byName.json().users.map((u: User) => u.id), [created[1]]);
       for (const literal of ['%', 'ember_@', 'ber%3']) {
