@@ -17,5 +17,6 @@ export async function runMeta(startedAt: string, options: BenchOptions, loadGene
     seconds: options.seconds,
     rounds: options.rounds,
     loadGenerator,
+    ...(options.profile ? { profiled: true } : {}),
   };
 }
