@@ -68,7 +68,6 @@ function orderBy(sort: readonly UserSort[] | undefined): string {
  * alone. Sorted with all their columns, every user's MFA factors were worked out before the sort kept 25
  * of them (8 s at 1 000 000 users for a page sorted by address; 1 s this way). The newest-first order
  * walks foyer_users_created_at_id_idx and stops at the page.
- *
  */
 function pageSql(where: string, sort: readonly UserSort[] | undefined, limit: string, offset: string): string {
   return `with page as (select u.id from auth.users u where ${where} order by ${orderBy(sort)} limit ${limit} offset ${offset})
