@@ -1,11 +1,11 @@
 /**
  * What PostgreSQL's backends of one database are doing while a measurement runs: pg_stat_activity read
  * every SAMPLE_MS, each active backend counted under its wait event (`IO:WALSync`, `LWLock:WALWrite`,
- * …) or `CPU` when it waits on nothing. The shares say what bounds a line from PostgreSQL's side: at a
- * million users under the cleanup, the sign-ins' batch statement spent most samples in WALSync, the
- * commit's flush, which the cleanup's own WAL lengthens. Plus the checkpoints the server started
- * because the WAL reached `max_wal_size` (pg_stat_bgwriter.checkpoints_req), not by time: each one
- * makes the next change to every page write the whole page to the WAL again.
+ * …) or `CPU` when it waits on nothing. The shares say what bounds a line from PostgreSQL's side (at a
+ * million users, about a quarter of the samples in WALSync, the commit's flush, before the cleanup and
+ * during it alike). Plus the checkpoints requested meanwhile (pg_stat_bgwriter.checkpoints_req: the WAL
+ * reached `max_wal_size`, or someone ran CHECKPOINT; the bench runs none in these phases), not started by
+ * time: each one makes the next change to every page write the whole page to the WAL again.
  */
 import pg from 'pg';
 import { databaseUrl } from './databases.js';
