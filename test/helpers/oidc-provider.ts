@@ -31,6 +31,8 @@ export interface TestOidcProvider {
    * the provider finally redirects to outside itself (the client's redirect URI with code and state).
    */
   authorize(authorizationUrl: string, accountId: string): Promise<URL>;
+  /** Every request the provider received, as "METHOD /path", oldest first. */
+  readonly requests: readonly string[];
   close(): Promise<void>;
 }
 
@@ -156,9 +158,12 @@ export async function startOidcProvider(options: {
     ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600, AuthorizationCode: 60 },
     jwks: { keys: [signingKey] },
   });
+  const requests: string[] = [];
+  server.on('request', (request: { method?: string; url?: string }) => requests.push(`${request.method} ${new URL(request.url ?? '/', issuer).pathname}`));
   server.on('request', provider.callback());
 
   return {
+    requests,
     issuer,
     clientId,
     clientSecret,

@@ -40,6 +40,8 @@ export interface OAuth2Spec {
   readonly skipNonceCheck?: boolean;
   /** A request's scopes replace `scopes` instead of adding to them (GoTrue's rule for custom providers). */
   readonly requestScopesReplace?: boolean;
+  /** How the token endpoint and the provider's API are reached; Node's fetch by default. */
+  readonly fetch?: typeof fetch;
 }
 
 export class OAuth2Provider implements OAuthProvider {
@@ -91,13 +93,14 @@ export class OAuth2Provider implements OAuthProvider {
       code: callbackParams.get('code') ?? '',
       redirectUri: this.spec.redirectUri,
       codeVerifier: this.spec.pkce ? checks.codeVerifier : undefined,
+      fetch: this.spec.fetch,
     });
     const profile = await this.spec.profile({
       tokens,
       accessToken: tokens.access_token,
       callbackParams,
       nonce: checks.nonce,
-      getJson: (url, headers) => getJson(url, { accessToken: tokens.access_token, headers }),
+      getJson: (url, headers) => getJson(url, { accessToken: tokens.access_token, headers, fetch: this.spec.fetch }),
     });
     const refreshToken = typeof tokens.refresh_token === 'string' && tokens.refresh_token !== '' ? tokens.refresh_token : null;
     return { tokens: { accessToken: tokens.access_token, refreshToken }, profile };

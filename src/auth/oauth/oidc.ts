@@ -9,6 +9,7 @@ import type * as client from 'openid-client';
 import { FoyerError } from '../../errors.js';
 import { loadJose } from '../../security/jose-library.js';
 import { loadOpenidClient } from './openid-client-library.js';
+import { fetchFailure } from './provider-http.js';
 import {
   compact,
   type AuthorizationRequest, type AuthorizationStart,
@@ -40,13 +41,15 @@ export interface OidcProviderSettings {
   readonly serverMetadata?: client.ServerMetadata;
   /** How claims become the profile, when not as profileFromClaims reads them. */
   readonly profile?: (claims: Record<string, unknown>) => ProviderProfile;
+  /** How every endpoint (discovery, token, userinfo, JWKS) is reached; Node's fetch by default. */
+  readonly fetch?: typeof fetch;
 }
 
 const DISCOVERY_TIMEOUT_SECONDS = 10;
 
 /** Why a provider call failed, without leaking tokens: openid-client errors carry an OAuth error code. */
 export function providerFailure(what: string, error: unknown): FoyerError {
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = fetchFailure(error);
   const oauthError = (error as { error?: unknown }).error;
   const description = (error as { error_description?: unknown }).error_description;
   const reason = typeof oauthError === 'string' ? `${oauthError}${typeof description === 'string' ? `: ${description}` : ''}` : detail;
@@ -112,7 +115,7 @@ export class OidcProvider implements OAuthProvider {
     if (!this.configuration && this.settings.serverMetadata) {
       const { serverMetadata, clientIds, secret } = this.settings;
       this.configuration = loadOpenidClient()
-        .then((library) => new library.Configuration(serverMetadata, clientIds[0], secret, library.ClientSecretPost(secret)))
+        .then((library) => this.withFetch(library, new library.Configuration(serverMetadata, clientIds[0], secret, library.ClientSecretPost(secret))))
         .catch((error: unknown) => {
           this.configuration = undefined;
           throw error;
@@ -123,10 +126,13 @@ export class OidcProvider implements OAuthProvider {
       const insecure = new URL(issuer).protocol === 'http:';
       this.configuration = loadOpenidClient()
         .then((library) =>
-          library.discovery(new URL(issuer), clientIds[0], secret, library.ClientSecretPost(secret), {
-            execute: insecure ? [library.allowInsecureRequests] : [],
-            timeout: DISCOVERY_TIMEOUT_SECONDS,
-          }),
+          library
+            .discovery(new URL(issuer), clientIds[0], secret, library.ClientSecretPost(secret), {
+              execute: insecure ? [library.allowInsecureRequests] : [],
+              timeout: DISCOVERY_TIMEOUT_SECONDS,
+              ...(this.settings.fetch ? { [library.customFetch]: this.settings.fetch as client.CustomFetch } : {}),
+            })
+            .then((configuration) => this.withFetch(library, configuration)),
         )
         .catch((error: unknown) => {
           this.configuration = undefined;
@@ -134,6 +140,13 @@ export class OidcProvider implements OAuthProvider {
         });
     }
     return this.configuration;
+  }
+
+  /** The configuration's later requests (token, userinfo) go through the settings' fetch too. */
+  private withFetch(library: typeof client, configuration: client.Configuration): client.Configuration {
+    // openid-client's declared init (a Uint8Array body) is narrower than RequestInit, not different.
+    if (this.settings.fetch) configuration[library.customFetch] = this.settings.fetch as client.CustomFetch;
+    return configuration;
   }
 
   async authorizationUrl(request: AuthorizationRequest): Promise<AuthorizationStart> {
@@ -195,8 +208,11 @@ export class OidcProvider implements OAuthProvider {
     const configuration = await this.discover();
     const metadata = configuration.serverMetadata();
     if (!metadata.jwks_uri) throw new FoyerError('unexpected_failure', `${this.name} publishes no jwks_uri`);
-    const { createRemoteJWKSet, jwtVerify } = await loadJose();
-    this.jwks ??= createRemoteJWKSet(new URL(metadata.jwks_uri), { timeoutDuration: DISCOVERY_TIMEOUT_SECONDS * 1000 });
+    const { createRemoteJWKSet, customFetch, jwtVerify } = await loadJose();
+    this.jwks ??= createRemoteJWKSet(new URL(metadata.jwks_uri), {
+      timeoutDuration: DISCOVERY_TIMEOUT_SECONDS * 1000,
+      ...(this.settings.fetch ? { [customFetch]: this.settings.fetch } : {}),
+    });
     let payload: JWTPayload;
     let alg: string;
     try {

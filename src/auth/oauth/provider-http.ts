@@ -27,6 +27,8 @@ export interface CodeExchange {
   readonly code: string;
   readonly redirectUri: string;
   readonly codeVerifier?: string;
+  /** How to reach the provider (a custom provider's refuses private addresses); Node's fetch by default. */
+  readonly fetch?: typeof fetch;
 }
 
 /** HTTP Basic as RFC 6749 §2.3.1 wants it: each part form-encoded first. */
@@ -56,9 +58,9 @@ async function exchangeOnce(exchange: CodeExchange, method: 'client_secret_post'
   if (exchange.codeVerifier) body.set('code_verifier', exchange.codeVerifier);
   let response: Response;
   try {
-    response = await fetch(exchange.tokenEndpoint, { method: 'POST', headers, body, signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS) });
+    response = await (exchange.fetch ?? fetch)(exchange.tokenEndpoint, { method: 'POST', headers, body, signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS) });
   } catch (error) {
-    throw providerError('Unable to exchange external code', error instanceof Error ? error.message : String(error));
+    throw providerError('Unable to exchange external code', fetchFailure(error));
   }
   const payload = await readJson(response);
   if (!response.ok || typeof payload?.access_token !== 'string' || payload.access_token === '') {
@@ -72,18 +74,20 @@ async function exchangeOnce(exchange: CodeExchange, method: 'client_secret_post'
 export interface ApiRequest {
   readonly accessToken: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /** As CodeExchange's. */
+  readonly fetch?: typeof fetch;
 }
 
 /** GET a JSON document of the provider's API with the user's access token (GoTrue's makeRequest). */
 export async function getJson<T>(url: string, request: ApiRequest): Promise<T> {
   let response: Response;
   try {
-    response = await fetch(url, {
+    response = await (request.fetch ?? fetch)(url, {
       headers: { accept: 'application/json', authorization: `Bearer ${request.accessToken}`, 'user-agent': 'Foyer', ...request.headers },
       signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS),
     });
   } catch (error) {
-    throw providerError('Error getting user profile from external provider', error instanceof Error ? error.message : String(error));
+    throw providerError('Error getting user profile from external provider', fetchFailure(error));
   }
   const payload = await readJson(response);
   if (!response.ok || payload === undefined) {
@@ -100,6 +104,30 @@ async function readJson(response: Response): Promise<Record<string, unknown> | u
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A connection refused because the provider's host is inside the server's network. Its message, which
+ * names the host as configured but not the address it resolved to, is the one cause shown to the caller.
+ */
+export class ProviderAddressRefused extends Error {
+  constructor(host: string, literal: boolean) {
+    super(`${host} ${literal ? 'is' : 'resolves to'} a loopback, private, link-local, multicast or unspecified address`);
+    this.name = 'ProviderAddressRefused';
+  }
+}
+
+/**
+ * What the caller is told of a failed fetch: its message ("fetch failed"), and the refusal above when that
+ * was the cause. Other causes (connection refused, DNS failures, TLS) stay out: they describe the
+ * server's network to whoever started the sign-in.
+ */
+export function fetchFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  for (let at: unknown = error.cause, depth = 0; at instanceof Error && depth < 4; at = at.cause, depth += 1) {
+    if (at instanceof ProviderAddressRefused) return `${error.message}: ${at.message}`;
+  }
+  return error.message;
 }
 
 export const providerError = (what: string, reason: string) => new FoyerError('unexpected_failure', `${what}: ${reason}`);

@@ -7,6 +7,8 @@
  */
 import { FoyerError } from '../../../errors.js';
 import { readLimited } from '../../../security/read-limited.js';
+import { fetchFailure } from '../provider-http.js';
+import { publicOnlyFetch } from './public-fetch.js';
 import { checkProviderUrl } from './url-guard.js';
 
 const DISCOVERY_TIMEOUT_MS = 10_000;
@@ -38,14 +40,15 @@ export async function fetchDiscovery(issuer: string, discoveryUrl: string | null
   const failed = (reason: string) => new FoyerError('validation_failed', `OIDC discovery from "${url}" failed: ${reason}`);
   let document: Record<string, unknown>;
   try {
-    // No redirects: a redirect could lead anywhere, past the address check above.
-    const response = await fetch(url, { headers: { accept: 'application/json' }, redirect: 'error', signal: AbortSignal.timeout(DISCOVERY_TIMEOUT_MS) });
+    // No redirects: a redirect could lead anywhere. The address is checked again as it is connected to:
+    // the name may resolve differently now than it did a moment ago.
+    const response = await (allowPrivateNetwork ? fetch : publicOnlyFetch)(url, { headers: { accept: 'application/json' }, redirect: 'error', signal: AbortSignal.timeout(DISCOVERY_TIMEOUT_MS) });
     if (response.status !== 200) throw new Error(`the discovery URL answered ${response.status}`);
     const parsed: unknown = JSON.parse(await readLimited(response, MAX_DISCOVERY_BYTES, () => new Error('the document is larger than 1 MB')));
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the document is not a JSON object');
     document = parsed as Record<string, unknown>;
   } catch (error) {
-    throw failed(error instanceof Error ? error.message : String(error));
+    throw failed(fetchFailure(error));
   }
   if (document.issuer !== issuer) throw failed(`issuer mismatch, expected "${issuer}" got ${JSON.stringify(document.issuer ?? '')}`);
   const text = (key: string) => (typeof document[key] === 'string' && document[key] !== '' ? (document[key] as string) : undefined);

@@ -15,6 +15,7 @@ import { OAuth2Provider } from '../oauth2-provider.js';
 import { OidcProvider } from '../oidc.js';
 import type { OAuthProvider } from '../types.js';
 import { customProfile } from './profile.js';
+import { publicOnlyFetch } from './public-fetch.js';
 
 export const CUSTOM_PREFIX = 'custom:';
 
@@ -80,6 +81,8 @@ function buildCustomProvider(config: Config, row: CustomOAuthProviderRow): OAuth
   const redirectUri = `${base.replace(/\/+$/, '')}/callback`;
   const secret = clientSecretOf(config, row);
   const profile = (claims: Record<string, unknown>) => customProfile(claims, row);
+  // Checked again on every connection: the addresses its URLs' names had when saved may have changed since.
+  const reach = config.customOAuthAllowPrivateNetwork ? undefined : publicOnlyFetch;
   if (row.provider_type === 'oidc') {
     const discovery = row.cached_discovery as Record<string, unknown> | null;
     return new OidcProvider({
@@ -96,6 +99,7 @@ function buildCustomProvider(config: Config, row: CustomOAuthProviderRow): OAuth
       // A row GoTrue wrote before it cached discovery documents is discovered at first use instead.
       serverMetadata: discovery && typeof discovery.issuer === 'string' ? (discovery as { issuer: string }) : undefined,
       profile,
+      fetch: reach,
     });
   }
   return new OAuth2Provider({
@@ -111,5 +115,6 @@ function buildCustomProvider(config: Config, row: CustomOAuthProviderRow): OAuth
     authorizationParams: stringParams(row.authorization_params),
     requestScopesReplace: true,
     profile: async (context) => profile(await context.getJson<Record<string, unknown>>(row.userinfo_url as string)),
+    fetch: reach,
   });
 }

@@ -29,7 +29,8 @@ for (const cidr of unreachableFromOutside) {
 
 const invalid = (message: string) => new FoyerError('validation_failed', message);
 
-function isBlockedAddress(address: string): boolean {
+/** Whether `address` (an IP address; anything else counts as blocked) is one url-guard refuses. */
+export function isBlockedAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 4) return blocked.check(address, 'ipv4');
   if (family !== 6) return true;
