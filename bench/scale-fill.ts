@@ -51,7 +51,23 @@ const HELPERS = `
                    else greatest(pg_temp.created(i, t0), t0 - 29 * pg_temp.frac(i, 3) * interval '1 day') end $$;
   create function pg_temp.email(i int) returns text language sql stable as $$ select 'user' || i || '@scale.example' $$;`;
 
-/** One statement per table, over the users numbered $1..$2, at time $3. */
+/**
+ * The users in the order they signed up. Each table is written in that order, as a live database is (a
+ * row is inserted when it is created), so a table's rows for users created close together share pages.
+ * Written in the order of i instead, every user's rows sit beside rows of any age, and work that goes
+ * through users by age (the cleanup, the console's newest-first page) touches a page per user.
+ */
+const CREATION_ORDER = [
+  `create temp table creation_order (i int, rank int)`,
+  `insert into creation_order
+     select i, row_number() over (order by pg_temp.created(i, $2::timestamptz), i)
+       from generate_series(1, $1::int) i`,
+  `create index on creation_order (rank)`,
+  `create function pg_temp.created_between(low int, high int) returns setof int language sql stable as
+     $$ select i from creation_order where rank between low and high order by rank $$`,
+];
+
+/** One statement per table, over the users created $1th to $2th (`created_between`), at time $3. */
 const TABLES: Record<string, string> = {
   'auth.users': `
     insert into auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at, last_sign_in_at,
@@ -70,13 +86,13 @@ const TABLES: Record<string, string> = {
            case when i % 100 = 7 then 'pending' || i || '@scale.example' end,
            case when i % 100 = 7 then pg_temp.active(i, $3) end,
            false, not pg_temp.converted(i)
-      from generate_series($1::int, $2::int) i`,
+      from pg_temp.created_between($1, $2) i`,
   'auth.identities': `
     insert into auth.identities (provider_id, user_id, identity_data, provider, last_sign_in_at, created_at, updated_at)
     select pg_temp.uid(i)::text, pg_temp.uid(i),
            jsonb_build_object('sub', pg_temp.uid(i)::text, 'email', pg_temp.email(i), 'email_verified', true, 'phone_verified', false),
            'email', pg_temp.active(i, $3), pg_temp.converted_at(i, $3), pg_temp.converted_at(i, $3)
-      from generate_series($1::int, $2::int) i where pg_temp.converted(i)`,
+      from pg_temp.created_between($1, $2) i where pg_temp.converted(i)`,
   // The first session is the anonymous sign-in's; converted users on a second device (i % 10 = 0) have another.
   'auth.sessions': `
     insert into auth.sessions (id, user_id, created_at, updated_at, aal, refreshed_at, user_agent, ip)
@@ -84,13 +100,13 @@ const TABLES: Record<string, string> = {
            pg_temp.active(i, $3) at time zone 'UTC',
            'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36',
            ('198.18.' || (i >> 8) % 256 || '.' || i % 256)::inet
-      from generate_series($1::int, $2::int) i,
+      from pg_temp.created_between($1, $2) i,
            lateral (select 1 as n, pg_temp.created(i, $3) as started
                     union all select 2, pg_temp.converted_at(i, $3) where i % 10 = 0) s`,
   'auth.mfa_amr_claims': `
     insert into auth.mfa_amr_claims (id, session_id, created_at, updated_at, authentication_method)
     select md5('amr' || n || '-' || i)::uuid, pg_temp.sid(i, n), t, t, case n when 1 then 'anonymous' else 'password' end
-      from generate_series($1::int, $2::int) i,
+      from pg_temp.created_between($1, $2) i,
            lateral (select 1 as n, pg_temp.created(i, $3) as t union all select 2, pg_temp.converted_at(i, $3) where i % 10 = 0) s`,
   // Each session's live token; half of them rotated once (the revoked parent kept, as GoTrue keeps it).
   'auth.refresh_tokens': `
@@ -98,7 +114,7 @@ const TABLES: Record<string, string> = {
     select '${NIL}', md5('token' || k || '-' || n || '-' || i), pg_temp.uid(i)::text, k = 0,
            case k when 0 then started else pg_temp.active(i, $3) end, pg_temp.active(i, $3),
            case when k = 1 and i % 2 = 0 then md5('token0-' || n || '-' || i) end, pg_temp.sid(i, n)
-      from generate_series($1::int, $2::int) i,
+      from pg_temp.created_between($1, $2) i,
            lateral (select 1 as n, pg_temp.created(i, $3) as started
                     union all select 2, pg_temp.converted_at(i, $3) where i % 10 = 0) s,
            lateral (select 1 as k union all select 0 where i % 2 = 0) t`,
@@ -113,7 +129,7 @@ const TABLES: Record<string, string> = {
            case k when 0 then pg_temp.converted_at(i, $3)
                   else pg_temp.converted_at(i, $3) + ($3 - pg_temp.converted_at(i, $3)) * pg_temp.frac(i, 10 + k) end,
            '198.18.' || (i >> 8) % 256 || '.' || i % 256
-      from generate_series($1::int, $2::int) i, generate_series(0, 4) k
+      from pg_temp.created_between($1, $2) i, generate_series(0, 4) k
      where pg_temp.converted(i)`,
 };
 
@@ -128,6 +144,7 @@ async function fillLane(url: string, tables: readonly string[], users: number, t
     // only) — the rows are consistent by construction, and checking each of millions of references
     // would double the fill.
     await client.query(`set synchronous_commit = off; set session_replication_role = replica; set jit = off; ${HELPERS}`);
+    for (const statement of CREATION_ORDER) await client.query(statement, statement.includes('$1') ? [users, t0] : []);
     for (const table of tables) {
       const started = Date.now();
       for (let from = 1; from <= users; from += CHUNK) {
