@@ -27,7 +27,7 @@ export const customOAuthSettings = {
   }),
   customOAuthAllowPrivateNetwork: setting({
     env: ['FOYER_CUSTOM_OAUTH_ALLOW_PRIVATE_NETWORK'],
-    doc: "Let custom providers' URLs name localhost or resolve to private, loopback or link-local addresses (an identity provider in your own network). Off, as in GoTrue: such URLs are refused, so /admin/custom-providers cannot be used to reach internal services. HTTPS is required either way.",
+    doc: "Let custom providers' URLs name localhost or resolve to private, loopback or link-local addresses (an identity provider in your own network). Off, as in GoTrue: such URLs are refused, so /admin/custom-providers cannot be used to reach internal services, and every connection made for a custom provider checks its address again (a name that resolves elsewhere since it was saved is refused). HTTPS is required either way.",
     defaultText: 'false',
     read: (raw, name) => (isBlank(raw) ? false : parseBool(name, raw)),
   }),
