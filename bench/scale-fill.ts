@@ -55,17 +55,21 @@ const HELPERS = `
  * The users in the order they signed up. Each table is written in that order, as a live database is (a
  * row is inserted when it is created), so a table's rows for users created close together share pages.
  * Written in the order of i instead, every user's rows sit beside rows of any age, and work that goes
- * through users by age (the cleanup, the console's newest-first page) touches a page per user.
+ * through users by age (the cleanup, the console's newest-first page) touches a page per user. Written
+ * on each fill connection: `creation_order` and `created_between` are the session's own (pg_temp).
  */
-const CREATION_ORDER = [
-  `create temp table creation_order (i int, rank int)`,
-  `insert into creation_order
-     select i, row_number() over (order by pg_temp.created(i, $2::timestamptz), i)
-       from generate_series(1, $1::int) i`,
-  `create index on creation_order (rank)`,
-  `create function pg_temp.created_between(low int, high int) returns setof int language sql stable as
-     $$ select i from creation_order where rank between low and high order by rank $$`,
-];
+async function writeCreationOrder(client: pg.Client, users: number, t0: Date): Promise<void> {
+  await client.query(`create temp table creation_order (i int, rank int)`);
+  await client.query(
+    `insert into creation_order
+       select i, row_number() over (order by pg_temp.created(i, $2::timestamptz), i)
+         from generate_series(1, $1::int) i`,
+    [users, t0],
+  );
+  await client.query(`create index on creation_order (rank)`);
+  await client.query(`create function pg_temp.created_between(low int, high int) returns setof int language sql stable as
+                        $$ select i from creation_order where rank between low and high order by rank $$`);
+}
 
 /** One statement per table, over the users created $1th to $2th (`created_between`), at time $3. */
 const TABLES: Record<string, string> = {
@@ -144,7 +148,7 @@ async function fillLane(url: string, tables: readonly string[], users: number, t
     // only) — the rows are consistent by construction, and checking each of millions of references
     // would double the fill.
     await client.query(`set synchronous_commit = off; set session_replication_role = replica; set jit = off; ${HELPERS}`);
-    for (const statement of CREATION_ORDER) await client.query(statement, statement.includes('$1') ? [users, t0] : []);
+    await writeCreationOrder(client, users, t0);
     for (const table of tables) {
       const started = Date.now();
       for (let from = 1; from <= users; from += CHUNK) {

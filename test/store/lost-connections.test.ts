@@ -50,7 +50,7 @@ for (const engine of engines.filter((name) => name === 'postgres')) {
     });
 
     /** Sign-ins, refreshes and GET /user at once, from sessions made beforehand. */
-    async function burst(sessions: readonly { access_token: string; refresh_token: string }[], signIns: number) {
+    function burst(sessions: readonly { access_token: string; refresh_token: string }[], signIns: number) {
       const inject = (kind: Answer['kind'], options: InjectOptions) => answered(kind, t.app.inject(options));
       return [
         ...Array.from({ length: signIns }, () => inject('sign-in', { method: 'POST', url: '/auth/v1/signup', headers: versionHeaders, payload: {} })),
@@ -70,7 +70,7 @@ for (const engine of engines.filter((name) => name === 'postgres')) {
 
     it('answers every request caught by it without ending the process, keeps what it answered as written, and serves whole bursts again on new connections', async () => {
       const sessions = await Promise.all(Array.from({ length: 30 }, () => signUpAnonymously(t.app)));
-      const pending = await burst(sessions, 60);
+      const pending = burst(sessions, 60);
       // The burst's first statements are on their way: end the pool's connections and both lanes', and
       // keep ending them for a while, so that some are lost while they start up again (the driver's own
       // first query on a new connection, whose failure once went unhandled and ended the process).
@@ -95,7 +95,7 @@ for (const engine of engines.filter((name) => name === 'postgres')) {
       let failed: Answer[];
       do {
         const fresh = await Promise.all(Array.from({ length: 30 }, () => signUpAnonymously(t.app).catch(() => undefined)));
-        const next = await Promise.all(await burst(fresh.filter((session) => session !== undefined), 60));
+        const next = await Promise.all(burst(fresh.filter((session) => session !== undefined), 60));
         failed = [...next.filter((answer) => answer.status !== 200), ...fresh.filter((session) => session === undefined).map(() => ({ kind: 'sign-in' as const, status: 0, body: {} }))];
       } while (failed.length > 0 && Date.now() < recoveredBy);
       assert.deepEqual(failed, [], `a burst succeeds whole within ${RECOVERED_WITHIN_MS} ms of the loss`);

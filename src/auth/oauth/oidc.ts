@@ -126,13 +126,12 @@ export class OidcProvider implements OAuthProvider {
       const insecure = new URL(issuer).protocol === 'http:';
       this.configuration = loadOpenidClient()
         .then((library) =>
-          library
-            .discovery(new URL(issuer), clientIds[0], secret, library.ClientSecretPost(secret), {
-              execute: insecure ? [library.allowInsecureRequests] : [],
-              timeout: DISCOVERY_TIMEOUT_SECONDS,
-              ...(this.settings.fetch ? { [library.customFetch]: this.settings.fetch as client.CustomFetch } : {}),
-            })
-            .then((configuration) => this.withFetch(library, configuration)),
+          // A customFetch given to discovery is kept by the configuration it returns, for its later requests.
+          library.discovery(new URL(issuer), clientIds[0], secret, library.ClientSecretPost(secret), {
+            execute: insecure ? [library.allowInsecureRequests] : [],
+            timeout: DISCOVERY_TIMEOUT_SECONDS,
+            ...(this.settings.fetch ? { [library.customFetch]: this.settings.fetch as client.CustomFetch } : {}),
+          }),
         )
         .catch((error: unknown) => {
           this.configuration = undefined;
