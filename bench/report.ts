@@ -1,6 +1,7 @@
 /** Medians over rounds, the ratios and targets of issue 8, the printed table and results JSON. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { describeThreads, type CriticalThreads, type ThreadShares } from './threads.js';
 
 export type MeasurementKey =
   | 'limit-signin' | 'limit-refresh' | 'limit-rest' | 'limit-rest-insert'
@@ -37,6 +38,8 @@ export interface Sample {
   readonly busyDuring?: number;
   /** Share of the CPUs' time the hypervisor gave to other guests while the measurement ran. */
   readonly stealDuring?: number;
+  /** How the server's JavaScript thread and the busiest PostgreSQL backend spent the measurement (HTTP contenders). */
+  readonly threads?: CriticalThreads;
 }
 
 export interface Spread {
@@ -127,8 +130,25 @@ function ceilingRounds(samples: Samples, ceiling: Ceiling, cpus: number) {
       busy: (sample.rps * cpuMsPerRequestAll) / (cpus * 1000),
       machineBusy: sample.busyDuring ?? NaN,
       steal: sample.stealDuring ?? NaN,
+      threads: sample.threads,
     }];
   });
+}
+
+/** Each share's median over the rounds that read it; undefined when none did. */
+function medianThreads(rounds: readonly CriticalThreads[]): CriticalThreads | undefined {
+  if (rounds.length === 0) return undefined;
+  const median = (pick: (threads: CriticalThreads) => ThreadShares | undefined): ThreadShares | undefined => {
+    const read = rounds.flatMap((threads) => {
+      const shares = pick(threads);
+      return shares ? [shares] : [];
+    });
+    if (read.length === 0) return undefined;
+    return { run: spread(read.map((s) => s.run)).median, waitCpu: spread(read.map((s) => s.waitCpu)).median };
+  };
+  const server = median((threads) => threads.server);
+  const backend = median((threads) => threads.backend);
+  return server ? { server, ...(backend ? { backend } : {}) } : undefined;
 }
 
 /** A bound on one figure (latency, CPU, memory): met when the figure is at most `limit`. */
@@ -271,6 +291,7 @@ export function buildResults(meta: Meta, samples: Samples) {
       machineBusy: spread(rounds.map((r) => r.machineBusy)).median,
       steal: spread(rounds.map((r) => r.steal)).median,
       cpuMsPerRequestAll: spread(rounds.map((r) => r.cpuMsPerRequestAll)).median,
+      threads: medianThreads(rounds.flatMap((r) => (r.threads ? [r.threads] : []))),
     }];
   });
   return { meta, measurements, ratios, ceilings, bounds };
@@ -313,7 +334,8 @@ export function formatTable(results: Results): string {
     rows.push([
       `ceiling  ${c.label}`, `${times(c.median)} (${times(c.min)}–${times(c.max)})`, '', '', c.cpuMsPerRequestAll.toFixed(2), '', '', '',
       `(info) CPUs busy: ${Math.round(c.busy * 100)} % these, ${Number.isFinite(c.machineBusy) ? Math.round(c.machineBusy * 100) : '–'} % in all` +
-        (c.steal >= 0.01 ? `, ${Math.round(c.steal * 100)} % stolen` : ''), '',
+        (c.steal >= 0.01 ? `, ${Math.round(c.steal * 100)} % stolen` : '') +
+        (c.threads ? `; ${describeThreads(c.threads)}` : ''), '',
     ]);
   }
   rows.push([]);
@@ -337,7 +359,9 @@ export function formatTable(results: Results): string {
       'response of all rounds; RSS MB: the server\'s resident memory (with its child processes) idle before its first load / the most under load; ' +
       'ceiling: the rate at which server, db and load CPU per request (their sum in the CPU column) would keep every CPU busy, over the limit ' +
       'of the same round; CPUs busy: these three processes\' share of all CPU time at the measured rate, and everything\'s (the kernel\'s ' +
-      'own work, such as loopback networking, included; time stolen by the hypervisor apart)',
+      'own work, such as loopback networking, included; time stolen by the hypervisor apart); JS thread, busiest db backend: the share of ' +
+      'the measurement the server\'s JavaScript thread and the PostgreSQL backend that ran most (a hot path\'s batch lane) spent on a CPU, ' +
+      'and waiting for one; the rest they slept, waiting for each other, a disk or the network',
     `load average ${meta.loadAverage.start.toFixed(1)} at start, ${meta.loadAverage.end.toFixed(1)} at end`,
   ];
   const all = Object.values(results.measurements).flatMap((m) => m.rounds);

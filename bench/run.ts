@@ -12,6 +12,7 @@ import { migrateFoyer, ROOT, startFoyer } from './foyer.js';
 import { runMeta } from './run-meta.js';
 import { idleRssOf, sampleRss, treeRssMb } from './memory.js';
 import { busyFraction, cpuReading, databaseCpuSeconds, waitQuiet } from './machine.js';
+import { criticalThreadsReading, describeThreads } from './threads.js';
 import { chooseLoadGenerator, stopAllLoad, type LoadGenerator } from './load.js';
 import { parseOptions, type BenchOptions } from './options.js';
 import { betterAuthVersion, startPeer } from './peer.js';
@@ -134,8 +135,10 @@ async function measure(measurement: Measurement, round: number, options: BenchOp
   const dbCpuBefore = measurement.onPostgres ? databaseCpuSeconds() : undefined;
   const rss = measurement.pid ? sampleRss(measurement.pid) : undefined;
   const cpus = cpuReading();
+  const threadsReading = measurement.pid ? criticalThreadsReading(measurement.pid, measurement.onPostgres) : undefined;
   const result = await measurement.run(options.seconds);
   const { busy: busyDuring, steal: stealDuring } = cpus();
+  const threads = threadsReading?.();
   const rssLoadedMb = rss?.();
   const cpuMsPerRequest = measurement.pid ? ((cpuSeconds(measurement.pid) - cpuBefore) * 1000) / result.count : undefined;
   const dbCpuAfter = dbCpuBefore === undefined ? undefined : databaseCpuSeconds();
@@ -149,6 +152,7 @@ async function measure(measurement: Measurement, round: number, options: BenchOp
     ...(dbCpuMsPerRequest === undefined ? {} : { dbCpuMsPerRequest }),
     ...(rssIdleMb === undefined ? {} : { rssIdleMb }),
     ...(rssLoadedMb === undefined ? {} : { rssLoadedMb }),
+    ...(threads === undefined ? {} : { threads }),
   };
   // wrk reports latency to the microsecond, autocannon to the millisecond.
   const round1 = (n: number | undefined) => Math.round((n ?? NaN) * 10) / 10;
@@ -159,7 +163,7 @@ async function measure(measurement: Measurement, round: number, options: BenchOp
   const dbCpu = sample.dbCpuMsPerRequest === undefined ? '' : `  db CPU ${sample.dbCpuMsPerRequest.toFixed(2)} ms/req`;
   const failed = sample.failed ? `  FAILED ${sample.failed} ${JSON.stringify(sample.failures ?? {})}` : '';
   const steal = stealDuring >= 0.01 ? `, ${(stealDuring * 100).toFixed(0)} % stolen` : '';
-  const during = `  CPUs ${(busyDuring * 100).toFixed(0)} % busy${steal}`;
+  const during = `  CPUs ${(busyDuring * 100).toFixed(0)} % busy${steal}${threads ? `; ${describeThreads(threads)}` : ''}`;
   const busy = busyBefore > BUSY ? `  (machine ${(busyBefore * 100).toFixed(0)} % busy before)` : '';
   const rps = Math.round(sample.rps).toString().padStart(6);
   log(`round ${round}/${options.rounds}  ${measurement.key.padEnd(14)} ${rps}/s${latency}${cpu}${dbCpu}${loadCpu}${memory}${during}${failed}${busy}`);
