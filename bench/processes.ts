@@ -137,7 +137,7 @@ export function readProcStat(pid: number): ProcStat {
 }
 
 /** Every process now running whose parent is in the tree of `pid` (its children, theirs, …), `pid` first. */
-function processTree(pid: number): ProcStat[] {
+export function processTree(pid: number): ProcStat[] {
   const all: ProcStat[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;

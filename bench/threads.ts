@@ -7,7 +7,7 @@
  * Read from /proc/<pid>/task/<tid>/schedstat (Linux): time on a CPU and time waiting on a run queue, in ns.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { readProcStat } from './processes.js';
+import { processTree, readProcStat } from './processes.js';
 
 /** Shares of the wall time one thread spent running and waiting for a CPU. */
 export interface ThreadShares {
@@ -16,7 +16,7 @@ export interface ThreadShares {
 }
 
 export interface CriticalThreads {
-  /** The server process's main thread (its JavaScript). */
+  /** The server's JavaScript thread; with FOYER_WORKERS, the busiest worker's. */
   readonly server: ThreadShares;
   /** The PostgreSQL backend that ran the most over the measurement; undefined without a local PostgreSQL. */
   readonly backend?: ThreadShares;
@@ -44,48 +44,58 @@ function isPostgres(pid: number): boolean {
   }
 }
 
-/** Every live PostgreSQL process's clock, by pid. */
-function backendClocks(): Map<number, SchedClock> {
+/** The main thread's clock (a process's schedstat is its main thread's), by pid. */
+function clocksOf(pids: Iterable<number>): Map<number, SchedClock> {
   const clocks = new Map<number, SchedClock>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name) || !isPostgres(Number(name))) continue;
-    const clock = schedClock(`/proc/${name}/schedstat`);
-    if (clock) clocks.set(Number(name), clock);
+  for (const pid of pids) {
+    const clock = schedClock(`/proc/${pid}/task/${pid}/schedstat`);
+    if (clock) clocks.set(pid, clock);
   }
   return clocks;
 }
 
-const shares = (before: SchedClock, after: SchedClock, wallNs: number): ThreadShares => ({
-  run: (after.runNs - before.runNs) / wallNs,
-  waitCpu: (after.waitNs - before.waitNs) / wallNs,
-});
+const postgresPids = () => readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number).filter(isPostgres);
+/** The server and, with FOYER_WORKERS, its workers: each runs its own JavaScript thread. */
+const serverPids = (serverPid: number) => {
+  try {
+    return processTree(serverPid).map((stat) => stat.pid);
+  } catch {
+    return [];
+  }
+};
+
+/** The thread of `after` that ran the most since `before` (one that started meanwhile counts from zero). */
+function busiest(before: Map<number, SchedClock>, after: Map<number, SchedClock>, wallNs: number): ThreadShares | undefined {
+  let most: ThreadShares | undefined;
+  for (const [pid, clock] of after) {
+    const since = before.get(pid) ?? { runNs: 0, waitNs: 0 };
+    const candidate = { run: (clock.runNs - since.runNs) / wallNs, waitCpu: (clock.waitNs - since.waitNs) / wallNs };
+    if (!most || candidate.run > most.run) most = candidate;
+  }
+  return most;
+}
 
 /**
- * Starts a reading of `serverPid`'s main thread and, when `withBackends`, of every PostgreSQL backend;
- * the function returned gives their shares since (undefined where /proc has no schedstat).
+ * Starts a reading of the server's JavaScript threads (its own, and its workers') and, when
+ * `withBackends`, of every PostgreSQL backend; the function returned gives the busiest of each since
+ * (undefined where /proc has no schedstat).
  */
 export function criticalThreadsReading(serverPid: number, withBackends: boolean): () => CriticalThreads | undefined {
-  const serverPath = `/proc/${serverPid}/task/${serverPid}/schedstat`;
-  const serverBefore = schedClock(serverPath);
-  const backendsBefore = withBackends ? backendClocks() : new Map<number, SchedClock>();
+  const serversBefore = clocksOf(serverPids(serverPid));
+  const backendsBefore = withBackends ? clocksOf(postgresPids()) : new Map<number, SchedClock>();
   const startedNs = process.hrtime.bigint();
   return () => {
     const wallNs = Number(process.hrtime.bigint() - startedNs);
-    const serverAfter = schedClock(serverPath);
-    if (!serverBefore || !serverAfter || wallNs <= 0) return undefined;
-    let backend: ThreadShares | undefined;
-    for (const [pid, after] of withBackends ? backendClocks() : []) {
-      // A backend that started during the measurement counts from zero.
-      const candidate = shares(backendsBefore.get(pid) ?? { runNs: 0, waitNs: 0 }, after, wallNs);
-      if (!backend || candidate.run > backend.run) backend = candidate;
-    }
-    return { server: shares(serverBefore, serverAfter, wallNs), ...(backend ? { backend } : {}) };
+    if (wallNs <= 0) return undefined;
+    const server = busiest(serversBefore, clocksOf(serverPids(serverPid)), wallNs);
+    const backend = withBackends ? busiest(backendsBefore, clocksOf(postgresPids()), wallNs) : undefined;
+    return server ? { server, ...(backend ? { backend } : {}) } : undefined;
   };
 }
 
 const percent = (share: number) => `${Math.round(share * 100)} %`;
 
-/** "JS thread 65 % (+14 % waiting for a CPU), busiest db backend 62 % (+2 %)". */
+/** "JS thread 68 % (+16 % waiting for a CPU), busiest db backend 71 % (+8 % waiting for a CPU)". */
 export function describeThreads(threads: CriticalThreads): string {
   const one = (shares: ThreadShares) => `${percent(shares.run)} (+${percent(shares.waitCpu)} waiting for a CPU)`;
   return `JS thread ${one(threads.server)}` + (threads.backend ? `, busiest db backend ${one(threads.backend)}` : '');
