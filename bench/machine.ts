@@ -58,14 +58,19 @@ function procStat(pid: number): ProcStat | undefined {
   }
 }
 
+/** Every live process of the local PostgreSQL server (postmaster, backends, background workers). */
+export function postgresProcesses(): ProcStat[] {
+  return readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map((name) => procStat(Number(name)))
+    .filter((stat): stat is ProcStat => stat?.command === 'postgres');
+}
+
 /**
  * CPU seconds used so far by the local PostgreSQL server: every live postgres process, plus what the
  * postmaster has collected from backends that already exited (a pgbench run's connections end before
  * the second reading). Undefined when no PostgreSQL runs on this machine (a remote server).
  */
 export function databaseCpuSeconds(): number | undefined {
-  const stats = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map((name) => procStat(Number(name)))
-    .filter((stat): stat is ProcStat => stat?.command === 'postgres');
+  const stats = postgresProcesses();
   const pids = new Set(stats.map((stat) => stat.pid));
   const postmasters = stats.filter((stat) => !pids.has(stat.ppid));
   if (postmasters.length === 0) return undefined;

@@ -137,17 +137,10 @@ function ceilingRounds(samples: Samples, ceiling: Ceiling, cpus: number) {
 
 /** Each share's median over the rounds that read it; undefined when none did. */
 function medianThreads(rounds: readonly CriticalThreads[]): CriticalThreads | undefined {
-  if (rounds.length === 0) return undefined;
-  const median = (pick: (threads: CriticalThreads) => ThreadShares | undefined): ThreadShares | undefined => {
-    const read = rounds.flatMap((threads) => {
-      const shares = pick(threads);
-      return shares ? [shares] : [];
-    });
-    if (read.length === 0) return undefined;
-    return { run: spread(read.map((s) => s.run)).median, waitCpu: spread(read.map((s) => s.waitCpu)).median };
-  };
-  const server = median((threads) => threads.server);
-  const backend = median((threads) => threads.backend);
+  const medianOf = (read: readonly ThreadShares[]): ThreadShares | undefined =>
+    read.length === 0 ? undefined : { run: spread(read.map((s) => s.run)).median, waitCpu: spread(read.map((s) => s.waitCpu)).median };
+  const server = medianOf(rounds.map((threads) => threads.server));
+  const backend = medianOf(rounds.flatMap((threads) => (threads.backend ? [threads.backend] : [])));
   return server ? { server, ...(backend ? { backend } : {}) } : undefined;
 }
 

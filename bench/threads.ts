@@ -6,8 +6,9 @@
  * other and wait in turn; that, not the CPU time per request, then bounds the rate.
  * Read from /proc/<pid>/task/<tid>/schedstat (Linux): time on a CPU and time waiting on a run queue, in ns.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { processTree, readProcStat } from './processes.js';
+import { readFileSync } from 'node:fs';
+import { postgresProcesses } from './machine.js';
+import { processTree } from './processes.js';
 
 /** Shares of the wall time one thread spent running and waiting for a CPU. */
 export interface ThreadShares {
@@ -36,14 +37,6 @@ function schedClock(path: string): SchedClock | undefined {
   }
 }
 
-function isPostgres(pid: number): boolean {
-  try {
-    return readProcStat(pid).command === 'postgres';
-  } catch {
-    return false;
-  }
-}
-
 /** The main thread's clock (a process's schedstat is its main thread's), by pid. */
 function clocksOf(pids: Iterable<number>): Map<number, SchedClock> {
   const clocks = new Map<number, SchedClock>();
@@ -54,7 +47,7 @@ function clocksOf(pids: Iterable<number>): Map<number, SchedClock> {
   return clocks;
 }
 
-const postgresPids = () => readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number).filter(isPostgres);
+const postgresPids = () => postgresProcesses().map((stat) => stat.pid);
 /** The server and, with FOYER_WORKERS, its workers: each runs its own JavaScript thread. */
 const serverPids = (serverPid: number) => {
   try {
