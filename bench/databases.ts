@@ -10,7 +10,7 @@ export function databaseUrl(serverUrl: string, name: string): string {
   return url.toString();
 }
 
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -61,11 +61,6 @@ export async function autovacuumOn(url: string): Promise<boolean> {
     const { rows } = await client.query<{ on: string }>(`select current_setting('autovacuum') as on`);
     return rows[0].on === 'on';
   });
-}
-
-/** What autovacuum does to a busy database each round: dead row versions reclaimed, statistics renewed. */
-export async function vacuumAnalyze(url: string): Promise<void> {
-  await withClient(url, (client) => client.query('vacuum analyze'));
 }
 
 export async function serverVersion(serverUrl: string): Promise<string> {
