@@ -203,8 +203,8 @@ export async function runSoak(options: BenchOptions, context: SoakContext): Prom
       process.stdout.write(`t=${at} s  autovacuum round: ${describeAutovacuumWork(work)}; ${((Date.now() - roundStarted) / 1000).toFixed(1)} s\n`);
     };
     const run = () => {
-      // One worker per database at a time here; autovacuum would start a second one for the tables the
-      // first has not reached, which a round this long would show in the log anyway.
+      // One round at a time: one still running at the next naptime skips it. Autovacuum would send a
+      // second worker to the tables the first has not reached; the log shows when that would happen.
       if (vacuuming) return void process.stdout.write('autovacuum round skipped: the last one is still running\n');
       vacuuming = round()
         .catch((error: unknown) => process.stderr.write(`soak autovacuum: ${String(error)}\n`))
@@ -228,16 +228,15 @@ export async function runSoak(options: BenchOptions, context: SoakContext): Prom
     ? growthVerdict(samples, 'PostgreSQL CPU per response', 'ms', (s) => s.dbCpuMsPerResponse!, null)
     : undefined;
   // Where the p99's growth comes from: the JS thread's shares against the busiest backend's.
-  const shares = (pick: (threads: CriticalThreads) => number | undefined) =>
-    samples.every((s) => s.threads && pick(s.threads) !== undefined) ? pick : undefined;
-  const threadVerdicts = [
-    ['Foyer JS thread on a CPU', shares((t) => t.server.run)],
-    ['Foyer JS thread waiting for a CPU', shares((t) => t.server.waitCpu)],
-    ['busiest db backend on a CPU', shares((t) => t.backend?.run)],
-  ] as const;
-  const threadLines = threadVerdicts.flatMap(([label, pick]) =>
-    pick ? [growthVerdict(samples, label, '%', (s) => (pick(s.threads!) ?? 0) * 100, null).verdict] : [],
-  );
+  const threadVerdict = (label: string, share: (threads: CriticalThreads) => number | undefined) =>
+    samples.every((s) => s.threads && share(s.threads) !== undefined)
+      ? [growthVerdict(samples, label, '%', (s) => share(s.threads!)! * 100, null).verdict]
+      : [];
+  const threadLines = [
+    ...threadVerdict('Foyer JS thread on a CPU', (t) => t.server.run),
+    ...threadVerdict('Foyer JS thread waiting for a CPU', (t) => t.server.waitCpu),
+    ...threadVerdict('busiest db backend on a CPU', (t) => t.backend?.run),
+  ];
   process.stdout.write(
     `\nsoak: ${counts.signIns} sign-ins, ${counts.refreshes} refreshes, ${counts.failed} failed in ${seconds} s\n${rss.verdict}\n${p99.verdict}\n` +
       `${serverCpu.verdict}\n${dbCpu ? `${dbCpu.verdict}\n` : ''}${threadLines.map((line) => `${line}\n`).join('')}`,
