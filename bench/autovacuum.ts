@@ -29,10 +29,12 @@ const TABLES_DUE = `
            current_setting('autovacuum_analyze_scale_factor')::float8 as analyze_scale
   )
   select format('%I.%I', t.schemaname, t.relname) as "table",
-         t.n_dead_tup > s.vacuum_base + s.vacuum_scale * greatest(c.reltuples, 0)
-           or (s.insert_base >= 0 and t.n_ins_since_vacuum > s.insert_base + s.insert_scale * greatest(c.reltuples, 0)) as vacuum,
-         t.n_mod_since_analyze > s.analyze_base + s.analyze_scale * greatest(c.reltuples, 0) as analyze
-    from pg_stat_user_tables t join pg_class c on c.oid = t.relid, setting s
+         t.n_dead_tup > s.vacuum_base + s.vacuum_scale * c.rows
+           or (s.insert_base >= 0 and t.n_ins_since_vacuum > s.insert_base + s.insert_scale * c.rows) as vacuum,
+         t.n_mod_since_analyze > s.analyze_base + s.analyze_scale * c.rows as analyze
+    -- reltuples is -1 until a table's first vacuum or analyze: autovacuum counts that as no rows.
+    from pg_stat_user_tables t
+    join (select oid, greatest(reltuples, 0) as rows from pg_class) c on c.oid = t.relid, setting s
    order by t.relid`;
 
 /** autovacuum's throttle, for this session's VACUUM and ANALYZE. */

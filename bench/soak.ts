@@ -162,8 +162,8 @@ export async function runSoak(options: BenchOptions, context: SoakContext): Prom
     { url: foyer.url, connections: options.connections, duration: seconds, pipelining: 1, timeout: 10, requests },
     (ms) => responseTimesMs.push(ms),
   );
-  const onPostgres = databaseCpuSeconds() !== undefined;
   let previous = { ...counts, serverCpuS: cpuSeconds(pid), dbCpuS: databaseCpuSeconds() };
+  const onPostgres = previous.dbCpuS !== undefined;
   let threadsReading = criticalThreadsReading(pid, onPostgres);
   const takeSample = async () => {
     const atSeconds = Math.round((Date.now() - started) / 1000);
